@@ -1,0 +1,1 @@
+"""py_tracker: experiment tracking that lives inside Jupyter."""
