@@ -1,0 +1,102 @@
+"""`Api`: read the store from any process (W&B's public API shape), never blocking writers."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..storage.catalog import Catalog
+from ..storage.paths import StoreLayout, default_root
+from .filters import _MISSING, compile_filter, lookup, sort_key
+from .run import ApiFile, ApiRun
+
+__all__ = ["Api", "ApiRun", "ApiFile"]
+
+
+class Api:
+    """Entry point for reading runs, projects, sweeps and artifacts.
+
+    `root` is the store root (default: PY_TRACKER_DIR or ~/.py_tracker).
+    Reads take no lock: the catalog is replaced atomically, histories are
+    append-only, so a reader sees a consistent (possibly slightly old) view.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, overrides: dict | None = None,
+                 timeout: Any = None, api_key: Any = None):
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        self.layout = StoreLayout(self.root)
+        self.catalog = Catalog(self.root, readonly=True)
+        self._writable: Catalog | None = None
+
+    def writable_catalog(self) -> Catalog:
+        if self._writable is None:
+            self._writable = Catalog(self.root)
+        return self._writable
+
+    # --- projects -------------------------------------------------------------
+    def projects(self, entity: str | None = None) -> list[dict]:
+        runs = self.catalog.all("runs")
+        out = []
+        for p in sorted(self.catalog.all("projects"), key=lambda p: p.get("created_at") or 0):
+            mine = [r for r in runs if r.get("project") == p["name"]]
+            out.append({"name": p["name"], "created_at": p.get("created_at"), "run_count": len(mine),
+                        "last_activity": max((r.get("updated_at") or 0 for r in mine), default=p.get("created_at"))})
+        return out
+
+    # --- runs ------------------------------------------------------------------
+    def _split(self, path: str) -> tuple[str | None, str]:
+        parts = [p for p in str(path).split("/") if p]
+        if not parts:
+            raise ValueError("run path is empty; use 'project/run_id' or 'run_id'")
+        if len(parts) >= 2 and parts[-2] == "runs":
+            parts.pop(-2)
+        return (parts[-2] if len(parts) >= 2 else None), parts[-1]
+
+    def run(self, path: str) -> ApiRun:
+        """One run by "project/id", "entity/project/id" or "id"."""
+        project, run_id = self._split(path)
+        rec = self.catalog.get("runs", run_id)
+        if rec is None or (project is not None and rec.get("project") != project):
+            where = f"project {project!r}" if project else str(self.root)
+            raise ValueError(f"no run {run_id!r} in {where}; list runs with `py-tracker runs` or Api().runs()")
+        return ApiRun(self, rec)
+
+    def runs(self, project: str | None = None, filters: dict | None = None, order: str = "-created_at",
+             per_page: int | None = None, include_sweeps: bool = True) -> list[ApiRun]:
+        """Runs of a project (all projects when None), filtered MongoDB-style, ordered by `order`."""
+        if project is not None and "/" in project:
+            project = project.rstrip("/").split("/")[-1]
+        pred = compile_filter(filters)
+        out = []
+        for rec in self.catalog.all("runs"):
+            if project is not None and rec.get("project") != project:
+                continue
+            r = ApiRun(self, rec)
+            doc = dict(rec)
+            doc["state"] = r.state
+            if pred(doc):
+                out.append((doc, r))
+        key, reverse = sort_key(order or "-created_at")
+        field = (order or "created_at").lstrip("+-")
+        present = [(d, r) for d, r in out if lookup(d, field) not in (_MISSING, None)]
+        missing = [(d, r) for d, r in out if lookup(d, field) in (_MISSING, None)]
+        present.sort(key=lambda dr: key(dr[0]), reverse=reverse)
+        return [r for _, r in present + missing]
+
+    # --- sweeps and artifacts (implemented by their packages) ------------------
+    def sweep(self, path: str) -> Any:
+        from ..sweep import SweepHandle
+        return SweepHandle.load(self, path)
+
+    def sweeps(self, project: str | None = None) -> list:
+        from ..sweep import SweepHandle
+        return [SweepHandle(self, rec) for rec in self.catalog.all("sweeps")
+                if project is None or rec.get("project") == project]
+
+    def artifact(self, name: str, type: str | None = None) -> Any:
+        from ..artifacts import load_artifact
+        return load_artifact(self, name, type=type)
+
+    def artifacts(self, project: str | None = None, type: str | None = None) -> list:
+        from ..artifacts import list_artifacts
+        return list_artifacts(self, project=project, type=type)

@@ -1,0 +1,112 @@
+"""MongoDB-style run filters and orderings, as W&B's `Api().runs(filters=...)` takes them.
+
+    {"config.lr": {"$gt": 0.01}, "state": "finished", "tags": {"$in": ["best"]},
+     "$or": [{"group": "a"}, {"summary_metrics.loss": {"$lt": 0.1}}]}
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+_MISSING = object()
+
+ALIASES = {"summary_metrics": "summary", "display_name": "name", "createdAt": "created_at",
+           "jobType": "job_type", "displayName": "name"}
+
+
+def lookup(doc: dict, path: str) -> Any:
+    """Value at a dotted path; config/summary keys that contain dots are found too."""
+    head, _, rest = path.partition(".")
+    head = ALIASES.get(head, head)
+    if head in ("config", "summary") and rest:
+        d = doc.get(head) or {}
+        if rest in d:
+            return d[rest]
+        cur: Any = d
+        for part in rest.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            else:
+                return _MISSING
+        return cur
+    cur = doc.get(head, _MISSING)
+    if rest:
+        for part in rest.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            else:
+                return _MISSING
+    return cur
+
+
+def _cmp(op: str, value: Any, arg: Any) -> bool:
+    if op == "$exists":
+        return (value is not _MISSING) == bool(arg)
+    if value is _MISSING:
+        return op in ("$ne", "$nin")
+    try:
+        if op == "$eq":
+            return value == arg or (isinstance(value, list) and arg in value)
+        if op == "$ne":
+            return value != arg and not (isinstance(value, list) and arg in value)
+        if op == "$gt":
+            return value > arg
+        if op == "$gte":
+            return value >= arg
+        if op == "$lt":
+            return value < arg
+        if op == "$lte":
+            return value <= arg
+        if op == "$in":
+            return any(v in arg for v in value) if isinstance(value, list) else value in arg
+        if op == "$nin":
+            return not (any(v in arg for v in value) if isinstance(value, list) else value in arg)
+        if op == "$regex":
+            return isinstance(value, str) and re.search(arg, value) is not None
+    except TypeError:
+        return False
+    raise ValueError(f"unknown filter operator {op!r}; use $eq $ne $gt $gte $lt $lte $in $nin $regex $exists")
+
+
+def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
+    """A predicate over run documents (already carrying their effective state)."""
+    if not spec:
+        return lambda doc: True
+    if not isinstance(spec, dict):
+        raise ValueError(f"filters must be a dict like {{'config.lr': {{'$gt': 0.1}}}}; got {spec!r}")
+    checks: list[Callable[[dict], bool]] = []
+    for key, cond in spec.items():
+        if key in ("$and", "$or", "$nor"):
+            subs = [compile_filter(c) for c in cond]
+            if key == "$and":
+                checks.append(lambda d, s=subs: all(f(d) for f in s))
+            elif key == "$or":
+                checks.append(lambda d, s=subs: any(f(d) for f in s))
+            else:
+                checks.append(lambda d, s=subs: not any(f(d) for f in s))
+            continue
+        if isinstance(cond, dict) and cond and all(str(k).startswith("$") for k in cond):
+            for op, arg in cond.items():
+                if op == "$not":
+                    inner = compile_filter({key: arg})
+                    checks.append(lambda d, f=inner: not f(d))
+                    continue
+                _cmp(op, 0, arg) if op not in ("$regex", "$in", "$nin") else None
+                checks.append(lambda d, k=key, o=op, a=arg: _cmp(o, lookup(d, k), a))
+        else:
+            checks.append(lambda d, k=key, a=cond: _cmp("$eq", lookup(d, k), a))
+    return lambda doc: all(c(doc) for c in checks)
+
+
+def sort_key(order: str) -> tuple[Callable[[dict], Any], bool]:
+    """("-created_at" | "+summary.loss" | "name") -> (key function, reverse)."""
+    reverse = order.startswith("-")
+    field = order.lstrip("+-") or "created_at"
+
+    def key(doc: dict) -> Any:
+        v = lookup(doc, field)
+        missing = v is _MISSING or v is None
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return (0 if not missing else 1, 0, v, "")
+        return (0 if not missing else 1, 1, 0, "" if missing else str(v))
+    return key, reverse

@@ -1,0 +1,63 @@
+"""`init(mode="disabled")`: a run whose every call is a cheap no-op (W&B's disabled mode)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .config import Config
+from .summary import Summary
+
+
+class DisabledRun:
+    """Same surface as `Run`; records nothing and touches no disk."""
+
+    id = "disabled"
+    state = "disabled"
+    finished = False
+    sweep_id = None
+    group = job_type = notes = None
+    tags: tuple = ()
+    step = 0
+    dir = None
+
+    def __init__(self, config: dict | None = None, project: str = "uncategorized", name: str | None = None):
+        self.config = Config(config or {})
+        self.summary = Summary()
+        self.project = project
+        self.name = name or "disabled"
+        self.path = f"{project}/disabled"
+
+    def log(self, data: Any, step: Any = None, commit: Any = None) -> None:
+        return None
+
+    def _log_system(self, row: dict) -> None:
+        return None
+
+    def define_metric(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def save(self, *a: Any, **k: Any) -> list:
+        return []
+
+    def watch(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def add_finish_hook(self, fn: Any) -> None:
+        return None
+
+    def add_poll_hook(self, fn: Any) -> None:
+        return None
+
+    def request_stop(self) -> None:
+        return None
+
+    def finish(self, exit_code: Any = None, quiet: Any = None, **k: Any) -> None:
+        from . import session
+        self.finished = True
+        session._on_finish(self)
+
+    def __enter__(self) -> "DisabledRun":
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        self.finish()
+        return False

@@ -1,0 +1,486 @@
+"""`Run`: one tracked execution. `log()` only touches memory; a flusher thread writes.
+
+Data flow: log() → an in-memory queue (a deque, safe between threads) →
+Flusher → append-only history file (durable within `flush_interval`) and,
+every few seconds, the catalog (summary, config, heartbeat). `finish()`
+drains everything and records the final state.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import socket
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import orjson
+
+from ..errors import RunFinishedError, RunStopped, StorageError
+from ..settings import Settings
+from ..storage.catalog import Catalog
+from ..storage.history import HistoryWriter, flatten
+from ..storage.paths import StoreLayout
+from .config import Config
+from .flusher import Flusher, touch
+from .summary import MetricDef, Summary
+from .values import PLAIN, config_value, scalar
+
+log = logging.getLogger("py_tracker")
+
+_BASIC = frozenset({int, float, bool, str})
+
+
+class Run:
+    """A run being recorded in this process. Create it with `py_tracker.init()`."""
+
+    def __init__(self, catalog: Catalog, record: dict, settings: Settings, *,
+                 start_step: int = 0, runtime_offset: float = 0.0, resumed: bool = False):
+        self._catalog = catalog
+        self._layout: StoreLayout = catalog.layout
+        self.settings = settings
+        self._record = record
+        self.id: str = record["id"]
+        self.resumed = resumed
+        self._start = time.time()
+        self._runtime_offset = runtime_offset
+        self._step = start_step
+        self._partial: dict[str, Any] = {}
+        self._queue: collections.deque = collections.deque()
+        self._sys_queue: collections.deque = collections.deque()
+        self._retry: list[dict] = []
+        self._sys_retry: list[dict] = []
+        self._flush_lock = threading.Lock()
+        self._meta_dirty = True
+        self._alert = False
+        self._stop_requested = False
+        self._error: BaseException | None = None
+        self._error_reported = False
+        self._finished = False
+        self._state = "running"
+        self._finish_hooks: list[Callable[[], None]] = []
+        self._poll_hooks: list[Callable[[], None]] = []
+        self.config = Config(record.get("config") or {}, on_change=self._mark_dirty)
+        self.summary = Summary(on_change=self._mark_dirty)
+        if resumed:
+            self.summary._last.update(record.get("summary") or {})
+        for d in record.get("metrics") or []:
+            self.summary.define(MetricDef(**d))
+        run_dir = self._layout.run_dir(self.id)
+        self.dir: Path = run_dir / "files"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._history = HistoryWriter(self._layout.history(self.id, "history"))
+        self._system = HistoryWriter(self._layout.history(self.id, "system"))
+        self._heartbeat = self._layout.heartbeat(self.id)
+        self._stop_flag = self._layout.stop_flag(self.id)
+        try:
+            self._stop_flag.unlink()
+        except FileNotFoundError:
+            pass
+        touch(self._heartbeat)
+        self._flusher = Flusher(self)
+        self._flusher.start()
+
+    # --- identity -----------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._record["name"]
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._record["name"] = str(value)
+        self._mark_dirty()
+
+    display_name = name
+
+    @property
+    def project(self) -> str:
+        return self._record["project"]
+
+    @property
+    def group(self) -> str | None:
+        return self._record.get("group")
+
+    @property
+    def job_type(self) -> str | None:
+        return self._record.get("job_type")
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self._record.get("tags") or ())
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        self._record["tags"] = [str(t) for t in value]
+        self._mark_dirty()
+
+    @property
+    def notes(self) -> str | None:
+        return self._record.get("notes")
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        self._record["notes"] = str(value)
+        self._mark_dirty()
+
+    @property
+    def sweep_id(self) -> str | None:
+        return self._record.get("sweep_id")
+
+    @property
+    def root(self) -> Path:
+        return self._layout.root
+
+    @property
+    def path(self) -> str:
+        return f"{self.project}/{self.id}"
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def start_time(self) -> float:
+        return self._start
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def __repr__(self) -> str:
+        return f"<Run {self.path} name={self.name!r} state={self._state}>"
+
+    # --- logging (hot path) ----------------------------------------------
+    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Record metrics for a step. Only memory is touched; the flusher writes.
+
+        Keys must be str. Values: numbers, bools, strings, numpy/torch scalars,
+        nested dicts (shown as `a.b`), media objects. Anything else raises
+        TypeError naming the key; nothing of that call is recorded and the run
+        goes on.
+        """
+        if self._alert:
+            self._on_alert()
+        if self._finished:
+            raise RunFinishedError(f"run {self.path} has finished; call py_tracker.init() to start a new run")
+        if data.__class__ is not dict:
+            if not hasattr(data, "items"):
+                raise TypeError(f"log() takes a dict of metrics, e.g. log({{'loss': 0.1}}); got {type(data).__name__}")
+            data = dict(data.items())
+        for k, v in data.items():
+            if k.__class__ is not str:
+                raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
+                                f"Use str(key) or an f-string.")
+            if v.__class__ not in _BASIC:
+                data = self._normalize(data)
+                break
+        if step is None and commit is None and not self._partial:
+            now = time.time()
+            row = dict(data)
+            row["_step"] = self._step
+            row["_runtime"] = now - self._start + self._runtime_offset
+            row["_timestamp"] = now
+            self._step += 1
+            self._queue.append(row)
+            self.summary._last.update(data)
+            if self.summary._defs:
+                self.summary.observe(data)
+            return
+        self._log_slow(data, step, commit)
+
+    def _log_slow(self, data: dict, step: int | None, commit: bool | None) -> None:
+        if step is not None:
+            step = scalar(step)
+            if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+                raise TypeError(f"log(step=...) must be a non-negative int; got {step!r}")
+            if step < self._step:
+                msg = (f"log(step={step}) is lower than the run's current step {self._step}; "
+                       f"the data of this call was not recorded ({sorted(data)}). Steps must not go back; "
+                       f"omit step= to auto-increment, or log the value under another key.")
+                if self.settings.strict_steps:
+                    raise ValueError(msg)
+                warnings.warn(msg, UserWarning, stacklevel=3)
+                return
+            if step > self._step:
+                if self._partial:
+                    self._commit()
+                self._step = step
+        self._partial.update(data)
+        self.summary._last.update(data)
+        if self.summary._defs:
+            self.summary.observe(data)
+        if commit or (commit is None and step is None):
+            self._commit()
+
+    def _commit(self) -> None:
+        now = time.time()
+        row = self._partial
+        self._partial = {}
+        row["_step"] = self._step
+        row["_runtime"] = now - self._start + self._runtime_offset
+        row["_timestamp"] = now
+        self._step += 1
+        self._queue.append(row)
+
+    def _normalize(self, data: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in data.items():
+            if not isinstance(k, str):
+                raise TypeError(f"log() keys must be str; got key {prefix}{k!r} of type {type(k).__name__}")
+            out[k] = self._value(f"{prefix}{k}", v)
+        return out
+
+    def _value(self, key: str, v: Any) -> Any:
+        if v.__class__ in PLAIN:
+            return v
+        if isinstance(v, dict):
+            return self._normalize(v, key + ".")
+        v2 = scalar(v)
+        if v2.__class__ in PLAIN:
+            return v2
+        media = _media_coerce(v)
+        if media is not None:
+            return media
+        if isinstance(v, (list, tuple)) and all(x.__class__ in PLAIN for x in v):
+            return list(v)
+        raise TypeError(f"log(): value of {key!r} has type {type(v).__module__}.{type(v).__qualname__}, "
+                        f"which cannot be logged. Log a number, bool, str, nested dict, numpy/torch "
+                        f"scalar or a media object (py_tracker.Image, Histogram, Table). Nothing of this "
+                        f"log() call was recorded; the run goes on.")
+
+    def _on_alert(self) -> None:
+        if self._stop_requested and not self._finished:
+            self.finish(state="stopped")
+            raise RunStopped(f"run {self.path} was asked to stop (Stop button, sidebar or sweep); "
+                             f"what it logged is kept")
+        if self._error is not None and not self._error_reported:
+            self._error_reported = True
+            warnings.warn(f"py_tracker could not write run {self.path} to disk: {self._error}. "
+                          f"Rows are kept in memory and written once this is fixed.",
+                          RuntimeWarning, stacklevel=3)
+        self._alert = self._stop_requested
+
+    def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
+                      goal: str | None = None, hidden: bool = False, **kwargs: Any) -> MetricDef:
+        """Choose summary statistics (`summary="min,max"`), x-axis and goal of a metric (`*` globs)."""
+        m = MetricDef(name, step_metric=step_metric, summary=summary, goal=goal, hidden=hidden)
+        self.summary.define(m)
+        self._record.setdefault("metrics", []).append(m.to_dict())
+        self._mark_dirty()
+        return m
+
+    def _log_system(self, row: dict) -> None:
+        """Append one system sample (keys `system.*`). Never raises."""
+        try:
+            now = time.time()
+            row = dict(row)
+            row["_timestamp"] = now
+            row["_runtime"] = now - self._start + self._runtime_offset
+            self._sys_queue.append(row)
+        except Exception:  # pragma: no cover - defensive: monitors must never break a run
+            pass
+
+    # --- background work -----------------------------------------------
+    def _mark_dirty(self) -> None:
+        self._meta_dirty = True
+
+    def _set_error(self, exc: BaseException) -> None:
+        if self._error is None or str(self._error) != str(exc):
+            log.warning("py_tracker: writing run %s failed: %s", self.id, exc)
+            self._error_reported = False
+        self._error = exc
+        self._alert = True
+
+    def flush(self) -> None:
+        """Write all pending rows now. Raises StorageError if the disk refuses them
+        (they stay in memory and are written on a later flush)."""
+        with self._flush_lock:
+            for queue, retry, writer in ((self._queue, self._retry, self._history),
+                                         (self._sys_queue, self._sys_retry, self._system)):
+                n = len(queue)
+                if not n and not retry:
+                    continue
+                rows = retry + [queue.popleft() for _ in range(n)]
+                retry.clear()
+                try:
+                    flat = [self._prepare(r) for r in rows]
+                    writer.write(flat)
+                except OSError as exc:
+                    retry.extend(rows)
+                    self._set_error(exc)
+                    raise StorageError(f"could not write history of run {self.path}: {exc}") from exc
+            if self._error is not None:
+                self._error = None
+                self._alert = self._stop_requested
+
+    def _prepare(self, row: dict) -> dict:
+        for v in row.values():
+            if v.__class__ not in _BASIC:
+                break
+        else:
+            return row
+        out = {}
+        for k, v in flatten(row).items():
+            if hasattr(v, "to_json"):
+                try:
+                    v = v.to_json(self.dir, k, row.get("_step", 0))
+                except Exception as exc:
+                    log.warning("py_tracker: could not store media %r at step %s: %s", k, row.get("_step"), exc)
+                    continue
+            out[k] = v
+        return out
+
+    def _beat(self) -> None:
+        touch(self._heartbeat)
+        if not self._stop_requested and self._stop_flag.exists():
+            self.request_stop()
+
+    def request_stop(self) -> None:
+        """Ask the run to stop: its next `log()` finishes it as "stopped" and raises RunStopped."""
+        self._stop_requested = True
+        self._alert = True
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def add_finish_hook(self, fn: Callable[[], None]) -> None:
+        self._finish_hooks.append(fn)
+
+    def add_poll_hook(self, fn: Callable[[], None]) -> None:
+        """`fn()` runs about once a second on the flusher thread until finish."""
+        self._poll_hooks.append(fn)
+
+    def _snapshot(self) -> dict:
+        rec = self._record
+        rec["config"] = self.config.as_dict()
+        rec["summary"] = self.summary.as_dict()
+        rec["last_step"] = self._step - 1
+        rec["runtime"] = time.time() - self._start + self._runtime_offset
+        rec["updated_at"] = time.time()
+        rec["heartbeat_at"] = time.time()
+        return dict(rec)
+
+    def _save_meta(self, force: bool = False) -> None:
+        if not (self._meta_dirty or force):
+            return
+        self._meta_dirty = False
+        snap = self._snapshot()
+        try:
+            self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
+            self._write_file("summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
+            self._write_file("config.yaml", _yaml(snap["config"]))
+        except (OSError, StorageError) as exc:
+            self._meta_dirty = True
+            self._set_error(exc)
+
+    def _write_file(self, name: str, data: bytes) -> None:
+        tmp = self.dir / f".{name}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, self.dir / name)
+
+    # --- ending ------------------------------------------------------------
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: str | None = None) -> None:
+        """End the run: state "finished" (exit_code 0/None) or "failed". Idempotent.
+
+        Everything logged is on disk when it returns. If the disk refuses the
+        data, StorageError is raised and the run stays open: call finish() again
+        once space is back.
+        """
+        if self._finished:
+            return
+        if self._partial:
+            self._commit()
+        for hook in self._finish_hooks:
+            try:
+                hook()
+            except Exception as exc:
+                log.warning("py_tracker: a finish hook of run %s failed: %s", self.id, exc)
+        self._finish_hooks = [h for h in self._finish_hooks if getattr(h, "_repeat", False)]
+        self._flusher.stop()
+        try:
+            self.flush()
+        except StorageError:
+            self._flusher = Flusher(self)
+            self._flusher.start()
+            raise
+        for w in (self._history, self._system):
+            try:
+                w.fsync()
+            except OSError:
+                pass
+            w.close()
+        if state is None:
+            state = "finished" if not exit_code else "failed"
+        self._state = state
+        self._record["state"] = state
+        self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
+        self._record["finished_at"] = time.time()
+        self._finished = True
+        self._save_meta(force=True)
+        if self._error is not None and self._meta_dirty:
+            self._finished = False
+            err, self._error = self._error, None
+            raise StorageError(f"could not record the end of run {self.path}: {err}")
+        from . import session
+        session._on_finish(self)
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if exc_type is not None and issubclass(exc_type, RunStopped):
+            self.finish(state="stopped")
+            return True
+        self.finish(exit_code=1 if exc_type is not None else 0)
+        return False
+
+    # --- W&B conveniences -------------------------------------------------
+    def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
+        from .. import files
+        saver = getattr(self, "_saver", None)
+        if saver is None:
+            saver = self._saver = files.FileSaver(self.dir)
+            self.add_poll_hook(saver.poll)
+            self.add_finish_hook(saver.close)
+        return saver.save(glob_str, base_path=base_path, policy=policy)
+
+    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
+              log_freq: int = 1000, idx: int | None = None, log_graph: bool = True) -> None:
+        from .. import model
+        model.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx, log_graph=log_graph)
+
+    def files(self) -> list:
+        from ..api import Api
+        return Api(self.root).run(self.id).files()
+
+
+def _media_coerce(v: Any) -> Any:
+    try:
+        from ..media import coerce
+    except ImportError:
+        return None
+    return coerce(v)
+
+
+def _yaml(config: dict) -> bytes:
+    import yaml
+    return yaml.safe_dump({k: {"value": v} for k, v in config.items()}, sort_keys=False,
+                          allow_unicode=True).encode()
+
+
+def host_info() -> dict:
+    pid = os.getpid()
+    try:
+        import psutil
+        started = psutil.Process(pid).create_time()
+    except Exception:
+        started = None
+    return {"host": socket.gethostname(), "pid": pid, "pid_start": started}

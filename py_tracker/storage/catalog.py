@@ -1,0 +1,223 @@
+"""The catalog: TinyDB holding projects, runs, sweeps and artifacts, safe across processes.
+
+TinyDB's default JSONStorage rewrites the file in place, so a reader in another
+process can see half a file, and it offers no locking. `AtomicJSONStorage`
+writes a temporary file and `os.replace`s it (readers see the old or the new
+file, never half of one), keeps a hard-linked copy of the previous good file as
+`catalog.json.bak`, and falls back to it when the main file is damaged.
+`Catalog` holds a cross-process file lock around every read-modify-write, so
+four notebooks writing at once lose nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+from filelock import FileLock
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+from ..errors import StorageError
+from .paths import StoreLayout
+
+log = logging.getLogger("py_tracker")
+
+TABLES = ("projects", "runs", "sweeps", "artifacts")
+
+
+def _dumps(data: Any) -> bytes:
+    return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: whole-file JSON written atomically, with a last-good backup.
+
+    Contract (TinyDB's): `read()` returns the whole database dict or None when
+    empty; `write(data)` replaces it. Callers that read-modify-write must hold
+    the catalog lock (see `Catalog`).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], readonly: bool = False):
+        self.path = Path(path)
+        self.backup = self.path.with_name(self.path.name + ".bak")
+        self.readonly = readonly
+        self.damaged = False
+
+    def _parse(self, path: Path) -> dict | None:
+        data = path.read_bytes()
+        if not data.strip():
+            return None
+        value = orjson.loads(data)
+        if not isinstance(value, dict):
+            raise ValueError("catalog root is not an object")
+        return value
+
+    def read(self) -> dict | None:
+        try:
+            self.damaged = False
+            return self._parse(self.path)
+        except FileNotFoundError:
+            pass
+        except (ValueError, orjson.JSONDecodeError) as exc:
+            self.damaged = True
+            log.warning("py_tracker: catalog %s is damaged (%s); reading its last good copy %s. "
+                        "Run `py-tracker doctor` to repair it.", self.path, exc, self.backup)
+        try:
+            return self._parse(self.backup)
+        except FileNotFoundError:
+            if self.damaged:
+                raise StorageError(f"catalog {self.path} is damaged and has no backup; "
+                                   f"run `py-tracker doctor` (it keeps the damaged file)") from None
+            return None
+        except (ValueError, orjson.JSONDecodeError) as exc:
+            raise StorageError(f"catalog {self.path} and its backup are both damaged ({exc}); "
+                               f"run `py-tracker doctor`") from None
+
+    def write(self, data: dict) -> None:
+        if self.readonly:
+            raise StorageError("this catalog was opened read-only")
+        if self.damaged:
+            # Never overwrite a damaged file without keeping it: doctor can still look at it.
+            keep = self.path.with_name(f"{self.path.name}.damaged")
+            try:
+                os.replace(self.path, keep)
+            except FileNotFoundError:
+                pass
+            self.damaged = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(_dumps(data))
+                f.flush()
+                os.fsync(f.fileno())
+            if self.path.exists():
+                try:
+                    os.unlink(self.backup)
+                except FileNotFoundError:
+                    pass
+                try:
+                    os.link(self.path, self.backup)
+                except OSError:
+                    pass
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise StorageError(f"could not write the catalog {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        pass
+
+
+class Catalog:
+    """Keyed documents in named tables, every write under a cross-process lock.
+
+    Documents carry their key in the "id" field ("name" for projects).
+    Reads never take the lock: they see a whole file, the old or the new one.
+    `transaction()` holds the lock across several operations when a caller
+    needs read-modify-write over more than one call.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], readonly: bool = False):
+        self.layout = StoreLayout(root)
+        if not readonly:
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+        self._storage = AtomicJSONStorage(self.layout.catalog, readonly=readonly)
+        self._db = TinyDB(storage=lambda: self._storage)  # type: ignore[arg-type]
+        self._tables = {name: self._db.table(name, cache_size=0) for name in TABLES}
+        self._flock = FileLock(str(self.layout.lock), thread_local=False) if not readonly else None
+        self._tlock = threading.RLock()
+
+    @staticmethod
+    def _key_field(table: str) -> str:
+        return "name" if table == "projects" else "id"
+
+    @contextmanager
+    def transaction(self) -> Iterator["Catalog"]:
+        """Hold the catalog lock (this process and others) for the enclosed operations."""
+        if self._flock is None:
+            raise StorageError("this catalog was opened read-only")
+        with self._tlock:
+            try:
+                self._flock.acquire(timeout=30)
+            except Exception as exc:  # filelock.Timeout
+                raise StorageError(f"could not lock {self.layout.lock} within 30 s "
+                                   f"(another process holds it): {exc}") from exc
+            try:
+                yield self
+            finally:
+                self._flock.release()
+
+    def _table(self, table: str):
+        try:
+            return self._tables[table]
+        except KeyError:
+            raise ValueError(f"unknown catalog table {table!r}; one of {TABLES}") from None
+
+    def get(self, table: str, key: str) -> dict | None:
+        doc = self._table(table).get(Query()[self._key_field(table)] == key)
+        return dict(doc) if doc is not None else None
+
+    def all(self, table: str) -> list[dict]:
+        return [dict(d) for d in self._table(table).all()]
+
+    def search(self, table: str, pred: Callable[[dict], bool]) -> list[dict]:
+        return [dict(d) for d in self._table(table).all() if pred(d)]
+
+    def put(self, table: str, doc: dict) -> None:
+        """Insert or replace the document with this key."""
+        field = self._key_field(table)
+        with self.transaction():
+            self._table(table).upsert(doc, Query()[field] == doc[field])
+
+    def insert_new(self, table: str, doc: dict) -> bool:
+        """Insert only if no document has this key; returns False if one exists."""
+        field = self._key_field(table)
+        with self.transaction():
+            t = self._table(table)
+            if t.contains(Query()[field] == doc[field]):
+                return False
+            t.insert(doc)
+            return True
+
+    def patch(self, table: str, key: str, fields: dict | Callable[[dict], None]) -> dict | None:
+        """Update fields of one document (a dict, or a function mutating it); returns the result."""
+        field = self._key_field(table)
+        with self.transaction():
+            t = self._table(table)
+            doc = t.get(Query()[field] == key)
+            if doc is None:
+                return None
+            new = dict(doc)
+            if callable(fields):
+                fields(new)
+            else:
+                new.update(fields)
+            t.update(new, doc_ids=[doc.doc_id])
+            for k in set(doc) - set(new):
+                t.update(_delete_field(k), doc_ids=[doc.doc_id])
+            return new
+
+    def delete(self, table: str, key: str) -> bool:
+        field = self._key_field(table)
+        with self.transaction():
+            return bool(self._table(table).remove(Query()[field] == key))
+
+    @property
+    def damaged(self) -> bool:
+        self._storage.read()
+        return self._storage.damaged
+
+
+def _delete_field(name: str) -> Callable[[dict], None]:
+    def op(doc: dict) -> None:
+        doc.pop(name, None)
+    return op
