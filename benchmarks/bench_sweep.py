@@ -1,0 +1,159 @@
+"""Sweep benchmarks, one command: `.venv/bin/python benchmarks/bench_sweep.py [--quick]`.
+
+1. Search quality: bayes vs random on Branin (2-d), Hartmann-6 and a noisy quadratic
+   (4-d): the median, over 20 seeds, of the best value found after 30 trials (lower is
+   better), and the ratio of the two gaps to the known optimum (bayes / random; < 1 means
+   bayes is better).
+2. Controller overhead per trial: suggest + bookkeeping, excluding training, for grid and
+   random (target <= 10 ms) and for bayes at 200 finished trials (target <= 100 ms).
+   Measured on the strategies alone, and end to end through `sweep()`/`agent()` with a
+   training function that only logs one value (when the core tracker is importable).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from py_tracker.sweep.config import parse_config  # noqa: E402
+from py_tracker.sweep.space import Space  # noqa: E402
+from py_tracker.sweep.strategy import Trial, make_strategy  # noqa: E402
+
+
+def branin(c: dict) -> float:
+    x1, x2 = c["x1"], c["x2"]
+    a, b, cc, r, s, t = 1.0, 5.1 / (4 * np.pi**2), 5 / np.pi, 6.0, 10.0, 1 / (8 * np.pi)
+    return float(a * (x2 - b * x1**2 + cc * x1 - r) ** 2 + s * (1 - t) * np.cos(x1) + s)
+
+
+_H_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                 [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+_H_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                        [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+
+
+def hartmann6(c: dict) -> float:
+    x = np.array([c[f"x{i}"] for i in range(1, 7)])
+    return float(-np.sum(_H_ALPHA * np.exp(-np.sum(_H_A * (x - _H_P) ** 2, axis=1))))
+
+
+def make_noisy_quadratic(rng: np.random.Generator):
+    def f(c: dict) -> float:
+        x = np.array([c[f"x{i}"] for i in range(1, 5)])
+        return float(np.sum((x - 0.3) ** 2) + 0.01 * rng.normal())
+    return f
+
+
+PROBLEMS = {
+    "branin": ({f"x1": {"min": -5.0, "max": 10.0}, "x2": {"min": 0.0, "max": 15.0}}, 0.397887),
+    "hartmann6": ({f"x{i}": {"min": 0.0, "max": 1.0} for i in range(1, 7)}, -3.32237),
+    "noisy_quadratic": ({f"x{i}": {"min": -1.0, "max": 1.0} for i in range(1, 5)}, 0.0),
+}
+
+
+def run_search(method: str, name: str, seed: int, n_trials: int = 30) -> float:
+    params, _ = PROBLEMS[name]
+    cfg = parse_config({"method": method, "metric": {"name": "y", "goal": "minimize"},
+                        "parameters": params})
+    space, strat = Space(cfg["parameters"]), make_strategy(cfg)
+    fn = {"branin": branin, "hartmann6": hartmann6}.get(name) or make_noisy_quadratic(
+        np.random.default_rng(10_000 + seed))
+    trials: list[Trial] = []
+    for i in range(n_trials):
+        point = strat.suggest(space, trials, np.random.default_rng([seed, i]))
+        trials.append(Trial(id=str(i), config=point, state="finished", value=fn(point)))
+    return min(t.value for t in trials)
+
+
+def quality(seeds: int) -> bool:
+    print(f"== search quality: median best-found after 30 trials over {seeds} seeds (lower is better)")
+    print(f"{'problem':<17}{'optimum':>10}{'random':>12}{'bayes':>12}{'gap ratio b/r':>15}")
+    ok = True
+    for name, (_, opt) in PROBLEMS.items():
+        med = {m: float(np.median([run_search(m, name, s) for s in range(seeds)]))
+               for m in ("random", "bayes")}
+        ratio = (med["bayes"] - opt) / max(med["random"] - opt, 1e-12)
+        ok &= med["bayes"] < med["random"]
+        print(f"{name:<17}{opt:>10.4f}{med['random']:>12.4f}{med['bayes']:>12.4f}{ratio:>15.3f}")
+    return ok
+
+
+def _overhead(method: str, n_done: int, reps: int) -> float:
+    params = ({"a": {"values": list(range(50))}, "b": {"values": list(range(50))},
+               "c": {"value": 1}} if method == "grid" else PROBLEMS["hartmann6"][0])
+    cfg = parse_config({"method": method, "metric": {"name": "y"}, "parameters": params})
+    space, strat = Space(cfg["parameters"]), make_strategy(cfg)
+    rng = np.random.default_rng(0)
+    trials = []
+    for i in range(n_done):
+        point = space.sample(rng) if method != "grid" else strat.suggest(space, trials, rng)
+        val = hartmann6(point) if method != "grid" else float(point["a"] + point["b"])
+        trials.append(Trial(id=str(i), config=point, state="finished", value=val))
+    t0 = time.perf_counter()
+    for r in range(reps):
+        strat.suggest(space, trials, np.random.default_rng(r))
+    return (time.perf_counter() - t0) / reps * 1e3
+
+
+def overhead() -> None:
+    print("== controller overhead per trial, strategy alone (suggest)")
+    for method, n_done, reps, target in (("grid", 200, 50, 10), ("random", 200, 200, 10),
+                                         ("bayes", 200, 5, 100)):
+        ms = _overhead(method, n_done, reps)
+        print(f"{method:<7} at {n_done} finished trials: {ms:8.2f} ms   (target <= {target} ms)")
+
+
+def end_to_end(n: int = 30) -> None:
+    try:
+        from py_tracker.sweep.api import agent, sweep
+        import py_tracker as pt
+    except ImportError as exc:
+        print(f"== end-to-end overhead skipped (core not importable: {exc})")
+        return
+    print(f"== controller overhead per trial, end to end (sweep + agent, {n} trials, "
+          "training = one log call)")
+    with tempfile.TemporaryDirectory() as root:
+        for method in ("grid", "random", "bayes"):
+            params = ({"a": {"values": list(range(n))}} if method == "grid"
+                      else PROBLEMS["branin"][0])
+            sid = sweep({"method": method, "metric": {"name": "y"}, "parameters": params},
+                        project="bench", root=root)
+            train_time = [0.0]
+
+            def train():
+                t0 = time.perf_counter()
+                run = pt.init(dir=root)
+                c = dict(run.config.as_dict())
+                run.log({"y": branin(c) if "x1" in c else float(c["a"])})
+                run.finish()
+                train_time[0] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            agent(sid, function=train, count=n, project="bench", root=root)
+            total = time.perf_counter() - t0
+            print(f"{method:<7}: {(total - train_time[0]) / n * 1e3:8.2f} ms per trial "
+                  f"(run init/log/finish inside train excluded: {train_time[0] / n * 1e3:.1f} ms)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--no-e2e", action="store_true")
+    args = ap.parse_args()
+    t0 = time.time()
+    ok = quality(args.seeds)
+    overhead()
+    if not args.no_e2e:
+        end_to_end()
+    print(f"bayes better than random on every problem: {ok}   (total {time.time() - t0:.0f} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
