@@ -1,0 +1,223 @@
+/**
+ * Typed client of the py_tracker REST API (`<base_url>/py-tracker/api/v1/`).
+ * The shapes mirror what `py_tracker/server/handlers.py` answers.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+
+import { encodePath, requestAPI, requestRaw, withQuery } from './request';
+
+export type RunState =
+  | 'running'
+  | 'finished'
+  | 'failed'
+  | 'crashed'
+  | 'stopped'
+  | string;
+
+export interface IProject {
+  name: string;
+  run_count: number;
+  created_at: number | null;
+  last_activity: number | null;
+}
+
+export interface IRun {
+  id: string;
+  name: string;
+  project: string;
+  group: string | null;
+  job_type: string | null;
+  tags: string[];
+  notes: string | null;
+  state: RunState;
+  created_at: number | null;
+  updated_at: number | null;
+  heartbeat_at: number | null;
+  runtime: number | null;
+  summary: Record<string, unknown>;
+  sweep_id: string | null;
+}
+
+export interface IRunDetail extends IRun {
+  config: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface IFileEntry {
+  name: string;
+  size: number;
+}
+
+export interface IRunsQuery {
+  project?: string;
+  state?: string;
+  group?: string;
+  tag?: string;
+  sweep?: string;
+  search?: string;
+  sort?: string;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+}
+
+export interface IRunsPage {
+  runs: IRun[];
+  total: number;
+  offset: number;
+  limit: number;
+  facets: { groups: string[]; tags: string[]; states: Record<string, number> };
+}
+
+export interface ISeries {
+  x: number[];
+  y: number[];
+}
+
+export interface IHistory {
+  stream: string;
+  x_axis: string;
+  keys: string[];
+  rows: number;
+  series: Record<string, ISeries>;
+}
+
+export interface IHistoryQuery {
+  keys?: string[];
+  x_axis?: string;
+  min_step?: number;
+  max_step?: number;
+  points?: number;
+}
+
+export interface ILogs {
+  text: string;
+  offset: number;
+  next_offset: number;
+  size: number;
+}
+
+export interface ISweep {
+  id: string;
+  name: string | null;
+  project: string;
+  state: string;
+  method: string | null;
+  metric: { name?: string; goal?: string } | null;
+  trial_count: number;
+  run_cap: number | null;
+  best: { run_id: string; value: number } | null;
+  created_at: number | null;
+}
+
+export interface ISweepDetail {
+  sweep: ISweep & { config?: Record<string, unknown> };
+  trials: IRun[];
+}
+
+export interface IRunPatch {
+  name?: string;
+  tags?: string[];
+  notes?: string;
+}
+
+/** Calls to the server extension, one method per end point. */
+export class TrackerClient {
+  constructor(
+    readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  projects(): Promise<{ projects: IProject[] }> {
+    return requestAPI('projects', {}, this.settings);
+  }
+
+  runs(query: IRunsQuery = {}): Promise<IRunsPage> {
+    return requestAPI(withQuery('runs', { ...query }), {}, this.settings);
+  }
+
+  run(id: string): Promise<{ run: IRunDetail; files: IFileEntry[] }> {
+    return requestAPI(`runs/${encodeURIComponent(id)}`, {}, this.settings);
+  }
+
+  history(
+    id: string,
+    query: IHistoryQuery = {},
+    stream: 'history' | 'system' = 'history'
+  ): Promise<IHistory> {
+    const endPoint = `runs/${encodeURIComponent(id)}/${stream}`;
+    return requestAPI(
+      withQuery(endPoint, {
+        keys: query.keys?.join(','),
+        x_axis: query.x_axis,
+        min_step: query.min_step,
+        max_step: query.max_step,
+        points: query.points
+      }),
+      {},
+      this.settings
+    );
+  }
+
+  logs(id: string, offset?: number, maxBytes?: number): Promise<ILogs> {
+    return requestAPI(
+      withQuery(`runs/${encodeURIComponent(id)}/logs`, {
+        offset,
+        max_bytes: maxBytes
+      }),
+      {},
+      this.settings
+    );
+  }
+
+  file(id: string, path: string): Promise<Response> {
+    return requestRaw(
+      `runs/${encodeURIComponent(id)}/files/${encodePath(path)}`,
+      {},
+      this.settings
+    );
+  }
+
+  sweeps(project?: string): Promise<{ sweeps: ISweep[] }> {
+    return requestAPI(withQuery('sweeps', { project }), {}, this.settings);
+  }
+
+  sweep(id: string): Promise<ISweepDetail> {
+    return requestAPI(`sweeps/${encodeURIComponent(id)}`, {}, this.settings);
+  }
+
+  artifacts(project?: string): Promise<{ artifacts: Record<string, unknown>[] }> {
+    return requestAPI(withQuery('artifacts', { project }), {}, this.settings);
+  }
+
+  stopRun(id: string): Promise<{ ok: boolean; state: string }> {
+    return requestAPI(
+      `runs/${encodeURIComponent(id)}/stop`,
+      { method: 'POST', body: '{}' },
+      this.settings
+    );
+  }
+
+  stopSweep(id: string): Promise<{ ok: boolean; state: string }> {
+    return requestAPI(
+      `sweeps/${encodeURIComponent(id)}/stop`,
+      { method: 'POST', body: '{}' },
+      this.settings
+    );
+  }
+
+  updateRun(id: string, patch: IRunPatch): Promise<{ run: IRunDetail }> {
+    return requestAPI(
+      `runs/${encodeURIComponent(id)}`,
+      { method: 'PATCH', body: JSON.stringify(patch) },
+      this.settings
+    );
+  }
+
+  deleteRun(id: string): Promise<void> {
+    return requestAPI(
+      `runs/${encodeURIComponent(id)}`,
+      { method: 'DELETE' },
+      this.settings
+    );
+  }
+}

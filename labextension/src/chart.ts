@@ -1,0 +1,323 @@
+/**
+ * A light, dependency-free line chart on <canvas>: several series over a shared
+ * x axis, nice ticks, a text legend and a hover read-out. The server already
+ * reduced each series to ~2,000 points (bucket min/max), so drawing is a plain
+ * path per series; 10 series x 2,000 points draw in a few milliseconds.
+ * Labels are DOM text (textContent) or canvas fillText: never HTML.
+ */
+export interface IChartSeries {
+  label: string;
+  x: number[];
+  y: number[];
+}
+
+export const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf'
+];
+
+/** About `count` round tick values covering [min, max]. */
+export function niceTicks(min: number, max: number, count = 5): number[] {
+  if (!isFinite(min) || !isFinite(max)) {
+    return [];
+  }
+  if (min === max) {
+    return [min];
+  }
+  if (min > max) {
+    [min, max] = [max, min];
+  }
+  const raw = (max - min) / Math.max(1, count);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const norm = raw / mag;
+  const step = (norm >= 5 ? 10 : norm >= 2 ? 5 : norm >= 1 ? 2 : 1) * mag;
+  const first = Math.ceil(min / step) * step;
+  const ticks: number[] = [];
+  for (let v = first; v <= max + step * 1e-9; v += step) {
+    ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  }
+  return ticks;
+}
+
+/** Finite [min, max] over all series (x or y), or null when there is nothing. */
+export function extent(
+  series: IChartSeries[],
+  axis: 'x' | 'y'
+): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const v of s[axis]) {
+      if (v !== null && isFinite(v)) {
+        if (v < lo) {
+          lo = v;
+        }
+        if (v > hi) {
+          hi = v;
+        }
+      }
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/** Index of the point of sorted `xs` nearest to `x` (binary search). */
+export function nearestIndex(xs: number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  if (hi < 0) {
+    return -1;
+  }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return Math.abs(xs[lo] - x) <= Math.abs(xs[hi] - x) ? lo : hi;
+}
+
+function tickLabel(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) {
+    return v.toExponential(1);
+  }
+  return String(Number(v.toPrecision(4)));
+}
+
+const PAD = { left: 52, right: 12, top: 8, bottom: 26 };
+
+/** One chart: a title, a canvas and a legend, inside `node`. */
+export class LineChart {
+  readonly node: HTMLDivElement;
+
+  constructor(title: string, xLabel = '_step') {
+    this.node = document.createElement('div');
+    this.node.className = 'jp-PyTracker-chart';
+    const head = document.createElement('div');
+    head.className = 'jp-PyTracker-chartTitle';
+    head.textContent = title;
+    this._readout = document.createElement('span');
+    this._readout.className = 'jp-PyTracker-chartReadout';
+    head.appendChild(this._readout);
+    this._canvas = document.createElement('canvas');
+    this._canvas.className = 'jp-PyTracker-chartCanvas';
+    this._legend = document.createElement('div');
+    this._legend.className = 'jp-PyTracker-chartLegend';
+    this.node.append(head, this._canvas, this._legend);
+    this._xLabel = xLabel;
+    this._canvas.addEventListener('mousemove', e => {
+      const rect = this._canvas.getBoundingClientRect();
+      this._hoverPx = e.clientX - rect.left;
+      this.requestDraw();
+    });
+    this._canvas.addEventListener('mouseleave', () => {
+      this._hoverPx = null;
+      this._readout.textContent = '';
+      this.requestDraw();
+    });
+    if (typeof ResizeObserver !== 'undefined') {
+      this._resize = new ResizeObserver(() => this.requestDraw());
+      this._resize.observe(this._canvas);
+    }
+  }
+
+  /** Number of points currently drawn (all series). */
+  get pointCount(): number {
+    return this._series.reduce((n, s) => n + s.x.length, 0);
+  }
+
+  setData(series: IChartSeries[]): void {
+    this._series = series;
+    this._legend.textContent = '';
+    series.forEach((s, i) => {
+      const item = document.createElement('span');
+      item.className = 'jp-PyTracker-legendItem';
+      const swatch = document.createElement('span');
+      swatch.className = 'jp-PyTracker-swatch';
+      swatch.style.background = PALETTE[i % PALETTE.length];
+      const text = document.createElement('span');
+      text.textContent = s.label;
+      item.append(swatch, text);
+      this._legend.appendChild(item);
+    });
+    this.node.dataset.points = String(this.pointCount);
+    this.requestDraw();
+  }
+
+  requestDraw(): void {
+    if (this._frame !== null) {
+      return;
+    }
+    const raf =
+      typeof requestAnimationFrame !== 'undefined'
+        ? requestAnimationFrame
+        : (fn: () => void) => setTimeout(fn, 16);
+    this._frame = raf(() => {
+      this._frame = null;
+      this.draw();
+    }) as unknown as number;
+  }
+
+  dispose(): void {
+    this._resize?.disconnect();
+    this.node.remove();
+  }
+
+  /** Draw now (normally called through requestDraw). */
+  draw(): void {
+    const canvas = this._canvas;
+    const ctx = canvas.getContext('2d');
+    const cssW = canvas.clientWidth;
+    const cssH = canvas.clientHeight;
+    if (!ctx || cssW === 0 || cssH === 0) {
+      return;
+    }
+    const ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(cssW * ratio)) {
+      canvas.width = Math.round(cssW * ratio);
+    }
+    if (canvas.height !== Math.round(cssH * ratio)) {
+      canvas.height = Math.round(cssH * ratio);
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    const style = getComputedStyle(this.node);
+    const fg = style.getPropertyValue('--jp-ui-font-color2').trim() || '#666';
+    const grid = style.getPropertyValue('--jp-border-color2').trim() || '#ddd';
+    const font = style.getPropertyValue('--jp-ui-font-family').trim() || 'sans-serif';
+    const xs = extent(this._series, 'x');
+    const ys = extent(this._series, 'y');
+    ctx.font = `10px ${font}`;
+    ctx.fillStyle = fg;
+    if (!xs || !ys) {
+      ctx.fillText('no data yet', PAD.left, cssH / 2);
+      return;
+    }
+    let [x0, x1] = xs;
+    let [y0, y1] = ys;
+    if (x0 === x1) {
+      x0 -= 1;
+      x1 += 1;
+    }
+    if (y0 === y1) {
+      const d = Math.abs(y0) * 0.1 || 1;
+      y0 -= d;
+      y1 += d;
+    }
+    const w = cssW - PAD.left - PAD.right;
+    const h = cssH - PAD.top - PAD.bottom;
+    const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * w;
+    const sy = (v: number) => PAD.top + h - ((v - y0) / (y1 - y0)) * h;
+    // grid and ticks
+    ctx.strokeStyle = grid;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of niceTicks(y0, y1, Math.max(2, Math.floor(h / 40)))) {
+      const py = Math.round(sy(t)) + 0.5;
+      ctx.moveTo(PAD.left, py);
+      ctx.lineTo(PAD.left + w, py);
+      ctx.fillText(tickLabel(t), PAD.left - 4, py);
+    }
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 80)))) {
+      const px = Math.round(sx(t)) + 0.5;
+      ctx.moveTo(px, PAD.top);
+      ctx.lineTo(px, PAD.top + h);
+      ctx.fillText(tickLabel(t), px, PAD.top + h + 4);
+    }
+    ctx.stroke();
+    ctx.textAlign = 'right';
+    ctx.fillText(this._xLabel, PAD.left + w, PAD.top + h + 14);
+    // series
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(PAD.left, PAD.top, w, h);
+    ctx.clip();
+    ctx.lineWidth = 1.5;
+    this._series.forEach((s, i) => {
+      ctx.strokeStyle = PALETTE[i % PALETTE.length];
+      ctx.beginPath();
+      let pen = false;
+      const n = Math.min(s.x.length, s.y.length);
+      for (let k = 0; k < n; k++) {
+        const yv = s.y[k];
+        if (yv === null || !isFinite(yv)) {
+          pen = false;
+          continue;
+        }
+        const px = sx(s.x[k]);
+        const py = sy(yv);
+        if (pen) {
+          ctx.lineTo(px, py);
+        } else {
+          ctx.moveTo(px, py);
+          pen = true;
+        }
+      }
+      if (n === 1) {
+        ctx.arc(sx(s.x[0]), sy(s.y[0]), 2, 0, 2 * Math.PI);
+      }
+      ctx.stroke();
+    });
+    ctx.restore();
+    this._drawHover(ctx, sx, sy, x0, x1, w, h);
+  }
+
+  private _drawHover(
+    ctx: CanvasRenderingContext2D,
+    sx: (v: number) => number,
+    sy: (v: number) => number,
+    x0: number,
+    x1: number,
+    w: number,
+    h: number
+  ): void {
+    if (this._hoverPx === null || this._hoverPx < PAD.left) {
+      return;
+    }
+    const xv = x0 + ((this._hoverPx - PAD.left) / w) * (x1 - x0);
+    const parts: string[] = [];
+    this._series.forEach((s, i) => {
+      const k = nearestIndex(s.x, xv);
+      if (k < 0) {
+        return;
+      }
+      ctx.fillStyle = PALETTE[i % PALETTE.length];
+      ctx.beginPath();
+      ctx.arc(sx(s.x[k]), sy(s.y[k]), 3, 0, 2 * Math.PI);
+      ctx.fill();
+      parts.push(`${s.label}=${tickLabel(s.y[k])} @${tickLabel(s.x[k])}`);
+    });
+    ctx.strokeStyle = ctx.fillStyle;
+    ctx.globalAlpha = 0.4;
+    ctx.beginPath();
+    ctx.moveTo(this._hoverPx + 0.5, PAD.top);
+    ctx.lineTo(this._hoverPx + 0.5, PAD.top + h);
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+    this._readout.textContent = parts.join('  ');
+  }
+
+  private _series: IChartSeries[] = [];
+  private _canvas: HTMLCanvasElement;
+  private _legend: HTMLDivElement;
+  private _readout: HTMLSpanElement;
+  private _xLabel: string;
+  private _hoverPx: number | null = null;
+  private _frame: number | null = null;
+  private _resize: ResizeObserver | null = null;
+}

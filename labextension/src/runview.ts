@@ -1,0 +1,341 @@
+/**
+ * One run (or several, compared) in the main area: charts drawn from the
+ * server-downsampled history, system charts, config, summary, logs (tailed
+ * by byte offset) and files. Refreshes every few seconds while visible and
+ * while any shown run is still running.
+ */
+import { Widget } from '@lumino/widgets';
+import type { CommandRegistry } from '@lumino/commands';
+
+import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
+import { IChartSeries, LineChart } from './chart';
+import { el, flatten, kvTable, valueText } from './dom';
+import { formatDuration, formatTime, runDuration, stateClass } from './format';
+import { VisiblePoller } from './poller';
+import { CommandIDs } from './sidebar';
+
+const TABS = ['Charts', 'System', 'Config', 'Summary', 'Logs', 'Files'] as const;
+type Tab = (typeof TABS)[number];
+const POINTS = 2000;
+const MAX_LOG_CHARS = 1_000_000;
+
+/** Group series by key: one chart per key, one line per run. */
+export function chartsByKey(
+  histories: { label: string; history: IHistory }[]
+): Map<string, IChartSeries[]> {
+  const charts = new Map<string, IChartSeries[]>();
+  for (const { label, history } of histories) {
+    for (const key of Object.keys(history.series).sort()) {
+      const s = history.series[key];
+      if (!charts.has(key)) {
+        charts.set(key, []);
+      }
+      charts.get(key)!.push({ label: histories.length > 1 ? label : key, x: s.x, y: s.y });
+    }
+  }
+  return charts;
+}
+
+export class RunView extends Widget {
+  constructor(
+    private readonly client: TrackerClient,
+    private readonly commands: CommandRegistry,
+    readonly ids: string[]
+  ) {
+    super();
+    this.addClass('jp-PyTracker-runView');
+    this.poller = new VisiblePoller(() => this.refresh(), 3000, e => this._showError(e));
+    this._build();
+  }
+
+  readonly poller: VisiblePoller;
+
+  get compare(): boolean {
+    return this.ids.length > 1;
+  }
+
+  dispose(): void {
+    this.poller.dispose();
+    this._charts.forEach(c => c.dispose());
+    super.dispose();
+  }
+
+  protected onAfterShow(): void {
+    this.poller.setVisible(true);
+  }
+
+  protected onBeforeHide(): void {
+    this.poller.setVisible(false);
+  }
+
+  protected onAfterAttach(): void {
+    this.poller.setVisible(this.isVisible);
+  }
+
+  protected onBeforeDetach(): void {
+    this.poller.setVisible(false);
+  }
+
+  /** Reload the runs and the open tab (the poller calls this). */
+  async refresh(): Promise<void> {
+    const answers = await Promise.all(this.ids.map(id => this.client.run(id)));
+    const before = this._stamp;
+    this._runs = answers.map(a => a.run);
+    this._files = answers[0]?.files ?? [];
+    this._stamp = this._runs.map(r => `${r.state}:${r.updated_at}:${valueText(r.summary?._step)}`).join('|');
+    const changed = before !== this._stamp;
+    this._renderHeader();
+    this._error.hidden = true;
+    await this._renderTab(changed);
+    const running = this._runs.some(r => r.state === 'running');
+    this.title.label = this._label();
+    if (!running && this._tab !== 'Logs') {
+      // finished runs do not change: stop polling until the user looks again
+      this.poller.setVisible(false);
+    }
+  }
+
+  private _label(): string {
+    if (this.compare) {
+      return `Compare ${this.ids.length} runs`;
+    }
+    const run = this._runs[0];
+    return run ? `Run ${run.name || run.id}` : `Run ${this.ids[0]}`;
+  }
+
+  private _build(): void {
+    this._header.className = 'jp-PyTracker-runHeader';
+    const tabs = el('div', { className: 'jp-PyTracker-tabs' });
+    for (const tab of TABS) {
+      if (this.compare && (tab === 'Logs' || tab === 'Files')) {
+        continue;
+      }
+      const button = el('button', {
+        className: 'jp-PyTracker-tab',
+        text: tab,
+        attrs: { 'data-tab': tab },
+        onClick: () => {
+          this._tab = tab;
+          tabs.querySelectorAll('.jp-PyTracker-tab').forEach(b =>
+            b.classList.toggle('jp-mod-active', b === button)
+          );
+          void this._renderTab(true);
+          this.poller.setVisible(this.isVisible);
+        }
+      });
+      button.classList.toggle('jp-mod-active', tab === this._tab);
+      tabs.appendChild(button);
+    }
+    this._error.className = 'jp-PyTracker-error';
+    this._error.hidden = true;
+    this._body.className = 'jp-PyTracker-body';
+    this.node.append(this._header, tabs, this._error, this._body);
+  }
+
+  private _showError(error: unknown): void {
+    this._error.textContent = error instanceof Error ? error.message : String(error);
+    this._error.hidden = false;
+  }
+
+  private _renderHeader(): void {
+    const h = this._header;
+    h.textContent = '';
+    const now = Date.now() / 1000;
+    for (const run of this._runs) {
+      const line = el('div', { className: 'jp-PyTracker-runLine', attrs: { 'data-run-id': run.id } }, [
+        el('span', { className: `jp-PyTracker-badge ${stateClass(run.state)}`, text: run.state }),
+        el('span', { className: 'jp-PyTracker-runTitle', text: run.name || run.id }),
+        el('span', {
+          className: 'jp-PyTracker-runDetails',
+          text: [run.id, run.project, run.group, formatDuration(runDuration(run, now)), formatTime(run.created_at)]
+            .filter(Boolean)
+            .join(' · ')
+        })
+      ]);
+      if (run.tags?.length) {
+        line.appendChild(el('span', { className: 'jp-PyTracker-tags', text: run.tags.join(', ') }));
+      }
+      if (run.state === 'running') {
+        line.appendChild(
+          el('button', {
+            className: 'jp-PyTracker-button jp-PyTracker-stop',
+            text: '■ Stop',
+            onClick: () => void this.commands.execute(CommandIDs.stop, { id: run.id })
+          })
+        );
+      }
+      h.appendChild(line);
+    }
+  }
+
+  private async _renderTab(changed: boolean): Promise<void> {
+    const tab = this._tab;
+    if (tab === 'Charts' || tab === 'System') {
+      if (changed || this._shownTab !== tab) {
+        await this._renderCharts(tab === 'System' ? 'system' : 'history');
+      }
+    } else if (tab === 'Logs') {
+      await this._renderLogs();
+    } else if (changed || this._shownTab !== tab) {
+      this._clearBody();
+      if (tab === 'Config' || tab === 'Summary') {
+        this._body.appendChild(this._compareTable(tab === 'Config' ? 'config' : 'summary'));
+      } else if (tab === 'Files') {
+        this._renderFiles();
+      }
+    }
+    this._shownTab = tab;
+  }
+
+  private _clearBody(): void {
+    this._charts.forEach(c => c.dispose());
+    this._charts = [];
+    this._body.textContent = '';
+  }
+
+  private async _renderCharts(stream: 'history' | 'system'): Promise<void> {
+    const histories = await Promise.all(
+      this._runs.map(async run => ({
+        label: run.name || run.id,
+        history: await this.client.history(run.id, { points: POINTS }, stream)
+      }))
+    );
+    const groups = chartsByKey(histories);
+    const xAxis = histories[0]?.history.x_axis ?? '_step';
+    const keys = [...groups.keys()];
+    const sameKeys =
+      this._shownTab === (stream === 'system' ? 'System' : 'Charts') &&
+      keys.length === this._charts.length &&
+      keys.every((k, i) => this._chartKeys[i] === k);
+    if (!sameKeys) {
+      this._clearBody();
+      const grid = el('div', { className: 'jp-PyTracker-chartGrid' });
+      this._body.appendChild(grid);
+      this._chartKeys = keys;
+      for (const key of keys) {
+        const chart = new LineChart(key, xAxis);
+        chart.node.dataset.key = key;
+        this._charts.push(chart);
+        grid.appendChild(chart.node);
+      }
+      if (keys.length === 0) {
+        grid.appendChild(el('div', { className: 'jp-PyTracker-empty', text: 'Nothing logged yet.' }));
+      }
+    }
+    keys.forEach((key, i) => this._charts[i].setData(groups.get(key)!));
+  }
+
+  private _compareTable(field: 'config' | 'summary'): HTMLElement {
+    if (!this.compare) {
+      return kvTable((this._runs[0]?.[field] ?? {}) as Record<string, unknown>);
+    }
+    const flat = this._runs.map(r => new Map(flatten((r[field] ?? {}) as Record<string, unknown>)));
+    const keys = [...new Set(flat.flatMap(m => [...m.keys()]))].sort();
+    const table = el('table', { className: 'jp-PyTracker-kv' });
+    table.appendChild(
+      el('tr', {}, [el('th', { text: 'key' }), ...this._runs.map(r => el('th', { text: r.name || r.id }))])
+    );
+    for (const key of keys) {
+      const values = flat.map(m => (m.has(key) ? valueText(m.get(key)) : '—'));
+      const differs = new Set(values).size > 1;
+      table.appendChild(
+        el('tr', { className: differs ? 'jp-PyTracker-differs' : '' }, [
+          el('th', { text: key }),
+          ...values.map(v => el('td', { text: v }))
+        ])
+      );
+    }
+    return table;
+  }
+
+  private async _renderLogs(): Promise<void> {
+    const id = this.ids[0];
+    if (this._shownTab !== 'Logs') {
+      this._clearBody();
+      this._log = el('pre', { className: 'jp-PyTracker-log' });
+      this._body.appendChild(this._log);
+      this._logOffset = undefined;
+    }
+    const logs = await this.client.logs(id, this._logOffset);
+    if (!this._log) {
+      return;
+    }
+    if (this._logOffset === undefined && logs.offset > 0) {
+      this._log.textContent = `… (${logs.offset} earlier bytes not shown)\n`;
+    }
+    if (logs.text) {
+      const pinned = this._body.scrollTop + this._body.clientHeight >= this._body.scrollHeight - 4;
+      this._log.appendChild(document.createTextNode(logs.text));
+      const text = this._log.textContent ?? '';
+      if (text.length > MAX_LOG_CHARS) {
+        this._log.textContent = text.slice(text.length - MAX_LOG_CHARS);
+      }
+      if (pinned) {
+        this._body.scrollTop = this._body.scrollHeight;
+      }
+    }
+    this._logOffset = logs.next_offset;
+  }
+
+  private _renderFiles(): void {
+    const id = this.ids[0];
+    const list = el('table', { className: 'jp-PyTracker-kv jp-PyTracker-files' });
+    const preview = el('div', { className: 'jp-PyTracker-preview' });
+    for (const file of this._files) {
+      list.appendChild(
+        el('tr', {}, [
+          el('td', {}, [
+            el('a', {
+              className: 'jp-PyTracker-link',
+              text: file.name,
+              onClick: () => void this._preview(id, file, preview)
+            })
+          ]),
+          el('td', { text: `${file.size} B` })
+        ])
+      );
+    }
+    if (this._files.length === 0) {
+      list.appendChild(el('tr', {}, [el('td', { text: 'No files.' })]));
+    }
+    this._body.append(list, preview);
+  }
+
+  private async _preview(id: string, file: IFileEntry, box: HTMLElement): Promise<void> {
+    box.textContent = '';
+    try {
+      const response = await this.client.file(id, file.name);
+      const type = response.headers.get('Content-Type') ?? '';
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const download = el('a', { className: 'jp-PyTracker-link', text: `Download ${file.name}` });
+      download.href = url;
+      download.download = file.name.split('/').pop() ?? file.name;
+      box.appendChild(download);
+      if (type.startsWith('image/') && !type.includes('svg')) {
+        const img = el('img', { className: 'jp-PyTracker-image' });
+        img.src = url;
+        box.appendChild(img);
+      } else if (type.startsWith('text/') || type.includes('json') || type.includes('yaml')) {
+        box.appendChild(el('pre', { className: 'jp-PyTracker-log', text: await blob.text() }));
+      } else {
+        box.appendChild(el('div', { text: `Binary file (${type || 'unknown type'}), ${blob.size} bytes.` }));
+      }
+    } catch (error) {
+      box.appendChild(el('div', { className: 'jp-PyTracker-error', text: String(error) }));
+    }
+  }
+
+  private _tab: Tab = 'Charts';
+  private _shownTab: Tab | null = null;
+  private _runs: IRunDetail[] = [];
+  private _files: IFileEntry[] = [];
+  private _stamp = '';
+  private _charts: LineChart[] = [];
+  private _chartKeys: string[] = [];
+  private _log: HTMLPreElement | null = null;
+  private _logOffset: number | undefined = undefined;
+  private _header = document.createElement('div');
+  private _error = document.createElement('div');
+  private _body = document.createElement('div');
+}

@@ -1,0 +1,366 @@
+/**
+ * The left-panel tab: projects -> runs (state, name, group, duration, key
+ * metric) and sweeps (progress, best value), with search, filters, sort and
+ * paging. It polls only while visible. Actions go through JupyterLab commands
+ * (see index.ts) so the context menu, the row buttons and the run view share them.
+ */
+import { Menu, Widget } from '@lumino/widgets';
+import type { CommandRegistry } from '@lumino/commands';
+
+import type { IRun, ISweep } from './api';
+import { el, fillSelect } from './dom';
+import { formatDuration, formatNumber, keyMetric, runDuration, stateClass } from './format';
+import { PAGE_SIZE, SidebarModel } from './model';
+import { VisiblePoller } from './poller';
+
+export const CommandIDs = {
+  open: 'py-tracker:open-run',
+  compare: 'py-tracker:compare-runs',
+  stop: 'py-tracker:stop-run',
+  stopSweep: 'py-tracker:stop-sweep',
+  rename: 'py-tracker:rename-run',
+  tag: 'py-tracker:tag-run',
+  remove: 'py-tracker:delete-run',
+  copyId: 'py-tracker:copy-run-id',
+  insertShow: 'py-tracker:insert-show-cell',
+  refresh: 'py-tracker:refresh'
+};
+
+const STATES = ['running', 'finished', 'failed', 'crashed', 'stopped'];
+const SORTS: [string, string][] = [
+  ['created_at', 'Created'],
+  ['updated_at', 'Updated'],
+  ['name', 'Name'],
+  ['state', 'State'],
+  ['runtime', 'Duration']
+];
+
+export class TrackerSidebar extends Widget {
+  constructor(
+    readonly model: SidebarModel,
+    private readonly commands: CommandRegistry,
+    pollMs = 3000
+  ) {
+    super();
+    this.addClass('jp-PyTracker-sidebar');
+    this.poller = new VisiblePoller(() => this.model.refresh(), pollMs);
+    this._build();
+    this._unlisten = this.model.onChange(() => this.render());
+  }
+
+  readonly poller: VisiblePoller;
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.poller.dispose();
+    this._unlisten();
+    super.dispose();
+  }
+
+  protected onAfterShow(): void {
+    this.poller.setVisible(true);
+  }
+
+  protected onBeforeHide(): void {
+    this.poller.setVisible(false);
+  }
+
+  protected onAfterAttach(): void {
+    this.poller.setVisible(this.isVisible);
+  }
+
+  protected onBeforeDetach(): void {
+    this.poller.setVisible(false);
+  }
+
+  /** Redraw the parts that depend on data (the controls keep focus). */
+  render(): void {
+    const m = this.model;
+    const projects: [string, string][] = [
+      ['', `All projects`],
+      ...m.projects.map(p => [p.name, `${p.name} (${p.run_count})`] as [string, string])
+    ];
+    fillSelect(this._project, projects, m.project ?? '');
+    const facets = m.page?.facets ?? { groups: [], tags: [], states: {} };
+    fillSelect(
+      this._group,
+      [['', 'Any group'], ...facets.groups.map(g => [g, g] as [string, string])],
+      m.filter.group
+    );
+    fillSelect(
+      this._tag,
+      [['', 'Any tag'], ...facets.tags.map(t => [t, t] as [string, string])],
+      m.filter.tag
+    );
+    this._error.textContent = m.error ?? '';
+    this._error.hidden = !m.error;
+    this._renderSweeps(m.sweeps);
+    this._renderRuns(m.runs);
+    const n = m.selected.size;
+    this._compare.disabled = n < 2;
+    this._compare.textContent = n >= 2 ? `Compare ${n}` : 'Compare';
+    this._clear.hidden = n === 0;
+    const first = m.total === 0 ? 0 : m.offset + 1;
+    const last = Math.min(m.offset + PAGE_SIZE, m.total);
+    this._pageInfo.textContent = `${first}–${last} of ${m.total}`;
+    this._prev.disabled = m.offset === 0;
+    this._next.disabled = m.offset + PAGE_SIZE >= m.total;
+    this._sweepChip.hidden = !m.filter.sweep;
+    this._sweepChip.textContent = m.filter.sweep ? `sweep ${m.filter.sweep} ✕` : '';
+  }
+
+  private _build(): void {
+    const m = this.model;
+    const header = el('div', { className: 'jp-PyTracker-header' }, [
+      el('span', { className: 'jp-PyTracker-title', text: 'py_tracker' }),
+      el('button', {
+        className: 'jp-PyTracker-button',
+        text: '⟳',
+        title: 'Refresh now',
+        onClick: () => void this.poller.refresh()
+      })
+    ]);
+    this._project.className = 'jp-PyTracker-select jp-PyTracker-project';
+    this._project.title = 'Project';
+    this._project.addEventListener('change', () => void m.setProject(this._project.value || null));
+    this._search.className = 'jp-PyTracker-search';
+    this._search.type = 'search';
+    this._search.placeholder = 'Search runs (name, id, tag, config)';
+    this._search.addEventListener('input', () => {
+      clearTimeout(this._searchTimer);
+      this._searchTimer = setTimeout(() => void m.setFilter({ search: this._search.value }), 250);
+    });
+    const state = el('select', { className: 'jp-PyTracker-select', title: 'State' });
+    fillSelect(state, [['', 'Any state'], ...STATES.map(s => [s, s] as [string, string])], '');
+    state.addEventListener('change', () => void m.setFilter({ state: state.value }));
+    this._group.className = 'jp-PyTracker-select';
+    this._group.title = 'Group';
+    this._group.addEventListener('change', () => void m.setFilter({ group: this._group.value }));
+    this._tag.className = 'jp-PyTracker-select';
+    this._tag.title = 'Tag';
+    this._tag.addEventListener('change', () => void m.setFilter({ tag: this._tag.value }));
+    const sort = el('select', { className: 'jp-PyTracker-select', title: 'Sort by' });
+    fillSelect(sort, SORTS, m.filter.sort);
+    sort.addEventListener('change', () => void m.setFilter({ sort: sort.value }));
+    const order = el('button', {
+      className: 'jp-PyTracker-button',
+      text: '↓',
+      title: 'Descending (click to flip)'
+    });
+    order.addEventListener('click', () => {
+      const next = m.filter.order === 'desc' ? 'asc' : 'desc';
+      order.textContent = next === 'desc' ? '↓' : '↑';
+      order.title = next === 'desc' ? 'Descending (click to flip)' : 'Ascending (click to flip)';
+      void m.setFilter({ order: next });
+    });
+    this._sweepChip.className = 'jp-PyTracker-chip';
+    this._sweepChip.title = 'Show all runs again';
+    this._sweepChip.addEventListener('click', () => void m.setFilter({ sweep: '' }));
+    this._compare.className = 'jp-PyTracker-button';
+    this._compare.addEventListener('click', () => {
+      void this.commands.execute(CommandIDs.compare, { ids: [...m.selected] });
+    });
+    this._clear.className = 'jp-PyTracker-button';
+    this._clear.textContent = 'Clear';
+    this._clear.addEventListener('click', () => {
+      m.selected.clear();
+      this.render();
+    });
+    this._prev.className = this._next.className = 'jp-PyTracker-button';
+    this._prev.textContent = '‹';
+    this._next.textContent = '›';
+    this._prev.addEventListener('click', () => void m.setPage(m.offset - PAGE_SIZE));
+    this._next.addEventListener('click', () => void m.setPage(m.offset + PAGE_SIZE));
+    this._error.className = 'jp-PyTracker-error';
+    this._error.hidden = true;
+    this._sweeps.className = 'jp-PyTracker-sweeps';
+    this._runs.className = 'jp-PyTracker-runs';
+    this.node.append(
+      header,
+      this._project,
+      this._search,
+      el('div', { className: 'jp-PyTracker-filters' }, [state, this._group, this._tag]),
+      el('div', { className: 'jp-PyTracker-filters' }, [sort, order, this._sweepChip]),
+      this._error,
+      this._sweeps,
+      el('div', { className: 'jp-PyTracker-toolbar' }, [
+        this._compare,
+        this._clear,
+        el('span', { className: 'jp-PyTracker-spacer' }),
+        this._prev,
+        this._pageInfo,
+        this._next
+      ]),
+      this._runs
+    );
+    this.render();
+  }
+
+  private _renderRuns(runs: IRun[]): void {
+    const list = this._runs;
+    list.textContent = '';
+    if (runs.length === 0) {
+      list.appendChild(
+        el('div', {
+          className: 'jp-PyTracker-empty',
+          text: this.model.error ? '' : 'No runs yet. Call py_tracker.init() in a notebook.'
+        })
+      );
+      return;
+    }
+    const now = Date.now() / 1000;
+    for (const run of runs) {
+      list.appendChild(this._runRow(run, now));
+    }
+  }
+
+  private _runRow(run: IRun, now: number): HTMLElement {
+    const m = this.model;
+    const check = el('input', { title: 'Select to compare' });
+    check.type = 'checkbox';
+    check.checked = m.selected.has(run.id);
+    check.addEventListener('change', () => m.toggleSelected(run.id));
+    const metric = keyMetric(run.summary);
+    const name = el('span', {
+      className: 'jp-PyTracker-runName',
+      text: run.name || run.id,
+      title: `${run.name} (${run.id}) — click to open`,
+      onClick: () => void this.commands.execute(CommandIDs.open, { ids: [run.id] })
+    });
+    const details = [
+      this.model.project ? '' : run.project,
+      run.group ?? '',
+      formatDuration(runDuration(run, now))
+    ].filter(Boolean);
+    const actions = el('span', { className: 'jp-PyTracker-rowActions' });
+    if (run.state === 'running') {
+      actions.appendChild(
+        el('button', {
+          className: 'jp-PyTracker-button jp-PyTracker-stop',
+          text: '■',
+          title: 'Stop this run',
+          onClick: () => void this.commands.execute(CommandIDs.stop, { id: run.id })
+        })
+      );
+    }
+    actions.appendChild(
+      el('button', {
+        className: 'jp-PyTracker-button jp-PyTracker-more',
+        text: '⋯',
+        title: 'More actions',
+        onClick: e => this._openMenu(run, e)
+      })
+    );
+    return el(
+      'div',
+      {
+        className: 'jp-PyTracker-runRow',
+        attrs: { 'data-run-id': run.id, 'data-state': run.state }
+      },
+      [
+        check,
+        el('span', {
+          className: `jp-PyTracker-badge ${stateClass(run.state)}`,
+          text: run.state,
+          title: run.state
+        }),
+        el('span', { className: 'jp-PyTracker-runMain' }, [
+          name,
+          el('span', { className: 'jp-PyTracker-runDetails', text: details.join(' · ') })
+        ]),
+        el('span', {
+          className: 'jp-PyTracker-metric',
+          text: metric ? `${metric.key} ${formatNumber(metric.value)}` : '',
+          title: metric ? metric.key : ''
+        }),
+        actions
+      ]
+    );
+  }
+
+  private _openMenu(run: IRun, event: MouseEvent): void {
+    const menu = new Menu({ commands: this.commands });
+    menu.addClass('jp-PyTracker-menu');
+    const args = { id: run.id };
+    menu.addItem({ command: CommandIDs.open, args: { ids: [run.id] } });
+    if (run.state === 'running') {
+      menu.addItem({ command: CommandIDs.stop, args });
+    }
+    menu.addItem({ command: CommandIDs.rename, args });
+    menu.addItem({ command: CommandIDs.tag, args });
+    menu.addItem({ command: CommandIDs.copyId, args });
+    menu.addItem({ command: CommandIDs.insertShow, args });
+    menu.addItem({ type: 'separator' });
+    menu.addItem({ command: CommandIDs.remove, args });
+    menu.aboutToClose.connect(() => setTimeout(() => menu.dispose(), 0));
+    menu.open(event.clientX, event.clientY);
+  }
+
+  private _renderSweeps(sweeps: ISweep[]): void {
+    const box = this._sweeps;
+    box.textContent = '';
+    box.hidden = sweeps.length === 0;
+    if (sweeps.length === 0) {
+      return;
+    }
+    box.appendChild(el('div', { className: 'jp-PyTracker-sectionTitle', text: 'Sweeps' }));
+    for (const sweep of sweeps) {
+      const cap = sweep.run_cap ?? 0;
+      const bar = el('span', { className: 'jp-PyTracker-progress' }, [
+        el('span', { className: 'jp-PyTracker-progressFill' })
+      ]);
+      const frac = cap > 0 ? Math.min(1, sweep.trial_count / cap) : sweep.state === 'running' ? 0 : 1;
+      (bar.firstChild as HTMLElement).style.width = `${Math.round(frac * 100)}%`;
+      const metricName = sweep.metric?.name ?? 'best';
+      const best = sweep.best ? `${metricName} ${formatNumber(sweep.best.value)}` : '';
+      const row = el(
+        'div',
+        { className: 'jp-PyTracker-sweepRow', attrs: { 'data-sweep-id': sweep.id } },
+        [
+          el('span', { className: `jp-PyTracker-badge ${stateClass(sweep.state)}`, text: sweep.state }),
+          el('span', {
+            className: 'jp-PyTracker-runName',
+            text: sweep.name || sweep.id,
+            title: 'Show this sweep’s trials',
+            onClick: () => void this.model.setFilter({ sweep: sweep.id })
+          }),
+          bar,
+          el('span', {
+            className: 'jp-PyTracker-runDetails',
+            text: `${sweep.trial_count}${cap ? `/${cap}` : ''}`
+          }),
+          el('span', { className: 'jp-PyTracker-metric', text: best, title: 'best value' })
+        ]
+      );
+      if (sweep.state === 'running') {
+        row.appendChild(
+          el('button', {
+            className: 'jp-PyTracker-button jp-PyTracker-stop',
+            text: '■',
+            title: 'Stop this sweep',
+            onClick: () => void this.commands.execute(CommandIDs.stopSweep, { id: sweep.id })
+          })
+        );
+      }
+      box.appendChild(row);
+    }
+  }
+
+  private _project = document.createElement('select');
+  private _search = document.createElement('input');
+  private _group = document.createElement('select');
+  private _tag = document.createElement('select');
+  private _sweepChip = document.createElement('button');
+  private _compare = document.createElement('button');
+  private _clear = document.createElement('button');
+  private _prev = document.createElement('button');
+  private _next = document.createElement('button');
+  private _pageInfo = document.createElement('span');
+  private _error = document.createElement('div');
+  private _sweeps = document.createElement('div');
+  private _runs = document.createElement('div');
+  private _searchTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private _unlisten: () => void;
+}

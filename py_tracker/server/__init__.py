@@ -1,0 +1,42 @@
+"""Jupyter server extension: the store as a read-only REST API (plus stop/rename/delete).
+
+Routes live under `<base_url>/py-tracker/api/v1/` (see `handlers.py`). The
+server process never imports IPython, ipywidgets or Bokeh: this package only
+imports `py_tracker.api` / `py_tracker.storage` and, when loaded by a server,
+jupyter_server and tornado.
+
+The three `_jupyter_*` hooks are what Jupyter looks for; `py_tracker/__init__.py`
+forwards to them so `jpserver_extensions = {"py_tracker": true}` works.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+API_PREFIX = "py-tracker/api/v1"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """The prebuilt JupyterLab extension, relative to the `py_tracker` package."""
+    return [{"src": "labextension", "dest": "py_tracker"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """Jupyter server hook: the module whose `_load_jupyter_server_extension` runs."""
+    return [{"module": "py_tracker.server"}]
+
+
+def _load_jupyter_server_extension(server_app: Any) -> None:
+    """Register the REST handlers on the server's tornado app (called once at start)."""
+    from .config import PyTracker
+    from .handlers import setup_handlers
+    from .store import StoreReader
+
+    cfg = PyTracker(parent=server_app)
+    reader = StoreReader(cfg.resolved_root())
+    setup_handlers(server_app.web_app, reader)
+    server_app.log.info("py_tracker: serving store %s at %s", reader.root,
+                        server_app.web_app.settings.get("base_url", "/") + API_PREFIX)
+
+
+# the older name some Jupyter versions still look up
+load_jupyter_server_extension = _load_jupyter_server_extension

@@ -1,0 +1,99 @@
+"""History and system series for charts: read the columns once, reduce them to
+about `points` points per key keeping each bucket's min and max (spikes survive).
+
+Columns are cached per file, keyed by (size, mtime), so a finished run is read
+once and a running one is re-read only after its writer flushed again.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import BadRequest
+
+try:  # the lead's implementation; identical contract
+    from ..storage.downsample import downsample
+except ImportError:  # pragma: no cover - older trees keep it in history
+    from ..storage.history import downsample  # type: ignore[attr-defined,no-redef]
+
+if TYPE_CHECKING:
+    from .store import StoreReader
+
+DEFAULT_POINTS = 2000
+MAX_POINTS = 100_000
+CACHE_FILES = 4
+
+
+class SeriesReader:
+    """`history()` for one store; thread-safe (handlers call it from a worker pool)."""
+
+    def __init__(self, store: "StoreReader"):
+        self.store = store
+        self._cache: OrderedDict[str, tuple[tuple[int, int], int, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _columns(self, run_id: str, stream: str) -> tuple[int, dict[str, np.ndarray]]:
+        run = self.store.run(run_id)
+        path = self.store.api.layout.history(run_id, stream)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return 0, {}
+        stamp = (st.st_size, st.st_mtime_ns)
+        key = str(path)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._cache.move_to_end(key)
+                return hit[1], hit[2]
+        n, cols = run.history_columns(None, stream)
+        numeric = {k: v for k, v in cols.items() if getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
+        numeric = {k: v.astype(float, copy=False) for k, v in numeric.items()}
+        with self._lock:
+            self._cache[key] = (stamp, n, numeric)
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_FILES:
+                self._cache.popitem(last=False)
+        return n, numeric
+
+    def history(self, run_id: str, stream: str = "history", keys: list[str] | None = None,
+                x_axis: str | None = None, min_step: float | None = None, max_step: float | None = None,
+                points: int = DEFAULT_POINTS) -> dict[str, Any]:
+        """{"stream", "x_axis", "keys" (all numeric keys), "rows", "series": {key: {"x", "y"}}}."""
+        if stream not in ("history", "system"):
+            raise BadRequest(f"unknown stream {stream!r}; use 'history' or 'system'")
+        if not 2 <= points <= MAX_POINTS:
+            raise BadRequest(f"points must be between 2 and {MAX_POINTS}; got {points}")
+        x_axis = x_axis or ("_step" if stream == "history" else "_runtime")
+        n, cols = self._columns(run_id, stream)
+        available = sorted(k for k in cols if not k.startswith("_"))
+        out: dict[str, Any] = {"stream": stream, "x_axis": x_axis, "keys": available, "rows": n, "series": {}}
+        if n == 0:
+            return out
+        if x_axis not in cols:
+            raise BadRequest(f"x_axis {x_axis!r} is not a numeric key of this run; use one of "
+                             f"{', '.join(['_step', '_runtime', '_timestamp', *available][:20])}")
+        wanted = keys if keys else available
+        unknown = [k for k in wanted if k not in cols]
+        if keys and unknown:
+            raise BadRequest(f"unknown keys {unknown}; this run has {', '.join(available[:20])}")
+        x = cols[x_axis]
+        mask = ~np.isnan(x)
+        if (min_step is not None or max_step is not None) and "_step" in cols:
+            steps = cols["_step"]
+            if min_step is not None:
+                mask &= steps >= min_step
+            if max_step is not None:
+                mask &= steps <= max_step
+        if not mask.all():
+            x = x[mask]
+            ys = {k: cols[k][mask] for k in wanted if k != x_axis}
+        else:
+            ys = {k: cols[k] for k in wanted if k != x_axis}
+        reduced = downsample(x, ys, points)
+        out["series"] = {k: {"x": xs, "y": yv} for k, (xs, yv) in reduced.items()}
+        return out

@@ -1,0 +1,240 @@
+"""`StoreReader`: the queries behind the REST API, as plain Python (no tornado).
+
+Reads go through `py_tracker.Api` (the catalog is replaced atomically, histories
+are append-only, so a read never sees half a write). The only writes are the
+ones the sidebar offers: stop requests, rename/tag/notes, delete.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..api import Api, ApiRun
+from ..api.filters import _MISSING, lookup, sort_key
+from ..storage.paths import safe_join
+from ..storage.records import effective_state
+from .errors import BadRequest, Conflict, NotFound
+from .series import SeriesReader
+from .sweeps import sweep_docs
+
+RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+LIST_FIELDS = ("id", "name", "project", "group", "job_type", "tags", "notes", "state", "created_at",
+               "updated_at", "heartbeat_at", "runtime", "sweep_id")
+SORT_FIELDS = ("created_at", "updated_at", "name", "state", "runtime", "group", "job_type", "id")
+MAX_LIMIT = 1000
+LOG_CHUNK = 64 * 1024
+
+
+def _scalars(d: Any) -> dict:
+    """The JSON scalar entries of a summary (lists/media stay in the run detail)."""
+    if not isinstance(d, dict):
+        return {}
+    return {k: v for k, v in d.items() if v is None or isinstance(v, (int, float, str, bool))}
+
+
+class StoreReader:
+    """Everything the handlers need, against one store root."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).expanduser()
+        self.api = Api(self.root)
+        self.series = SeriesReader(self)
+
+    # --- helpers ------------------------------------------------------------------
+    def record(self, run_id: str) -> dict:
+        if not RUN_ID.match(run_id or "") or run_id in (".", ".."):
+            raise NotFound(f"no run {run_id!r}: run ids are letters, digits, '_', '-', '.'")
+        rec = self.api.catalog.get("runs", run_id)
+        if rec is None:
+            raise NotFound(f"no run {run_id!r} in {self.root}")
+        return rec
+
+    def run(self, run_id: str) -> ApiRun:
+        return ApiRun(self.api, self.record(run_id))
+
+    def _state(self, rec: dict) -> str:
+        if rec.get("state", "running") != "running":
+            return rec["state"]
+        return effective_state(rec, self.api.layout.heartbeat(rec["id"]))
+
+    def _list_doc(self, rec: dict, now: float) -> dict:
+        doc = {k: rec.get(k) for k in LIST_FIELDS}
+        doc["state"] = state = self._state(rec)
+        doc["tags"] = list(rec.get("tags") or [])
+        runtime = float(rec.get("runtime") or 0)
+        if state == "running":
+            runtime += max(0.0, now - (rec.get("updated_at") or now))
+        doc["runtime"] = runtime
+        doc["summary"] = _scalars(rec.get("summary"))
+        return doc
+
+    # --- projects and runs ----------------------------------------------------------
+    def projects(self) -> dict:
+        return {"projects": self.api.projects()}
+
+    def runs(self, project: str | None = None, state: str | None = None, group: str | None = None,
+             tag: str | None = None, sweep: str | None = None, search: str | None = None,
+             sort: str = "created_at", order: str = "desc", offset: int = 0, limit: int = 50) -> dict:
+        """One page of runs plus the total and the facets (groups, tags, state counts) of the project."""
+        if sort not in SORT_FIELDS and not sort.startswith(("summary.", "config.")):
+            raise BadRequest(f"cannot sort by {sort!r}; use one of {', '.join(SORT_FIELDS)}, "
+                             f"summary.<key> or config.<key>")
+        if order not in ("asc", "desc"):
+            raise BadRequest(f"order must be 'asc' or 'desc', not {order!r}")
+        if offset < 0 or not 1 <= limit <= MAX_LIMIT:
+            raise BadRequest(f"need offset >= 0 and 1 <= limit <= {MAX_LIMIT}; got offset={offset} limit={limit}")
+        needle = (search or "").strip().lower()
+        now = time.time()
+        groups: set[str] = set()
+        tags: set[str] = set()
+        states: Counter[str] = Counter()
+        hits: list[tuple[dict, dict]] = []
+        for rec in self.api.catalog.all("runs"):
+            if project and rec.get("project") != project:
+                continue
+            doc = self._list_doc(rec, now)
+            if doc["group"]:
+                groups.add(str(doc["group"]))
+            tags.update(str(t) for t in doc["tags"])
+            states[doc["state"]] += 1
+            if state and doc["state"] != state:
+                continue
+            if group and doc["group"] != group:
+                continue
+            if tag and tag not in doc["tags"]:
+                continue
+            if sweep and doc["sweep_id"] != sweep:
+                continue
+            if needle and not self._matches(rec, doc, needle):
+                continue
+            hits.append((doc, rec))
+        key, _ = sort_key(sort)
+        source = (lambda d, r: r) if sort.startswith(("summary.", "config.")) else (lambda d, r: d)
+        present = [(d, r) for d, r in hits if lookup(source(d, r), sort) not in (_MISSING, None)]
+        missing = [(d, r) for d, r in hits if lookup(source(d, r), sort) in (_MISSING, None)]
+        present.sort(key=lambda dr: key(source(*dr)), reverse=order == "desc")
+        ordered = [d for d, _ in present + missing]
+        return {"runs": ordered[offset:offset + limit], "total": len(ordered), "offset": offset,
+                "limit": limit,
+                "facets": {"groups": sorted(groups), "tags": sorted(tags), "states": dict(states)}}
+
+    @staticmethod
+    def _matches(rec: dict, doc: dict, needle: str) -> bool:
+        for field in ("id", "name", "group", "job_type", "notes", "project"):
+            v = doc.get(field)
+            if v and needle in str(v).lower():
+                return True
+        if any(needle in str(t).lower() for t in doc["tags"]):
+            return True
+        config = rec.get("config")
+        if config:
+            try:
+                return needle in orjson.dumps(config, default=str).decode().lower()
+            except TypeError:
+                return False
+        return False
+
+    def run_detail(self, run_id: str) -> dict:
+        run = self.run(run_id)
+        doc = run.to_dict()
+        doc.setdefault("tags", [])
+        doc["metadata"] = run.metadata
+        files = [{"name": f.name, "size": f.size} for f in run.files()[:5000]]
+        return {"run": doc, "files": files}
+
+    # --- logs and files -------------------------------------------------------------
+    def logs(self, run_id: str, offset: int | None = None, max_bytes: int = LOG_CHUNK) -> dict:
+        """Captured output from byte `offset` (None: the last `max_bytes`), cut at whole characters."""
+        run = self.run(run_id)
+        if not 1 <= max_bytes <= 4 * 1024 * 1024:
+            raise BadRequest("max_bytes must be between 1 and 4194304")
+        path = run.dir / "output.log"
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return {"text": "", "offset": 0, "next_offset": 0, "size": 0}
+        tail = offset is None or offset < 0
+        start = max(0, size - max_bytes) if tail else (offset if offset <= size else 0)
+        with open(path, "rb") as f:
+            f.seek(start)
+            data = f.read(max_bytes)
+        skip = 0
+        if tail and start > 0:
+            nl = data.find(b"\n")
+            skip = nl + 1 if 0 <= nl < len(data) - 1 else 0
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        text = decoder.decode(data[skip:], final=False)
+        pending = len(decoder.getstate()[0])
+        return {"text": text, "offset": start + skip, "next_offset": start + len(data) - pending, "size": size}
+
+    def file_path(self, run_id: str, rel: str) -> Path:
+        """The file `rel` inside the run's files folder; PathEscapeError when it would leave it."""
+        run = self.run(run_id)
+        path = safe_join(run.dir, rel)
+        if not path.is_file():
+            raise NotFound(f"run {run_id} has no file {rel!r}")
+        return path
+
+    # --- sweeps and artifacts ----------------------------------------------------------
+    def sweeps(self, project: str | None = None) -> dict:
+        return {"sweeps": sweep_docs(self, project=project)}
+
+    def sweep(self, sweep_id: str) -> dict:
+        docs = sweep_docs(self, sweep_id=sweep_id)
+        if not docs:
+            raise NotFound(f"no sweep {sweep_id!r} in {self.root}")
+        trials = self.runs(sweep=sweep_id, limit=MAX_LIMIT)["runs"]
+        return {"sweep": docs[0], "trials": trials}
+
+    def artifacts(self, project: str | None = None) -> dict:
+        docs = [a for a in self.api.catalog.all("artifacts") if not project or a.get("project") == project]
+        docs.sort(key=lambda a: a.get("created_at") or 0, reverse=True)
+        return {"artifacts": docs}
+
+    # --- writes ------------------------------------------------------------------------
+    def stop_run(self, run_id: str) -> dict:
+        run = self.run(run_id)
+        state = run.state
+        if state != "running":
+            raise Conflict(f"run {run_id} is {state}; only a running run can be stopped")
+        run.request_stop()
+        return {"ok": True, "state": "stopping"}
+
+    def stop_sweep(self, sweep_id: str) -> dict:
+        from .sweeps import request_sweep_stop
+        if not sweep_docs(self, sweep_id=sweep_id):
+            raise NotFound(f"no sweep {sweep_id!r} in {self.root}")
+        return request_sweep_stop(self, sweep_id)
+
+    def update_run(self, run_id: str, body: Any) -> dict:
+        if not isinstance(body, dict) or not body:
+            raise BadRequest('send a JSON object such as {"name": "...", "tags": ["a"], "notes": "..."}')
+        unknown = set(body) - {"name", "tags", "notes"}
+        if unknown:
+            raise BadRequest(f"cannot change {sorted(unknown)}; only name, tags and notes can be edited")
+        name, tags, notes = body.get("name"), body.get("tags"), body.get("notes")
+        if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 256):
+            raise BadRequest("name must be a non-empty string of at most 256 characters")
+        if tags is not None and (not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags)):
+            raise BadRequest("tags must be a list of non-empty strings")
+        if notes is not None and not isinstance(notes, str):
+            raise BadRequest("notes must be a string")
+        run = self.run(run_id)
+        try:
+            run.update(name=name.strip() if name else None, tags=tags, notes=notes)
+        except KeyError as exc:
+            raise NotFound(str(exc)) from None
+        return self.run_detail(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        run = self.run(run_id)
+        try:
+            run.delete()
+        except RuntimeError as exc:
+            raise Conflict(str(exc)) from None

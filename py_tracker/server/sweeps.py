@@ -1,0 +1,89 @@
+"""Sweeps as the sidebar shows them: progress (trials / run cap) and the best value so far.
+
+Reads the catalog's "sweeps" table and the runs that carry `sweep_id`, so it
+works whatever the sweep controller stores beyond the common fields (id, name,
+project, state, config with method/metric/run_cap, created_at).
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import StoreReader
+
+
+def _metric(rec: dict) -> dict | None:
+    cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
+    metric = rec.get("metric") or cfg.get("metric")
+    if isinstance(metric, str):
+        return {"name": metric, "goal": "minimize"}
+    if isinstance(metric, dict) and metric.get("name"):
+        return {"name": str(metric["name"]), "goal": str(metric.get("goal") or "minimize")}
+    return None
+
+
+def _best(metric: dict | None, trials: list[dict]) -> dict | None:
+    if not metric:
+        return None
+    best: dict | None = None
+    sign = -1.0 if metric["goal"].startswith("max") else 1.0
+    for r in trials:
+        v = (r.get("summary") or {}).get(metric["name"])
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            if best is None or sign * v < sign * best["value"]:
+                best = {"run_id": r["id"], "value": v}
+    return best
+
+
+def sweep_docs(store: "StoreReader", project: str | None = None, sweep_id: str | None = None) -> list[dict[str, Any]]:
+    """Sweeps (newest first), each with trial_count, run_cap and best."""
+    sweeps = [s for s in store.api.catalog.all("sweeps")
+              if (not project or s.get("project") == project) and (not sweep_id or s.get("id") == sweep_id)]
+    if not sweeps:
+        return []
+    trials: dict[str, list[dict]] = defaultdict(list)
+    for r in store.api.catalog.all("runs"):
+        if r.get("sweep_id"):
+            trials[r["sweep_id"]].append(r)
+    out = []
+    for s in sweeps:
+        cfg = s.get("config") if isinstance(s.get("config"), dict) else {}
+        metric = _metric(s)
+        mine = trials.get(s.get("id"), [])
+        cap = s.get("run_cap") or cfg.get("run_cap") or s.get("count")
+        out.append({
+            "id": s.get("id"), "name": s.get("name") or cfg.get("name"), "project": s.get("project"),
+            "state": s.get("state") or "unknown", "method": s.get("method") or cfg.get("method"),
+            "metric": metric, "trial_count": len(mine), "run_cap": cap if isinstance(cap, int) else None,
+            "best": _best(metric, mine), "created_at": s.get("created_at"),
+            "config": cfg,
+        })
+    out.sort(key=lambda d: d.get("created_at") or 0, reverse=True)
+    return out
+
+
+def request_sweep_stop(store: "StoreReader", sweep_id: str) -> dict:
+    """Ask a sweep to stop: through the sweep package when it offers `request_stop`, and
+    always by flagging the sweep record and stopping its running trials (their next log()
+    raises RunStopped), so the controller ends even while the kernel is busy."""
+    handled = False
+    try:
+        from ..sweep import SweepHandle  # type: ignore[attr-defined]
+        handle = SweepHandle.load(store.api, sweep_id)
+        if hasattr(handle, "request_stop"):
+            handle.request_stop()
+            handled = True
+    except (ImportError, AttributeError, LookupError, ValueError):
+        pass
+    if not handled:
+        store.api.writable_catalog().patch("sweeps", sweep_id, {"stop_requested": True,
+                                                               "stop_requested_at": time.time()})
+    stopped = []
+    for r in store.api.catalog.all("runs"):
+        if r.get("sweep_id") == sweep_id and store._state(r) == "running":
+            store.run(r["id"]).request_stop()
+            stopped.append(r["id"])
+    return {"ok": True, "state": "stopping", "stopped_runs": stopped}

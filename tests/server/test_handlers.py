@@ -1,0 +1,193 @@
+"""Every REST end point through a real Jupyter server (pytest-jupyter's jp_fetch)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+
+API = ("py-tracker", "api", "v1")
+
+
+async def test_projects_lists_run_counts(jp_fetch, get_json, make_run, runs):
+    data = await get_json("projects")
+    counts = {p["name"]: p["run_count"] for p in data["projects"]}
+    assert counts == {"alpha": 2, "beta": 1}
+
+
+async def test_runs_filters_and_facets(jp_fetch, get_json, make_run, runs):
+    data = await get_json("runs", project="alpha")
+    assert data["total"] == 2
+    assert {r["name"] for r in data["runs"]} == {"a1", "a2"}
+    assert data["facets"]["groups"] == ["g1", "g2"]
+    assert data["facets"]["tags"] == ["base", "exp"]
+    assert data["facets"]["states"] == {"finished": 1, "failed": 1}
+    row = next(r for r in data["runs"] if r["name"] == "a1")
+    assert row["summary"]["loss"] == pytest.approx(1 / 20)
+    assert "config" not in row  # the list stays small; config is in the detail
+    for query, names in [({"state": "failed"}, ["a2"]), ({"group": "g1"}, ["a1"]), ({"tag": "exp"}, ["a2"]),
+                         ({"search": "RESNET"}, ["a1"]), ({"search": "b1"}, ["b1"]),
+                         ({"sort": "name", "order": "asc"}, ["a1", "a2", "b1"]),
+                         ({"sort": "name", "order": "desc"}, ["b1", "a2", "a1"]),
+                         ({"sort": "config.lr", "order": "asc", "project": "alpha"}, ["a2", "a1"])]:
+        got = await get_json("runs", **query)
+        assert [r["name"] for r in got["runs"]] == names, query
+
+
+async def test_runs_pagination(jp_fetch, get_json, make_run, runs, store_root):
+    for i in range(7):
+        make_run(store_root, "many", f"m{i}", steps=1)
+    seen = []
+    for offset in (0, 3, 6):
+        page = await get_json("runs", project="many", sort="name", order="asc", offset=offset, limit=3)
+        assert page["total"] == 7 and page["offset"] == offset and page["limit"] == 3
+        seen += [r["name"] for r in page["runs"]]
+    assert seen == [f"m{i}" for i in range(7)]
+    for bad in ({"limit": "0"}, {"limit": "abc"}, {"offset": "-1"}, {"sort": "nope"}, {"order": "up"}):
+        with pytest.raises(HTTPClientError) as err:
+            await jp_fetch(*API, "runs", params=bad)
+        assert err.value.code == 400, bad
+
+
+async def test_run_detail_and_missing(jp_fetch, get_json, make_run, runs):
+    a1 = runs["a1"]
+    (a1.dir / "notes.txt").write_text("hello")
+    data = await get_json("runs", a1.id)
+    assert data["run"]["config"]["lr"] == 0.1
+    assert data["run"]["summary"]["loss"] == pytest.approx(0.05)
+    assert data["run"]["state"] == "finished"
+    assert isinstance(data["run"]["metadata"], dict)
+    assert {"name": "notes.txt", "size": 5} in data["files"]
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch(*API, "runs", "nosuchid")
+    assert err.value.code == 404
+    assert b"nosuchid" in err.value.response.body
+
+
+async def test_history_keys_axis_and_range(jp_fetch, get_json, make_run, runs):
+    rid = runs["a1"].id
+    data = await get_json("runs", rid, "history")
+    assert data["x_axis"] == "_step" and data["rows"] == 20
+    assert set(data["keys"]) == {"loss", "acc"}
+    assert data["series"]["loss"]["x"] == list(range(20))
+    part = await get_json("runs", rid, "history", keys="loss", min_step=5, max_step=9)
+    assert list(part["series"]) == ["loss"]
+    assert part["series"]["loss"]["x"] == [5, 6, 7, 8, 9]
+    assert part["series"]["loss"]["y"][0] == pytest.approx(1 / 6)
+    by_acc = await get_json("runs", rid, "history", keys="loss", x_axis="acc")
+    assert by_acc["x_axis"] == "acc" and by_acc["series"]["loss"]["x"][1] == pytest.approx(0.05)
+    for bad in ({"x_axis": "nope"}, {"keys": "nope"}, {"points": "1"}, {"min_step": "x"}):
+        with pytest.raises(HTTPClientError) as err:
+            await jp_fetch(*API, "runs", rid, "history", params=bad)
+        assert err.value.code == 400, bad
+
+
+async def test_history_downsampling_keeps_each_bucket_min_and_max(jp_fetch, get_json, make_run, store_root):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=20_000)
+    values[7_777] = 50.0     # a spike
+    values[12_345] = -50.0   # a dip
+    run = make_run(store_root, "big", "big", steps=0, exit_code=None)
+    for v in values:
+        run.log({"noise": float(v)})
+    run.finish()
+    data = await get_json("runs", run.id, "history", points=200)
+    s = data["series"]["noise"]
+    assert data["rows"] == 20_000
+    assert 100 <= len(s["x"]) <= 202
+    assert max(s["y"]) == 50.0 and s["x"][s["y"].index(50.0)] == 7_777
+    assert min(s["y"]) == -50.0 and s["x"][s["y"].index(-50.0)] == 12_345
+    # every bucket's extremes: for each returned x-range between kept points the kept
+    # points bound the raw values of the bucket they came from
+    xs = np.asarray(s["x"], dtype=int)
+    assert np.all(np.diff(xs) > 0)
+    buckets = 99
+    size = -(-20_000 // buckets)
+    for b in range(buckets):
+        chunk = values[b * size:(b + 1) * size]
+        kept = {x for x in xs if b * size <= x < (b + 1) * size}
+        assert b * size + int(np.argmax(chunk)) in kept and b * size + int(np.argmin(chunk)) in kept
+
+
+async def test_system_stream(jp_fetch, get_json, make_run, store_root):
+    run = make_run(store_root, "sys", "sys", steps=1, exit_code=None)
+    for i in range(5):
+        run._log_system({"system.cpu": 10.0 * i})
+    run.finish()
+    data = await get_json("runs", run.id, "system")
+    assert data["x_axis"] == "_runtime"
+    assert data["series"]["system.cpu"]["y"] == [0.0, 10.0, 20.0, 30.0, 40.0]
+
+
+async def test_logs_tail_and_offset(jp_fetch, get_json, make_run, runs):
+    rid = runs["a1"].id
+    empty = await get_json("runs", rid, "logs")
+    assert empty == {"text": "", "offset": 0, "next_offset": 0, "size": 0}
+    log = runs["a1"].dir / "output.log"
+    lines = "".join(f"line {i} é\n" for i in range(1000))
+    log.write_text(lines, encoding="utf-8")
+    tail = await get_json("runs", rid, "logs", max_bytes=100)
+    assert tail["text"].endswith("line 999 é\n") and tail["text"].startswith("line ")
+    assert tail["next_offset"] == tail["size"] == len(lines.encode())
+    with log.open("a", encoding="utf-8") as f:
+        f.write("more ✓\n")
+    more = await get_json("runs", rid, "logs", offset=tail["next_offset"])
+    assert more["text"] == "more ✓\n"
+    head = await get_json("runs", rid, "logs", offset=0, max_bytes=12)
+    # never a broken character: the cut lands before the 2-byte "é"
+    assert head["text"] == "line 0 é\nli"[: len(head["text"])] and "\ufffd" not in head["text"]
+    assert head["next_offset"] == len(head["text"].encode())
+
+
+async def test_sweeps_and_trials(jp_fetch, get_json, make_run, store_root):
+    from py_tracker.core import session
+    from py_tracker.storage.catalog import Catalog
+    Catalog(store_root).put("sweeps", {
+        "id": "sw1", "name": "search", "project": "sweepy", "state": "running", "created_at": 1.0,
+        "config": {"method": "random", "metric": {"name": "loss", "goal": "minimize"}, "run_cap": 4}})
+    session.set_sweep_context({"sweep_id": "sw1", "project": "sweepy", "config": {}})
+    try:
+        t1 = make_run(store_root, "sweepy", "t1", steps=3)   # loss ends at 1/3
+        t2 = make_run(store_root, "sweepy", "t2", steps=10)  # loss ends at 1/10
+    finally:
+        session.set_sweep_context(None)
+    data = await get_json("sweeps", project="sweepy")
+    (sw,) = data["sweeps"]
+    assert sw["trial_count"] == 2 and sw["run_cap"] == 4 and sw["method"] == "random"
+    assert sw["best"] == {"run_id": t2.id, "value": pytest.approx(0.1)}
+    one = await get_json("sweeps", "sw1")
+    assert {t["id"] for t in one["trials"]} == {t1.id, t2.id}
+    only = await get_json("runs", sweep="sw1")
+    assert only["total"] == 2
+    stop = await jp_fetch(*API, "sweeps", "sw1", "stop", method="POST", body="{}")
+    assert stop.code == 202
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch(*API, "sweeps", "nope")
+    assert err.value.code == 404
+
+
+async def test_artifacts_empty_then_listed(jp_fetch, get_json, make_run, store_root):
+    assert (await get_json("artifacts")) == {"artifacts": []}
+    from py_tracker.storage.catalog import Catalog
+    Catalog(store_root).put("artifacts", {"id": "ds:v0", "name": "ds", "project": "p", "created_at": 2.0})
+    assert [a["id"] for a in (await get_json("artifacts", project="p"))["artifacts"]] == ["ds:v0"]
+
+
+async def test_patch_and_delete(jp_fetch, get_json, make_run, runs):
+    rid = runs["a2"].id
+    r = await jp_fetch(*API, "runs", rid, method="PATCH",
+                       body=json.dumps({"name": "renamed", "tags": ["x", "y"], "notes": "n"}))
+    run = json.loads(r.body)["run"]
+    assert (run["name"], run["tags"], run["notes"]) == ("renamed", ["x", "y"], "n")
+    for bad in ({"name": ""}, {"tags": "x"}, {"state": "finished"}, [], "nope"):
+        with pytest.raises(HTTPClientError) as err:
+            await jp_fetch(*API, "runs", rid, method="PATCH", body=json.dumps(bad))
+        assert err.value.code == 400, bad
+    r = await jp_fetch(*API, "runs", rid, method="DELETE")
+    assert r.code == 204
+    assert not runs["a2"].dir.exists()
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch(*API, "runs", rid)
+    assert err.value.code == 404
