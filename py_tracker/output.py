@@ -41,8 +41,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 class _Hook:
     """The copying `write` installed on one stream; `active` False turns it into a pass-through."""
 
-    def __init__(self, capture: OutputCapture, key: str, write: Callable[[str], Any]):
+    def __init__(self, capture: OutputCapture, key: str, write: Callable[[str], Any], own: Any):
         self.capture, self.key, self.original_write, self.active = capture, key, write, True
+        self.own = own  # what the stream's instance dict held before (_MISSING: nothing)
 
     def __call__(self, s: str) -> Any:
         n = self.original_write(s)
@@ -162,7 +163,7 @@ class OutputCapture:
         if stream is None:
             return
         own = getattr(stream, "__dict__", {}).get("write", _MISSING)
-        hook = _Hook(self, key, stream.write)
+        hook = _Hook(self, key, stream.write, own)
         try:
             stream.write = hook
             patched = getattr(stream, "write", None) is hook
@@ -191,6 +192,8 @@ class OutputCapture:
                 if getattr(sys, key) is tee:
                     setattr(sys, key, stream)
             elif getattr(stream, "__dict__", {}).get("write") is hook:
+                while isinstance(own, _Hook) and not own.active:  # skip layers already stopped
+                    own = own.own
                 if own is _MISSING:
                     del stream.write
                 else:

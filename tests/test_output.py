@@ -297,3 +297,20 @@ def test_unwritable_file_stops_copying_without_breaking_output(tmp_path, console
     assert out.getvalue() == "still shown\n" and cap.error is not None
     cap.stop()
     assert sys.stdout is out and "write" not in vars(out)
+
+
+@pytest.mark.parametrize("first_stops_first", [True, False])
+def test_two_captures_nest_and_unwind_in_any_order(tmp_path, consoles, first_stops_first):
+    out, _ = consoles()
+    a = OutputCapture(tmp_path / "a.log").start()
+    print("one")
+    b = OutputCapture(tmp_path / "b.log").start()
+    print("two")
+    (a if first_stops_first else b).stop()
+    print("three")
+    (b if first_stops_first else a).stop()
+    print("four")
+    assert "write" not in vars(out)  # nothing left behind in either order
+    assert out.getvalue() == "one\ntwo\nthree\nfour\n"
+    assert lines(tmp_path / "a.log") == (["one", "two"] if first_stops_first else ["one", "two", "three"])
+    assert lines(tmp_path / "b.log") == (["two", "three"] if first_stops_first else ["two"])
