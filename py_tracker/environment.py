@@ -209,6 +209,8 @@ def collect_metadata(*, started_at: float, program: str | None = None,
             driver = gpu.driver_version()
             if driver:
                 meta["gpu_driver"] = driver
+        elif gpu.reason:
+            meta["gpu_status"] = gpu.reason  # why no GPU is listed
     finally:
         gpu.close()
     git = git_info(meta["cwd"])

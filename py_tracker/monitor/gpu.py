@@ -55,34 +55,36 @@ class GpuCollector(Collector):
         self._pids = pids
         self._state = "new"  # "new" -> "ok" | "off"; "closed" after close()
         self._handles: list[Any] = []
+        self.reason: str | None = None  # why GPU metrics are off, once known
 
     @property
     def available(self) -> bool:
         """True once NVML initialised and found at least one GPU."""
         return self._ensure()
 
+    def _off(self, reason: str) -> bool:
+        self.reason = reason
+        report_once("nvml", "py_tracker: GPU metrics off: " + reason)
+        return False
+
     def _ensure(self) -> bool:
         if self._state == "new":
             self._state = "off"
             if pynvml is None:
-                report_once("nvml", "py_tracker: GPU metrics off: " + _reason(ImportError()))
-                return False
+                return self._off(_reason(ImportError()))
             try:
                 pynvml.nvmlInit()
             except pynvml.NVMLError as exc:  # no shutdown after a failed init
-                report_once("nvml", "py_tracker: GPU metrics off: " + _reason(exc))
-                return False
+                return self._off(_reason(exc))
             try:
                 count = pynvml.nvmlDeviceGetCount()
                 self._handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
             except pynvml.NVMLError as exc:
-                report_once("nvml", "py_tracker: GPU metrics off: " + _reason(exc))
                 self._shutdown()
-                return False
+                return self._off(_reason(exc))
             if not self._handles:
-                report_once("nvml", "py_tracker: GPU metrics off: NVML found no GPU")
                 self._shutdown()
-                return False
+                return self._off("NVML found no GPU")
             self._state = "ok"
         return self._state == "ok"
 

@@ -90,6 +90,7 @@ def test_failed_init_gives_no_keys_one_log_line_and_no_shutdown(monkeypatch, cap
     assert "GPU metrics off" in recs[0].getMessage()
     assert fake.calls.get("nvmlShutdown", 0) == 0
     assert fake.calls["nvmlInit"] == 2  # once per collector, not once per sample
+    assert words in col.reason
 
 
 def test_real_pynvml_without_gpu_is_silent_and_empty(caplog):
