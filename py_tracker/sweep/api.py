@@ -1,0 +1,194 @@
+"""`sweep()` and `agent()`: W&B's sweep API, offline, on the catalog.
+
+`sweep(config, project=...)` validates and stores the sweep and returns its id.
+`agent(sweep_id, function=train, count=N)` loops: claim the next trial under the catalog
+lock (strategy over the stored trials; run_cap, metric.target, grid exhaustion and the
+sweep's paused/stopped state honoured), run it (a function here, or a command), watch it
+(stop, skip, hyperband), repeat. Because every decision is derived from the store, a
+second agent (thread or process) or a restarted kernel continues the same sweep.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..core.names import check_project, new_id
+from ..errors import UsageError
+from .config import parse_config
+from .runners import CommandRunner, FunctionRunner, TrialRunner
+from .space import Space
+from .store import SweepStore
+from .strategy import Trial, make_strategy
+from .watcher import TrialWatcher
+
+DEFAULT_PROJECT = "uncategorized"
+PAUSE_POLL = 0.2
+
+
+def _project(project: str | None, config: dict) -> str:
+    return check_project(project or config.get("project") or os.environ.get("PY_TRACKER_PROJECT")
+                         or os.environ.get("WANDB_PROJECT") or DEFAULT_PROJECT)
+
+
+def sweep(sweep: dict | str | os.PathLike[str] | None = None, entity: str | None = None,
+          project: str | None = None, prior_runs: list[str] | None = None, *,
+          config: dict | str | None = None, root: str | os.PathLike[str] | None = None) -> str:
+    """Create a sweep from a config (dict, YAML path or YAML text); return its id.
+
+    W&B's signature (`sweep`, `entity`, `project`, `prior_runs`); `config=` is accepted as
+    another name for the first argument, `root` picks the store (default PY_TRACKER_DIR or
+    ~/.py_tracker). `prior_runs`: ids of existing runs that join the sweep as its first
+    trials (bayes learns from them; grid does not repeat their points).
+    """
+    source = sweep if sweep is not None else config
+    if source is None:
+        raise UsageError("sweep() needs a config: sweep({'method': 'random', 'parameters': {...}}, project=...)")
+    cfg = parse_config(source)
+    store = SweepStore(root)
+    proj = _project(project, cfg)
+    now = time.time()
+    rec = {"id": new_id(), "project": proj, "entity": entity or cfg.get("entity"),
+           "name": cfg.get("name"), "config": cfg, "state": "running",
+           "seed": cfg["seed"] if cfg.get("seed") is not None else secrets.randbits(32),
+           "created_at": now, "updated_at": now, "trials": [], "skip": []}
+    space = Space(cfg["parameters"])
+    for run_id in prior_runs or []:
+        run = store.catalog.get("runs", run_id)
+        if run is None:
+            raise UsageError(f"prior_runs: no run {run_id!r} in {store.root}")
+        rec["trials"].append({"run_id": run_id, "config": space.extract(run.get("config") or {}),
+                              "started_at": run.get("created_at"), "host": None, "pid": None})
+    store.create(rec)
+    for run_id in prior_runs or []:
+        store.catalog.patch("runs", run_id, {"sweep_id": rec["id"]})
+    return rec["id"]
+
+
+class Agent:
+    """Runs trials of one sweep until `count`, the sweep's end, or a stop."""
+
+    def __init__(self, store: SweepStore, sweep_id: str, runner: TrialRunner):
+        self.store = store
+        self.sweep_id = sweep_id
+        self.runner = runner
+        rec = store.get(sweep_id)
+        self.config = rec["config"]
+        self.space = Space(self.config["parameters"])
+        self.strategy = make_strategy(self.config)
+        self.done = 0
+
+    def _finish(self, why: str) -> None:
+        self.store.set_state(self.sweep_id, "finished", reason=why)
+
+    def choose(self, rec: dict, trials: list[Trial]) -> tuple[str, dict] | None:
+        """Called under the catalog lock: the next trial's (run_id, config), or None."""
+        if rec.get("state") != "running":
+            return None
+        cap = self.config.get("run_cap")
+        if cap is not None and len(trials) >= cap:
+            self._finish(f"run_cap {cap} reached")
+            return None
+        metric = self.config.get("metric") or {}
+        target = metric.get("target")
+        if target is not None:
+            sign = -1 if metric.get("goal") == "maximize" else 1
+            hit = [t for t in trials if t.state == "finished" and t.value is not None
+                   and sign * t.value <= sign * target]
+            if hit:
+                self._finish(f"metric.target {target} reached by run {hit[0].id}")
+                return None
+        rng = np.random.default_rng([int(rec.get("seed") or 0), len(trials)])
+        point = self.strategy.suggest(self.space, trials, rng)
+        if point is None:
+            self._finish("every grid point was tried")
+            return None
+        return new_id(), point
+
+    def _wait_while_paused(self) -> str:
+        told = False
+        while True:
+            state = self.store.get(self.sweep_id).get("state")
+            if state != "paused":
+                return state
+            if not told:
+                print(f"py_tracker: sweep {self.sweep_id} is paused; the agent waits for "
+                      f"resume() or stop().", file=sys.stderr)
+                told = True
+            time.sleep(PAUSE_POLL)
+
+    def run(self, count: int | None = None) -> int:
+        """Run trials; returns how many were started. KeyboardInterrupt propagates."""
+        while count is None or self.done < count:
+            state = self._wait_while_paused()
+            if state != "running":
+                break
+            rec, run_id, point = self.store.claim(self.sweep_id, self.choose)
+            if run_id is None:
+                if rec.get("state") == "paused":
+                    continue
+                break
+            self.done += 1
+            ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point,
+                   "root": str(self.store.root), "run_id": run_id}
+            watcher = TrialWatcher(self.store, self.sweep_id, run_id, self.runner.stop)
+            watcher.start()
+            try:
+                self.runner.run(ctx)
+            finally:
+                watcher.close()
+            if watcher.reason:
+                self.store.catalog.patch("runs", run_id, {"stop_reason": watcher.reason})
+        return self.done
+
+
+def _check_count(count: Any) -> int | None:
+    if count is None:
+        return None
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise UsageError(f"agent(count={count!r}): give a positive integer (or None for no limit)")
+    return count
+
+
+def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,
+          project: str | None = None, count: int | None = None, *,
+          root: str | os.PathLike[str] | None = None) -> int:
+    """Run up to `count` trials of a sweep (W&B's signature); returns the number started.
+
+    Each trial calls `function()` (no arguments) with the trial's config ready for its
+    `init()`: sweep values win over `init(config=...)`, `init(project=...)` is ignored. A
+    function that raises marks its trial failed (traceback shown) and the agent goes on;
+    `count` counts failed trials too. Without a function, the config's `program`/`command`
+    runs once per trial in a subprocess. KeyboardInterrupt: the current trial is marked
+    failed and the interrupt is re-raised.
+    """
+    count = _check_count(count)
+    store = SweepStore(root)
+    rec = store.find(sweep_id, project)
+    if function is not None:
+        runner: TrialRunner = FunctionRunner(function, store.catalog)
+    else:
+        cfg = rec["config"]
+        if not cfg.get("program") and not cfg.get("command"):
+            raise UsageError("agent() needs function=... (or a `program:` in the sweep config, "
+                             "or use `py-tracker agent SWEEP_ID -- python train.py`)")
+        template = cfg.get("command") or ["${env}", "${interpreter}", "${program}", "${args}"]
+        runner = CommandRunner(template, store.catalog, program=cfg.get("program"))
+    return Agent(store, rec["id"], runner).run(count)
+
+
+def controller(sweep_id_or_config: Any = None, entity: str | None = None, project: str | None = None,
+               *, root: str | os.PathLike[str] | None = None) -> Any:
+    """W&B's `controller()`: here a SweepHandle (state, stop/pause/resume) for an existing
+    sweep id, or for a new sweep created from a config."""
+    from ..api import Api
+    from .handle import SweepHandle
+    sid = sweep_id_or_config
+    if not isinstance(sid, str) or "\n" in sid or sid.endswith((".yaml", ".yml")):
+        sid = sweep(sid, entity=entity, project=project, root=root)
+    return SweepHandle.load(Api(root=Path(root) if root else None), sid)

@@ -1,0 +1,236 @@
+"""How one trial runs: a Python function in this process, or a command in a subprocess.
+
+Both follow `TrialRunner`: `run(ctx) -> outcome` where ctx is the sweep context that the
+trial's `init()` picks up ({sweep_id, project, config, root, run_id}) and outcome is
+"finished", "failed" or "stopped"; `stop(reason)` asks the running trial to stop (called
+from the watcher thread, repeatedly). KeyboardInterrupt propagates after the trial's run
+is recorded as failed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import weakref
+from typing import Any, Callable
+
+from ..core import session
+from ..errors import RunStopped
+from ..storage.catalog import Catalog
+
+_trial_runs: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
+_pending_stop: set[str] = set()
+_hook_lock = threading.Lock()
+
+
+def _on_init(run: Any) -> None:
+    """init hook: remember in-process trial runs, and honour a stop requested before init."""
+    if getattr(run, "sweep_id", None):
+        with _hook_lock:
+            _trial_runs[run.id] = run
+            if run.id in _pending_stop:
+                run.request_stop()
+
+
+session.add_init_hook(_on_init)
+
+
+class TrialRunner:
+    """Interface: `run(ctx) -> "finished" | "failed" | "stopped"`, `stop(reason)`."""
+
+    def run(self, ctx: dict) -> str:
+        raise NotImplementedError
+
+    def stop(self, reason: str) -> None:
+        raise NotImplementedError
+
+
+def _finish_record(catalog: Catalog, ctx: dict, outcome: str) -> None:
+    """Make sure the trial has a run record in the right end state.
+
+    A function that never called init() (or a script that never did) still gets its run,
+    so that the trial shows up with its config and the sweep counts it."""
+    run_id = ctx["run_id"]
+    rec = catalog.get("runs", run_id)
+    if rec is None:
+        prev = session._sweep_context
+        session.set_sweep_context(ctx)
+        try:
+            run = session.init(settings={"monitor_interval": None})
+        finally:
+            session.set_sweep_context(prev)
+        run.finish(exit_code=1 if outcome == "failed" else 0,
+                   state="stopped" if outcome == "stopped" else None)
+        return
+    if rec.get("state") == "running" or (outcome == "failed" and rec.get("state") == "finished"):
+        catalog.patch("runs", run_id, {"state": outcome if outcome != "finished" else "finished",
+                                       "finished_at": rec.get("finished_at") or time.time()})
+
+
+class FunctionRunner(TrialRunner):
+    """Call `function()` with the sweep context set, so its `init()` joins the trial."""
+
+    def __init__(self, function: Callable[[], Any], catalog: Catalog):
+        if not callable(function):
+            raise TypeError(f"agent(function=...) takes a function with no arguments, got {function!r}")
+        self.function = function
+        self.catalog = catalog
+        self._run_id: str | None = None
+
+    def stop(self, reason: str) -> None:
+        run_id = self._run_id
+        if run_id is None:
+            return
+        with _hook_lock:
+            run = _trial_runs.get(run_id)
+            if run is None:
+                _pending_stop.add(run_id)
+        if run is not None and not run.finished:
+            run.request_stop()
+
+    def run(self, ctx: dict) -> str:
+        self._run_id = ctx["run_id"]
+        interrupted: BaseException | None = None
+        session.set_sweep_context(ctx)
+        try:
+            self.function()
+            outcome = "finished"
+        except RunStopped:
+            outcome = "stopped"
+        except KeyboardInterrupt as exc:
+            outcome, interrupted = "failed", exc
+        except Exception:
+            outcome = "failed"
+            print(f"py_tracker: trial {ctx['run_id']} of sweep {ctx['sweep_id']} failed; "
+                  f"the agent goes on with the next trial.", file=sys.stderr)
+            traceback.print_exc()
+        finally:
+            session.set_sweep_context(None)
+        try:
+            self._close(ctx, outcome)
+        finally:
+            with _hook_lock:
+                _pending_stop.discard(ctx["run_id"])
+            self._run_id = None
+        if interrupted is not None:
+            raise interrupted
+        return outcome
+
+    def _close(self, ctx: dict, outcome: str) -> None:
+        run = _trial_runs.get(ctx["run_id"])
+        if run is not None and not run.finished:
+            run.finish(exit_code=1 if outcome == "failed" else 0,
+                       state="stopped" if outcome == "stopped" else None)
+        _finish_record(self.catalog, ctx, outcome)
+
+
+def format_arg(value: Any) -> str:
+    """A config value on a command line: JSON for lists/dicts, str() otherwise (as W&B)."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def expand_command(command: list[str] | None, program: str | None, config: dict) -> list[str]:
+    """W&B's command macros: ${env} ${interpreter} ${program} ${args} ${args_no_hyphens}
+    ${args_json}. Without a command: `python program --k=v ...`."""
+    args = [f"--{k}={format_arg(v)}" for k, v in config.items()]
+    if not command:
+        if not program:
+            raise ValueError("no command: give one after `--`, or `program:` in the sweep config")
+        command = ["${env}", "${interpreter}", "${program}", "${args}"]
+    out: list[str] = []
+    for part in command:
+        if part == "${args}":
+            out.extend(args)
+        elif part == "${args_no_hyphens}":
+            out.extend(a[2:] for a in args)
+        elif part == "${args_json}":
+            out.append(json.dumps(config))
+        elif part == "${env}":
+            if os.name != "nt":
+                out.append("/usr/bin/env")
+        elif part == "${interpreter}":
+            out.append(sys.executable)
+        elif part == "${program}":
+            if not program:
+                raise ValueError("the command uses ${program} but the sweep config has no `program:`")
+            out.append(program)
+        else:
+            out.append(part)
+    return out
+
+
+class CommandRunner(TrialRunner):
+    """Run a command per trial: config as `--key=value` args and, for `init()`, as JSON in
+    env PY_TRACKER_SWEEP_CONTEXT. Stop = the run's stop flag file; killed if it lingers."""
+
+    KILL_AFTER = 30.0
+
+    def __init__(self, command: list[str], catalog: Catalog, append_args: bool = True,
+                 program: str | None = None):
+        self.command = list(command)
+        self.program = program
+        self.catalog = catalog
+        self.append_args = append_args
+        self._run_id: str | None = None
+        self._stop_at: float | None = None
+
+    def stop(self, reason: str) -> None:
+        if self._run_id is None:
+            return
+        if self._stop_at is None:
+            self._stop_at = time.monotonic()
+        flag = self.catalog.layout.stop_flag(self._run_id)
+        flag.parent.mkdir(parents=True, exist_ok=True)
+        flag.write_text(reason)
+
+    def argv(self, config: dict) -> list[str]:
+        if any("${" in c for c in self.command):
+            return expand_command(self.command, self.program, config)
+        extra = [f"--{k}={format_arg(v)}" for k, v in config.items()] if self.append_args else []
+        return self.command + extra
+
+    def run(self, ctx: dict) -> str:
+        self._run_id, self._stop_at = ctx["run_id"], None
+        env = dict(os.environ)
+        env[session.SWEEP_ENV] = json.dumps(ctx)
+        env["PY_TRACKER_DIR"] = str(ctx["root"])
+        try:
+            proc = subprocess.Popen(self.argv(ctx["config"]), env=env)
+        except OSError as exc:
+            print(f"py_tracker: could not start the trial command {self.command!r}: {exc}", file=sys.stderr)
+            _finish_record(self.catalog, ctx, "failed")
+            self._run_id = None
+            return "failed"
+        try:
+            while True:
+                try:
+                    rc = proc.wait(timeout=0.2)
+                    break
+                except subprocess.TimeoutExpired:
+                    if self._stop_at is not None and time.monotonic() - self._stop_at > self.KILL_AFTER:
+                        proc.terminate()
+        except KeyboardInterrupt:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            _finish_record(self.catalog, ctx, "failed")
+            self._run_id = None
+            raise
+        rec = self.catalog.get("runs", ctx["run_id"])
+        if rec is not None and rec.get("state") == "stopped":
+            outcome = "stopped"
+        elif self._stop_at is not None and rc != 0 and (rec is None or rec.get("state") == "running"):
+            outcome = "stopped"
+        else:
+            outcome = "finished" if rc == 0 else "failed"
+        _finish_record(self.catalog, ctx, outcome)
+        self._run_id = None
+        return outcome

@@ -1,0 +1,200 @@
+"""Sweeps in the catalog: the sweep record, trial claims, and the trial list read back.
+
+A sweep is one document in the catalog's "sweeps" table:
+    {id, project, entity, name, config (normalized), seed, state, created_at, updated_at,
+     trials: [{run_id, config, started_at, host, pid, pid_start}], skip: [run_id], reason}
+state is "running", "paused", "stopped" or "finished". A trial is a run whose record has
+`sweep_id`; its claim is written (under the catalog lock) before the run exists, so two
+agents never get the same point and a trial whose process died before `init()` still counts.
+Everything a strategy needs is derived from this record plus the runs' records and
+histories: that is what lets a sweep resume after a kernel restart.
+"""
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import StorageError, UsageError
+from ..storage import history as hist
+from ..storage.catalog import Catalog
+from ..storage.paths import default_root
+from ..storage.records import effective_state
+from .strategy import Trial
+
+HOST = socket.gethostname()
+STATES = ("running", "paused", "stopped", "finished")
+CLAIM_GRACE = 60.0  # seconds a claim from another host counts as pending before its run appears
+
+
+def _pid_start(pid: int) -> float | None:
+    try:
+        import psutil
+        return psutil.Process(pid).create_time()
+    except Exception:
+        return None
+
+
+def _alive(pid: int, started: float | None) -> bool:
+    try:
+        import psutil
+        p = psutil.Process(pid)
+        return (started is None or abs(p.create_time() - started) < 1.0) and \
+            p.status() != psutil.STATUS_ZOMBIE
+    except Exception:
+        return False
+
+
+def split_path(path: str) -> tuple[str | None, str]:
+    """'entity/project/id', 'project/id', 'project/sweeps/id' or 'id' -> (project, id)."""
+    parts = [p for p in str(path).split("/") if p]
+    if not parts:
+        raise UsageError("sweep id is empty; pass the id sweep() returned, or 'project/id'")
+    if len(parts) >= 2 and parts[-2] == "sweeps":
+        parts.pop(-2)
+    return (parts[-2] if len(parts) >= 2 else None), parts[-1]
+
+
+class SweepStore:
+    """Read and write one store root's sweeps (any process; writes take the catalog lock)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, catalog: Catalog | None = None):
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        self.catalog = catalog or Catalog(self.root)
+        self.layout = self.catalog.layout
+        self._hist_cache: dict[str, list[float]] = {}
+
+    # --- sweep records ------------------------------------------------------
+    def get(self, sweep_id: str) -> dict:
+        rec = self.catalog.get("sweeps", sweep_id)
+        if rec is None:
+            raise UsageError(f"no sweep {sweep_id!r} in {self.root}; create one with "
+                             f"sweep(config, project=...) or check the id (Api().sweeps())")
+        return rec
+
+    def find(self, path: str, project: str | None = None) -> dict:
+        proj, sweep_id = split_path(path)
+        rec = self.get(sweep_id)
+        want = proj or project
+        if want is not None and rec.get("project") != want and proj is not None:
+            raise UsageError(f"sweep {sweep_id!r} belongs to project {rec.get('project')!r}, not {want!r}")
+        return rec
+
+    def create(self, rec: dict) -> None:
+        with self.catalog.transaction():
+            if not self.catalog.insert_new("sweeps", rec):
+                raise UsageError(f"a sweep with id {rec['id']!r} already exists")
+            self.catalog.insert_new("projects", {"name": rec["project"], "created_at": rec["created_at"]})
+
+    def set_state(self, sweep_id: str, state: str, reason: str | None = None) -> dict:
+        if state not in STATES:
+            raise UsageError(f"sweep state must be one of {STATES}, got {state!r}")
+
+        def change(doc: dict) -> None:
+            if doc.get("state") in ("stopped", "finished") and state in ("running", "paused"):
+                raise UsageError(f"sweep {sweep_id!r} is {doc['state']}; it cannot be resumed "
+                                 f"(create a new sweep, or pass prior_runs=...)")
+            doc.update(state=state, updated_at=time.time())
+            if reason:
+                doc["reason"] = reason
+        out = self.catalog.patch("sweeps", sweep_id, change)
+        if out is None:
+            self.get(sweep_id)
+        return out  # type: ignore[return-value]
+
+    def request_skip(self, sweep_id: str, run_ids: list[str]) -> None:
+        self.catalog.patch("sweeps", sweep_id, lambda d: d.setdefault("skip", []).extend(run_ids))
+
+    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | None]
+              ) -> tuple[dict, str | None, dict | None]:
+        """Under the catalog lock: read the sweep and its trials, let `choose(record, trials)`
+        return (run_id, config) or None, and record the claim. Returns (record, run_id, config)."""
+        with self.catalog.transaction():
+            rec = self.get(sweep_id)
+            trials = self.trials(rec)
+            picked = choose(rec, trials)
+            if picked is None:
+                return self.get(sweep_id), None, None
+            run_id, config = picked
+            now = time.time()
+            pid = os.getpid()
+            claim = {"run_id": run_id, "config": config, "started_at": now, "host": HOST,
+                     "pid": pid, "pid_start": _pid_start(pid)}
+            rec = self.catalog.patch("sweeps", sweep_id, lambda d: (
+                d.setdefault("trials", []).append(claim), d.update(updated_at=now))) or rec
+            return rec, run_id, config
+
+    # --- trials -------------------------------------------------------------
+    def runs(self, sweep_id: str) -> dict[str, dict]:
+        return {r["id"]: r for r in self.catalog.search("runs", lambda r: r.get("sweep_id") == sweep_id)}
+
+    def trials(self, rec: dict, histories: bool = False) -> list[Trial]:
+        """Every trial of the sweep in claim order, with state, metric value and (optionally)
+        the metric's logged values. Runs that died while running are marked crashed."""
+        metric = (rec.get("config") or {}).get("metric") or {}
+        name = metric.get("name")
+        runs = self.runs(rec["id"])
+        out = []
+        seen = set()
+        for claim in rec.get("trials") or []:
+            run_id = claim["run_id"]
+            seen.add(run_id)
+            out.append(self._trial(run_id, claim.get("config") or {}, runs.get(run_id), claim,
+                                   name, histories))
+        for run_id, run in runs.items():  # runs attached by prior_runs or by hand
+            if run_id not in seen:
+                out.append(self._trial(run_id, run.get("config") or {}, run, None, name, histories))
+        return out
+
+    def _trial(self, run_id: str, config: dict, run: dict | None, claim: dict | None,
+               metric: str | None, histories: bool) -> Trial:
+        if run is None:
+            state = "running" if claim and self._claim_alive(claim) else "crashed"
+            return Trial(run_id, config, state)
+        state = effective_state(run, self.layout.heartbeat(run_id))
+        if state == "crashed" and run.get("state") == "running" and self.catalog._flock is not None:
+            try:
+                self.mark(run_id, "crashed")
+            except StorageError:
+                pass  # another process holds the lock long; the state shown is right anyway
+        value = (run.get("summary") or {}).get(metric) if metric else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            value = None
+        t = Trial(run_id, config, state, value)
+        if histories and metric:
+            t.history = self.history(run_id, metric, final=state not in ("running",))
+        return t
+
+    @staticmethod
+    def _claim_alive(claim: dict) -> bool:
+        if claim.get("host") == HOST and claim.get("pid"):
+            return _alive(int(claim["pid"]), claim.get("pid_start"))
+        return time.time() - float(claim.get("started_at") or 0) < CLAIM_GRACE
+
+    def history(self, run_id: str, metric: str, final: bool = False) -> list[float]:
+        """The metric's logged values in order (NaN/absent rows skipped); cached once final."""
+        if run_id in self._hist_cache:
+            return self._hist_cache[run_id]
+        try:
+            _, cols = hist.read_columns(self.layout.history(run_id), [metric])
+        except (OSError, ValueError):
+            return []
+        col = cols.get(metric)
+        vals: list[Any] = [] if col is None else [float(v) for v in col.tolist()
+                                                   if isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                   and math.isfinite(v)]
+        if final:
+            self._hist_cache[run_id] = vals
+        return vals
+
+    def mark(self, run_id: str, state: str, **fields: Any) -> None:
+        """Set a run record's state (crashed, failed...) unless it already ended otherwise."""
+        def change(doc: dict) -> None:
+            if doc.get("state") == "running":
+                doc.update(state=state, finished_at=doc.get("finished_at") or time.time(), **fields)
+            else:
+                doc.update(**fields)
+        self.catalog.patch("runs", run_id, change)
