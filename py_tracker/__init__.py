@@ -14,6 +14,7 @@ from typing import Any
 
 from . import errors
 from .core.config import NoRunProxy
+from .core import session as _session
 from .core.session import init
 from .errors import RunStopped
 from .settings import Settings
@@ -27,8 +28,10 @@ summary: Any = NoRunProxy("summary")
 
 def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
     """Log metrics to the active run (see `Run.log`)."""
-    from .core.session import require_run
-    require_run("log").log(data, step=step, commit=commit)
+    r = _session._active
+    if r is None:
+        r = _session.require_run("log")
+    r.log(data, step, commit)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -90,6 +93,30 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(mod), name)
     globals()[name] = value
     return value
+
+
+def _notebook_hook(run: Any) -> None:
+    """After init(): show the live panel when running inside a Jupyter kernel."""
+    if not run.settings.display:
+        return
+    import sys
+    if "ipykernel" not in sys.modules:
+        return
+    try:
+        from .notebook.display import on_init
+    except ImportError:
+        return
+    on_init(run)
+
+
+def _system_hook(run: Any) -> None:
+    """After init(): monitor, output capture, environment files (see py_tracker.core.extras)."""
+    from .core.extras import attach
+    attach(run)
+
+
+_session.add_init_hook(_system_hook)
+_session.add_init_hook(_notebook_hook)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -122,16 +122,11 @@ class ApiRun:
         return self._api.layout.history(self.id, stream)
 
     def history_columns(self, keys: Iterable[str] | None = None, stream: str = "history") -> tuple[int, dict]:
-        """(row count, {key: numpy array or list}) — the fast path the UI and server use."""
-        import numpy as np
+        """(row count, {key: numpy array}) — the fast path the UI and server use."""
         want = None
         if keys is not None:
             want = set(keys) | ({"_step", "_runtime", "_timestamp"} if stream == "history" else {"_timestamp", "_runtime"})
-        n, cols = hist.read_columns(self._file(stream), want)
-        out: dict[str, Any] = {}
-        for k, col in cols.items():
-            out[k] = _to_array(col, np)
-        return n, out
+        return hist.read_columns(self._file(stream), want)
 
     def history(self, keys: Iterable[str] | None = None, samples: int | None = None, pandas: bool = True,
                 stream: str = "history", x_axis: str = "_step", min_step: int | None = None,
@@ -268,25 +263,6 @@ class ApiRun:
             raise RuntimeError(f"run {self.path} is running; stop or finish it before deleting it")
         self._api.writable_catalog().delete("runs", self.id)
         shutil.rmtree(self.run_dir, ignore_errors=True)
-
-
-def _to_array(col: list, np: Any) -> Any:
-    try:
-        arr = np.array(col)
-    except (ValueError, TypeError):
-        arr = np.empty(len(col), dtype=object)
-        arr[:] = col
-        return arr
-    if arr.ndim != 1:
-        arr = np.empty(len(col), dtype=object)
-        arr[:] = col
-        return arr
-    if arr.dtype == object:
-        try:
-            return np.array(col, dtype=float)
-        except (ValueError, TypeError):
-            return arr
-    return arr
 
 
 def _isnull(v: Any, np: Any) -> Any:

@@ -26,10 +26,17 @@ class Flusher(threading.Thread):
     def run(self) -> None:  # noqa: D401 - Thread API
         r = self.target
         s = r.settings
+        try:  # the history writer needs numpy: import it here, off the user's thread
+            import numpy  # noqa: F401
+        except ImportError:
+            pass
         last_beat = last_cat = 0.0
-        while not self._stop_evt.wait(s.flush_interval):
+        wait = s.flush_interval
+        while not self._stop_evt.wait(wait):
             try:
                 r.flush()
+                # A producer logging faster than we write: keep going instead of sleeping.
+                wait = 0.0 if len(r._queue) > 20000 else s.flush_interval
                 now = time.monotonic()
                 if now - last_beat >= s.heartbeat_interval:
                     last_beat = now

@@ -32,6 +32,7 @@ from .values import PLAIN, config_value, scalar
 log = logging.getLogger("py_tracker")
 
 _BASIC = frozenset({int, float, bool, str})
+_CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
 
 
 class Run:
@@ -60,9 +61,11 @@ class Run:
         self._error: BaseException | None = None
         self._error_reported = False
         self._finished = False
+        self._media = False  # set once a media value was logged: rows then need _prepare
         self._state = "running"
         self._finish_hooks: list[Callable[[], None]] = []
         self._poll_hooks: list[Callable[[], None]] = []
+        self._row_listeners: list[Callable[[str, list[dict]], None]] = []
         self.config = Config(record.get("config") or {}, on_change=self._mark_dirty)
         self.summary = Summary(on_change=self._mark_dirty)
         if resumed:
@@ -179,7 +182,7 @@ class Run:
                 raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
                                 f"Use str(key) or an f-string.")
             if v.__class__ not in _BASIC:
-                data = self._normalize(data)
+                data = flatten(self._normalize(data))
                 break
         if step is None and commit is None and not self._partial:
             now = time.time()
@@ -247,9 +250,12 @@ class Run:
             return v2
         media = _media_coerce(v)
         if media is not None:
+            self._media = True
             return media
         if isinstance(v, (list, tuple)) and all(x.__class__ in PLAIN for x in v):
             return list(v)
+        if hasattr(v, "tolist") and type(v).__module__.startswith(("numpy", "torch")):
+            return v.tolist()  # small arrays (<= 32 values) are kept as lists, as W&B does
         raise TypeError(f"log(): value of {key!r} has type {type(v).__module__}.{type(v).__qualname__}, "
                         f"which cannot be logged. Log a number, bool, str, nested dict, numpy/torch "
                         f"scalar or a media object (py_tracker.Image, Histogram, Table). Nothing of this "
@@ -304,33 +310,41 @@ class Run:
         with self._flush_lock:
             for queue, retry, writer in ((self._queue, self._retry, self._history),
                                          (self._sys_queue, self._sys_retry, self._system)):
-                n = len(queue)
-                if not n and not retry:
-                    continue
-                rows = retry + [queue.popleft() for _ in range(n)]
-                retry.clear()
-                try:
-                    flat = [self._prepare(r) for r in rows]
-                    writer.write(flat)
-                except OSError as exc:
-                    retry.extend(rows)
-                    self._set_error(exc)
-                    raise StorageError(f"could not write history of run {self.path}: {exc}") from exc
+                while queue or retry:
+                    n = min(len(queue), _CHUNK_ROWS)
+                    rows = retry + [queue.popleft() for _ in range(n)]
+                    retry.clear()
+                    try:
+                        if self._media:
+                            rows = [self._prepare(r) for r in rows]
+                        writer.write(rows)
+                    except OSError as exc:
+                        retry.extend(rows)
+                        self._set_error(exc)
+                        raise StorageError(f"could not write history of run {self.path}: {exc}") from exc
+                    stream = "history" if writer is self._history else "system"
+                    for fn in list(self._row_listeners):
+                        try:
+                            fn(stream, rows)
+                        except Exception as exc:  # a display must never break recording
+                            log.warning("py_tracker: a row listener failed: %s", exc)
             if self._error is not None:
                 self._error = None
                 self._alert = self._stop_requested
 
     def _prepare(self, row: dict) -> dict:
         for v in row.values():
-            if v.__class__ not in _BASIC:
+            if hasattr(v, "to_json"):
                 break
         else:
             return row
         out = {}
-        for k, v in flatten(row).items():
+        for k, v in row.items():
             if hasattr(v, "to_json"):
                 try:
-                    v = v.to_json(self.dir, k, row.get("_step", 0))
+                    obj, v = v, v.to_json(self.dir, k, row.get("_step", 0))
+                    if self.summary._last.get(k) is obj:
+                        self.summary._last[k] = v  # the summary points at the newest file
                 except Exception as exc:
                     log.warning("py_tracker: could not store media %r at step %s: %s", k, row.get("_step"), exc)
                     continue
@@ -357,6 +371,16 @@ class Run:
     def add_poll_hook(self, fn: Callable[[], None]) -> None:
         """`fn()` runs about once a second on the flusher thread until finish."""
         self._poll_hooks.append(fn)
+
+    def add_row_listener(self, fn: Callable[[str, list[dict]], None]) -> None:
+        """`fn(stream, rows)` gets every batch right after it is written ("history" or
+        "system"; flat rows, media already stored as dicts). It runs on the flusher
+        thread a few times a second, never on the `log()` path: live panels use it."""
+        self._row_listeners.append(fn)
+
+    def remove_row_listener(self, fn: Callable[[str, list[dict]], None]) -> None:
+        if fn in self._row_listeners:
+            self._row_listeners.remove(fn)
 
     def _snapshot(self) -> dict:
         rec = self._record
@@ -453,9 +477,35 @@ class Run:
         return saver.save(glob_str, base_path=base_path, policy=policy)
 
     def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
-              log_freq: int = 1000, idx: int | None = None, log_graph: bool = True) -> None:
+              log_freq: int = 1000, idx: int | None = None, log_graph: bool = True) -> Any:
+        """Record a PyTorch model's structure and gradient/parameter histograms (see py_tracker.model)."""
         from .. import model
-        model.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx, log_graph=log_graph)
+        return model.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx,
+                           log_graph=log_graph, run=self)
+
+    def unwatch(self, models: Any = None) -> None:
+        from .. import model
+        model.unwatch(models, run=self)
+
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None) -> Any:
+        """Record an artifact version produced by this run (see py_tracker.artifacts)."""
+        from ..artifacts import run_log_artifact
+        return run_log_artifact(self, artifact_or_path, name=name, type=type, aliases=aliases)
+
+    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None) -> Any:
+        """Record that this run consumes an artifact version; returns it."""
+        from ..artifacts import run_use_artifact
+        return run_use_artifact(self, artifact_or_name, type=type, aliases=aliases)
+
+    def lineage(self) -> dict:
+        from ..artifacts import lineage
+        return lineage(self.root, run_id=self.id)
+
+    def display(self) -> Any:
+        """Show this run's live panel in the notebook."""
+        from ..notebook import show_run
+        return show_run(self)
 
     def files(self) -> list:
         from ..api import Api

@@ -1,0 +1,28 @@
+"""Shared fixtures: every test gets its own store root, and no run leaks between tests."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh store root, also set as PY_TRACKER_DIR (so subprocesses and the API see it)."""
+    root = tmp_path / "store"
+    monkeypatch.setenv("PY_TRACKER_DIR", str(root))
+    monkeypatch.setenv("PY_TRACKER_MONITOR_INTERVAL", "0")
+    monkeypatch.setenv("PY_TRACKER_DISPLAY", "0")
+    yield root
+    import py_tracker
+    py_tracker.finish()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_run():
+    yield
+    from py_tracker.core import session
+    run = session.active_run()
+    if run is not None:
+        try:
+            run.finish()
+        except Exception:
+            pass
