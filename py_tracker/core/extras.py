@@ -6,8 +6,10 @@ soft: a broken collector or an unreadable git repo never stops a run.
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("py_tracker")
@@ -17,15 +19,21 @@ def attach(run: Any) -> None:
     s = run.settings
     if s.monitor_interval:
         from ..monitor import SystemMonitor
-        monitor = SystemMonitor(run._log_system, interval=float(s.monitor_interval))
-        monitor.start()
-        run.add_finish_hook(lambda: monitor.stop(final_sample=True))
+        try:
+            monitor = SystemMonitor(run._log_system, interval=max(0.05, float(s.monitor_interval)))
+            monitor.start()
+            run.add_finish_hook(lambda: monitor.stop(final_sample=True))
+        except Exception as exc:
+            log.warning("py_tracker: system monitor not started: %s", exc)
     if s.capture_output:
         from ..output import OutputCapture
         capture = OutputCapture(run.dir / "output.log")
         capture.start()
         run.add_finish_hook(capture.stop)
         run.add_poll_hook(capture.flush)
+    if s.save_code:
+        # Cells run after init() (the training loop) are only known at finish.
+        run.add_finish_hook(lambda: save_code(run))
     threading.Thread(target=_environment, args=(run,), name="py_tracker-env", daemon=True).start()
 
 
@@ -40,23 +48,18 @@ def _environment(run: Any) -> None:
         log.info("py_tracker: could not record the environment of run %s: %s", run.id, exc)
 
 
-def save_code(run: Any, cells: list[dict] | None = None) -> None:
-    """The code that produced the run: notebook cells so far, or the script."""
-    from ..environment import code_cells
-    code_dir = run.dir / "code"
-    if cells is None:
-        cells = code_cells()
-    if cells:
-        code_dir.mkdir(exist_ok=True)
-        text = "".join(f"# In[{c.get('execution_count')}]:\n{c.get('source', '')}\n\n" for c in cells)
-        (code_dir / "notebook_cells.py").write_text(text)
-        return
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if path:
-        import shutil
-        from pathlib import Path
-        p = Path(path)
-        if p.is_file() and p.stat().st_size < 10_000_000:
-            code_dir.mkdir(exist_ok=True)
-            shutil.copyfile(p, code_dir / p.name)
+def save_code(run: Any) -> None:
+    """The code that produced the run: this session's notebook cells, or the script."""
+    try:
+        from ..environment import write_code_cells
+        if write_code_cells(run.dir):
+            return
+        main = sys.modules.get("__main__")
+        path = getattr(main, "__file__", None)
+        if path:
+            p = Path(path)
+            if p.is_file() and p.stat().st_size < 10_000_000:
+                (run.dir / "code").mkdir(exist_ok=True)
+                shutil.copyfile(p, run.dir / "code" / p.name)
+    except Exception as exc:
+        log.info("py_tracker: could not save the code of run %s: %s", run.id, exc)
