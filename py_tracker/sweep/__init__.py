@@ -3,9 +3,16 @@
 `sweep(config, project=...)` -> id; `agent(id, function=train, count=N)`;
 `Api().sweep("project/id")` -> `SweepHandle` (state, runs, best_run, stop/pause/resume).
 The format is in shared/spec/sweep-config.md; our extension is a top-level `seed`.
+
+`py_tracker.sweep` is both this package and W&B's `sweep()` function: once the package is
+imported, Python binds the attribute `py_tracker.sweep` to the package itself, so the
+package is made callable (calling it calls `sweep()`), and `wandb.sweep(config, ...)`
+works after `import py_tracker as wandb` whatever was imported first.
 """
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 from .config import SweepConfigError, parse_config
@@ -22,3 +29,14 @@ def __getattr__(name: str) -> Any:
         from .handle import SweepHandle
         return SweepHandle
     raise AttributeError(f"module 'py_tracker.sweep' has no attribute {name!r}")
+
+
+class _CallableModule(types.ModuleType):
+    """This package's type: `py_tracker.sweep(config, project=...)` creates a sweep."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        from .api import sweep as _sweep
+        return _sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

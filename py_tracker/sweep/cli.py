@@ -44,12 +44,34 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_options(args: argparse.Namespace) -> list[str]:
+    """argparse hands everything after SWEEP_ID to `cmd` (REMAINDER), options included:
+    read `--count`/`--project` up to `--`, and return the command after it."""
+    rest = list(args.cmd or [])
+    if "--" in rest:
+        i = rest.index("--")
+        opts, cmd = rest[:i], rest[i + 1:]
+    elif rest and rest[0].startswith("--") and rest[0].split("=")[0] in ("--count", "--project"):
+        opts, cmd = rest, []
+    else:
+        opts, cmd = [], rest
+    if opts:
+        p = argparse.ArgumentParser(prog="py-tracker agent", add_help=False)
+        p.add_argument("--count", type=int, default=args.count)
+        p.add_argument("--project", default=args.project)
+        try:
+            known = p.parse_args(opts)
+        except SystemExit:
+            raise UsageError(f"cannot read options {' '.join(opts)!r}; use "
+                             f"`py-tracker agent SWEEP_ID [--count N] -- python train.py`") from None
+        args.count, args.project = known.count, known.project
+    return cmd
+
+
 def cmd_agent(args: argparse.Namespace) -> int:
     """Handler of `py-tracker agent`; returns the exit status (0, or 2 on bad input, 130 on ^C)."""
-    cmd = list(args.cmd or [])
-    if cmd and cmd[0] == "--":
-        cmd = cmd[1:]
     try:
+        cmd = _split_options(args)
         if args.count is not None and args.count < 1:
             raise UsageError(f"--count {args.count}: give a positive number")
         store = SweepStore(getattr(args, "dir", None))

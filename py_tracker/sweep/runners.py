@@ -19,7 +19,7 @@ import weakref
 from typing import Any, Callable
 
 from ..core import session
-from ..errors import RunStopped
+from ..errors import RunStopped, UsageError
 from ..storage.catalog import Catalog
 
 _trial_runs: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
@@ -203,10 +203,9 @@ class CommandRunner(TrialRunner):
         try:
             proc = subprocess.Popen(self.argv(ctx["config"]), env=env)
         except OSError as exc:
-            print(f"py_tracker: could not start the trial command {self.command!r}: {exc}", file=sys.stderr)
             _finish_record(self.catalog, ctx, "failed")
             self._run_id = None
-            return "failed"
+            raise UsageError(f"could not start the trial command {self.command!r}: {exc}") from None
         try:
             while True:
                 try:
