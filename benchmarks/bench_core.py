@@ -1,0 +1,150 @@
+"""Core tracker numbers (issue 2), each with its baseline measured in the same run.
+
+    python benchmarks/bench_core.py [--quick]
+
+- log() of two scalars: median per call at N = 10k, 100k, 1M steps, against the
+  baseline "append one orjson line to an open file" (as a raw unbuffered write,
+  the ~3 µs figure in the issue, and as a buffered write for honesty).
+- finish() of a 1M-step run; time until logged data is readable by another reader.
+- reading back a 1M-step history into a DataFrame.
+- `import py_tracker` (fresh interpreter) and `init()`.
+- 4 processes x 100k steps into one store: every row present.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import orjson
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def per_call_median(fn, n: int) -> float:
+    pc = time.perf_counter_ns
+    samples = []
+    for i in range(n):
+        t = pc()
+        fn(i)
+        samples.append(pc() - t)
+    return statistics.median(samples) / 1000.0
+
+
+def baseline(root: Path, n: int, buffered: bool) -> float:
+    f = open(root / f"base-{buffered}.jsonl", "ab", buffering=-1 if buffered else 0)
+    dumps = orjson.dumps
+    us = per_call_median(lambda i: f.write(dumps({"loss": 0.5, "acc": 0.9}) + b"\n"), n)
+    f.close()
+    return us
+
+
+def bench_log(root: Path, n: int) -> tuple[float, float, float]:
+    import py_tracker as pt
+    run = pt.init(dir=root, project="bench", settings={"monitor_interval": None, "capture_output": False,
+                                                        "save_code": False, "display": False})
+    log = pt.log
+    us = per_call_median(lambda i: log({"loss": 0.5, "acc": 0.9}), n)
+    t = time.perf_counter()
+    run.finish()
+    fin = time.perf_counter() - t
+    t = time.perf_counter()
+    df = pt.Api(root).run(run.id).history()
+    read = time.perf_counter() - t
+    assert len(df) == n, (len(df), n)
+    return us, fin, read
+
+
+def bench_durable(root: Path) -> float:
+    """Seconds from log() returning until a reader in another process-like view sees the row."""
+    import py_tracker as pt
+    run = pt.init(dir=root, project="bench", settings={"monitor_interval": None, "capture_output": False})
+    api_run = pt.Api(root).run(run.id)
+    worst = 0.0
+    for k in range(5):
+        pt.log({"k": k})
+        t = time.perf_counter()
+        while len(api_run.history()) < k + 1:
+            time.sleep(0.005)
+        worst = max(worst, time.perf_counter() - t)
+    run.finish()
+    return worst
+
+
+def bench_import() -> float:
+    code = "import time; t=time.perf_counter(); import py_tracker; print(time.perf_counter()-t)"
+    vals = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONPATH=str(REPO)), check=True).stdout
+        vals.append(float(out))
+    return min(vals)
+
+
+def bench_init(root: Path) -> float:
+    import py_tracker as pt
+    vals = []
+    for _ in range(5):
+        t = time.perf_counter()
+        run = pt.init(dir=root, project="bench-init")
+        vals.append(time.perf_counter() - t)
+        run.finish()
+    return statistics.median(vals)
+
+
+def bench_multiprocess(root: Path, n: int) -> tuple[float, bool]:
+    code = textwrap.dedent(f"""
+        import py_tracker as pt
+        run = pt.init(project="mp", settings={{"monitor_interval": None}})
+        for i in range({n}):
+            pt.log({{"loss": 0.5, "acc": i}})
+        pt.finish()
+    """)
+    env = dict(os.environ, PY_TRACKER_DIR=str(root), PYTHONPATH=str(REPO))
+    t = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env) for _ in range(4)]
+    ok = all(p.wait() == 0 for p in procs)
+    secs = time.perf_counter() - t
+    import py_tracker as pt
+    runs = pt.Api(root).runs("mp")
+    ok = ok and len(runs) == 4 and all(list(r.history()["acc"]) == list(range(n)) for r in runs)
+    return secs, ok
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="smaller N (for a smoke run)")
+    args = ap.parse_args()
+    sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
+    root = Path(tempfile.mkdtemp(prefix="ptbench-"))
+    import numpy  # noqa: F401  (the reader needs it; keep its import out of the timings)
+    import pandas  # noqa: F401
+    base_raw = baseline(root, 100_000, buffered=False)
+    base_buf = baseline(root, 100_000, buffered=True)
+    print(f"baseline orjson line append: unbuffered {base_raw:.2f} us/call, buffered {base_buf:.2f} us/call")
+    results = {}
+    for n in sizes:
+        us, fin, read = bench_log(root / f"n{n}", n)
+        results[n] = us
+        print(f"log() N={n:>9,}: median {us:.2f} us/call = {us / base_raw:.2f}x unbuffered baseline "
+              f"(target <= 2x), {us / base_buf:.2f}x buffered; finish() {fin * 1000:.0f} ms; "
+              f"history -> DataFrame {read * 1000:.0f} ms")
+    big, small = max(sizes), min(sizes)
+    print(f"flatness: median at {big:,} / at {small:,} = {results[big] / results[small]:.2f} (target <= 1.2)")
+    print(f"durable and readable after log(): worst {bench_durable(root / 'dur') * 1000:.0f} ms (target <= 1000)")
+    print(f"import py_tracker: {bench_import() * 1000:.0f} ms (target <= 300)")
+    print(f"init(): {bench_init(root / 'init') * 1000:.1f} ms median (target <= 50)")
+    n = 20_000 if args.quick else 100_000
+    secs, ok = bench_multiprocess(root / "mp", n)
+    print(f"4 processes x {n:,} steps into one store: {secs:.1f} s, every row present: {ok}")
+
+
+if __name__ == "__main__":
+    main()
