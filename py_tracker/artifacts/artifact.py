@@ -1,0 +1,403 @@
+"""`Artifact`: a versioned set of files (a dataset, a model), W&B's API.
+
+A new `Artifact(name, type)` is a draft: `add_file`, `add_dir`, `add_reference`,
+`new_file` and `remove` edit the list of what it will contain; nothing is read
+or copied until `run.log_artifact(artifact)` stores it as version v0, v1, ...
+Files are read at log time (the content logged is the content at that moment).
+An artifact read back (`run.use_artifact`, `Api().artifact`) is one stored,
+immutable version: `files()`, `download()`, `verify()`, `logged_by()`,
+`used_by()`, `lineage()`, `delete()`, and `aliases`/`description`/`metadata`
+changes saved with `save()`. `new_draft()` starts a new version from it.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterator
+from urllib.parse import unquote, urlsplit
+
+import orjson
+
+from ..errors import UsageError
+from . import names as _names
+
+
+@dataclass
+class ArtifactFile:
+    """One file of an artifact version (`artifact.files()`); `ref` is set for references."""
+
+    name: str
+    size: int
+    digest: str
+    ref: str | None = None
+    _artifact: Any = None
+
+    def download(self, root: str | os.PathLike[str] | None = None) -> Path:
+        """Copy this one file into `root` (default: the artifact's download folder)."""
+        from .transfer import download_entries
+        return download_entries(self._artifact, root, only=[self.name]) / self.name
+
+
+class Artifact:
+    """A versioned dataset, model or any set of files. See the module docstring."""
+
+    def __init__(self, name: str, type: str, description: str | None = None,
+                 metadata: dict | None = None, incremental: bool = False, use_as: str | None = None):
+        self._name = _names.check_name(name)
+        self._type = _names.check_type(type)
+        self.description = description if description is None else str(description)
+        self.metadata = _check_metadata(metadata)
+        self.aliases: list[str] = []
+        self._entries: dict[str, dict] = {}
+        self._staging: Path | None = None
+        # set once logged / loaded
+        self._root: Path | None = None
+        self._project: str | None = None
+        self._version: int | None = None
+        self._digest: str | None = None
+        self._doc: dict | None = None
+        self._manifest: dict[str, dict] | None = None
+
+    # --- identity -------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """'name' for a draft, 'name:vN' for a stored version (as W&B)."""
+        return self._name if self._version is None else f"{self._name}:v{self._version}"
+
+    @property
+    def base_name(self) -> str:
+        return self._name
+
+    source_name = name
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+    @property
+    def version(self) -> str | None:
+        return None if self._version is None else f"v{self._version}"
+
+    @property
+    def project(self) -> str | None:
+        return self._project
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self._project}/{self.name}" if self._project else self.name
+
+    @property
+    def id(self) -> str | None:
+        return None if self._version is None else self.qualified_name
+
+    @property
+    def digest(self) -> str | None:
+        return self._digest
+
+    @property
+    def state(self) -> str:
+        return "PENDING" if self._version is None else "COMMITTED"
+
+    @property
+    def root(self) -> Path | None:
+        return self._root
+
+    @property
+    def created_at(self) -> float | None:
+        return None if self._doc is None else self._entry().get("created_at")
+
+    @property
+    def size(self) -> int:
+        return sum(int(e.get("size") or 0) for e in self._contents().values() if "ref" not in e)
+
+    @property
+    def file_count(self) -> int:
+        return len(self._contents())
+
+    def is_draft(self) -> bool:
+        return self._version is None
+
+    def wait(self, timeout: Any = None) -> "Artifact":
+        """Logging is synchronous here; kept for W&B compatibility."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Artifact {self.qualified_name} type={self._type} files={self.file_count}>"
+
+    # --- building a draft ---------------------------------------------------------
+    def _draft_only(self, what: str) -> None:
+        if self._version is not None:
+            raise UsageError(f"artifact {self.qualified_name} is a stored version and cannot change; "
+                             f"call .new_draft() to start a new version before {what}()")
+
+    def _put(self, name: str, entry: dict, overwrite: bool) -> None:
+        if name in self._entries and not overwrite:
+            raise UsageError(f"artifact {self._name!r} already has a file {name!r}; "
+                             f"pass overwrite=True to replace it, or choose another name")
+        prefix = name + "/"
+        if any(k.startswith(prefix) for k in self._entries) or \
+                any(name.startswith(k + "/") for k in self._entries):
+            raise UsageError(f"{name!r} would be both a file and a folder in artifact {self._name!r}")
+        self._entries[name] = entry
+
+    def add_file(self, local_path: str | os.PathLike[str], name: str | None = None, is_tmp: bool = False,
+                 skip_cache: bool = False, policy: str = "mutable", overwrite: bool = False) -> ArtifactFile:
+        """Add one local file, stored as `name` (default: its file name)."""
+        self._draft_only("add_file")
+        p = Path(local_path)
+        if not p.is_file():
+            raise UsageError(f"add_file({str(local_path)!r}): no such file; use add_dir() for folders")
+        entry_name = _names.entry_path(name if name is not None else p.name)
+        self._put(entry_name, {"src": str(p.resolve())}, overwrite)
+        return ArtifactFile(entry_name, p.stat().st_size, "", None, self)
+
+    def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None,
+                skip_cache: bool = False, policy: str = "mutable", merge: bool = False) -> None:
+        """Add every file under a folder (recursively), under the prefix `name` if given."""
+        self._draft_only("add_dir")
+        base = Path(local_path)
+        if not base.is_dir():
+            raise UsageError(f"add_dir({str(local_path)!r}): no such folder; use add_file() for files")
+        prefix = _names.entry_path(name) + "/" if name else ""
+        count = 0
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                full = Path(dirpath) / fn
+                if not full.is_file():
+                    continue  # broken links, sockets
+                rel = full.relative_to(base).as_posix()
+                self._put(_names.entry_path(prefix + rel), {"src": str(full.resolve())}, merge)
+                count += 1
+        if count == 0:
+            raise UsageError(f"add_dir({str(local_path)!r}): the folder holds no files")
+
+    def add_reference(self, uri: str, name: str | None = None, checksum: bool = True,
+                      max_objects: int | None = None) -> list[ArtifactFile]:
+        """Record a file (or folder) by URI without copying it.
+
+        `file://` paths are hashed at log time when checksum=True, so `verify()`
+        detects a changed file; other URIs (s3://, https://...) are recorded as they
+        are and never downloaded (this store is offline).
+        """
+        self._draft_only("add_reference")
+        if not isinstance(uri, str) or "://" not in uri:
+            raise UsageError(f"add_reference({uri!r}): give a URI such as 'file:///data/train.csv' "
+                             f"or 's3://bucket/key'")
+        parts = urlsplit(uri)
+        if parts.scheme == "file":
+            local = Path(unquote(parts.path))
+            if local.is_dir():
+                files = sorted(p for p in local.rglob("*") if p.is_file())
+                if max_objects is not None:
+                    files = files[:max_objects]
+                prefix = _names.entry_path(name) + "/" if name else ""
+                out = []
+                for f in files:
+                    rel = f.relative_to(local).as_posix()
+                    n = _names.entry_path(prefix + rel)
+                    self._put(n, {"ref": f.resolve().as_uri(), "checksum": checksum}, False)
+                    out.append(ArtifactFile(n, 0, "", f.resolve().as_uri(), self))
+                return out
+            if not local.is_file():
+                raise UsageError(f"add_reference({uri!r}): no such file or folder {str(local)!r}")
+            n = _names.entry_path(name or local.name)
+        else:
+            n = _names.entry_path(name or (parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc))
+        self._put(n, {"ref": uri, "checksum": checksum}, False)
+        return [ArtifactFile(n, 0, "", uri, self)]
+
+    @contextlib.contextmanager
+    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
+        """Write a new file into the artifact: `with art.new_file("labels.txt") as f: f.write(...)`."""
+        self._draft_only("new_file")
+        entry_name = _names.entry_path(name)
+        if entry_name in self._entries:
+            raise UsageError(f"artifact {self._name!r} already has a file {entry_name!r}")
+        if "r" in mode or "+" in mode:
+            raise UsageError(f"new_file(mode={mode!r}): use 'w'/'x' (text) or 'wb'/'xb' (bytes)")
+        if self._staging is None:
+            self._staging = Path(tempfile.mkdtemp(prefix="py_tracker-artifact-"))
+            weakref.finalize(self, shutil.rmtree, str(self._staging), True)
+        path = self._staging / entry_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = mode.replace("x", "w")
+        with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")) as f:
+            yield f
+        self._put(entry_name, {"src": str(path)}, False)
+
+    def remove(self, item: str | ArtifactFile) -> None:
+        """Remove a file, or every file under a folder path, from the draft."""
+        self._draft_only("remove")
+        key = _names.entry_path(item.name if isinstance(item, ArtifactFile) else item)
+        gone = [k for k in self._entries if k == key or k.startswith(key + "/")]
+        if not gone:
+            raise UsageError(f"artifact {self._name!r} has no file or folder {key!r}; see .manifest_names()")
+        for k in gone:
+            del self._entries[k]
+
+    def manifest_names(self) -> list[str]:
+        return sorted(self._contents() if self._version is not None else self._entries)
+
+    def new_draft(self) -> "Artifact":
+        """A draft holding this version's files, to change and log as the next version."""
+        if self._version is None:
+            raise UsageError("new_draft() is for stored versions; this artifact is already a draft")
+        d = Artifact(self._name, self._type, self.description, dict(self.metadata))
+        for n, e in self._contents().items():
+            d._entries[n] = dict(e) if "ref" in e else {"digest": e["digest"], "size": e["size"]}
+        d._project, d._root = self._project, self._root
+        return d
+
+    # --- reading a stored version -------------------------------------------------------
+    def _stored(self, what: str) -> None:
+        if self._version is None:
+            raise UsageError(f"artifact {self._name!r} has not been logged yet; {what}() needs a stored "
+                             f"version: call run.log_artifact(artifact) first")
+
+    def _entry(self) -> dict:
+        assert self._doc is not None
+        return next(v for v in self._doc["versions"] if v["version"] == self._version)
+
+    def _contents(self) -> dict[str, dict]:
+        if self._version is None:
+            return self._entries
+        if self._manifest is None:
+            from .blobs import BlobStore
+            assert self._root is not None and self._digest is not None
+            self._manifest = BlobStore(self._root).read_manifest(self._digest)
+        return self._manifest
+
+    def files(self, names: list[str] | None = None, per_page: int = 50) -> list[ArtifactFile]:
+        self._stored("files")
+        out = []
+        for n, e in sorted(self._contents().items()):
+            if names is None or n in names:
+                out.append(ArtifactFile(n, int(e.get("size") or 0), e["digest"], e.get("ref"), self))
+        return out
+
+    def get_entry(self, name: str) -> ArtifactFile:
+        self._stored("get_entry")
+        key = _names.entry_path(name)
+        e = self._contents().get(key)
+        if e is None:
+            raise KeyError(f"artifact {self.qualified_name} has no file {name!r}; see .files()")
+        return ArtifactFile(key, int(e.get("size") or 0), e["digest"], e.get("ref"), self)
+
+    get_path = get_entry
+
+    def download(self, root: str | os.PathLike[str] | None = None, allow_missing_references: bool = False,
+                 skip_cache: bool | None = None, path_prefix: str | None = None) -> Path:
+        """Copy the files into `root` (default `<store>/artifacts/downloads/<project>/<name>-vN`)."""
+        self._stored("download")
+        from .transfer import download_entries
+        only = None
+        if path_prefix:
+            pre = _names.entry_path(path_prefix)
+            only = [n for n in self._contents() if n == pre or n.startswith(pre + "/")]
+        return download_entries(self, root, only=only, allow_missing_references=allow_missing_references)
+
+    def file(self, root: str | os.PathLike[str] | None = None) -> Path:
+        """Download a one-file artifact and return that file's path."""
+        self._stored("file")
+        names = list(self._contents())
+        if len(names) != 1:
+            raise UsageError(f"artifact {self.qualified_name} holds {len(names)} files; use download()")
+        return self.download(root) / names[0]
+
+    def verify(self, root: str | os.PathLike[str] | None = None) -> "Any":
+        """Re-hash files and report differences (a `VerifyReport`, falsy when something differs).
+
+        With `root`: a downloaded folder is checked (missing, changed, extra files).
+        Without: the stored blobs (and file:// references) themselves are checked.
+        """
+        self._stored("verify")
+        from .transfer import verify_entries
+        return verify_entries(self, root)
+
+    # --- lineage and bookkeeping ----------------------------------------------------------
+    def logged_by(self) -> Any:
+        """The run that logged this version (an ApiRun), or None."""
+        self._stored("logged_by")
+        rid = self._entry().get("logged_by")
+        return _api_runs(self._root, [rid])[0] if rid else None
+
+    def used_by(self) -> list:
+        """The runs that used this version (ApiRun list, oldest first)."""
+        self._stored("used_by")
+        return _api_runs(self._root, self._entry().get("used_by") or [])
+
+    def lineage(self, depth: int | None = None) -> dict:
+        """The lineage graph around this version: {"nodes": [...], "edges": [...]}."""
+        self._stored("lineage")
+        from .lineage import lineage
+        return lineage(self._root, artifact=self.qualified_name, depth=depth)
+
+    def save(self) -> "Artifact":
+        """Persist changes to `aliases`, `description` and `metadata` of a stored version."""
+        self._stored("save")
+        from . import registry
+        from ..storage.catalog import Catalog
+        aliases = _names.check_aliases(self.aliases)
+        assert self._root is not None and self._project is not None and self._version is not None
+        self._doc = registry.save_version(Catalog(self._root), self._project, self._name, self._version,
+                                          aliases, self.description, _check_metadata(self.metadata))
+        self.aliases = registry.aliases_of(self._doc, self._version)
+        return self
+
+    def delete(self, delete_aliases: bool = False) -> None:
+        """Delete this version (refused while aliases point at it, unless delete_aliases=True)."""
+        self._stored("delete")
+        from . import registry
+        from .blobs import BlobStore
+        from ..storage.catalog import Catalog
+        assert self._root is not None and self._project is not None and self._version is not None
+        registry.delete_version(Catalog(self._root), BlobStore(self._root), self._project, self._name,
+                                self._version, delete_aliases=delete_aliases)
+
+    def to_dict(self) -> dict:
+        d = {"name": self._name, "type": self._type, "project": self._project, "version": self.version,
+             "digest": self._digest, "aliases": list(self.aliases), "description": self.description,
+             "metadata": self.metadata, "files": self.file_count}
+        if self._doc is not None:
+            e = self._entry()
+            d.update(size=e.get("size"), created_at=e.get("created_at"), logged_by=e.get("logged_by"),
+                     used_by=list(e.get("used_by") or []))
+        return d
+
+    @classmethod
+    def _from_doc(cls, root: Path, doc: dict, entry: dict) -> "Artifact":
+        from .registry import aliases_of
+        a = cls(doc["name"], doc["type"], entry.get("description"), entry.get("metadata") or {})
+        a._root, a._project, a._doc = Path(root), doc["project"], doc
+        a._version, a._digest = int(entry["version"]), entry["digest"]
+        a.aliases = aliases_of(doc, a._version)
+        return a
+
+
+def _check_metadata(metadata: Any) -> dict:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise UsageError(f"artifact metadata must be a dict; got {type(metadata).__name__}")
+    try:
+        return orjson.loads(orjson.dumps(metadata, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
+    except TypeError as exc:
+        raise UsageError(f"artifact metadata must hold JSON values (numbers, strings, lists, dicts): {exc}") from None
+
+
+def _api_runs(root: Path | None, ids: list[str]) -> list:
+    from ..api import Api
+    api = Api(root)
+    out = []
+    for rid in ids:
+        try:
+            out.append(api.run(rid))
+        except ValueError:
+            continue  # the run was deleted since
+    return out
