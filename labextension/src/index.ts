@@ -103,6 +103,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         try {
           await client.stopRun(id);
           Notification.info(`Stop requested for run ${nameOf(id)}`, { autoClose: 3000 });
+          setTimeout(refresh, 1000); // the run's log() honours it within a second
         } catch (error) {
           Notification.error(`Could not stop run ${id}: ${errorText(error)}`);
         }

@@ -268,13 +268,15 @@ export class TrackerSidebar extends Widget {
         }),
         el('span', { className: 'jp-PyTracker-runMain' }, [
           name,
-          el('span', { className: 'jp-PyTracker-runDetails', text: details.join(' · ') })
+          el('span', { className: 'jp-PyTracker-runSub' }, [
+            el('span', { className: 'jp-PyTracker-runDetails', text: details.join(' · ') }),
+            el('span', {
+              className: 'jp-PyTracker-metric',
+              text: metric ? `${metric.key} ${formatNumber(metric.value)}` : '',
+              title: metric ? `${metric.key} = ${metric.value}` : ''
+            })
+          ])
         ]),
-        el('span', {
-          className: 'jp-PyTracker-metric',
-          text: metric ? `${metric.key} ${formatNumber(metric.value)}` : '',
-          title: metric ? metric.key : ''
-        }),
         actions
       ]
     );

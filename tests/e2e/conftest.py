@@ -1,0 +1,228 @@
+"""Reusable real-browser fixtures: a JupyterLab server with py_tracker's server and
+lab extensions, on a temporary store, driven by the system Chromium via Playwright.
+
+    def test_x(lab, page):            # page is already on JupyterLab, app loaded
+        lab.write_notebook("t.ipynb", ["import py_tracker as pt", ...])
+        lab.open(page, "t.ipynb"); lab.run_all(page)        # not awaited: cells may block
+        lab.api("runs", project="p")                         # the REST API, with the token
+        lab.screenshot(page, "name")                         # -> test-artifacts/e2e/name.png
+
+`lab` is module-scoped (one server per test module, ~5 s to start); `page` is a
+fresh browser context per test. Every wait is bounded. Tests using these are
+marked `@pytest.mark.browser`; they skip when Chromium or the built extension
+is missing. Settings follow shared/notes/jupyter-stack.md (flags, no news toast).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("PY_TRACKER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+BUILT = REPO / "py_tracker" / "labextension" / "static" / "style.js"
+START_TIMEOUT = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ensure_built() -> None:
+    """Build the labextension once if the tree has no build output (needs node + jlpm)."""
+    if BUILT.exists():
+        return
+    jlpm = shutil.which("jlpm") or str(Path(sys.executable).with_name("jlpm"))
+    if not Path(jlpm).exists() or not shutil.which("node"):
+        pytest.skip("py_tracker/labextension is not built and node/jlpm are missing: run `jlpm build`")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    subprocess.run([jlpm, "install"], cwd=REPO, env=env, check=True, timeout=600)
+    subprocess.run([jlpm, "build"], cwd=REPO, env=env, check=True, timeout=600)
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: `url` (ends in /), `token`, `root_dir` (notebooks), `store`
+    (the PY_TRACKER_DIR the server and its kernels use)."""
+
+    url: str
+    token: str
+    root_dir: Path
+    store: Path
+    log: Path
+    proc: subprocess.Popen = field(repr=False)
+
+    def lab_url(self, path: str = "lab") -> str:
+        return f"{self.url}{path}?reset&token={self.token}"
+
+    def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        """Call the server (`path` relative to the base URL) with the token; JSON in and out."""
+        qs = ("?" + urllib.parse.urlencode(params)) if params else ""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path + qs, data=data, method=method,
+                                     headers={"Authorization": f"token {self.token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def api(self, path: str, **params: Any) -> Any:
+        """GET py_tracker's REST API: lab.api("runs", project="p")."""
+        return self.request("GET", f"py-tracker/api/v1/{path}", **params)
+
+    def write_notebook(self, name: str, cells: list[str]) -> Path:
+        """A notebook of code cells in the server's root dir."""
+        nb = {"nbformat": 4, "nbformat_minor": 5,
+              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+              "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None,
+                         "outputs": [], "source": src} for i, src in enumerate(cells)]}
+        path = self.root_dir / name
+        path.write_text(json.dumps(nb))
+        return path
+
+    def open(self, page: Any, name: str, timeout: float = 60.0) -> None:
+        """Open a notebook and wait until its kernel is idle."""
+        page.evaluate("p => window.jupyterapp.commands.execute('docmanager:open', {path: p})", name)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=timeout * 1000)
+        page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+            " && w.sessionContext.session.kernel.connectionStatus === 'connected'; }",
+            timeout=timeout * 1000)
+
+    def run_all(self, page: Any) -> None:
+        """Run every cell of the current notebook without waiting (cells may block)."""
+        page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+    def screenshot(self, page: Any, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+
+def _wait_ready(lab: Lab) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if lab.proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited ({lab.proc.returncode}); see {lab.log}:\n"
+                               + lab.log.read_text()[-3000:])
+        try:
+            lab.request("GET", "api/status")
+            lab.api("projects")
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.25)
+    raise RuntimeError(f"JupyterLab did not answer within {START_TIMEOUT} s; see {lab.log}")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab with py_tracker (server + lab extension), PY_TRACKER_DIR on a temp store."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    _ensure_built()
+    base = tmp_path_factory.mktemp("lab")
+    dirs = {k: base / k for k in ("root", "store", "config", "data", "runtime", "settings", "workspaces", "labext")}
+    for d in dirs.values():
+        d.mkdir()
+    (dirs["labext"] / "py_tracker").symlink_to(REPO / "py_tracker" / "labextension")
+    notif = dirs["settings"] / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True)
+    (notif / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps({
+        "ServerApp": {"jpserver_extensions": {"py_tracker": True}},
+        "LabServerApp": {"extra_labextensions_path": [str(dirs["labext"])]},
+    }))
+    token = "e2e-" + os.urandom(8).hex()
+    port = _free_port()
+    env = {**os.environ,
+           "PY_TRACKER_DIR": str(dirs["store"]), "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+           "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]), "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
+           "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    log = base / "jupyterlab.log"
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={dirs['root']}",
+           "--LabApp.expose_app_in_browser=True"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=dirs["root"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    lab = Lab(url=f"http://127.0.0.1:{port}/", token=token, root_dir=dirs["root"], store=dirs["store"],
+              log=log, proc=proc)
+    try:
+        _wait_ready(lab)
+        yield lab
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log, ARTIFACTS / f"jupyterlab-{port}.log")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """The system Chromium (never `playwright install`)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page on JupyterLab (workspace reset), app started. `page.dialogs` lists
+    any alert/confirm the page raised (an XSS would show up there)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.dialogs = []  # type: ignore[attr-defined]
+
+    def on_dialog(d: Any) -> None:
+        pg.dialogs.append(d.message)  # type: ignore[attr-defined]
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.goto(lab.lab_url(), wait_until="domcontentloaded")
+    pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined", timeout=60_000)
+    pg.evaluate("() => window.jupyterapp.started")
+    pg.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+    yield pg
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        lab.screenshot(pg, f"FAILED-{request.node.name}")
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    """Remember each phase's report on the item so `page` can screenshot failures."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
