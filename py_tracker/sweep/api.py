@@ -65,8 +65,8 @@ def sweep(sweep: dict | str | os.PathLike[str] | None = None, entity: str | None
         rec["trials"].append({"run_id": run_id, "config": space.extract(run.get("config") or {}),
                               "started_at": run.get("created_at"), "host": None, "pid": None})
     store.create(rec)
-    for run_id in prior_runs or []:
-        store.catalog.patch("runs", run_id, {"sweep_id": rec["id"]})
+    for run_id in prior_runs or []:  # a run already in another sweep stays there
+        store.catalog.patch("runs", run_id, lambda d: d.update(sweep_id=d.get("sweep_id") or rec["id"]))
     return rec["id"]
 
 
@@ -81,6 +81,8 @@ class Agent:
         self.config = rec["config"]
         self.space = Space(self.config["parameters"])
         self.strategy = make_strategy(self.config)
+        metric = self.config.get("metric") or {}
+        self.results = self.strategy.needs_results or metric.get("target") is not None
         self.done = 0
 
     def _finish(self, why: str) -> None:
@@ -124,13 +126,11 @@ class Agent:
 
     def run(self, count: int | None = None) -> int:
         """Run trials; returns how many were started. KeyboardInterrupt propagates."""
+        self.store.trials(self.store.get(self.sweep_id))  # marks trials of a dead process crashed
         while count is None or self.done < count:
-            state = self._wait_while_paused()
-            if state != "running":
-                break
-            rec, run_id, point = self.store.claim(self.sweep_id, self.choose)
+            rec, run_id, point = self.store.claim(self.sweep_id, self.choose, self.results)
             if run_id is None:
-                if rec.get("state") == "paused":
+                if rec.get("state") == "paused" and self._wait_while_paused() == "running":
                     continue
                 break
             self.done += 1

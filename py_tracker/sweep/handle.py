@@ -92,7 +92,7 @@ class SweepHandle:
         """The trials' runs (ApiRun), in the order the trials started."""
         self.reload()
         order = {c["run_id"]: i for i, c in enumerate(self._rec.get("trials") or [])}
-        recs = self._api.catalog.search("runs", lambda r: r.get("sweep_id") == self.id)
+        recs = self._api.catalog.search("runs", lambda r: r.get("sweep_id") == self.id or r["id"] in order)
         recs.sort(key=lambda r: (order.get(r["id"], math.inf), r.get("created_at") or 0))
         from ..api import ApiRun
         return [ApiRun(self._api, r) for r in recs]

@@ -125,6 +125,8 @@ class FunctionRunner(TrialRunner):
         if run is not None and not run.finished:
             run.finish(exit_code=1 if outcome == "failed" else 0,
                        state="stopped" if outcome == "stopped" else None)
+        if run is not None and run.finished and (outcome != "failed" or run.state != "finished"):
+            return  # the run recorded its own end (the common case: no catalog read)
         _finish_record(self.catalog, ctx, outcome)
 
 

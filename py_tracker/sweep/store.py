@@ -108,13 +108,15 @@ class SweepStore:
     def request_skip(self, sweep_id: str, run_ids: list[str]) -> None:
         self.catalog.patch("sweeps", sweep_id, lambda d: d.setdefault("skip", []).extend(run_ids))
 
-    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | None]
-              ) -> tuple[dict, str | None, dict | None]:
+    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | None],
+              results: bool = True) -> tuple[dict, str | None, dict | None]:
         """Under the catalog lock: read the sweep and its trials, let `choose(record, trials)`
-        return (run_id, config) or None, and record the claim. Returns (record, run_id, config)."""
+        return (run_id, config) or None, and record the claim. Returns (record, run_id, config).
+        results=False: trials carry only id and config (state "claimed"), runs are not read."""
         with self.catalog.transaction():
             rec = self.get(sweep_id)
-            trials = self.trials(rec)
+            trials = self.trials(rec) if results else [
+                Trial(c["run_id"], c.get("config") or {}, "claimed") for c in rec.get("trials") or []]
             picked = choose(rec, trials)
             if picked is None:
                 return self.get(sweep_id), None, None
@@ -136,7 +138,9 @@ class SweepStore:
         the metric's logged values. Runs that died while running are marked crashed."""
         metric = (rec.get("config") or {}).get("metric") or {}
         name = metric.get("name")
-        runs = self.runs(rec["id"])
+        claimed = {c["run_id"] for c in rec.get("trials") or []}
+        runs = {r["id"]: r for r in self.catalog.search(
+            "runs", lambda r: r.get("sweep_id") == rec["id"] or r.get("id") in claimed)}
         out = []
         seen = set()
         for claim in rec.get("trials") or []:
@@ -144,8 +148,8 @@ class SweepStore:
             seen.add(run_id)
             out.append(self._trial(run_id, claim.get("config") or {}, runs.get(run_id), claim,
                                    name, histories))
-        for run_id, run in runs.items():  # runs attached by prior_runs or by hand
-            if run_id not in seen:
+        for run_id, run in runs.items():  # runs attached by hand
+            if run_id not in seen and run.get("sweep_id") == rec["id"]:
                 out.append(self._trial(run_id, run.get("config") or {}, run, None, name, histories))
         return out
 
@@ -154,7 +158,8 @@ class SweepStore:
         if run is None:
             state = "running" if claim and self._claim_alive(claim) else "crashed"
             return Trial(run_id, config, state)
-        state = effective_state(run, self.layout.heartbeat(run_id))
+        running = run.get("state", "running") == "running"
+        state = effective_state(run, self.layout.heartbeat(run_id) if running else None)
         if state == "crashed" and run.get("state") == "running" and self.catalog._flock is not None:
             try:
                 self.mark(run_id, "crashed")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .gp import GaussianProcess, expected_improvement
+from .gp import GaussianProcess, expected_improvement, single_thread_blas
 from .space import Space
 
 ENDED_BAD = ("failed", "crashed")
@@ -61,6 +61,10 @@ class Strategy:
     is a numpy Generator. It must not return the config of a pending trial again.
     """
 
+    #: False when `suggest` only looks at the trials' configs (not at states or results):
+    #: the agent then skips reading the runs back, which keeps grid/random cheap.
+    needs_results = True
+
     def __init__(self, config: dict | None = None):
         self.config = config or {}
 
@@ -72,6 +76,8 @@ class Strategy:
 class GridStrategy(Strategy):
     """The first grid point (cartesian order) no trial has used; None when all are used."""
 
+    needs_results = False
+
     def suggest(self, space, trials, rng=None):
         tried = {space.key(t.config) for t in trials}
         for point in space.grid():
@@ -82,6 +88,8 @@ class GridStrategy(Strategy):
 
 class RandomStrategy(Strategy):
     """Independent draws; avoids repeating a pending trial's config when it can."""
+
+    needs_results = False
 
     def suggest(self, space, trials, rng=None):
         rng = rng if rng is not None else np.random.default_rng()
@@ -111,6 +119,11 @@ class BayesStrategy(Strategy):
         ended, y = objective(trials, goal)
         if len(y) < 2 or space.dim == 0:
             return RandomStrategy(self.config).suggest(space, trials, rng)
+        with single_thread_blas():
+            return self._suggest(space, trials, rng, ended, y)
+
+    def _suggest(self, space: Space, trials: list[Trial], rng: np.random.Generator,
+                 ended: list[Trial], y: np.ndarray) -> dict:
         pending = [t for t in trials if t.pending]
         X = np.array([space.to_unit(t.config) for t in ended + pending])
         y_all = np.concatenate([y, np.full(len(pending), y.max())])
