@@ -1,0 +1,158 @@
+"""`ChartBoard`: the charts of one history stream, created as keys appear, grouped in sections.
+
+Takes columns (as `StreamTail` reads them), routes each key to its chart: numbers
+to a `LiveChart`, images to an `ImageStrip`, histograms to a `HistogramHeatmap`.
+Other values (strings, tables) are not charted. Used for the Charts tab (sections
+by key prefix) and the System tab (sections by device).
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .charts import BASE_X, ChartOptions, LiveChart, section_of, step_metric_for
+from .media_charts import HistogramHeatmap, ImageStrip
+
+IMAGE_TYPES = ("image-file", "images")
+HISTOGRAM_TYPES = ("histogram",)
+MAX_CHARTS = 200  # beyond this a board stops adding charts (a browser cannot show thousands)
+
+
+class ChartBoard:
+    """Charts of one stream. Call `ingest(n, cols)` then `flush()` from the owner thread."""
+
+    def __init__(self, files_dir: Path, options: ChartOptions, *, section: Callable[[str], str] = section_of,
+                 step_metrics: Callable[[], dict[str, str]] = dict, empty_text: str = "No metrics logged yet.",
+                 chart_width: int = 400, chart_height: int = 240):
+        import ipywidgets as w
+        self.files_dir = Path(files_dir)
+        self.options = options
+        self.section = section
+        self.step_metrics = step_metrics
+        self.charts: dict[str, Any] = {}
+        self.chart_width, self.chart_height = chart_width, chart_height
+        self._sections: dict[str, Any] = {}
+        self._empty = w.HTML(f"<i>{html.escape(empty_text)}</i>")
+        self.widget = w.VBox([self._empty])
+        self.on_command: Any = None  # set by the panel: routes zoom callbacks to its updater
+        self.points = 0
+        self._pending_widgets: list[tuple[str, Any]] = []
+
+    # --- data ---------------------------------------------------------------------------
+    def ingest(self, n: int, cols: dict[str, np.ndarray]) -> None:
+        if not n:
+            return
+        defs = self.step_metrics() or {}
+        for key in sorted(cols):
+            if key.startswith("_"):
+                continue
+            arr = cols[key]
+            if arr.dtype.kind == "f":
+                mask = ~np.isnan(arr)
+                if not mask.any():
+                    continue
+                chart = self._chart(key, "scalar", defs)
+                if chart is None:
+                    continue
+                xs = {k: cols[k][mask] for k in BASE_X if k in cols}
+                sm = chart.step_metric
+                if sm and sm in cols and cols[sm].dtype.kind == "f":
+                    xs[sm] = cols[sm][mask]
+                chart.append(arr[mask], xs)
+                self.points += int(mask.sum())
+            else:
+                self._ingest_media(key, arr, cols.get("_step"), defs)
+
+    def _ingest_media(self, key: str, arr: np.ndarray, steps: np.ndarray | None, defs: dict) -> None:
+        idx = [i for i, v in enumerate(arr) if isinstance(v, dict) and "_type" in v]
+        if not idx:
+            return
+        kind = arr[idx[0]]["_type"]
+        if kind in IMAGE_TYPES:
+            chart = self._chart(key, "images", defs)
+        elif kind in HISTOGRAM_TYPES:
+            chart = self._chart(key, "histogram", defs)
+        else:
+            return
+        if chart is None:
+            return
+        st = steps[idx] if steps is not None else np.arange(len(idx))
+        chart.append(st, [arr[i] for i in idx])
+
+    def _chart(self, key: str, kind: str, defs: dict) -> Any:
+        chart = self.charts.get(key)
+        if chart is not None:
+            return chart
+        if len(self.charts) >= MAX_CHARTS:
+            return None
+        if kind == "scalar":
+            chart = LiveChart(key, options=self.options, step_metric=step_metric_for(key, defs),
+                              width=self.chart_width, height=self.chart_height)
+            chart.on_command = self.on_command
+        elif kind == "images":
+            chart = ImageStrip(key, self.files_dir)
+        else:
+            chart = HistogramHeatmap(key, self.files_dir, width=self.chart_width, height=self.chart_height)
+        self.charts[key] = chart
+        self._pending_widgets.append((key, chart))
+        return chart
+
+    # --- display ------------------------------------------------------------------------
+    def flush(self) -> int:
+        """Flush every chart (one stream each at most); lay out charts that are new. Returns
+        the number of charts that sent something."""
+        if self._pending_widgets:
+            self._layout()
+        return sum(1 for c in list(self.charts.values()) if c.flush())
+
+    def _layout(self) -> None:
+        import ipywidgets as w
+        new, self._pending_widgets = self._pending_widgets, []
+        touched = set()
+        for key, chart in new:
+            name = self.section(key)
+            sec = self._sections.get(name)
+            if sec is None:
+                grid = w.GridBox([], layout=w.Layout(
+                    grid_template_columns=f"repeat(auto-fill, minmax({self.chart_width + 10}px, 1fr))",
+                    grid_gap="4px"))
+                title = w.HTML(f"<b>{html.escape(name) if name else 'Charts'}</b>")
+                sec = self._sections[name] = (w.VBox([title, grid]), grid, [])
+            sec[2].append((key, chart.widget))
+            touched.add(name)
+        for name in touched:
+            box, grid, items = self._sections[name]
+            items.sort(key=lambda kv: kv[0])
+            grid.children = tuple(wd for _, wd in items)
+        order = sorted(self._sections, key=lambda s: (s != "", s))
+        self.widget.children = tuple(self._sections[s][0] for s in order)
+
+    def scalar_charts(self) -> list[LiveChart]:
+        return [c for c in self.charts.values() if isinstance(c, LiveChart)]
+
+    def apply_options(self) -> None:
+        for c in self.scalar_charts():
+            c.apply_options()
+
+
+def system_section(key: str) -> str:
+    """System keys grouped by device: "system.gpu.0.temp" -> "GPU 0", "system.cpu" -> "CPU"."""
+    parts = key.split(".")
+    rest = parts[1:] if parts and parts[0] == "system" else parts
+    if not rest:
+        return "Other"
+    head = rest[0]
+    if head == "gpu" and len(rest) > 2:
+        return f"GPU {rest[1]}"
+    if head.startswith("cpu") or head.startswith("proc.cpu"):
+        return "CPU"
+    if "mem" in head:
+        return "Memory"
+    if head.startswith(("disk", "network", "net")):
+        return "Disk & network"
+    if head == "proc":
+        return "Process"
+    return "Other"

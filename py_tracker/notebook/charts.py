@@ -1,0 +1,244 @@
+"""`LiveChart`: one metric as a Bokeh figure that grows live without flooding the browser.
+
+Points arrive with `append()` (any number, any time, on the panel's updater
+thread); `flush()` sends at most one `ColumnDataSource.stream()` for the main
+line plus a small replace of the "tail" (the incomplete last bucket). Long series
+are reduced per bucket (min, max, last: no spike is lost) and refined when the
+user zooms (`zoom(start, end)` redraws that window from the full data).
+All Bokeh work of a chart must happen on one thread (its panel's updater).
+"""
+from __future__ import annotations
+
+import fnmatch
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .reduce import BucketReducer, Column, ema, window_indices
+
+X_STEP, X_RUNTIME, X_WALL, X_DEFAULT = "_step", "_runtime", "_timestamp", "_default"
+BASE_X = (X_STEP, X_RUNTIME, X_WALL)
+X_LABELS = {X_DEFAULT: "Step (or its step metric)", X_STEP: "Step", X_RUNTIME: "Relative time (s)",
+            X_WALL: "Wall time"}
+RAW, SMOOTH = "#1f77b4", "#1f77b4"
+
+
+@dataclass
+class ChartOptions:
+    """Shared by every chart of a panel: EMA smoothing in [0, 1), x-axis key, log y scale."""
+
+    smoothing: float = 0.0
+    x_axis: str = X_DEFAULT
+    log_y: bool = False
+
+
+class LiveChart:
+    """One metric's chart. `widget` is the `jupyter_bokeh.BokehModel` to put in a layout."""
+
+    def __init__(self, key: str, *, options: ChartOptions | None = None, step_metric: str | None = None,
+                 target: int = 600, width: int = 400, height: int = 240, color: str = RAW):
+        from bokeh.models import ColumnDataSource, HoverTool
+        from bokeh.plotting import figure
+        self.key = key
+        self.options = options or ChartOptions()
+        self.step_metric = step_metric
+        self.target = target
+        self.y = Column()
+        self.s = Column()
+        self.xs: dict[str, Column] = {k: Column() for k in BASE_X}
+        self.reducer = BucketReducer(target)
+        self._ema_state: float | None = None
+        self._smoothing = self.options.smoothing
+        self._x_axis = self._resolve_x()
+        self._log = False
+        self._full = False
+        self._zoomed = False
+        self._dirty = False
+        self._tail_shown = 0
+        self.stream_calls = 0
+        self.flushes = 0
+        self.source = ColumnDataSource({"x": [], "y": [], "s": []})
+        self.tail = ColumnDataSource({"x": [], "y": [], "s": []})
+        fig = figure(height=height, width=width, title=key, tools="pan,box_zoom,xwheel_zoom,reset,save",
+                     active_drag="box_zoom", toolbar_location="above", output_backend="canvas")
+        fig.title.text_font_size = "11pt"
+        fig.xaxis.axis_label = X_LABELS.get(self._x_axis, self._x_axis)
+        self.raw_lines = [fig.line("x", "y", source=src, color=color, line_width=1.5) for src in (self.source, self.tail)]
+        self.smooth_lines = [fig.line("x", "s", source=src, color=color, line_width=2, visible=False)
+                             for src in (self.source, self.tail)]
+        fig.add_tools(HoverTool(renderers=[self.raw_lines[0]], tooltips=[("x", "@x"), (html.escape(key), "@y")],
+                                mode="vline"))
+        self.figure = fig
+        self._widget: Any = None
+        self._apply_styles()
+
+    # --- data ------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    def append(self, y: np.ndarray, xs: dict[str, np.ndarray]) -> None:
+        """Add points (already restricted to rows where this metric was logged)."""
+        y = np.asarray(y, dtype=float)
+        if not len(y):
+            return
+        n0 = self.n
+        for k, v in xs.items():
+            col = self.xs.get(k)
+            if col is None:  # an x column seen for the first time: earlier points have none
+                col = self.xs[k] = Column()
+                col.extend(np.full(n0, np.nan))
+            col.extend(v)
+        for k, col in self.xs.items():
+            if k not in xs:
+                col.extend(np.full(len(y), np.nan))
+        self.y.extend(y)
+        s, self._ema_state = ema(y, self._smoothing, self._ema_state)
+        self.s.extend(s)
+        self._dirty = True
+
+    def _resolve_x(self) -> str:
+        x = self.options.x_axis
+        if x == X_DEFAULT:
+            return self.step_metric or X_STEP
+        return x
+
+    def _xvals(self, idx: np.ndarray) -> np.ndarray:
+        col = self.xs.get(self._x_axis)
+        if col is None:
+            return np.full(len(idx), np.nan)
+        x = col.view[idx]
+        return x * 1000.0 if self._x_axis == X_WALL else x  # Bokeh datetimes are ms
+
+    def _cols(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        return {"x": self._xvals(idx), "y": self.y.view[idx], "s": self.s.view[idx]}
+
+    # --- flushing (updater thread) ------------------------------------------------------
+    def flush(self) -> bool:
+        """Send what changed since the last flush: one stream() and/or one tail replace."""
+        if not (self._dirty or self._full):
+            return False
+        self._dirty = False
+        self.flushes += 1
+        y = self.y.view
+        rebuilt, idx = self.reducer.update(y)
+        if self._zoomed:
+            return True  # the user looks at a window; new points show after reset
+        if rebuilt or self._full:
+            self._full = False
+            self.source.data = self._cols(self.reducer.indices())
+        elif len(idx):
+            self.source.stream(self._cols(idx))
+            self.stream_calls += 1
+        t = self.reducer.tail(y)
+        if len(t) or self._tail_shown:
+            if len(t) and self.reducer.done:
+                t = np.concatenate([[self.reducer.done - 1], t])  # join the tail to the line
+            self.tail.data = self._cols(t)
+            self._tail_shown = len(t)
+        return True
+
+    def redraw(self) -> None:
+        """Re-send everything (after an option change or a zoom reset)."""
+        self._zoomed = False
+        self._full = True
+        self.flush()
+
+    def zoom(self, start: float | None, end: float | None) -> None:
+        """Refine: draw the window [start, end] (x units as shown) from the full data."""
+        if start is None or end is None or not self.n:
+            return
+        col = self.xs.get(self._x_axis)
+        if col is None:
+            return
+        scale = 1000.0 if self._x_axis == X_WALL else 1.0
+        x = col.view
+        inside = int(((x * scale >= start) & (x * scale <= end)).sum())
+        if inside == 0:
+            return
+        idx = window_indices(x * scale, self.y.view, start, end, 2 * self.target)
+        self._zoomed = True
+        self.source.data = self._cols(idx)
+        self.tail.data = {"x": [], "y": [], "s": []}
+        self._tail_shown = 0
+
+    # --- options ---------------------------------------------------------------------------
+    def apply_options(self) -> None:
+        """Take over changed `options` (smoothing, x axis, log scale) and redraw."""
+        o = self.options
+        if o.smoothing != self._smoothing:
+            self._smoothing = o.smoothing
+            s, self._ema_state = ema(self.y.view, o.smoothing)
+            self.s.truncate(0)
+            self.s.extend(s)
+        self._x_axis = self._resolve_x()
+        self._apply_styles()
+        self.redraw()
+
+    def _apply_styles(self) -> None:
+        from bokeh.models import (BasicTicker, BasicTickFormatter, DatetimeTicker, DatetimeTickFormatter,
+                                  LinearScale, LogScale, LogTicker, LogTickFormatter)
+        o, fig = self.options, self.figure
+        smooth = o.smoothing > 0
+        for line in self.raw_lines:
+            line.glyph.line_alpha = 0.25 if smooth else 1.0
+        for line in self.smooth_lines:
+            line.visible = smooth
+        if o.log_y != self._log:
+            self._log = o.log_y
+            ticker = LogTicker() if o.log_y else BasicTicker()
+            fig.y_scale = LogScale() if o.log_y else LinearScale()
+            fig.yaxis[0].ticker = ticker
+            fig.yaxis[0].formatter = LogTickFormatter() if o.log_y else BasicTickFormatter()
+            fig.ygrid[0].ticker = ticker
+        wall = self._x_axis == X_WALL
+        if wall != isinstance(fig.xaxis[0].formatter, DatetimeTickFormatter):
+            ticker = DatetimeTicker() if wall else BasicTicker()
+            fig.xaxis[0].ticker = ticker
+            fig.xaxis[0].formatter = DatetimeTickFormatter() if wall else BasicTickFormatter()
+            fig.xgrid[0].ticker = ticker
+        fig.xaxis.axis_label = X_LABELS.get(self._x_axis, self._x_axis)
+
+    # --- widget ------------------------------------------------------------------------------
+    @property
+    def widget(self) -> Any:
+        if self._widget is None:
+            from bokeh.events import RangesUpdate, Reset
+            from jupyter_bokeh import BokehModel
+            self._widget = BokehModel(self.figure)
+            self._widget.add_class("py-tracker-chart")
+            self.figure.on_event(RangesUpdate, self._on_ranges)
+            self.figure.on_event(Reset, self._on_reset)
+        return self._widget
+
+    # zoom callbacks arrive on the kernel's shell thread: hand them to the owner thread
+    on_command: Any = None
+
+    def _on_ranges(self, event: Any) -> None:
+        self._run(lambda: self.zoom(event.x0, event.x1))
+
+    def _on_reset(self, event: Any) -> None:
+        self._run(self.redraw)
+
+    def _run(self, fn: Any) -> None:
+        if self.on_command is not None:
+            self.on_command(fn)
+        else:
+            fn()
+
+
+def step_metric_for(key: str, defs: dict[str, str]) -> str | None:
+    """The step metric defined for `key` (exact name first, then `*` globs), or None."""
+    if key in defs:
+        return defs[key]
+    for pattern, sm in defs.items():
+        if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
+            return sm
+    return None
+
+
+def section_of(key: str) -> str:
+    """Charts are grouped by key prefix: "train/loss" -> "train"; "loss" -> ""."""
+    return key.rsplit("/", 1)[0] if "/" in key else ""

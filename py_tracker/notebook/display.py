@@ -1,0 +1,155 @@
+"""Putting panels into notebook outputs: BokehJS loading, the live panel, the static snapshot.
+
+- BokehJS is loaded inline once per kernel (`ensure_bokeh`): the CDN default is
+  unreachable offline and the charts would be blank with no error.
+- `show_run(run)` displays the live `RunPanel` and, right under it, an output
+  with a display id that receives the static snapshot (`snapshot.run_snapshot`)
+  once the run has ended: published after the cell that ended the run (IPython
+  `post_run_cell`), or at once for a finished run. So a notebook reopened without
+  a kernel, or exported with nbconvert, still shows the final charts.
+- `on_init(run)` is the init hook: shows the panel when inside a Jupyter kernel.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+log = logging.getLogger("py_tracker")
+
+_bokeh_loaded = False
+_pending: dict[str, Any] = {}  # display id -> panel waiting for its run to end
+_hook_registered = False
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (ZMQInteractiveShell), not in a terminal IPython or a script."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def ensure_bokeh(force: bool = False) -> None:
+    """Load BokehJS inline into the page (once per kernel)."""
+    global _bokeh_loaded
+    if _bokeh_loaded and not force:
+        return
+    from bokeh.io import output_notebook
+    from bokeh.resources import INLINE
+    output_notebook(resources=INLINE, hide_banner=True)
+    _bokeh_loaded = True
+
+
+def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.2) -> Any:
+    """Display the panel of `run` (a Run, an ApiRun, "project/id" or "id"; default: the active
+    run) under the current cell, and return the `RunPanel`."""
+    from IPython.display import display
+    from .panel import RunPanel
+    run = resolve_run(run)
+    ensure_bokeh()
+    panel = RunPanel(run, interval=interval)
+    display(panel.widget)
+    if snapshot:
+        did = f"py-tracker-snapshot-{uuid.uuid4().hex}"
+        panel.snapshot_display_id = did
+        if panel.source.state != "running":
+            display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
+        else:
+            display({"text/plain": ""}, raw=True, display_id=did)
+            _pending[did] = panel
+            _register_hook()
+    return panel
+
+
+def resolve_run(run: Any) -> Any:
+    """A Run/ApiRun as given, the active run for None, or an ApiRun for a "project/id" string."""
+    if run is None:
+        from ..core import session
+        run = session.active_run()
+        if run is None:
+            from ..errors import UsageError
+            raise UsageError("no active run to show; call py_tracker.init() first or give a run id: "
+                             "%track show <project/run_id>")
+        return run
+    if isinstance(run, str):
+        from ..api import Api
+        from ..core import session
+        active = session.active_run()
+        if active is not None and run in (active.id, active.path):
+            return active
+        root = active.root if active is not None else None
+        return Api(root).run(run)
+    return run
+
+
+def _snapshot_html(panel: Any) -> str:
+    from .snapshot import run_snapshot
+    return run_snapshot(panel.source.api_run)
+
+
+def publish_snapshots(force: bool = False) -> int:
+    """Send the snapshot of every displayed panel whose run has ended (or all with force)."""
+    from IPython.display import update_display
+    sent = 0
+    for did, panel in list(_pending.items()):
+        if not force and panel.source.state == "running":
+            continue
+        _pending.pop(did, None)
+        try:
+            update_display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
+            sent += 1
+        except Exception as exc:  # a snapshot must never break the user's cell
+            log.warning("py_tracker: could not render the static snapshot: %r", exc)
+    return sent
+
+
+def _post_run_cell(*_args: Any) -> None:
+    if _pending:
+        publish_snapshots()
+
+
+def _register_hook() -> None:
+    global _hook_registered
+    if _hook_registered:
+        return
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        shell.events.register("post_run_cell", _post_run_cell)
+        _hook_registered = True
+
+
+def on_init(run: Any) -> None:
+    """Init hook: inside a Jupyter kernel, with `settings.display` on, show the run's panel
+    (unless `%%track` shows it itself)."""
+    if not getattr(run.settings, "display", True) or not in_notebook():
+        return
+    if getattr(run, "_py_tracker_panel_shown", False) or _suppress:
+        return
+    try:
+        run._py_tracker_panel = show_run(run)
+        run._py_tracker_panel_shown = True
+    except Exception as exc:  # a display problem must never break init()
+        log.warning("py_tracker: could not show the run panel: %r", exc)
+
+
+_suppress = False
+
+
+class suppress_auto_display:
+    """Context manager: `init()` inside it shows no panel (the caller shows it)."""
+
+    def __enter__(self) -> None:
+        global _suppress
+        self._old = _suppress
+        _suppress = True
+
+    def __exit__(self, *exc: Any) -> None:
+        global _suppress
+        _suppress = self._old

@@ -1,0 +1,143 @@
+"""Media in the Charts tab: images per step with a slider, histograms over steps as a heatmap.
+
+Both take history values as stored (dicts with "_type", see `py_tracker.media`)
+and read image files lazily from the run's files folder, so a run with
+thousands of logged images costs nothing until a step is looked at.
+"""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..media import from_json
+
+
+class ImageStrip:
+    """Images logged under one key: a step slider and the image(s) of that step."""
+
+    def __init__(self, key: str, files_dir: Path):
+        import ipywidgets as w
+        self.key = key
+        self.files_dir = Path(files_dir)
+        self.steps: list[int] = []
+        self.values: list[dict] = []
+        self.slider = w.IntSlider(value=0, min=0, max=0, description="step", continuous_update=False,
+                                  layout=w.Layout(width="380px"))
+        self.caption = w.HTML()
+        self.box = w.HBox([])
+        self.widget = w.VBox([w.HTML(f"<b>{html.escape(key)}</b>"), self.slider, self.box, self.caption],
+                             layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
+        self.widget.add_class("py-tracker-images")
+        self._follow = True
+        self._shown = -1
+        self.slider.observe(self._on_slide, "value")
+
+    def append(self, steps: np.ndarray, values: list[dict]) -> None:
+        self.steps.extend(int(s) for s in steps)
+        self.values.extend(values)
+
+    def flush(self) -> bool:
+        """Follow the newest step unless the user moved the slider back."""
+        if not self.values:
+            return False
+        last = len(self.values) - 1
+        if self.slider.max != last:
+            follow = self._follow
+            self.slider.max = last
+            if follow:
+                self.slider.value = last
+        if self._shown != self.slider.value:
+            self._show(self.slider.value)
+        return True
+
+    def _on_slide(self, change: dict) -> None:
+        self._follow = change["new"] == self.slider.max
+        self._show(change["new"])
+
+    def _show(self, i: int) -> None:
+        import ipywidgets as w
+        if not 0 <= i < len(self.values):
+            return
+        self._shown = i
+        d = self.values[i]
+        items = d.get("items", []) if d.get("_type") == "images" else [d]
+        imgs, caps = [], []
+        for item in items[:16]:
+            try:
+                data = (self.files_dir / item["path"]).read_bytes() if "path" in item else b""
+            except (OSError, KeyError):
+                data = b""
+            width = min(int(item.get("width") or 128), 256)
+            imgs.append(w.Image(value=data, format="png", layout=w.Layout(width=f"{max(width, 48)}px")))
+            if item.get("caption"):
+                caps.append(str(item["caption"]))
+        caps += [str(c) for c in d.get("captions") or [] if c]
+        self.box.children = imgs
+        self.caption.value = (f"step {self.steps[i]}" + (": " + html.escape(", ".join(caps)) if caps else ""))
+
+
+class HistogramHeatmap:
+    """Histograms of one key over steps: x = step, y = bin, colour = count (per step normalized)."""
+
+    def __init__(self, key: str, files_dir: Path, width: int = 400, height: int = 240):
+        from bokeh.models import ColumnDataSource, LinearColorMapper
+        from bokeh.palettes import Viridis256
+        from bokeh.plotting import figure
+        self.key = key
+        self.files_dir = files_dir
+        self.source = ColumnDataSource({"x": [], "y": [], "w": [], "h": [], "c": []})
+        fig = figure(height=height, width=width, title=key, tools="pan,box_zoom,reset,save",
+                     toolbar_location="above")
+        mapper = LinearColorMapper(palette=Viridis256, low=0, high=1)
+        fig.rect("x", "y", "w", "h", source=self.source, line_color=None,
+                 fill_color={"field": "c", "transform": mapper})
+        fig.xaxis.axis_label = "Step"
+        self.figure = fig
+        self._pending: list[tuple[int, dict]] = []
+        self._last_step: float | None = None
+        self.count = 0
+        self._widget: Any = None
+        self.stream_calls = 0
+
+    def append(self, steps: np.ndarray, values: list[dict]) -> None:
+        self._pending.extend(zip((int(s) for s in steps), values))
+
+    def flush(self) -> bool:
+        if not self._pending:
+            return False
+        xs, ys, ws, hs, cs = [], [], [], [], []
+        for step, d in self._pending:
+            try:
+                counts, edges = from_json(d, self.files_dir)
+            except Exception:
+                continue
+            counts = np.asarray(counts, dtype=float)
+            edges = np.asarray(edges, dtype=float)
+            if len(edges) != len(counts) + 1 or not len(counts):
+                continue
+            width = max(1.0, float(step - self._last_step)) if self._last_step is not None else 1.0
+            self._last_step = step
+            top = counts.max() or 1.0
+            xs.append(np.full(len(counts), float(step)))
+            ys.append((edges[:-1] + edges[1:]) / 2)
+            hs.append(np.diff(edges))
+            ws.append(np.full(len(counts), width))
+            cs.append(counts / top)
+        self._pending.clear()
+        if not xs:
+            return False
+        self.source.stream({"x": np.concatenate(xs), "y": np.concatenate(ys), "w": np.concatenate(ws),
+                            "h": np.concatenate(hs), "c": np.concatenate(cs)})
+        self.count += len(xs)
+        self.stream_calls += 1
+        return True
+
+    @property
+    def widget(self) -> Any:
+        if self._widget is None:
+            from jupyter_bokeh import BokehModel
+            self._widget = BokehModel(self.figure)
+        return self._widget

@@ -1,0 +1,99 @@
+"""Static snapshot of a run panel: self-contained HTML with inline SVG charts.
+
+Widgets need a kernel; a notebook reopened without one, or exported with
+nbconvert to HTML, would show nothing. The snapshot is plain `text/html` (no
+JavaScript, no BokehJS), so it renders anywhere, and small (each chart reduced
+to ~400 points per bucket min/max, so spikes stay visible). In a live JupyterLab
+session it hides itself while the live panel is on the page (CSS `:has`).
+"""
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+import numpy as np
+
+from ..storage.downsample import bucket_indices
+
+SNAPSHOT_CLASS = "py-tracker-snapshot"
+HIDE_CSS = (f"<style>.jp-OutputArea:has(.py-tracker-panel) .{SNAPSHOT_CLASS},"
+            f".output_area:has(.py-tracker-panel) .{SNAPSHOT_CLASS}{{display:none}}"
+            f".{SNAPSHOT_CLASS} .pyt-card{{display:inline-block;margin:4px;border:1px solid #ddd;"
+            f"font:11px sans-serif;vertical-align:top}}</style>")
+W, H, PAD_L, PAD_B, PAD_T = 320, 180, 48, 22, 18
+
+
+def svg_chart(title: str, x: np.ndarray, y: np.ndarray, n_points: int = 400, color: str = "#1f77b4") -> str:
+    """One line chart as an SVG string (title, min/max labels, last value)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    head = f"<div class='pyt-card'><svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}'>"
+    label = f"<text x='{W / 2}' y='13' text-anchor='middle' font-weight='bold'>{html.escape(title)}</text>"
+    if not len(y):
+        return head + label + "<text x='10' y='60'>no data</text></svg></div>"
+    keep = bucket_indices(y, n_points)
+    x, y = x[keep], y[keep]
+    x0, x1 = float(x.min()), float(x.max())
+    y0, y1 = float(y.min()), float(y.max())
+    if x1 == x0:
+        x1 = x0 + 1
+    if y1 == y0:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+    pw, ph = W - PAD_L - 6, H - PAD_B - PAD_T
+    px = PAD_L + (x - x0) / (x1 - x0) * pw
+    py = PAD_T + (1 - (y - y0) / (y1 - y0)) * ph
+    pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py))
+    axes = (f"<rect x='{PAD_L}' y='{PAD_T}' width='{pw}' height='{ph}' fill='none' stroke='#ccc'/>"
+            f"<text x='{PAD_L - 3}' y='{PAD_T + 8}' text-anchor='end'>{_num(y1)}</text>"
+            f"<text x='{PAD_L - 3}' y='{PAD_T + ph}' text-anchor='end'>{_num(y0)}</text>"
+            f"<text x='{PAD_L}' y='{H - 6}'>{_num(x0)}</text>"
+            f"<text x='{W - 6}' y='{H - 6}' text-anchor='end'>{_num(x1)}</text>")
+    line = f"<polyline fill='none' stroke='{color}' stroke-width='1.5' points='{pts}'/>"
+    last = f"<title>{html.escape(title)}: last {_num(float(y[-1]))}</title>"
+    return head + last + label + axes + line + "</svg></div>"
+
+
+def _num(v: float) -> str:
+    return html.escape(f"{v:.4g}")
+
+
+def run_snapshot(api_run: Any) -> str:
+    """The snapshot HTML of a stored run (read from disk, so it is complete and thread-safe):
+    header, every metric chart (x = its step metric or step), system charts, summary, config."""
+    from .charts import step_metric_for
+    from .tabs import kv_table
+    r = api_run.load()
+    state = r.state
+    parts = [HIDE_CSS, f"<div class='{SNAPSHOT_CLASS}'>",
+             f"<div style='font:13px sans-serif;margin:4px 0'><b>{html.escape(str(r.name))}</b> "
+             f"[{html.escape(state)}] project {html.escape(str(r.project))}"]
+    if r.group:
+        parts.append(f" · group {html.escape(str(r.group))}")
+    if r.job_type:
+        parts.append(f" · job type {html.escape(str(r.job_type))}")
+    parts.append(f" · step {max(0, int(r.last_step) + 1)} · {html.escape(r.id)} "
+                 f"<span style='color:#888'>(static snapshot, {time.strftime('%Y-%m-%d %H:%M')})</span></div>")
+    defs = {m["name"]: m["step_metric"] for m in r.metrics if m.get("step_metric")}
+    n, cols = api_run.history_columns()
+    charts = []
+    for key in sorted(cols):
+        v = cols[key]
+        if key.startswith("_") or v.dtype.kind not in "fiu":
+            continue
+        sm = step_metric_for(key, defs)
+        x = cols.get(sm) if sm in cols else cols.get("_step")
+        x = np.arange(n) if x is None or x.dtype.kind not in "fiu" else x
+        charts.append(svg_chart(key, x, v))
+    parts.append("<div>" + "".join(charts) + "</div>" if charts else "<i>no metrics logged</i>")
+    m, scols = api_run.history_columns(stream="system")
+    sys_charts = [svg_chart(k, scols["_runtime"], v) for k, v in sorted(scols.items())
+                  if k.startswith("system.") and v.dtype.kind in "fiu" and "_runtime" in scols][:24]
+    if sys_charts:
+        parts.append("<details><summary>System</summary><div>" + "".join(sys_charts) + "</div></details>")
+    parts.append("<details><summary>Summary</summary>" + kv_table(r.summary) + "</details>")
+    parts.append("<details><summary>Config</summary>" + kv_table(r.config) + "</details>")
+    parts.append("</div>")
+    return "".join(parts)
