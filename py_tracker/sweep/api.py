@@ -137,11 +137,12 @@ class Agent:
             ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point,
                    "root": str(self.store.root), "run_id": run_id}
             watcher = TrialWatcher(self.store, self.sweep_id, run_id, self.runner.stop)
-            watcher.start()
             try:
+                watcher.start()
                 self.runner.run(ctx)
             finally:
                 watcher.close()
+                self.store.release(run_id)
             if watcher.reason:
                 self.store.catalog.patch("runs", run_id, {"stop_reason": watcher.reason})
         return self.done

@@ -103,6 +103,8 @@ class FunctionRunner(TrialRunner):
             outcome = "stopped"
         except KeyboardInterrupt as exc:
             outcome, interrupted = "failed", exc
+        except SystemExit as exc:  # a script-style train() calling sys.exit()
+            outcome = "finished" if exc.code in (None, 0) else "failed"
         except Exception:
             outcome = "failed"
             print(f"py_tracker: trial {ctx['run_id']} of sweep {ctx['sweep_id']} failed; "

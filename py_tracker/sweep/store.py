@@ -27,6 +27,7 @@ from .strategy import Trial
 
 HOST = socket.gethostname()
 STATES = ("running", "paused", "stopped", "finished")
+_active_claims: set[str] = set()  # claims of this process whose trial is still going
 CLAIM_GRACE = 60.0  # seconds a claim from another host counts as pending before its run appears
 
 
@@ -127,7 +128,13 @@ class SweepStore:
                      "pid": pid, "pid_start": _pid_start(pid)}
             rec = self.catalog.patch("sweeps", sweep_id, lambda d: (
                 d.setdefault("trials", []).append(claim), d.update(updated_at=now))) or rec
+            _active_claims.add(run_id)
             return rec, run_id, config
+
+    @staticmethod
+    def release(run_id: str) -> None:
+        """The trial of this claim has ended (its run record tells how)."""
+        _active_claims.discard(run_id)
 
     # --- trials -------------------------------------------------------------
     def runs(self, sweep_id: str) -> dict[str, dict]:
@@ -175,6 +182,8 @@ class SweepStore:
 
     @staticmethod
     def _claim_alive(claim: dict) -> bool:
+        if claim.get("host") == HOST and claim.get("pid") == os.getpid():
+            return claim["run_id"] in _active_claims
         if claim.get("host") == HOST and claim.get("pid"):
             return _alive(int(claim["pid"]), claim.get("pid_start"))
         return time.time() - float(claim.get("started_at") or 0) < CLAIM_GRACE

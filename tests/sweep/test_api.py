@@ -213,3 +213,49 @@ def test_claims_survive_in_the_store(store):
     agent(sid, function=lambda: None, count=1)
     trials = SweepStore(store).trials(SweepStore(store).get(sid))
     assert [(t.config, t.state) for t in trials] == [({"x": 1}, "finished")]
+
+
+def test_sys_exit_in_function(store):
+    sid = sweep({"method": "grid", "parameters": {"x": {"values": [0, 2]}}}, project="p")
+
+    def train():
+        pt.init()
+        sys.exit(pt.config.x)
+    assert agent(sid, function=train) == 2
+    assert [r.state for r in runs_of(sid)] == ["finished", "failed"]
+
+
+def test_interrupted_claim_is_not_pending_forever(store, monkeypatch):
+    """A KeyboardInterrupt between the claim and the run: the claim counts as crashed."""
+    sid = sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}}, project="p")
+    from py_tracker.sweep import runners
+
+    def boom(self, ctx):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(runners.FunctionRunner, "run", boom)
+    with pytest.raises(KeyboardInterrupt):
+        agent(sid, function=lambda: None)
+    s = SweepStore(store)
+    assert [t.state for t in s.trials(s.get(sid))] == ["crashed"]
+
+
+PARALLEL_SCRIPT = """
+import sys, time
+import py_tracker as pt
+from py_tracker.sweep import agent
+def train():
+    pt.init()
+    time.sleep(0.05)
+agent(sys.argv[1], function=train)
+"""
+
+
+def test_two_agent_processes_never_share_a_point(store, tmp_path):
+    sid = sweep({"method": "grid", "parameters": {"x": {"values": list(range(8))}}}, project="p")
+    script = tmp_path / "par.py"
+    script.write_text(PARALLEL_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, str(script), sid], env=env) for _ in range(2)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    xs = [r.config["x"] for r in runs_of(sid)]
+    assert sorted(xs) == list(range(8))
