@@ -1,0 +1,219 @@
+"""`report()`: one self-contained HTML file about some runs, a project or a sweep.
+
+The file holds BokehJS inline (only its core bundle, ~1.3 MB) and every chart's
+data, so it opens offline in any browser and can be mailed or attached. Long
+histories are reduced to about `max_points` points per line keeping each
+bucket's min and max, so 20 runs × 5 metrics × 100k steps stay a few MB.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import tempfile
+from html import escape
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import UsageError
+from . import charts, data, markdown, page, reproduce
+
+
+def _time(t: Any) -> str:
+    try:
+        return _dt.datetime.fromtimestamp(float(t)).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError, OSError):
+        return ""
+
+
+def _sections_html(sections: Sequence[Any] | None) -> list[str]:
+    out = []
+    for i, s in enumerate(sections or []):
+        if isinstance(s, str):
+            title, text = None, s
+        elif isinstance(s, dict):
+            title, text = s.get("title"), s.get("markdown", s.get("text", ""))
+        elif isinstance(s, (tuple, list)) and len(s) == 2:
+            title, text = s
+        else:
+            raise UsageError(f"sections[{i}] must be markdown text, {{'title': ..., 'markdown': ...}} "
+                             f"or (title, markdown); got {type(s).__name__}")
+        head = f"<h2>{escape(str(title))}</h2>" if title else ""
+        out.append(f'<section class="notes" id="notes-{i}">{head}{markdown.render(str(text))}</section>')
+    return out
+
+
+def _label_and_colour(runs: list[data.RunData], group_runs: bool) -> dict[str, list[data.RunData]]:
+    """Give each run a unique label and a colour; return the groups drawn as mean + band."""
+    names = [str(r.api_run.name or r.id) for r in runs]
+    for r, n in zip(runs, names):
+        r.label = n if names.count(n) == 1 else f"{n} ({r.id})"
+    groups: dict[str, list[data.RunData]] = {}
+    if group_runs:
+        for r in runs:
+            g = r.api_run.group
+            if g:
+                groups.setdefault(str(g), []).append(r)
+        groups = {g: rs for g, rs in groups.items() if len(rs) >= 2}
+    grouped = {r.id for rs in groups.values() for r in rs}
+    singles = [r for r in runs if r.id not in grouped]
+    colours = charts.palette(len(singles) + len(groups))
+    for r, c in zip(singles, colours):
+        r.color = c
+    for (g, rs), c in zip(groups.items(), colours[len(singles):]):
+        for r in rs:
+            r.color = c
+    return groups
+
+
+def _figures(runs: list[data.RunData], groups: dict, keys: list[str], stream: str, x_axis: str,
+             max_points: int) -> list[Any]:
+    grouped = {r.id for rs in groups.values() for r in rs}
+    x_label = x_axis.lstrip("_") if stream == "history" else "runtime (s)"
+    figs = []
+    for key in keys:
+        lines = []
+        for r in runs:
+            if r.id in grouped:
+                continue
+            x, y = data.series(r, key, stream, x_axis, max_points)
+            if len(x):
+                lines.append((r.label, r.color, x, y))
+        bands = []
+        for g, rs in groups.items():
+            agg = data.aggregate(rs, key, stream, x_axis, max(10, max_points // 2))
+            if agg is not None:
+                bands.append((f"{g} ({len(rs)} runs)", rs[0].color, *agg))
+        if lines or bands:
+            figs.append((key, charts.metric_figure(key, lines, bands, x_label)))
+    return figs
+
+
+def _sweep_block(target: data.Target) -> tuple[str, Any]:
+    sw = target.sweep or {}
+    best, metric, goal = data.best_run(target)
+    cfg = sw.get("config") or {}
+    params = list((cfg.get("parameters") or {}).keys())
+    if not params:  # no sweep record: the config keys that vary
+        params = [k for k, _, differs in data.table_rows([r.config for r in target.runs]) if differs]
+    runs = target.runs
+    values = {p: [data.flatten(r.config).get(p) for r in runs] for p in params}
+    values = {p: v for p, v in values.items() if any(x is not None for x in v)}
+    scores = [r.summary.get(metric) if metric else None for r in runs]
+    fig = charts.parallel_figure([r.label for r in runs], values, metric, scores if metric else None, goal) \
+        if values and runs else None
+    head = (f"<p>Sweep <code>{escape(str(sw.get('id', '')))}</code> {escape(str(sw.get('name') or ''))} — "
+            f"{len(runs)} runs, method {escape(str(cfg.get('method', '?')))}, state "
+            f"{escape(str(sw.get('state', '?')))}.</p>")
+    if best is not None:
+        rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(data.fmt(v))}</td></tr>"
+                       for k, v in sorted(data.flatten(best.config).items()) if k in values or not values)
+        head += (f'<div class="best"><strong>Best run:</strong> {page.swatch(best.color)}{escape(best.label)} '
+                 f"(<code>{escape(best.id)}</code>) — {escape(str(metric))} = "
+                 f"{escape(data.fmt(best.summary.get(metric)))} ({escape(goal)})"
+                 f'<table class="kv">{rows}</table></div>')
+    elif metric:
+        head += f"<p class=\"meta\">No run has reported {escape(metric)} yet.</p>"
+    return head, fig
+
+
+def report(target: Any = None, title: str | None = None, description: str | None = None,
+           path: str | os.PathLike[str] = "report.html", metrics: Sequence[str] | None = None,
+           sections: Sequence[Any] | None = None, root: str | os.PathLike[str] | None = None, *,
+           runs: Any = None, project: str | None = None, sweep: Any = None, system: bool = True,
+           group_runs: bool = True, max_points: int = 1000, x_axis: str = "_step",
+           reproduce_code: bool = True) -> Path:
+    """Write a self-contained HTML report and return its path.
+
+    target: runs (Run, ApiRun, "project/id", ids), a project name, or a sweep
+    (id or handle); or pass runs=/project=/sweep=. metrics: keys or globs to
+    chart (default: every numeric key). sections: markdown notes (escaped; no
+    HTML or script from them reaches the page). Runs sharing a `group` are
+    drawn as their mean with a min–max band (group_runs=False draws each).
+    """
+    chosen = [t for t in (target, runs, project, sweep) if t is not None]
+    if len(chosen) != 1:
+        raise UsageError("report() takes one of: runs, a project name or a sweep (e.g. report('my-project'))")
+    if not isinstance(max_points, int) or max_points < 10:
+        raise UsageError(f"max_points must be an int >= 10; got {max_points!r}")
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    tgt = data.resolve(chosen[0], root)
+    groups = _label_and_colour(tgt.runs, group_runs)
+    keys = data.metric_keys(tgt.runs, list(metrics) if metrics is not None else None)
+    metric_figs = _figures(tgt.runs, groups, keys, "history", x_axis, max_points)
+    sys_figs = _figures(tgt.runs, groups, data.system_keys(tgt.runs), "system", x_axis, max_points) \
+        if system else []
+    sweep_html, par_fig = _sweep_block(tgt) if tgt.sweep is not None else ("", None)
+
+    all_figs = [f for _, f in metric_figs] + [f for _, f in sys_figs] + ([par_fig] if par_fig is not None else [])
+    nonce = page.new_nonce()
+    head_scripts, divs = "", []
+    if all_figs:
+        from bokeh.embed import components
+        from bokeh.resources import Resources
+        script, divs = components(all_figs)
+        head_scripts = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js() + script, nonce)
+    m, n_sys = len(metric_figs), len(sys_figs)
+    metric_divs, sys_divs = list(divs[:m]), list(divs[m:m + n_sys])
+    par_div = divs[m + n_sys] if par_fig is not None else ""
+
+    if title is None:
+        title = (f"Sweep {tgt.sweep.get('name') or tgt.sweep.get('id')}" if tgt.sweep
+                 else f"Project {tgt.project}" if isinstance(chosen[0], str) and tgt.project == chosen[0]
+                 else tgt.runs[0].label if len(tgt.runs) == 1 else f"{len(tgt.runs)} runs")
+    body = [f"<header><h1>{escape(str(title))}</h1><div class=\"meta\">{len(tgt.runs)} run(s)"
+            f"{' in project ' + escape(tgt.project) if tgt.project else ''} · generated "
+            f"{escape(_time(_dt.datetime.now().timestamp()))} by py_tracker</div></header>"]
+    if description:
+        body.append(f'<div class="notes">{markdown.render(str(description))}</div>')
+    body.extend(_sections_html(sections))
+    in_group = {r.id for rs in groups.values() for r in rs}
+    legend = page.legend([(r.label, r.color) for r in tgt.runs if r.id not in in_group]
+                         + [(f"{g} (mean of {len(rs)}, band min–max)", rs[0].color) for g, rs in groups.items()])
+
+    def grid(figs: list, fig_divs: list) -> str:
+        cells = "".join(f'<div class="chart" data-key="{escape(k)}">{d}</div>' for (k, _), d in zip(figs, fig_divs))
+        return legend + f'<div class="grid">{cells}</div>'
+
+    parts = [("runs", "Runs", page.runs_table(tgt.runs, _time))]
+    if tgt.sweep is not None:
+        par = f'<div class="chart" data-key="parallel-coordinates">{par_div}</div>' if par_div else ""
+        parts.append(("sweep", "Sweep", sweep_html + par))
+    if metric_figs or not sys_figs:
+        parts.append(("charts", "Charts", grid(metric_figs, metric_divs) if metric_figs
+                      else '<p class="meta">These runs logged no numeric metrics.</p>'))
+    if sys_figs:
+        parts.append(("system", "System", grid(sys_figs, sys_divs)))
+    labels = [(r.label, r.color) for r in tgt.runs]
+    parts.append(("config", "Config", page.compare_table(
+        labels, data.table_rows([r.config for r in tgt.runs]), "No config was recorded.")))
+    parts.append(("summary", "Summary", page.compare_table(
+        labels, data.table_rows([r.summary for r in tgt.runs]), "No summary values were recorded.")))
+    if reproduce_code:
+        blocks = "".join(f'<details class="run-repro"><summary>{page.swatch(r.color)}{escape(r.label)} '
+                         f'<code>{escape(r.id)}</code></summary>{reproduce.section(r.api_run, r.config)}</details>'
+                         for r in tgt.runs)
+        parts.append(("reproduce", "Reproduce", blocks))
+    body.insert(1, "<nav>" + "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t, _ in parts) + "</nav>")
+    body.extend(page.section(a, t, inner) for a, t, inner in parts)
+    body.append("<footer>Made with py_tracker. This file is self-contained: it works offline; charts are "
+                "interactive (drag to pan, scroll to zoom, hover for values).</footer>")
+    html_text = page.shell(str(title), "\n".join(body), head_scripts, nonce)
+    return _write(Path(path), html_text)
+
+
+def _write(path: Path, text: str) -> Path:
+    path = path.expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path

@@ -1,0 +1,125 @@
+"""Bokeh figures of a report: overlaid metric lines, group bands, parallel coordinates.
+
+Figures are plain Bokeh models; `page` embeds them with BokehJS inlined, so the
+file opens offline. Run names go only into model fields Bokeh draws as text
+(renderer names shown by the hover tool, canvas labels), never into HTML.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+CATEGORY20 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+              "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+              "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+
+
+def palette(n: int) -> list[str]:
+    """n distinct colours: Category20, then evenly spread Turbo colours."""
+    if n <= len(CATEGORY20):
+        return list(CATEGORY20[:n])
+    from bokeh.palettes import Turbo256
+    return [Turbo256[int(i * 255 / max(1, n - 1))] for i in range(n)]
+
+
+def _figure(title: str, x_label: str, y_label: str | None = None) -> Any:
+    from bokeh.models import HoverTool
+    from bokeh.plotting import figure
+    fig = figure(title=title, height=280, sizing_mode="stretch_width", output_backend="canvas",
+                 tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above")
+    fig.xaxis.axis_label = x_label
+    if y_label:
+        fig.yaxis.axis_label = y_label
+    fig.add_tools(HoverTool(tooltips=[("run", "$name"), (x_label, "$data_x{0,0.[00]}"),
+                                      ("value", "$data_y{0.[0000]}")], mode="mouse"))
+    fig.title.text_font_size = "13px"
+    return fig
+
+
+def metric_figure(key: str, lines: Sequence[tuple[str, str, np.ndarray, np.ndarray]],
+                  bands: Sequence[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = (),
+                  x_label: str = "step") -> Any:
+    """One chart: a line per run (label, colour, x, y) and a mean line + min–max band per group."""
+    fig = _figure(key, x_label)
+    for label, color, x, mean, lo, hi in bands:
+        fig.varea(x=x, y1=lo, y2=hi, fill_color=color, fill_alpha=0.18, name=f"{label} (min–max)")
+        fig.line(x=x, y=mean, line_color=color, line_width=2, name=f"{label} (mean)")
+    for label, color, x, y in lines:
+        if len(x) == 1:
+            fig.scatter(x=x, y=y, color=color, size=6, name=label)
+        else:
+            fig.line(x=x, y=y, line_color=color, line_width=1.5, name=label)
+    return fig
+
+
+def _axis_values(values: list[Any]) -> tuple[list[float], list[str], bool]:
+    """Values normalized to [0, 1] for one parallel axis, tick labels, numeric?"""
+    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
+            and math.isfinite(float(v))]
+    if len(nums) == len(values) and nums:
+        lo, hi = min(nums), max(nums)
+        span = (hi - lo) or 1.0
+        return [(float(v) - lo) / span for v in values], [f"{lo:.4g}", f"{hi:.4g}"], True
+    cats = sorted({str(v) for v in values})
+    idx = {c: i for i, c in enumerate(cats)}
+    n = max(1, len(cats) - 1)
+    return [idx[str(v)] / n if len(cats) > 1 else 0.5 for v in values], cats, False
+
+
+def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str | None,
+                    metric_values: list[float] | None, goal: str = "minimize") -> Any:
+    """Parallel coordinates: one polyline per run across the swept parameters (and the metric)."""
+    from bokeh.models import ColorBar, ColumnDataSource, FixedTicker, HoverTool, LinearColorMapper
+    from bokeh.palettes import Viridis256
+    from bokeh.plotting import figure
+    axes = list(params)
+    columns = [params[a] for a in axes]
+    if metric is not None and metric_values is not None:
+        axes.append(metric)
+        columns.append(metric_values)
+    if not axes:
+        return None
+    norm, ticks, numeric = [], [], []
+    for col in columns:
+        vals, tick, is_num = _axis_values(col)
+        norm.append(vals)
+        ticks.append(tick)
+        numeric.append(is_num)
+    xs = [list(range(len(axes))) for _ in labels]
+    ys = [[norm[a][i] for a in range(len(axes))] for i in range(len(labels))]
+    score = [float(v) if isinstance(v, (int, float)) and math.isfinite(float(v)) else float("nan")
+             for v in (metric_values or [0.0] * len(labels))]
+    finite = [s for s in score if not math.isnan(s)] or [0.0]
+    pal = Viridis256 if goal.startswith("max") else Viridis256[::-1]
+    mapper = LinearColorMapper(palette=pal, low=min(finite), high=max(finite) if max(finite) > min(finite)
+                               else min(finite) + 1, nan_color="#bbbbbb")
+    src = ColumnDataSource({"xs": xs, "ys": ys, "run": labels, "score": score})
+    fig = figure(title="Parallel coordinates" + (f" (colour: {metric})" if metric else ""), height=340,
+                 sizing_mode="stretch_width", tools="pan,wheel_zoom,reset,save", toolbar_location="above",
+                 y_range=(-0.08, 1.12), x_range=(-0.3, len(axes) - 0.7), output_backend="canvas")
+    fig.multi_line("xs", "ys", source=src, line_color={"field": "score", "transform": mapper},
+                   line_width=2, line_alpha=0.85, hover_line_width=4, hover_line_alpha=1.0)
+    fig.add_tools(HoverTool(tooltips=[("run", "@run"), (metric or "value", "@score{0.[0000]}")]))
+    for a in range(len(axes)):
+        fig.line([a, a], [0, 1], line_color="#555555", line_width=1)
+    tx, ty, tt = [], [], []
+    for a, tick in enumerate(ticks):
+        if numeric[a]:
+            points = [(0.0, tick[0]), (1.0, tick[1])]
+        else:
+            n = max(1, len(tick) - 1)
+            points = [(i / n if len(tick) > 1 else 0.5, t) for i, t in enumerate(tick[:30])]
+        for yv, t in points:
+            tx.append(a + 0.04)
+            ty.append(yv)
+            tt.append(t)
+    fig.text(tx, ty, tt, text_font_size="10px", text_color="#333333", text_baseline="middle")
+    fig.xaxis.ticker = FixedTicker(ticks=list(range(len(axes))))
+    fig.xaxis.major_label_overrides = {i: a for i, a in enumerate(axes)}
+    fig.yaxis.visible = False
+    fig.ygrid.visible = False
+    if metric:
+        fig.add_layout(ColorBar(color_mapper=mapper, width=10, title=metric), "right")
+    return fig

@@ -1,0 +1,123 @@
+"""The HTML shell of a report: styles, a strict content-security policy, tables.
+
+Every user-supplied string passes through `html.escape`. The page carries a
+Content-Security-Policy that lets only its own script tags run (they carry a
+random nonce): even if user text slipped through unescaped, an injected
+`<script>` or `onerror=` handler would be refused by the browser, and nothing
+can be fetched from the network.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from html import escape
+from typing import Any
+
+CSS = """
+:root{--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e8;--bg:#ffffff;--panel:#f7f7f9;--diff:#fff4d6;--accent:#2f6fde}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
+main{max-width:1280px;margin:0 auto;padding:24px 28px 60px}
+header h1{margin:0 0 4px;font-size:26px}
+.meta{color:var(--muted);font-size:12px}
+nav{margin:14px 0 8px;display:flex;flex-wrap:wrap;gap:6px 14px;font-size:13px}
+nav a{color:var(--accent);text-decoration:none}
+section{margin-top:30px}
+section>h2{font-size:19px;border-bottom:1px solid var(--line);padding-bottom:4px}
+.notes{background:var(--panel);border-radius:8px;padding:4px 16px;margin-top:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:14px}
+.chart{border:1px solid var(--line);border-radius:8px;padding:6px;min-height:290px;background:#fff}
+table{border-collapse:collapse;font-size:13px}
+.wide{overflow-x:auto;max-width:100%}
+th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top;white-space:nowrap}
+td.v{font-variant-numeric:tabular-nums}
+tr.differs td,tr.differs th{background:var(--diff)}
+tr.differs th::before{content:"≠ ";color:#b7791f}
+.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
+.best{background:#e7f6ea;border:1px solid #9bd3a7;border-radius:8px;padding:8px 14px;margin:10px 0}
+.kv th{color:var(--muted);font-weight:500}
+pre.code,pre code{background:var(--panel);border-radius:6px;padding:10px;overflow:auto;max-height:420px;font-size:12px;white-space:pre}
+details{margin:6px 0}
+summary{cursor:pointer}
+.run-repro>summary{font-weight:600;font-size:15px}
+.tag{display:inline-block;background:#eef;border-radius:4px;padding:0 6px;margin-right:4px;font-size:12px}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0 12px}
+.state-finished{color:#2b8a3e}.state-failed,.state-crashed{color:#c92a2a}.state-running{color:#1c7ed6}
+footer{margin-top:40px;color:var(--muted);font-size:12px}
+"""
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def add_nonce(scripts_html: str, nonce: str) -> str:
+    """Give our own (trusted, library-generated) script tags the page's nonce."""
+    return re.sub(r"<script(?=[\s>])", f'<script nonce="{nonce}"', scripts_html)
+
+
+def shell(title: str, body: str, head_scripts: str, nonce: str) -> str:
+    csp = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
+           f"img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<meta name=\"generator\" content=\"py_tracker report\">\n"
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n{head_scripts}\n</head>\n"
+            f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+
+
+def swatch(color: str) -> str:
+    return f'<span class="sw" style="background:{escape(color)}"></span>'
+
+
+def section(anchor: str, title: str, inner: str) -> str:
+    return f'<section id="{escape(anchor)}"><h2>{escape(title)}</h2>\n{inner}\n</section>'
+
+
+def compare_table(labels: list[tuple[str, str]], rows: list[tuple[str, list[str], bool]], empty: str) -> str:
+    """A key × run table; rows whose values differ between runs are highlighted."""
+    if not rows:
+        return f"<p class=\"meta\">{escape(empty)}</p>"
+    head = "".join(f"<th>{swatch(c)}{escape(n)}</th>" for n, c in labels)
+    body = []
+    for key, vals, differs in rows:
+        cells = "".join(f'<td class="v">{escape(v)}</td>' for v in vals)
+        cls = ' class="differs"' if differs else ""
+        body.append(f"<tr{cls}><th>{escape(key)}</th>{cells}</tr>")
+    n_diff = sum(1 for r in rows if r[2])
+    note = (f"<p class=\"meta\">{n_diff} of {len(rows)} keys differ between runs (highlighted).</p>"
+            if len(labels) > 1 else "")
+    return f"{note}<div class=\"wide\"><table><tr><th>key</th>{head}</tr>{''.join(body)}</table></div>"
+
+
+def runs_table(runs: list[Any], fmt_time: Any) -> str:
+    head = ("<tr><th>run</th><th>id</th><th>project</th><th>group</th><th>job type</th><th>state</th>"
+            "<th>created</th><th>runtime</th><th>steps</th><th>tags</th></tr>")
+    rows = []
+    for r in runs:
+        rec = r.record
+        state = str(rec.get("state") or "")
+        tags = "".join(f'<span class="tag">{escape(str(t))}</span>' for t in rec.get("tags") or [])
+        rows.append(
+            f"<tr><td>{swatch(r.color)}{escape(r.label)}</td><td><code>{escape(r.id)}</code></td>"
+            f"<td>{escape(str(rec.get('project') or ''))}</td><td>{escape(str(rec.get('group') or ''))}</td>"
+            f"<td>{escape(str(rec.get('job_type') or ''))}</td>"
+            f"<td class=\"state-{escape(re.sub(r'[^a-z]', '', state))}\">{escape(state)}</td>"
+            f"<td>{escape(fmt_time(rec.get('created_at')))}</td><td>{escape(_duration(rec.get('runtime')))}</td>"
+            f"<td>{int(rec.get('last_step', -1)) + 1}</td><td>{tags}</td></tr>")
+    return f"<div class=\"wide\"><table>{head}{''.join(rows)}</table></div>"
+
+
+def legend(items: list[tuple[str, str]]) -> str:
+    return '<div class="legend">' + "".join(f"<span>{swatch(c)}{escape(n)}</span>" for n, c in items) + "</div>"
+
+
+def _duration(seconds: Any) -> str:
+    try:
+        s = int(float(seconds))
+    except (TypeError, ValueError):
+        return ""
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h {m}m {s}s" if h else f"{m}m {s}s" if m else f"{s}s"

@@ -1,0 +1,79 @@
+"""A report opened in headless Chromium: every chart draws, no script from user text runs."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from py_tracker.report import report
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EVIL = "<img src=x onerror=alert(1)>"
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")]
+
+
+def open_report(path: Path, timeout_ms: int = 20_000) -> dict:
+    """Load the file, wait until every .chart holds a canvas or svg; return what happened."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            console: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            t0 = time.perf_counter()
+            page.goto(path.as_uri())
+            charts = page.locator(".chart")
+            n = charts.count()
+            for i in range(n):
+                charts.nth(i).locator("canvas, svg").first.wait_for(timeout=timeout_ms)
+            loaded = time.perf_counter() - t0
+            page.wait_for_timeout(300)  # let any late onerror/onload handler fire
+            drawn = [charts.nth(i).locator("canvas, svg").count() for i in range(n)]
+            pwned = page.evaluate("() => window.__pwned === 1")
+            return {"charts": n, "drawn": drawn, "dialogs": dialogs, "console": console,
+                    "pwned": pwned, "seconds": loaded}
+        finally:
+            browser.close()
+
+
+def test_charts_render_and_user_text_never_runs(root: Path, new_run, logged, tmp_path: Path) -> None:
+    logged(new_run(name=EVIL, config={"note": "<script>window.__pwned=1</script>"}))
+    logged(new_run(name="</script><script>window.__pwned=1;alert(2)</script>", notes=EVIL), offset=0.3)
+    for i in range(2):
+        logged(new_run(name=f"g{i}", group="<b onmouseover=alert(3)>grp</b>"), offset=i / 5)
+    out = report("p", root=root, path=tmp_path / "report.html", title=EVIL,
+                 description="<script>window.__pwned=1;alert(4)</script>",
+                 sections=["## Notes\n<script>alert(5)</script>\n\n[click](javascript:alert(6))",
+                           {"title": "<svg onload=alert(7)>", "markdown": "<iframe src=javascript:alert(8)>"}])
+    seen = open_report(out)
+    assert seen["charts"] == 5  # acc, loss, nested.m, system.cpu, system.memory_percent
+    assert all(d >= 1 for d in seen["drawn"]), seen["drawn"]
+    assert seen["dialogs"] == [] and not seen["pwned"]
+    assert not [c for c in seen["console"] if "Content Security Policy" in c or "pageerror" in c], seen["console"]
+    html = out.read_text()
+    assert EVIL not in html  # escaped everywhere it appears
+
+
+def test_sweep_parallel_coordinates_draws(root: Path, new_run, logged, tmp_path: Path) -> None:
+    for lr in (0.1, 0.01, 0.001):
+        run = new_run(name=f"lr={lr}", config={"lr": lr, "opt": "adam" if lr < 0.05 else "sgd"})
+        run.summary["score"] = lr * 10
+        logged(run, steps=30)
+    from py_tracker.storage.catalog import Catalog
+    Catalog(root).insert_new("sweeps", {"id": "sw", "project": "p", "name": "s", "state": "finished",
+                                        "config": {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+                                                   "parameters": {"lr": {}, "opt": {}}}})
+    for r in Catalog(root).all("runs"):
+        Catalog(root).patch("runs", r["id"], {"sweep_id": "sw"})
+    seen = open_report(report(sweep="sw", root=root, path=tmp_path / "s.html", system=False))
+    assert seen["charts"] == 4 and all(seen["drawn"]) and not seen["dialogs"]

@@ -1,0 +1,118 @@
+"""report(): a self-contained HTML file with charts, tables, sweep view and reproduce blocks."""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import py_tracker as pt
+from py_tracker.core import session
+from py_tracker.errors import UsageError
+from py_tracker.report import report
+from py_tracker.storage.catalog import Catalog
+
+
+def _html(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_project_report_is_self_contained(root: Path, new_run, logged, tmp_path: Path) -> None:
+    logged(new_run(name="alpha", config={"lr": 0.1, "opt": "adam"}))
+    logged(new_run(name="beta", config={"lr": 0.2, "opt": "adam"}), offset=0.5)
+    out = report("p", title="Week <12>", description="**bold** notes", root=root, path=tmp_path / "r.html")
+    html = _html(out)
+    assert out == (tmp_path / "r.html").resolve()
+    assert "<title>Week &lt;12&gt;</title>" in html and "<strong>bold</strong>" in html
+    # offline: no external resource of any kind, BokehJS inline, every script tag carries the nonce
+    assert not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)=", html)
+    assert "Content-Security-Policy" in html and "script-src 'nonce-" in html
+    nonce = re.search(r"'nonce-([^']+)'", html).group(1)  # type: ignore[union-attr]
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts and all(f'nonce="{nonce}"' in s for s in scripts)
+    assert "Bokeh" in html
+    assert re.findall(r'data-key="([^"]+)"', html) == ["acc", "loss", "nested.m", "system.cpu",
+                                                       "system.memory_percent"]
+    # config: lr differs (highlighted), opt does not
+    assert re.search(r'<tr class="differs"><th>lr</th>', html)
+    assert re.search(r"<tr><th>opt</th>", html)
+    for section in ("runs", "charts", "system", "config", "summary", "reproduce"):
+        assert f'id="{section}"' in html
+    assert out.stat().st_size < 3_000_000
+
+
+def test_metrics_filter_groups_and_options(root: Path, new_run, logged, tmp_path: Path) -> None:
+    for i in range(3):
+        logged(new_run(name=f"seed{i}", group="baseline"), offset=i / 10)
+    logged(new_run(name="solo"))
+    html = _html(report("p", root=root, metrics=["loss"], system=False, path=tmp_path / "a.html"))
+    assert re.findall(r'data-key="([^"]+)"', html) == ["loss"]
+    assert "baseline (mean of 3, band min–max)" in html
+    html = _html(report("p", root=root, metrics=["loss"], group_runs=False, path=tmp_path / "b.html"))
+    assert "mean of" not in html and "seed2" in html
+    with pytest.raises(UsageError, match="one of"):
+        report("p", project="p", root=root)
+    with pytest.raises(UsageError, match="sections"):
+        report("p", root=root, sections=[42], path=tmp_path / "c.html")
+    with pytest.raises(UsageError, match="max_points"):
+        report("p", root=root, max_points=2)
+
+
+def test_sweep_report_shows_best_run_and_parallel_coordinates(root: Path, logged, tmp_path: Path) -> None:
+    sweep = {"id": "sw1", "project": "p", "name": "lr-search", "state": "finished", "created_at": time.time(),
+             "config": {"method": "grid", "metric": {"name": "val_loss", "goal": "minimize"},
+                        "parameters": {"lr": {"values": [0.1, 0.01, 0.001]}, "opt": {"values": ["sgd", "adam"]}}},
+             "trials": []}
+    Catalog(root).insert_new("sweeps", sweep)
+    ids = {}
+    for lr, opt, val in ((0.1, "sgd", 0.9), (0.01, "adam", 0.2), (0.001, "sgd", 0.5)):
+        session.set_sweep_context({"sweep_id": "sw1", "project": "p", "config": {"lr": lr, "opt": opt},
+                                   "root": str(root)})
+        try:
+            run = pt.init(settings={"monitor_interval": None, "capture_output": False, "display": False,
+                                    "save_code": False}, name=f"trial-{lr}")
+        finally:
+            session.set_sweep_context(None)
+        run.summary["val_loss"] = val
+        ids[lr] = run.id
+        logged(run, steps=20)
+    html = _html(report(sweep="sw1", root=root, path=tmp_path / "s.html"))
+    assert "<title>Sweep lr-search</title>" in html
+    best = re.search(r'<div class="best">.*?</div>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "trial-0.01" in best and ids[0.01] in best and "val_loss = 0.2" in best
+    assert 'data-key="parallel-coordinates"' in html
+    assert html.index('id="sweep"') < html.index('id="charts"')
+
+
+def test_reproduce_section(root: Path, new_run, tmp_path: Path) -> None:
+    from py_tracker.environment import write_run_environment
+    run = new_run(name="repro", config={"epochs": 3})
+    write_run_environment(run.dir, started_at=time.time(), program=str(Path(__file__)))
+    code = run.dir / "code" / "train.py"
+    code.parent.mkdir(parents=True)
+    code.write_text("print('<script>alert(1)</script>')\n")
+    run.log({"loss": 1.0})
+    run.finish()
+    html = _html(report(run.id, root=root, path=tmp_path / "r.html"))
+    repro = html[html.index('id="reproduce"'):]
+    assert "pip install -r requirements.txt" in repro and "requirements.txt (" in repro
+    assert "code/train.py" in repro and "print(&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;)" in repro
+    assert '&quot;epochs&quot;: 3' in repro
+    meta = pt.Api(root).run(run.id).metadata
+    if (meta.get("git") or {}).get("commit"):
+        assert f"git checkout {meta['git']['commit']}" in repro
+
+
+def test_report_is_callable_from_the_package(root: Path, new_run, logged, tmp_path: Path) -> None:
+    logged(new_run())
+    import py_tracker.report as mod  # the module shares the function's name: both work
+    assert mod("p", root=root, path=tmp_path / "m.html").is_file()
+    assert pt.report("p", root=root, path=tmp_path / "f.html").is_file()
+
+
+def test_report_of_runs_without_metrics(root: Path, new_run, tmp_path: Path) -> None:
+    run = new_run(name="empty")
+    run.finish()
+    html = _html(report([run.id], root=root, path=tmp_path / "e.html"))
+    assert "logged no numeric metrics" in html and "<script" not in html
