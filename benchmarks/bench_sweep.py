@@ -1,8 +1,8 @@
 """Sweep benchmarks, one command: `.venv/bin/python benchmarks/bench_sweep.py [--quick]`.
 
 1. Search quality: bayes vs random on Branin (2-d), Hartmann-6 and a noisy quadratic
-   (4-d): the median, over 20 seeds, of the best value found after 30 trials (lower is
-   better), and the ratio of the two gaps to the known optimum (bayes / random; < 1 means
+   (4-d; the true value of the best-looking trial is reported): the median, over 20 seeds,
+   of the best value found after 30 trials (lower is better), and the ratio of the two gaps to the known optimum (bayes / random; < 1 means
    bayes is better).
 2. Controller overhead per trial: suggest + bookkeeping, excluding training, for grid and
    random (target <= 10 ms) and for bayes at 200 finished trials (target <= 100 ms).
@@ -44,10 +44,15 @@ def hartmann6(c: dict) -> float:
     return float(-np.sum(_H_ALPHA * np.exp(-np.sum(_H_A * (x - _H_P) ** 2, axis=1))))
 
 
+def quadratic(c: dict) -> float:
+    x = np.array([c[f"x{i}"] for i in range(1, 5)])
+    return float(np.sum((x - 0.3) ** 2))
+
+
 def make_noisy_quadratic(rng: np.random.Generator):
+    """The quadratic plus N(0, 0.01^2) noise on each observation (what the search sees)."""
     def f(c: dict) -> float:
-        x = np.array([c[f"x{i}"] for i in range(1, 5)])
-        return float(np.sum((x - 0.3) ** 2) + 0.01 * rng.normal())
+        return quadratic(c) + 0.01 * float(rng.normal())
     return f
 
 
@@ -69,7 +74,9 @@ def run_search(method: str, name: str, seed: int, n_trials: int = 30) -> float:
     for i in range(n_trials):
         point = strat.suggest(space, trials, np.random.default_rng([seed, i]))
         trials.append(Trial(id=str(i), config=point, state="finished", value=fn(point)))
-    return min(t.value for t in trials)
+    best = min(trials, key=lambda t: t.value)
+    # noisy problem: report the true value of the trial that looked best
+    return quadratic(best.config) if name == "noisy_quadratic" else best.value
 
 
 def quality(seeds: int) -> bool:

@@ -85,17 +85,14 @@ class Agent:
         self.results = self.strategy.needs_results or metric.get("target") is not None
         self.done = 0
 
-    def _finish(self, why: str) -> None:
-        self.store.set_state(self.sweep_id, "finished", reason=why)
-
-    def choose(self, rec: dict, trials: list[Trial]) -> tuple[str, dict] | None:
-        """Called under the catalog lock: the next trial's (run_id, config), or None."""
+    def choose(self, rec: dict, trials: list[Trial]) -> tuple[str, dict] | str | None:
+        """Called under the catalog lock: the next trial's (run_id, config), the reason the
+        sweep is over (run_cap, target, grid exhausted), or None when it is not running."""
         if rec.get("state") != "running":
             return None
         cap = self.config.get("run_cap")
         if cap is not None and len(trials) >= cap:
-            self._finish(f"run_cap {cap} reached")
-            return None
+            return f"run_cap {cap} reached"
         metric = self.config.get("metric") or {}
         target = metric.get("target")
         if target is not None:
@@ -103,13 +100,11 @@ class Agent:
             hit = [t for t in trials if t.state == "finished" and t.value is not None
                    and sign * t.value <= sign * target]
             if hit:
-                self._finish(f"metric.target {target} reached by run {hit[0].id}")
-                return None
+                return f"metric.target {target} reached by run {hit[0].id}"
         rng = np.random.default_rng([int(rec.get("seed") or 0), len(trials)])
         point = self.strategy.suggest(self.space, trials, rng)
         if point is None:
-            self._finish("every grid point was tried")
-            return None
+            return "every grid point was tried"
         return new_id(), point
 
     def _wait_while_paused(self) -> str:

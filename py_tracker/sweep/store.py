@@ -109,27 +109,35 @@ class SweepStore:
     def request_skip(self, sweep_id: str, run_ids: list[str]) -> None:
         self.catalog.patch("sweeps", sweep_id, lambda d: d.setdefault("skip", []).extend(run_ids))
 
-    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | None],
+    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | str | None],
               results: bool = True) -> tuple[dict, str | None, dict | None]:
-        """Under the catalog lock: read the sweep and its trials, let `choose(record, trials)`
-        return (run_id, config) or None, and record the claim. Returns (record, run_id, config).
-        results=False: trials carry only id and config (state "claimed"), runs are not read."""
-        with self.catalog.transaction():
-            rec = self.get(sweep_id)
-            trials = self.trials(rec) if results else [
-                Trial(c["run_id"], c.get("config") or {}, "claimed") for c in rec.get("trials") or []]
-            picked = choose(rec, trials)
-            if picked is None:
-                return self.get(sweep_id), None, None
-            run_id, config = picked
+        """In one locked read-modify-write of the sweep record: build its trial list, let
+        `choose(record, trials)` return (run_id, config) to claim, a reason string to end the
+        sweep ("finished"), or None to do nothing. Returns (record, run_id, config).
+        results=False: trials carry only id and config (state "claimed"); runs are not read."""
+        picked: dict[str, Any] = {}
+
+        def change(doc: dict) -> None:
+            trials = self.trials(doc) if results else [
+                Trial(c["run_id"], c.get("config") or {}, "claimed") for c in doc.get("trials") or []]
+            choice = choose(doc, trials)
             now = time.time()
-            pid = os.getpid()
-            claim = {"run_id": run_id, "config": config, "started_at": now, "host": HOST,
-                     "pid": pid, "pid_start": _pid_start(pid)}
-            rec = self.catalog.patch("sweeps", sweep_id, lambda d: (
-                d.setdefault("trials", []).append(claim), d.update(updated_at=now))) or rec
-            _active_claims.add(run_id)
-            return rec, run_id, config
+            if isinstance(choice, str):
+                doc.update(state="finished", reason=choice, updated_at=now)
+            elif choice is not None:
+                run_id, config = choice
+                pid = os.getpid()
+                doc.setdefault("trials", []).append(
+                    {"run_id": run_id, "config": config, "started_at": now, "host": HOST,
+                     "pid": pid, "pid_start": _pid_start(pid)})
+                doc["updated_at"] = now
+                picked.update(run_id=run_id, config=config)
+        rec = self.catalog.patch("sweeps", sweep_id, change)
+        if rec is None:
+            rec = self.get(sweep_id)  # raises: no such sweep
+        if picked:
+            _active_claims.add(picked["run_id"])
+        return rec, picked.get("run_id"), picked.get("config")
 
     @staticmethod
     def release(run_id: str) -> None:
