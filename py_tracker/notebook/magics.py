@@ -65,6 +65,23 @@ def _split(line: str) -> list[str]:
         raise _usage_error(f"cannot parse {line!r}: {exc} (check the quotes)") from None
 
 
+def _join_config(argv: list[str]) -> list[str]:
+    """`--config dict(lr=0.1, epochs=5)` unquoted: the expression runs to the next option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        out.append(tok)
+        i += 1
+        if tok in ("--config", "-c"):
+            expr = []
+            while i < len(argv) and not (argv[i].startswith("-") and argv[i].lstrip("-")[:1].isalpha()):
+                expr.append(argv[i])
+                i += 1
+            out.append(" ".join(expr))
+    return out
+
+
 def _api(root: str | None) -> Any:
     from ..api import Api
     from ..core import session
@@ -97,7 +114,7 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
     import py_tracker as pt
     from ..errors import RunStopped
     from . import display as disp
-    args = cell_parser().parse_args(_split(line))
+    args = cell_parser().parse_args(_join_config(_split(line)))
     config = None
     if args.config:
         try:

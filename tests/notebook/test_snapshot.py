@@ -1,0 +1,50 @@
+"""Static snapshot (inline SVG, no JS) and its display next to the live panel."""
+from __future__ import annotations
+
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+import py_tracker as pt
+from py_tracker.notebook import display as disp
+from py_tracker.notebook.snapshot import SNAPSHOT_CLASS, run_snapshot, svg_chart
+
+from .conftest import QUIET
+
+
+def test_svg_chart_keeps_spike_and_escapes():
+    import numpy as np
+    y = np.zeros(100_000)
+    y[77_777] = 50
+    svg = svg_chart("<loss>", np.arange(100_000), y)
+    assert "&lt;loss&gt;" in svg and "<loss>" not in svg
+    assert "50" in svg and svg.count(",") < 2000  # reduced, spike label kept as max
+
+
+def test_run_snapshot_has_charts_summary_and_no_script(store):
+    run = pt.init(project="s", name="<i>n</i>", config={"lr": 1}, settings=QUIET)
+    for i in range(50):
+        run.log({"train/loss": 1 / (i + 1), "acc": i / 50})
+    run.finish()
+    html = run_snapshot(pt.Api(store).run(run.id))
+    assert SNAPSHOT_CLASS in html and html.count("<svg") == 2
+    assert "<script" not in html and "&lt;i&gt;n&lt;/i&gt;" in html and "[finished]" in html
+
+
+def test_show_run_displays_panel_then_snapshot(store):
+    start_ipython()
+    run = pt.init(project="s", settings=QUIET)
+    run.log({"loss": 1.0})
+    with capture_output() as cap:
+        panel = disp.show_run(run)
+    kinds = [set(o.data) for o in cap.outputs]
+    assert any("application/vnd.jupyter.widget-view+json" in k for k in kinds)
+    did = panel.snapshot_display_id
+    assert did in disp._pending
+    run.finish()
+    with capture_output() as cap:
+        assert disp.publish_snapshots() == 1
+    assert SNAPSHOT_CLASS in cap.outputs[-1].data["text/html"]
+    # a finished run: the snapshot is shown at once
+    with capture_output() as cap:
+        disp.show_run(pt.Api(store).run(run.id))
+    assert any(SNAPSHOT_CLASS in o.data.get("text/html", "") for o in cap.outputs)
