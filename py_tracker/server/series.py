@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..storage import history as hist
 from .errors import BadRequest
 
 try:  # the lead's implementation; identical contract
@@ -33,11 +34,12 @@ class SeriesReader:
 
     def __init__(self, store: "StoreReader"):
         self.store = store
-        self._cache: OrderedDict[str, tuple[tuple[int, int], int, dict]] = OrderedDict()
+        # path -> (stamp, rows, columns, all columns read?, column names asked for)
+        self._cache: OrderedDict[str, tuple[tuple[int, int], int, dict, bool, set]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _columns(self, run_id: str, stream: str) -> tuple[int, dict[str, np.ndarray]]:
-        run = self.store.run(run_id)
+    def _columns(self, run_id: str, stream: str, want: set[str] | None) -> tuple[int, dict[str, np.ndarray]]:
+        """Numeric columns of a stream (`want` only, or all), cached per file and column."""
         path = self.store.api.layout.history(run_id, stream)
         try:
             st = os.stat(path)
@@ -47,14 +49,21 @@ class SeriesReader:
         key = str(path)
         with self._lock:
             hit = self._cache.get(key)
-            if hit is not None and hit[0] == stamp:
+            if hit is not None and hit[0] == stamp and (hit[3] or (want is not None and want <= hit[4])):
                 self._cache.move_to_end(key)
                 return hit[1], hit[2]
-        n, cols = run.history_columns(None, stream)
-        numeric = {k: v for k, v in cols.items() if getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
-        numeric = {k: v.astype(float, copy=False) for k, v in numeric.items()}
+        n, cols = hist.read_columns(path, want)
+        numeric = {k: v.astype(float, copy=False) for k, v in cols.items()
+                   if getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
         with self._lock:
-            self._cache[key] = (stamp, n, numeric)
+            old = self._cache.get(key)
+            if old is not None and old[0] == stamp and old[1] == n:
+                numeric = {**old[2], **numeric}
+                asked = old[4] | (want or set())
+            else:
+                asked = set(want or ())
+            complete = want is None or bool(old and old[0] == stamp and old[3])
+            self._cache[key] = (stamp, n, numeric, complete, asked)
             self._cache.move_to_end(key)
             while len(self._cache) > CACHE_FILES:
                 self._cache.popitem(last=False)
@@ -69,15 +78,26 @@ class SeriesReader:
         if not 2 <= points <= MAX_POINTS:
             raise BadRequest(f"points must be between 2 and {MAX_POINTS}; got {points}")
         x_axis = x_axis or ("_step" if stream == "history" else "_runtime")
-        n, cols = self._columns(run_id, stream)
-        available = sorted(k for k in cols if not k.startswith("_"))
+        record = self.store.record(run_id)
+        logged = {k for k, v in (record.get("summary") or {}).items()
+                  if not k.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        # decode only the columns drawn (plus the axes); the summary names what was logged
+        if keys:
+            want: set[str] | None = set(keys) | {x_axis, "_step"}
+        elif stream == "history" and logged:
+            want = logged | {x_axis, "_step"}
+        else:
+            want = None
+        n, cols = self._columns(run_id, stream, want)
+        available = sorted((set(cols) | (logged if stream == "history" else set())) - {"_step", "_runtime", "_timestamp"})
+        available = [k for k in available if not k.startswith("_")]
         out: dict[str, Any] = {"stream": stream, "x_axis": x_axis, "keys": available, "rows": n, "series": {}}
         if n == 0:
             return out
         if x_axis not in cols:
             raise BadRequest(f"x_axis {x_axis!r} is not a numeric key of this run; use one of "
                              f"{', '.join(['_step', '_runtime', '_timestamp', *available][:20])}")
-        wanted = keys if keys else available
+        wanted = keys if keys else [k for k in available if k in cols]
         unknown = [k for k in wanted if k not in cols]
         if keys and unknown:
             raise BadRequest(f"unknown keys {unknown}; this run has {', '.join(available[:20])}")

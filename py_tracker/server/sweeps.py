@@ -38,6 +38,18 @@ def _best(metric: dict | None, trials: list[dict]) -> dict | None:
     return best
 
 
+def _expected_runs(store: "StoreReader", rec: dict) -> int | None:
+    """Trials the sweep will run: the sweep package's count (grid size or run_cap) when it is
+    there, else run_cap from the record or its config; None when unbounded."""
+    try:
+        from ..sweep import SweepHandle  # type: ignore[attr-defined]
+        cap = SweepHandle(store.api, rec).expected_run_count
+    except Exception:  # an older/newer sweep package or an odd record: fall back to the fields
+        cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
+        cap = rec.get("run_cap") or cfg.get("run_cap")
+    return cap if isinstance(cap, int) and not isinstance(cap, bool) else None
+
+
 def sweep_docs(store: "StoreReader", project: str | None = None, sweep_id: str | None = None) -> list[dict[str, Any]]:
     """Sweeps (newest first), each with trial_count, run_cap and best."""
     sweeps = [s for s in store.api.catalog.all("sweeps")
@@ -53,11 +65,11 @@ def sweep_docs(store: "StoreReader", project: str | None = None, sweep_id: str |
         cfg = s.get("config") if isinstance(s.get("config"), dict) else {}
         metric = _metric(s)
         mine = trials.get(s.get("id"), [])
-        cap = s.get("run_cap") or cfg.get("run_cap") or s.get("count")
+        cap = _expected_runs(store, s)
         out.append({
             "id": s.get("id"), "name": s.get("name") or cfg.get("name"), "project": s.get("project"),
             "state": s.get("state") or "unknown", "method": s.get("method") or cfg.get("method"),
-            "metric": metric, "trial_count": len(mine), "run_cap": cap if isinstance(cap, int) else None,
+            "metric": metric, "trial_count": len(mine), "run_cap": cap,
             "best": _best(metric, mine), "created_at": s.get("created_at"),
             "config": cfg,
         })

@@ -141,28 +141,32 @@ async def test_logs_tail_and_offset(jp_fetch, get_json, make_run, runs):
     assert head["next_offset"] == len(head["text"].encode())
 
 
-async def test_sweeps_and_trials(jp_fetch, get_json, make_run, store_root):
-    from py_tracker.core import session
-    from py_tracker.storage.catalog import Catalog
-    Catalog(store_root).put("sweeps", {
-        "id": "sw1", "name": "search", "project": "sweepy", "state": "running", "created_at": 1.0,
-        "config": {"method": "random", "metric": {"name": "loss", "goal": "minimize"}, "run_cap": 4}})
-    session.set_sweep_context({"sweep_id": "sw1", "project": "sweepy", "config": {}})
-    try:
-        t1 = make_run(store_root, "sweepy", "t1", steps=3)   # loss ends at 1/3
-        t2 = make_run(store_root, "sweepy", "t2", steps=10)  # loss ends at 1/10
-    finally:
-        session.set_sweep_context(None)
+async def test_sweeps_and_trials(jp_fetch, get_json, store_root):
+    """A real sweep (py_tracker.sweep + agent): progress, best value, trials, stop."""
+    import py_tracker as pt
+    quiet = {"monitor_interval": None, "capture_output": False, "display": False, "save_code": False}
+    sid = pt.sweep({"method": "grid", "metric": {"name": "loss", "goal": "minimize"},
+                    "parameters": {"lr": {"values": [0.5, 0.1, 0.01]}}}, project="sweepy", root=store_root)
+
+    def train() -> None:
+        run = pt.init(settings=quiet)
+        for i in range(3):
+            run.log({"loss": run.config.lr * (3 - i)})
+        run.finish()
+
+    assert pt.agent(sid, function=train, count=2, root=store_root) == 2
     data = await get_json("sweeps", project="sweepy")
     (sw,) = data["sweeps"]
-    assert sw["trial_count"] == 2 and sw["run_cap"] == 4 and sw["method"] == "random"
-    assert sw["best"] == {"run_id": t2.id, "value": pytest.approx(0.1)}
-    one = await get_json("sweeps", "sw1")
-    assert {t["id"] for t in one["trials"]} == {t1.id, t2.id}
-    only = await get_json("runs", sweep="sw1")
+    assert sw["id"] == sid and sw["method"] == "grid" and sw["metric"] == {"name": "loss", "goal": "minimize"}
+    assert sw["trial_count"] == 2 and sw["run_cap"] == 3  # 2 of the grid's 3 points done
+    assert sw["best"]["value"] == pytest.approx(0.1)
+    one = await get_json("sweeps", sid)
+    assert len(one["trials"]) == 2 and one["sweep"]["best"]["run_id"] in {t["id"] for t in one["trials"]}
+    only = await get_json("runs", sweep=sid)
     assert only["total"] == 2
-    stop = await jp_fetch(*API, "sweeps", "sw1", "stop", method="POST", body="{}")
+    stop = await jp_fetch(*API, "sweeps", sid, "stop", method="POST", body="{}")
     assert stop.code == 202
+    assert (await get_json("sweeps", sid))["sweep"]["state"] == "stopped"
     with pytest.raises(HTTPClientError) as err:
         await jp_fetch(*API, "sweeps", "nope")
     assert err.value.code == 404
