@@ -9,6 +9,7 @@ second agent (thread or process) or a restarted kernel continues the same sweep.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -27,6 +28,7 @@ from .store import SweepStore
 from .strategy import Trial, make_strategy
 from .watcher import TrialWatcher
 
+log = logging.getLogger("py_tracker")
 DEFAULT_PROJECT = "uncategorized"
 PAUSE_POLL = 0.2
 
@@ -73,7 +75,12 @@ def sweep(sweep: dict | str | os.PathLike[str] | None = None, entity: str | None
 class Agent:
     """Runs trials of one sweep until `count`, the sweep's end, or a stop."""
 
-    def __init__(self, store: SweepStore, sweep_id: str, runner: TrialRunner):
+    def __init__(self, store: SweepStore, sweep_id: str, runner: TrialRunner,
+                 on_event: Callable[[str, dict], None] | None = None):
+        """on_event(kind, info), for front ends: ("start", {run_id, config}) before a trial,
+        ("end", {run_id, outcome, reason}) after it; called on the agent's thread, and an
+        exception it raises is logged, never fatal."""
+        self.on_event = on_event
         self.store = store
         self.sweep_id = sweep_id
         self.runner = runner
@@ -107,6 +114,13 @@ class Agent:
             return "every grid point was tried"
         return new_id(), point
 
+    def _emit(self, kind: str, info: dict) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(kind, info)
+            except Exception as exc:  # a front end must never break the sweep
+                log.warning("py_tracker: sweep on_event(%r) failed: %s", kind, exc)
+
     def _wait_while_paused(self) -> str:
         told = False
         while True:
@@ -132,14 +146,17 @@ class Agent:
             ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point,
                    "root": str(self.store.root), "run_id": run_id}
             watcher = TrialWatcher(self.store, self.sweep_id, run_id, self.runner.stop)
+            self._emit("start", {"run_id": run_id, "config": point})
+            outcome = "failed"
             try:
                 watcher.start()
-                self.runner.run(ctx)
+                outcome = self.runner.run(ctx)
             finally:
                 watcher.close()
                 self.store.release(run_id)
-            if watcher.reason:
-                self.store.catalog.patch("runs", run_id, {"stop_reason": watcher.reason})
+                if watcher.reason:
+                    self.store.catalog.patch("runs", run_id, {"stop_reason": watcher.reason})
+                self._emit("end", {"run_id": run_id, "outcome": outcome, "reason": watcher.reason})
         return self.done
 
 
@@ -153,8 +170,8 @@ def _check_count(count: Any) -> int | None:
 
 def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,
           project: str | None = None, count: int | None = None, *,
-          root: str | os.PathLike[str] | None = None) -> int:
-    """Run up to `count` trials of a sweep (W&B's signature); returns the number started.
+          root: str | os.PathLike[str] | None = None) -> None:
+    """Run up to `count` trials of a sweep (W&B's signature and, like W&B, returns None).
 
     Each trial calls `function()` (no arguments) with the trial's config ready for its
     `init()`: sweep values win over `init(config=...)`, `init(project=...)` is ignored. A
@@ -175,7 +192,7 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
                              "or use `py-tracker agent SWEEP_ID -- python train.py`)")
         template = cfg.get("command") or ["${env}", "${interpreter}", "${program}", "${args}"]
         runner = CommandRunner(template, store.catalog, program=cfg.get("program"))
-    return Agent(store, rec["id"], runner).run(count)
+    Agent(store, rec["id"], runner).run(count)
 
 
 def controller(sweep_id_or_config: Any = None, entity: str | None = None, project: str | None = None,

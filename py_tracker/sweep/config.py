@@ -10,8 +10,9 @@ form), and the top level gets `metric`, `early_terminate`, `run_cap` and `seed` 
 absent). The old exponent forms (`log_uniform`, ...) are accepted with a DeprecationWarning.
 
 Our extension: an optional top-level `seed` (int >= 0) makes the sweep reproducible: the
-same seed gives the same trials. `program`, `command` and `entity` are accepted because W&B
-accepts them (the terminal agent uses `program`/`command` when no command line is given).
+same seed gives the same trials. `program`, `command`, `entity` and `controller` are accepted
+because W&B accepts them (the terminal agent uses `program`/`command` when no command line
+is given; `controller` is ignored: the controller is always local here).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from .params import (DISTRIBUTIONS, GRID_KINDS, NAME_RE, _is_int, _is_num, _para
 METHODS = ("grid", "random", "bayes")
 GOALS = ("minimize", "maximize")
 TOP_KEYS = ("method", "metric", "parameters", "early_terminate", "run_cap", "name",
-            "description", "project", "seed", "program", "command", "entity")
+            "description", "project", "seed", "program", "command", "entity", "controller")
 METRIC_KEYS = ("name", "goal", "target")
 ET_KEYS = ("type", "min_iter", "max_iter", "s", "eta", "strict")
 
@@ -132,6 +133,12 @@ def validate(config: dict) -> tuple[dict, list[str]]:
         if v is not None and not isinstance(v, str):
             problems.append(f"{key}: must be a string, got {v!r}")
         out[key] = v
+    ctl = config.get("controller")
+    if ctl is not None and (not isinstance(ctl, dict) or set(ctl) - {"type"}
+                            or ctl.get("type", "local") not in ("local", "cloud")):
+        problems.append(f"controller: W&B's form is {{type: local}} or {{type: cloud}} "
+                        f"(both mean the local controller here), got {ctl!r}")
+    out["controller"] = ctl
     cmd = config.get("command")
     if cmd is not None and (not isinstance(cmd, list) or not all(isinstance(c, str) for c in cmd)):
         problems.append(f"command: must be a list of strings, got {cmd!r}")

@@ -8,6 +8,7 @@ is recorded as failed.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -77,6 +78,14 @@ class FunctionRunner(TrialRunner):
     def __init__(self, function: Callable[[], Any], catalog: Catalog):
         if not callable(function):
             raise TypeError(f"agent(function=...) takes a function with no arguments, got {function!r}")
+        try:
+            inspect.signature(function).bind()
+        except TypeError:
+            raise UsageError(f"agent(function={getattr(function, '__name__', function)!r}): the function "
+                             f"must be callable with no arguments (read values from "
+                             f"py_tracker.config inside it)") from None
+        except ValueError:
+            pass  # builtins without a signature
         self.function = function
         self.catalog = catalog
         self._run_id: str | None = None

@@ -17,6 +17,15 @@ from py_tracker.sweep.store import SweepStore
 REPO = Path(__file__).resolve().parents[2]
 
 
+def ran(sid, *args, **kwargs) -> int:
+    """agent(...) and the number of trials it started (agent() returns None, as W&B's)."""
+    from py_tracker.sweep.store import SweepStore as _S
+    count = lambda: len(_S().get(sid.split("/")[-1]).get("trials") or [])  # noqa: E731
+    before = count()
+    assert agent(sid, *args, **kwargs) is None
+    return count() - before
+
+
 def runs_of(sid):
     return pt.Api().sweep(sid).runs
 
@@ -31,7 +40,7 @@ def test_trial_config_wins_project_ignored_nested(store):
         run = pt.init(project="ignored", config={"lr": 99, "keep": 1})
         seen.append((run.project, dict(pt.config.as_dict()), run.sweep_id))
         pt.log({"loss": pt.config.lr})
-    assert agent(sid, function=train) == 2
+    assert ran(sid, function=train) == 2
     assert [s[1]["lr"] for s in seen] == [0.1, 0.2]
     assert all(p == "proj" and c["keep"] == 1 and c["opt"] == {"name": "adam"} and s == sid
                for p, c, s in seen)
@@ -51,7 +60,7 @@ def test_failure_continues_count_counts_failures(store, capsys):
         if len(calls) == 2:
             raise ValueError("boom in trial two")
         pt.log({"y": 1})
-    assert agent(sid, function=train, count=4) == 4
+    assert ran(sid, function=train, count=4) == 4
     states = [r.state for r in runs_of(sid)]
     assert states == ["finished", "failed", "finished", "finished"]
     err = capsys.readouterr().err
@@ -67,10 +76,10 @@ def test_function_without_init_still_records_a_trial(store):
 
 def test_run_cap_and_target_and_grid_end(store):
     sid = sweep({"method": "random", "run_cap": 3, "parameters": {"x": {"values": [1, 2]}}}, project="p")
-    assert agent(sid, function=lambda: None, count=10) == 3
+    assert ran(sid, function=lambda: None, count=10) == 3
     h = pt.Api().sweep(sid)
     assert h.state == "finished" and "run_cap" in h.reason
-    assert agent(sid, function=lambda: None, count=5) == 0
+    assert ran(sid, function=lambda: None, count=5) == 0
 
     sid = sweep({"method": "grid", "metric": {"name": "loss", "target": 2},
                  "parameters": {"x": {"values": [5, 1, 3, 0]}}}, project="p")
@@ -78,13 +87,13 @@ def test_run_cap_and_target_and_grid_end(store):
     def train():
         pt.init()
         pt.log({"loss": pt.config.x})
-    assert agent(sid, function=train) == 2
+    assert ran(sid, function=train) == 2
     assert "target" in pt.Api().sweep(sid).reason
 
     sid = sweep({"method": "grid", "parameters": {"x": {"values": [1, 2, 3]}}}, project="p")
-    assert agent(sid, function=lambda: None) == 3
+    assert ran(sid, function=lambda: None) == 3
     assert pt.Api().sweep(sid).state == "finished"
-    assert agent(sid, function=lambda: None) == 0
+    assert ran(sid, function=lambda: None) == 0
 
 
 def test_seed_reproducible_through_the_api(store):
@@ -171,7 +180,7 @@ def test_prior_runs_join_the_sweep(store):
     pt.finish()
     sid = sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}}, project="p",
                 prior_runs=[run.id])
-    assert agent(sid, function=lambda: None) == 1
+    assert ran(sid, function=lambda: None) == 1
     assert sorted(r.config["x"] for r in runs_of(sid)) == [1, 2]
 
 
@@ -199,7 +208,7 @@ def test_resume_after_kernel_restart(store, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1, proc.stderr
     assert len(runs_of(sid)) == 3
-    assert agent(sid, function=lambda: None) == 2  # continues: x = 4, 5 only
+    assert ran(sid, function=lambda: None) == 2  # continues: x = 4, 5 only
     runs = runs_of(sid)
     assert [r.config["x"] for r in runs] == [1, 2, 3, 4, 5]
     assert [r.state for r in runs] == ["finished", "finished", "crashed", "finished", "finished"]
@@ -220,7 +229,7 @@ def test_sys_exit_in_function(store):
     def train():
         pt.init()
         sys.exit(pt.config.x)
-    assert agent(sid, function=train) == 2
+    assert ran(sid, function=train) == 2
     assert [r.state for r in runs_of(sid)] == ["finished", "failed"]
 
 
@@ -258,3 +267,26 @@ def test_two_agent_processes_never_share_a_point(store, tmp_path):
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     xs = [r.config["x"] for r in runs_of(sid)]
     assert sorted(xs) == list(range(8))
+
+
+def test_function_with_required_arguments_is_rejected(store):
+    sid = sweep({"method": "random", "parameters": {"x": {"value": 1}}})
+    with pytest.raises(pt.errors.UsageError, match="no arguments"):
+        agent(sid, function=lambda config: None)
+
+
+def test_agent_events_for_front_ends(store):
+    from py_tracker.sweep.api import Agent
+    from py_tracker.sweep.runners import FunctionRunner
+    sid = sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
+    events = []
+    st = SweepStore()
+
+    def train():
+        pt.init()
+        if pt.config.x == 2:
+            raise RuntimeError("bad")
+    Agent(st, sid, FunctionRunner(train, st.catalog),
+          on_event=lambda kind, info: events.append((kind, info.get("config"), info.get("outcome")))).run()
+    assert events == [("start", {"x": 1}, None), ("end", None, "finished"),
+                      ("start", {"x": 2}, None), ("end", None, "failed")]

@@ -128,6 +128,7 @@ def test_invalid_param(spec, needle):
     ({"method": "random", "parameters": {"1x": {"value": 1}}}, "parameter name '1x' must match"),
     ({"method": "random", "parameters": {"a b": {"value": 1}}}, "parameter name 'a b'"),
     ({"method": "random", "parameters": {"x": {"value": 1}}, "foo": 1}, "foo: unknown key"),
+    (cfg({"x": {"value": 1}}, controller={"type": "remote"}), "controller: W&B's form"),
     ({"method": "bayes", "parameters": {"x": {"min": 0, "max": 1}}}, "metric: required for method bayes"),
     (cfg({"x": {"value": 1}}, metric={"goal": "minimize"}), "metric.name: required"),
     (cfg({"x": {"value": 1}}, metric={"name": "l", "goal": "down"}), "metric.goal: must be"),
@@ -204,6 +205,7 @@ def test_early_terminate_and_extras_normalized():
     assert out["early_terminate"] == {"type": "hyperband", "min_iter": None, "max_iter": 27,
                                       "s": 2, "eta": 3, "strict": True}
     assert (out["seed"], out["run_cap"], out["name"]) == (7, 3, "s")
+    assert parse_config(cfg({"x": {"value": 1}}, controller={"type": "local"}))["controller"] == {"type": "local"}
 
 
 def test_yaml_text_and_file(tmp_path):
