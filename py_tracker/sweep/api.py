@@ -170,8 +170,9 @@ def _check_count(count: Any) -> int | None:
 
 def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,
           project: str | None = None, count: int | None = None, *,
-          root: str | os.PathLike[str] | None = None) -> None:
-    """Run up to `count` trials of a sweep (W&B's signature and, like W&B, returns None).
+          root: str | os.PathLike[str] | None = None) -> int:
+    """Run up to `count` trials of a sweep (W&B's signature); returns how many it started
+    (W&B returns None; a number is more useful and harmless).
 
     Each trial calls `function()` (no arguments) with the trial's config ready for its
     `init()`: sweep values win over `init(config=...)`, `init(project=...)` is ignored. A
@@ -192,7 +193,7 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
                              "or use `py-tracker agent SWEEP_ID -- python train.py`)")
         template = cfg.get("command") or ["${env}", "${interpreter}", "${program}", "${args}"]
         runner = CommandRunner(template, store.catalog, program=cfg.get("program"))
-    Agent(store, rec["id"], runner).run(count)
+    return Agent(store, rec["id"], runner).run(count)
 
 
 def controller(sweep_id_or_config: Any = None, entity: str | None = None, project: str | None = None,

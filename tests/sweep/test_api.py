@@ -18,12 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def ran(sid, *args, **kwargs) -> int:
-    """agent(...) and the number of trials it started (agent() returns None, as W&B's)."""
+    """agent(...), checking that the number it returns is the number of trials it started."""
     from py_tracker.sweep.store import SweepStore as _S
     count = lambda: len(_S().get(sid.split("/")[-1]).get("trials") or [])  # noqa: E731
     before = count()
-    assert agent(sid, *args, **kwargs) is None
-    return count() - before
+    n = agent(sid, *args, **kwargs)
+    assert n == count() - before
+    return n
 
 
 def runs_of(sid):

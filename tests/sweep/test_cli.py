@@ -66,6 +66,6 @@ def test_agent_without_function_runs_the_program(store, tmp_path, monkeypatch):
                  "parameters": {"lr": {"value": 1.0}, "depth": {"values": [2]}}}, project="prog")
     assert pt.sweep is not None
     from py_tracker.sweep import agent
-    assert agent(sid) is None
+    assert agent(sid) == 1
     run = pt.Api().sweep(sid).runs[0]
     assert run.summary["loss"] == 2.0 and os.path.basename(sys.executable)
