@@ -39,6 +39,7 @@ class ChartBoard:
         self.widget = w.VBox([self._empty])
         self.on_command: Any = None  # set by the panel: routes zoom callbacks to its updater
         self.points = 0
+        self.wall_offset: float | None = None  # _timestamp - _runtime: wall time without storing it
         self._pending_widgets: list[tuple[str, Any]] = []
 
     # --- data ---------------------------------------------------------------------------
@@ -46,23 +47,28 @@ class ChartBoard:
         if not n:
             return
         defs = self.step_metrics() or {}
+        if self.wall_offset is None and "_timestamp" in cols and "_runtime" in cols:
+            ok = np.flatnonzero(~np.isnan(np.asarray(cols["_runtime"], dtype=float)))
+            if len(ok):
+                self.wall_offset = float(cols["_timestamp"][ok[0]]) - float(cols["_runtime"][ok[0]])
         for key in sorted(cols):
             if key.startswith("_"):
                 continue
             arr = cols[key]
-            if arr.dtype.kind == "f":
-                mask = ~np.isnan(arr)
-                if not mask.any():
+            if arr.dtype.kind in "fiu":
+                mask = ~np.isnan(arr) if arr.dtype.kind == "f" else np.ones(len(arr), dtype=bool)
+                dense = bool(mask.all())
+                if not dense and not mask.any():
                     continue
                 chart = self._chart(key, "scalar", defs)
                 if chart is None:
                     continue
-                xs = {k: cols[k][mask] for k in BASE_X if k in cols}
+                xs = {k: (cols[k] if dense else cols[k][mask]) for k in BASE_X if k in cols}
                 sm = chart.step_metric
-                if sm and sm in cols and cols[sm].dtype.kind == "f":
-                    xs[sm] = cols[sm][mask]
-                chart.append(arr[mask], xs)
-                self.points += int(mask.sum())
+                if sm and sm in cols and cols[sm].dtype.kind in "fiu":
+                    xs[sm] = cols[sm] if dense else cols[sm][mask]
+                chart.append(arr if dense else arr[mask], xs)
+                self.points += len(arr) if dense else int(mask.sum())
             else:
                 self._ingest_media(key, arr, cols.get("_step"), defs)
 
@@ -92,6 +98,7 @@ class ChartBoard:
             chart = LiveChart(key, options=self.options, step_metric=step_metric_for(key, defs),
                               width=self.chart_width, height=self.chart_height)
             chart.on_command = self.on_command
+            chart.wall_offset = self.wall_offset
         elif kind == "images":
             chart = ImageStrip(key, self.files_dir)
         else:

@@ -20,6 +20,7 @@ from .reduce import BucketReducer, Column, ema, window_indices
 
 X_STEP, X_RUNTIME, X_WALL, X_DEFAULT = "_step", "_runtime", "_timestamp", "_default"
 BASE_X = (X_STEP, X_RUNTIME, X_WALL)
+STORED_X = (X_STEP, X_RUNTIME)  # wall time = _runtime + wall_offset (both come from one clock read)
 X_LABELS = {X_DEFAULT: "Step (or its step metric)", X_STEP: "Step", X_RUNTIME: "Relative time (s)",
             X_WALL: "Wall time"}
 RAW, SMOOTH = "#1f77b4", "#1f77b4"
@@ -47,7 +48,8 @@ class LiveChart:
         self.target = target
         self.y = Column()
         self.s = Column()
-        self.xs: dict[str, Column] = {k: Column() for k in BASE_X}
+        self.xs: dict[str, Column] = {k: Column() for k in STORED_X}
+        self.wall_offset: float | None = None  # _timestamp - _runtime of this run
         self.reducer = BucketReducer(target)
         self._ema_state: float | None = None
         self._smoothing = self.options.smoothing
@@ -85,7 +87,12 @@ class LiveChart:
         if not len(y):
             return
         n0 = self.n
+        ts = xs.get(X_WALL)
+        if self.wall_offset is None and ts is not None and X_RUNTIME in xs and len(ts):
+            self.wall_offset = float(ts[0]) - float(xs[X_RUNTIME][0])
         for k, v in xs.items():
+            if k == X_WALL:
+                continue
             col = self.xs.get(k)
             if col is None:  # an x column seen for the first time: earlier points have none
                 col = self.xs[k] = Column()
@@ -95,8 +102,9 @@ class LiveChart:
             if k not in xs:
                 col.extend(np.full(len(y), np.nan))
         self.y.extend(y)
-        s, self._ema_state = ema(y, self._smoothing, self._ema_state)
-        self.s.extend(s)
+        if self._smoothing > 0:  # no smoothed copy is kept while smoothing is off
+            s, self._ema_state = ema(y, self._smoothing, self._ema_state)
+            self.s.extend(s)
         self._dirty = True
 
     def _resolve_x(self) -> str:
@@ -105,15 +113,26 @@ class LiveChart:
             return self.step_metric or X_STEP
         return x
 
+    def x_view(self) -> np.ndarray | None:
+        """The x values of every point for the current x axis (wall time in ms)."""
+        if self._x_axis == X_WALL:
+            rt = self.xs[X_RUNTIME].view
+            return (rt + (self.wall_offset or 0.0)) * 1000.0  # Bokeh datetimes are ms
+        col = self.xs.get(self._x_axis)
+        return None if col is None else col.view
+
     def _xvals(self, idx: np.ndarray) -> np.ndarray:
+        if self._x_axis == X_WALL:
+            return (self.xs[X_RUNTIME].view[idx] + (self.wall_offset or 0.0)) * 1000.0
         col = self.xs.get(self._x_axis)
         if col is None:
             return np.full(len(idx), np.nan)
-        x = col.view[idx]
-        return x * 1000.0 if self._x_axis == X_WALL else x  # Bokeh datetimes are ms
+        return col.view[idx]
 
     def _cols(self, idx: np.ndarray) -> dict[str, np.ndarray]:
-        return {"x": self._xvals(idx), "y": self.y.view[idx], "s": self.s.view[idx]}
+        y = self.y.view[idx]
+        s = self.s.view[idx] if self._smoothing > 0 else y
+        return {"x": self._xvals(idx), "y": y, "s": s}
 
     # --- flushing (updater thread) ------------------------------------------------------
     def flush(self) -> bool:
@@ -150,15 +169,13 @@ class LiveChart:
         """Refine: draw the window [start, end] (x units as shown) from the full data."""
         if start is None or end is None or not self.n:
             return
-        col = self.xs.get(self._x_axis)
-        if col is None:
+        x = self.x_view()
+        if x is None:
             return
-        scale = 1000.0 if self._x_axis == X_WALL else 1.0
-        x = col.view
-        inside = int(((x * scale >= start) & (x * scale <= end)).sum())
+        inside = int(((x >= start) & (x <= end)).sum())
         if inside == 0:
             return
-        idx = window_indices(x * scale, self.y.view, start, end, 2 * self.target)
+        idx = window_indices(x, self.y.view, start, end, 2 * self.target)
         self._zoomed = True
         self.source.data = self._cols(idx)
         self.tail.data = {"x": [], "y": [], "s": []}
@@ -170,9 +187,11 @@ class LiveChart:
         o = self.options
         if o.smoothing != self._smoothing:
             self._smoothing = o.smoothing
-            s, self._ema_state = ema(self.y.view, o.smoothing)
             self.s.truncate(0)
-            self.s.extend(s)
+            self._ema_state = None
+            if o.smoothing > 0:
+                s, self._ema_state = ema(self.y.view, o.smoothing)
+                self.s.extend(s)
         self._x_axis = self._resolve_x()
         self._apply_styles()
         self.redraw()

@@ -43,7 +43,7 @@ def ensure_bokeh(force: bool = False) -> None:
     _bokeh_loaded = True
 
 
-def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.2) -> Any:
+def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25) -> Any:
     """Display the panel of `run` (a Run, an ApiRun, "project/id" or "id"; default: the active
     run) under the current cell, and return the `RunPanel`."""
     from IPython.display import display

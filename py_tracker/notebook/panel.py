@@ -26,7 +26,7 @@ TAB_CHARTS, TAB_SYSTEM, TAB_MODEL, TAB_LOGS, TAB_FILES, TAB_CONFIG, TAB_SUMMARY,
 class RunPanel(Tickable):
     """The live (or static) panel of one run. Display it with `display(panel)` or `panel.widget`."""
 
-    def __init__(self, run: Any, *, interval: float = 0.2, start: bool = True):
+    def __init__(self, run: Any, *, interval: float = 0.25, start: bool = True):
         import ipywidgets as w
         self.source = RunSource(run)
         src = self.source
@@ -110,6 +110,9 @@ class RunPanel(Tickable):
         self.charts.ingest(n, cols)
         m, scols = self._tails["system"].read()
         self.system.ingest(m, scols)
+        for board, tail in ((self.charts, "history"), (self.system, "system")):
+            if board.wall_offset is not None:  # wall time is derived from _runtime from now on
+                self._tails[tail].skip = frozenset({"_timestamp"})
         if n and self.x_axis.options != self._x_options():
             self.x_axis.options = self._x_options()
         return n

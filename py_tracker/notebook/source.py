@@ -24,10 +24,11 @@ from ..storage.history import _column, _decode_line
 class StreamTail:
     """Reads complete new chunk lines of one history file (`history.jsonl`/`system.jsonl`)."""
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], skip: frozenset[str] = frozenset()):
         self.path = Path(path)
         self.offset = 0
         self.rows = 0
+        self.skip = skip  # columns not decoded (e.g. _timestamp, derivable from _runtime)
 
     def read(self, max_bytes: int = 256 << 20) -> tuple[int, dict[str, Any]]:
         """(new row count, {key: numpy array (float or object)}) since the last call."""
@@ -57,10 +58,14 @@ class StreamTail:
         pos = 0
         for c in chunks:
             for k, col in c["c"].items():
-                parts.setdefault(k, []).append((pos, _as_array(_column(col))))
+                if k not in self.skip:
+                    parts.setdefault(k, []).append((pos, _as_array(_column(col))))
             pos += int(c["n"])
         out: dict[str, Any] = {}
         for k, segs in parts.items():
+            if len(segs) == 1 and segs[0][0] == 0 and len(segs[0][1]) == total:
+                out[k] = segs[0][1]  # the common case: no copy, no conversion here
+                continue
             numeric = all(a.dtype.kind in "fiub" for _, a in segs)
             arr = np.full(total, np.nan) if numeric else np.full(total, None, dtype=object)
             for start, a in segs:
@@ -73,7 +78,7 @@ class StreamTail:
 def _as_array(col: Any) -> np.ndarray:
     """A decoded column (numpy array or JSON list with None) as float if it is all numbers."""
     if isinstance(col, np.ndarray):
-        return col.astype(float) if col.dtype.kind in "iub" else col
+        return col  # typed column: int or float, converted once where it is stored
     if all(v is None or v.__class__ in (int, float, bool) for v in col):
         return np.array([math.nan if v is None else float(v) for v in col], dtype=float)
     arr = np.empty(len(col), dtype=object)
