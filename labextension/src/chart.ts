@@ -174,8 +174,14 @@ export class LineChart {
     this.node.remove();
   }
 
-  /** Draw now (normally called through requestDraw). */
+  /** Draw now (normally called through requestDraw); records its cost in data-draw-ms. */
   draw(): void {
+    const start = performance.now();
+    this._draw();
+    this.node.dataset.drawMs = (performance.now() - start).toFixed(2);
+  }
+
+  private _draw(): void {
     const canvas = this._canvas;
     const ctx = canvas.getContext('2d');
     const cssW = canvas.clientWidth;

@@ -21,6 +21,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { TrackerClient } from './api';
 import { SidebarModel } from './model';
+import { installStopListener } from './oob';
 import { RunView } from './runview';
 import { CommandIDs, TrackerSidebar } from './sidebar';
 
@@ -47,6 +48,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null
   ) => {
     const client = new TrackerClient();
+    installStopListener(client);
     const model = new SidebarModel(client);
     const sidebar = new TrackerSidebar(model, app.commands);
     sidebar.id = 'py-tracker-sidebar';

@@ -322,18 +322,22 @@ export class TrackerSidebar extends Widget {
         { className: 'jp-PyTracker-sweepRow', attrs: { 'data-sweep-id': sweep.id } },
         [
           el('span', { className: `jp-PyTracker-badge ${stateClass(sweep.state)}`, text: sweep.state }),
-          el('span', {
-            className: 'jp-PyTracker-runName',
-            text: sweep.name || sweep.id,
-            title: 'Show this sweep’s trials',
-            onClick: () => void this.model.setFilter({ sweep: sweep.id })
-          }),
-          bar,
-          el('span', {
-            className: 'jp-PyTracker-runDetails',
-            text: `${sweep.trial_count}${cap ? `/${cap}` : ''}`
-          }),
-          el('span', { className: 'jp-PyTracker-metric', text: best, title: 'best value' })
+          el('span', { className: 'jp-PyTracker-runMain' }, [
+            el('span', {
+              className: 'jp-PyTracker-runName',
+              text: sweep.name || sweep.id,
+              title: `${sweep.method ?? ''} sweep ${sweep.id}: click to list its trials`,
+              onClick: () => void this.model.setFilter({ sweep: sweep.id })
+            }),
+            el('span', { className: 'jp-PyTracker-runSub' }, [
+              bar,
+              el('span', {
+                className: 'jp-PyTracker-runDetails',
+                text: `${sweep.trial_count}${cap ? `/${cap}` : ''} trials`
+              }),
+              el('span', { className: 'jp-PyTracker-metric', text: best, title: 'best value so far' })
+            ])
+          ])
         ]
       );
       if (sweep.state === 'running') {

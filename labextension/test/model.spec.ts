@@ -2,6 +2,7 @@ import { TrackerClient } from '../src/api';
 import { formatDuration, formatNumber, keyMetric, stateClass } from '../src/format';
 import { PAGE_SIZE, SidebarModel } from '../src/model';
 import { VisiblePoller } from '../src/poller';
+import { runIdFromClasses } from '../src/oob';
 import { extent, nearestIndex, niceTicks } from '../src/chart';
 import { fakeServer } from './request.spec';
 
@@ -117,5 +118,13 @@ describe('format and chart helpers', () => {
     expect(nearestIndex([0, 10, 20, 30], 14)).toBe(1);
     expect(nearestIndex([0, 10, 20, 30], 99)).toBe(3);
     expect(nearestIndex([], 1)).toBe(-1);
+  });
+});
+
+describe('out-of-band stop', () => {
+  it('reads the run id from the panel button classes', () => {
+    expect(runIdFromClasses(['widget-button', 'py-tracker-stop', 'py-tracker-run-ab12cd34'])).toBe('ab12cd34');
+    expect(runIdFromClasses(['py-tracker-stop'])).toBeNull();
+    expect(runIdFromClasses(['py-tracker-run-../x'])).toBeNull();
   });
 });
