@@ -146,3 +146,26 @@ def test_controller_and_pause_rules(store):
     assert controller(h.id).state == "running"
     h.stop()
     assert h.state == "stopped"
+
+
+def test_stop_from_another_process(store):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    sid = sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}, project="p")
+    logged: list = []
+    done = []
+
+    def stopper():
+        wait_for(lambda: len(logged) >= 3)
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+        subprocess.run([sys.executable, "-c", f"import py_tracker as pt; pt.Api().sweep('p/{sid}').stop()"],
+                       env=env, timeout=60, check=True)
+        done.append(time.monotonic())
+    t = threading.Thread(target=stopper)
+    t.start()
+    assert ran(sid, function=_slow_train(logged)) == 1
+    t.join(60)
+    assert done and logged[-1][1] - done[0] < 1.0
+    assert pt.Api().sweep(sid).runs[0].state == "stopped"
