@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .space import Space
-from .store import SweepStore, split_path
+from .store import SweepStore, metric_value, split_path
 
 
 class SweepHandle:
@@ -114,8 +114,8 @@ class SweepHandle:
             raise UsageError("best_run(): the sweep has no metric; pass order='-accuracy' or '+loss'")
         scored = []
         for r in self.runs:
-            v = r.summary.get(key)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            v = metric_value(r.summary, key, "maximize" if maximize else "minimize")
+            if v is not None:
                 scored.append((-v if maximize else v, r))
         return min(scored, key=lambda x: x[0])[1] if scored else None
 

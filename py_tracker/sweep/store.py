@@ -49,6 +49,23 @@ def _alive(pid: int, started: float | None) -> bool:
         return False
 
 
+def metric_value(summary: dict, name: str, goal: str = "minimize") -> float | None:
+    """The sweep metric out of a run summary: `name` itself, a dotted path into nested
+    dicts (`loss.min` after define_metric(summary="min")), or, when the value is such a
+    dict, its "min"/"max" (by goal), then "last", "mean". None when absent or not finite."""
+    v: Any = summary.get(name) if isinstance(summary, dict) else None
+    if v is None and "." in name:
+        v = summary
+        for part in name.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+    if isinstance(v, dict):
+        order = ("min", "max") if goal != "maximize" else ("max", "min")
+        v = next((v[k] for k in (*order, "last", "mean") if k in v), None)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None
+    return float(v)
+
+
 def split_path(path: str) -> tuple[str | None, str]:
     """'entity/project/id', 'project/id', 'project/sweeps/id' or 'id' -> (project, id)."""
     parts = [p for p in str(path).split("/") if p]
@@ -152,7 +169,7 @@ class SweepStore:
         """Every trial of the sweep in claim order, with state, metric value and (optionally)
         the metric's logged values. Runs that died while running are marked crashed."""
         metric = (rec.get("config") or {}).get("metric") or {}
-        name = metric.get("name")
+        name, goal = metric.get("name"), metric.get("goal", "minimize")
         claimed = {c["run_id"] for c in rec.get("trials") or []}
         runs = {r["id"]: r for r in self.catalog.search(
             "runs", lambda r: r.get("sweep_id") == rec["id"] or r.get("id") in claimed)}
@@ -162,14 +179,14 @@ class SweepStore:
             run_id = claim["run_id"]
             seen.add(run_id)
             out.append(self._trial(run_id, claim.get("config") or {}, runs.get(run_id), claim,
-                                   name, histories))
+                                   name, goal, histories))
         for run_id, run in runs.items():  # runs attached by hand
             if run_id not in seen and run.get("sweep_id") == rec["id"]:
-                out.append(self._trial(run_id, run.get("config") or {}, run, None, name, histories))
+                out.append(self._trial(run_id, run.get("config") or {}, run, None, name, goal, histories))
         return out
 
     def _trial(self, run_id: str, config: dict, run: dict | None, claim: dict | None,
-               metric: str | None, histories: bool) -> Trial:
+               metric: str | None, goal: str, histories: bool) -> Trial:
         if run is None:
             state = "running" if claim and self._claim_alive(claim) else "crashed"
             return Trial(run_id, config, state)
@@ -180,9 +197,7 @@ class SweepStore:
                 self.mark(run_id, "crashed")
             except StorageError:
                 pass  # another process holds the lock long; the state shown is right anyway
-        value = (run.get("summary") or {}).get(metric) if metric else None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            value = None
+        value = metric_value(run.get("summary") or {}, metric, goal) if metric else None
         t = Trial(run_id, config, state, value)
         if histories and metric:
             t.history = self.history(run_id, metric, final=state not in ("running",))

@@ -291,3 +291,22 @@ def test_agent_events_for_front_ends(store):
           on_event=lambda kind, info: events.append((kind, info.get("config"), info.get("outcome")))).run()
     assert events == [("start", {"x": 1}, None), ("end", None, "finished"),
                       ("start", {"x": 2}, None), ("end", None, "failed")]
+
+
+def test_metric_from_define_metric_summary(store):
+    from py_tracker.sweep.store import metric_value
+    assert metric_value({"loss": {"min": 1, "last": 2}}, "loss") == 1
+    assert metric_value({"acc": {"min": 1, "max": 3}}, "acc", "maximize") == 3
+    assert metric_value({"loss": {"min": 1.5}}, "loss.min") == 1.5
+    assert metric_value({"val": {"loss": 0.5}}, "val.loss") == 0.5
+    assert metric_value({"loss": True}, "loss") is None and metric_value({}, "loss") is None
+    sid = sweep({"method": "grid", "metric": {"name": "loss", "target": 0.5},
+                 "parameters": {"x": {"values": [2, 0.1, 3]}}}, project="p")
+
+    def train():
+        run = pt.init()
+        run.define_metric("loss", summary="min")
+        for v in (5, pt.config.x, 9):
+            pt.log({"loss": v})
+    assert ran(sid, function=train) == 2  # target reached through the summary's min
+    assert pt.Api().sweep(sid).best_run().config["x"] == 0.1
