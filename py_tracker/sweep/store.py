@@ -215,11 +215,12 @@ class SweepStore:
         """The metric's logged values in order (NaN/absent rows skipped); cached once final."""
         if run_id in self._hist_cache:
             return self._hist_cache[run_id]
+        base = metric.rsplit(".", 1)[0] if metric.endswith((".min", ".max", ".last", ".mean")) else metric
         try:
-            _, cols = hist.read_columns(self.layout.history(run_id), [metric])
+            _, cols = hist.read_columns(self.layout.history(run_id), {metric, base})
         except (OSError, ValueError):
             return []
-        col = cols.get(metric)
+        col = cols.get(metric) if cols.get(metric) is not None else cols.get(base)
         vals: list[Any] = [] if col is None else [float(v) for v in col.tolist()
                                                    if isinstance(v, (int, float)) and not isinstance(v, bool)
                                                    and math.isfinite(v)]
