@@ -333,7 +333,7 @@ export class TrackerSidebar extends Widget {
               bar,
               el('span', {
                 className: 'jp-PyTracker-runDetails',
-                text: `${sweep.trial_count}${cap ? `/${cap}` : ''} trials`
+                text: `${sweep.trial_count}${cap ? `/${cap}` : ''}`
               }),
               el('span', { className: 'jp-PyTracker-metric', text: best, title: 'best value so far' })
             ])

@@ -32,6 +32,7 @@ CELLS = [
     # a run that lives ~8 s, logging as it goes
     f"r = pt.init(project='e2e', name='short-live', config={{'lr': 0.01}}, {QUIET})\n"
     "for i in range(40):\n    pt.log({'loss': 2 / (i + 1), 'acc': i / 40})\n    time.sleep(0.2)\n"
+    "    if i % 10 == 9:\n        print('epoch', i, '<b>not bold</b>')\n"
     "r.finish()",
     # a cell that blocks until someone presses Stop
     f"r = pt.init(project='e2e', name='blocking', {QUIET})\n"
@@ -101,6 +102,17 @@ def test_sidebar_live_runs_stop_and_charts(lab, page):
     assert chart.locator("canvas").bounding_box()["height"] > 100
     lab.screenshot(page, "03-run-chart")
 
+    # its captured output (tailed by byte offset) and files, as text
+    short = page.locator(".jp-PyTracker-runView").filter(has=page.locator(".jp-PyTracker-runTitle", has_text="short-live"))
+    short.locator(".jp-PyTracker-tab[data-tab='Logs']").click()
+    short.locator(".jp-PyTracker-log", has_text="epoch 39 <b>not bold</b>").wait_for(timeout=10_000)
+    short.locator(".jp-PyTracker-tab[data-tab='Files']").click()
+    short.locator(".jp-PyTracker-files a", has_text="output.log").click()
+    short.locator(".jp-PyTracker-preview pre", has_text="epoch 9").wait_for(timeout=10_000)
+    assert short.locator("b").count() == 0
+    lab.screenshot(page, "03b-logs-files")
+    short.locator(".jp-PyTracker-tab[data-tab='Charts']").click()
+
     # 10 metrics x ~2,000 points draw fast, hover included
     wide = lab.api("runs", project="e2e", search="wide")["runs"][0]["id"]
     row(page, "wide").locator(".jp-PyTracker-runName").click()
@@ -140,5 +152,11 @@ def test_sidebar_live_runs_stop_and_charts(lab, page):
     page.locator(".jp-Dialog .jp-mod-accept").click()
     row(page, "wide-renamed").wait_for(timeout=10_000)
     assert page.dialogs == []
+
+    # the dark theme: everything is drawn with --jp-* variables
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=20_000)
+    page.wait_for_timeout(500)
+    lab.screenshot(page, "06-dark-theme")
     print(f"stop: {took:.2f} s from the click to the cell's output; 10 charts, {points} points, "
           f"slowest draw {slowest:.1f} ms")
