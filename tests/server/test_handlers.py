@@ -172,11 +172,19 @@ async def test_sweeps_and_trials(jp_fetch, get_json, store_root):
     assert err.value.code == 404
 
 
-async def test_artifacts_empty_then_listed(jp_fetch, get_json, make_run, store_root):
+async def test_artifacts_empty_then_listed(jp_fetch, get_json, make_run, store_root, tmp_path):
     assert (await get_json("artifacts")) == {"artifacts": []}
-    from py_tracker.storage.catalog import Catalog
-    Catalog(store_root).put("artifacts", {"id": "ds:v0", "name": "ds", "project": "p", "created_at": 2.0})
-    assert [a["id"] for a in (await get_json("artifacts", project="p"))["artifacts"]] == ["ds:v0"]
+    import py_tracker as pt
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    run = make_run(store_root, "p", "producer", steps=1, exit_code=None)
+    art = pt.Artifact("ds", type="dataset")
+    art.add_file(str(data))
+    run.log_artifact(art)
+    run.finish()
+    (doc,) = (await get_json("artifacts", project="p"))["artifacts"]
+    assert doc["name"] == "ds" and doc["type"] == "dataset" and doc["versions"][0]["file_count"] == 1
+    assert (await get_json("artifacts", project="other")) == {"artifacts": []}
 
 
 async def test_patch_and_delete(jp_fetch, get_json, make_run, runs):
