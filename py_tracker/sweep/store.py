@@ -11,6 +11,7 @@ histories: that is what lets a sweep resume after a kernel restart.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import socket
@@ -31,6 +32,7 @@ _active_claims: set[str] = set()  # claims of this process whose trial is still 
 CLAIM_GRACE = 60.0  # seconds a claim from another host counts as pending before its run appears
 
 
+@functools.lru_cache(maxsize=8)
 def _pid_start(pid: int) -> float | None:
     try:
         import psutil
