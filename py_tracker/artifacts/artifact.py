@@ -11,20 +11,16 @@ changes saved with `save()`. `new_draft()` starts a new version from it.
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
-from urllib.parse import unquote, urlsplit
+from typing import Any
 
 import orjson
 
 from ..errors import UsageError
 from . import names as _names
+from .draft import DraftBuilder
 
 
 @dataclass
@@ -43,7 +39,7 @@ class ArtifactFile:
         return download_entries(self._artifact, root, only=[self.name]) / self.name
 
 
-class Artifact:
+class Artifact(DraftBuilder):
     """A versioned dataset, model or any set of files. See the module docstring."""
 
     def __init__(self, name: str, type: str, description: str | None = None,
@@ -129,117 +125,10 @@ class Artifact:
     def __repr__(self) -> str:
         return f"<Artifact {self.qualified_name} type={self._type} files={self.file_count}>"
 
-    # --- building a draft ---------------------------------------------------------
     def _draft_only(self, what: str) -> None:
         if self._version is not None:
             raise UsageError(f"artifact {self.qualified_name} is a stored version and cannot change; "
                              f"call .new_draft() to start a new version before {what}()")
-
-    def _put(self, name: str, entry: dict, overwrite: bool) -> None:
-        if name in self._entries and not overwrite:
-            raise UsageError(f"artifact {self._name!r} already has a file {name!r}; "
-                             f"pass overwrite=True to replace it, or choose another name")
-        prefix = name + "/"
-        if any(k.startswith(prefix) for k in self._entries) or \
-                any(name.startswith(k + "/") for k in self._entries):
-            raise UsageError(f"{name!r} would be both a file and a folder in artifact {self._name!r}")
-        self._entries[name] = entry
-
-    def add_file(self, local_path: str | os.PathLike[str], name: str | None = None, is_tmp: bool = False,
-                 skip_cache: bool = False, policy: str = "mutable", overwrite: bool = False) -> ArtifactFile:
-        """Add one local file, stored as `name` (default: its file name)."""
-        self._draft_only("add_file")
-        p = Path(local_path)
-        if not p.is_file():
-            raise UsageError(f"add_file({str(local_path)!r}): no such file; use add_dir() for folders")
-        entry_name = _names.entry_path(name if name is not None else p.name)
-        self._put(entry_name, {"src": str(p.resolve())}, overwrite)
-        return ArtifactFile(entry_name, p.stat().st_size, "", None, self)
-
-    def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None,
-                skip_cache: bool = False, policy: str = "mutable", merge: bool = False) -> None:
-        """Add every file under a folder (recursively), under the prefix `name` if given."""
-        self._draft_only("add_dir")
-        base = Path(local_path)
-        if not base.is_dir():
-            raise UsageError(f"add_dir({str(local_path)!r}): no such folder; use add_file() for files")
-        prefix = _names.entry_path(name) + "/" if name else ""
-        count = 0
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames.sort()
-            for fn in sorted(filenames):
-                full = Path(dirpath) / fn
-                if not full.is_file():
-                    continue  # broken links, sockets
-                rel = full.relative_to(base).as_posix()
-                self._put(_names.entry_path(prefix + rel), {"src": str(full.resolve())}, merge)
-                count += 1
-        if count == 0:
-            raise UsageError(f"add_dir({str(local_path)!r}): the folder holds no files")
-
-    def add_reference(self, uri: str, name: str | None = None, checksum: bool = True,
-                      max_objects: int | None = None) -> list[ArtifactFile]:
-        """Record a file (or folder) by URI without copying it.
-
-        `file://` paths are hashed at log time when checksum=True, so `verify()`
-        detects a changed file; other URIs (s3://, https://...) are recorded as they
-        are and never downloaded (this store is offline).
-        """
-        self._draft_only("add_reference")
-        if not isinstance(uri, str) or "://" not in uri:
-            raise UsageError(f"add_reference({uri!r}): give a URI such as 'file:///data/train.csv' "
-                             f"or 's3://bucket/key'")
-        parts = urlsplit(uri)
-        if parts.scheme == "file":
-            local = Path(unquote(parts.path))
-            if local.is_dir():
-                files = sorted(p for p in local.rglob("*") if p.is_file())
-                if max_objects is not None:
-                    files = files[:max_objects]
-                prefix = _names.entry_path(name) + "/" if name else ""
-                out = []
-                for f in files:
-                    rel = f.relative_to(local).as_posix()
-                    n = _names.entry_path(prefix + rel)
-                    self._put(n, {"ref": f.resolve().as_uri(), "checksum": checksum}, False)
-                    out.append(ArtifactFile(n, 0, "", f.resolve().as_uri(), self))
-                return out
-            if not local.is_file():
-                raise UsageError(f"add_reference({uri!r}): no such file or folder {str(local)!r}")
-            n = _names.entry_path(name or local.name)
-        else:
-            n = _names.entry_path(name or (parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.netloc))
-        self._put(n, {"ref": uri, "checksum": checksum}, False)
-        return [ArtifactFile(n, 0, "", uri, self)]
-
-    @contextlib.contextmanager
-    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
-        """Write a new file into the artifact: `with art.new_file("labels.txt") as f: f.write(...)`."""
-        self._draft_only("new_file")
-        entry_name = _names.entry_path(name)
-        if entry_name in self._entries:
-            raise UsageError(f"artifact {self._name!r} already has a file {entry_name!r}")
-        if "r" in mode or "+" in mode:
-            raise UsageError(f"new_file(mode={mode!r}): use 'w'/'x' (text) or 'wb'/'xb' (bytes)")
-        if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(prefix="py_tracker-artifact-"))
-            weakref.finalize(self, shutil.rmtree, str(self._staging), True)
-        path = self._staging / entry_name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mode = mode.replace("x", "w")
-        with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")) as f:
-            yield f
-        self._put(entry_name, {"src": str(path)}, False)
-
-    def remove(self, item: str | ArtifactFile) -> None:
-        """Remove a file, or every file under a folder path, from the draft."""
-        self._draft_only("remove")
-        key = _names.entry_path(item.name if isinstance(item, ArtifactFile) else item)
-        gone = [k for k in self._entries if k == key or k.startswith(key + "/")]
-        if not gone:
-            raise UsageError(f"artifact {self._name!r} has no file or folder {key!r}; see .manifest_names()")
-        for k in gone:
-            del self._entries[k]
 
     def manifest_names(self) -> list[str]:
         return sorted(self._contents() if self._version is not None else self._entries)

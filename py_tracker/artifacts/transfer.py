@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 from urllib.parse import unquote, urlsplit
 
 from ..errors import StorageError, TrackerError, UsageError

@@ -120,7 +120,7 @@ def report(target: Any = None, title: str | None = None, description: str | None
            path: str | os.PathLike[str] = "report.html", metrics: Sequence[str] | None = None,
            sections: Sequence[Any] | None = None, root: str | os.PathLike[str] | None = None, *,
            runs: Any = None, project: str | None = None, sweep: Any = None, system: bool = True,
-           group_runs: bool = True, max_points: int = 1000, x_axis: str = "_step",
+           group_runs: bool = True, max_points: int = 500, x_axis: str = "_step",
            reproduce_code: bool = True) -> Path:
     """Write a self-contained HTML report and return its path.
 
@@ -147,15 +147,19 @@ def report(target: Any = None, title: str | None = None, description: str | None
 
     all_figs = [f for _, f in metric_figs] + [f for _, f in sys_figs] + ([par_fig] if par_fig is not None else [])
     nonce = page.new_nonce()
-    head_scripts, divs = "", []
+    head_scripts, tail_scripts, divs = "", "", []
     if all_figs:
-        from bokeh.embed import components
+        from bokeh.embed import json_item
         from bokeh.resources import Resources
-        script, divs = components(all_figs)
-        head_scripts = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js() + script, nonce)
+        blocks = []
+        for i, fig in enumerate(all_figs):
+            blocks.append(page.json_block(f"chart-data-{i}", json_item(fig, f"plot-{i}")))
+            divs.append((f"chart-data-{i}", f'<div class="plot" id="plot-{i}"></div>'))
+        head_scripts = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js(), nonce)
+        tail_scripts = "\n".join(blocks) + f'\n<script nonce="{nonce}">{page.LAZY_JS}</script>'
     m, n_sys = len(metric_figs), len(sys_figs)
     metric_divs, sys_divs = list(divs[:m]), list(divs[m:m + n_sys])
-    par_div = divs[m + n_sys] if par_fig is not None else ""
+    par_div = divs[m + n_sys] if par_fig is not None else None
 
     if title is None:
         title = (f"Sweep {tgt.sweep.get('name') or tgt.sweep.get('id')}" if tgt.sweep
@@ -172,12 +176,14 @@ def report(target: Any = None, title: str | None = None, description: str | None
                          + [(f"{g} (mean of {len(rs)}, band min–max)", rs[0].color) for g, rs in groups.items()])
 
     def grid(figs: list, fig_divs: list) -> str:
-        cells = "".join(f'<div class="chart" data-key="{escape(k)}">{d}</div>' for (k, _), d in zip(figs, fig_divs))
+        cells = "".join(f'<div class="chart" data-key="{escape(k)}" data-item="{item}">{d}</div>'
+                        for (k, _), (item, d) in zip(figs, fig_divs))
         return legend + f'<div class="grid">{cells}</div>'
 
     parts = [("runs", "Runs", page.runs_table(tgt.runs, _time))]
     if tgt.sweep is not None:
-        par = f'<div class="chart" data-key="parallel-coordinates">{par_div}</div>' if par_div else ""
+        par = (f'<div class="chart" data-key="parallel-coordinates" data-item="{par_div[0]}">{par_div[1]}</div>'
+               if par_div else "")
         parts.append(("sweep", "Sweep", sweep_html + par))
     if metric_figs or not sys_figs:
         parts.append(("charts", "Charts", grid(metric_figs, metric_divs) if metric_figs
@@ -198,7 +204,7 @@ def report(target: Any = None, title: str | None = None, description: str | None
     body.extend(page.section(a, t, inner) for a, t, inner in parts)
     body.append("<footer>Made with py_tracker. This file is self-contained: it works offline; charts are "
                 "interactive (drag to pan, scroll to zoom, hover for values).</footer>")
-    html_text = page.shell(str(title), "\n".join(body), head_scripts, nonce)
+    html_text = page.shell(str(title), "\n".join(body), head_scripts, nonce, tail_scripts)
     return _write(Path(path), html_text)
 
 

@@ -24,16 +24,11 @@ def palette(n: int) -> list[str]:
     return [Turbo256[int(i * 255 / max(1, n - 1))] for i in range(n)]
 
 
-def _figure(title: str, x_label: str, y_label: str | None = None) -> Any:
-    from bokeh.models import HoverTool
+def _figure(title: str, x_label: str) -> Any:
     from bokeh.plotting import figure
     fig = figure(title=title, height=280, sizing_mode="stretch_width", output_backend="canvas",
                  tools="pan,wheel_zoom,box_zoom,reset,save", toolbar_location="above")
     fig.xaxis.axis_label = x_label
-    if y_label:
-        fig.yaxis.axis_label = y_label
-    fig.add_tools(HoverTool(tooltips=[("run", "$name"), (x_label, "$data_x{0,0.[00]}"),
-                                      ("value", "$data_y{0.[0000]}")], mode="mouse"))
     fig.title.text_font_size = "13px"
     return fig
 
@@ -41,16 +36,36 @@ def _figure(title: str, x_label: str, y_label: str | None = None) -> Any:
 def metric_figure(key: str, lines: Sequence[tuple[str, str, np.ndarray, np.ndarray]],
                   bands: Sequence[tuple[str, str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = (),
                   x_label: str = "step") -> Any:
-    """One chart: a line per run (label, colour, x, y) and a mean line + min–max band per group."""
+    """One chart: a line per run (label, colour, x, y) and a mean line + min–max band per group.
+
+    All lines of a chart share one `multi_line` renderer and all bands one `patches`
+    renderer: a browser builds two glyph views per chart instead of one per run,
+    which is what keeps a 20-run report quick to open.
+    """
+    from bokeh.models import ColumnDataSource, HoverTool
     fig = _figure(key, x_label)
-    for label, color, x, mean, lo, hi in bands:
-        fig.varea(x=x, y1=lo, y2=hi, fill_color=color, fill_alpha=0.18, name=f"{label} (min–max)")
-        fig.line(x=x, y=mean, line_color=color, line_width=2, name=f"{label} (mean)")
-    for label, color, x, y in lines:
-        if len(x) == 1:
-            fig.scatter(x=x, y=y, color=color, size=6, name=label)
-        else:
-            fig.line(x=x, y=y, line_color=color, line_width=1.5, name=label)
+    if bands:
+        fig.patches("xs", "ys", source=ColumnDataSource({
+            "xs": [np.concatenate([x, x[::-1]]) for _, _, x, _, _, _ in bands],
+            "ys": [np.concatenate([hi, lo[::-1]]) for _, _, _, _, lo, hi in bands],
+            "color": [c for _, c, *_ in bands]}), fill_color="color", fill_alpha=0.18, line_alpha=0)
+    multi = [(label, color, x, y, 1.5) for label, color, x, y in lines if len(x) > 1]
+    multi += [(f"{label} (mean)", color, x, mean, 2.5) for label, color, x, mean, _, _ in bands]
+    renderers = []
+    if multi:
+        src = ColumnDataSource({"xs": [m[2] for m in multi], "ys": [m[3] for m in multi],
+                                "run": [m[0] for m in multi], "color": [m[1] for m in multi],
+                                "width": [m[4] for m in multi]})
+        renderers.append(fig.multi_line("xs", "ys", source=src, line_color="color", line_width="width",
+                                        hover_line_width=3))
+    points = [(label, color, x, y) for label, color, x, y in lines if len(x) == 1]
+    if points:
+        src = ColumnDataSource({"x": [float(p[2][0]) for p in points], "y": [float(p[3][0]) for p in points],
+                                "run": [p[0] for p in points], "color": [p[1] for p in points]})
+        renderers.append(fig.scatter("x", "y", source=src, color="color", size=7))
+    if renderers:
+        fig.add_tools(HoverTool(renderers=renderers, tooltips=[
+            ("run", "@run"), (x_label, "$data_x{0,0.[00]}"), ("value", "$data_y{0.[0000]}")]))
     return fig
 
 

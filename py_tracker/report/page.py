@@ -47,6 +47,56 @@ footer{margin-top:40px;color:var(--muted);font-size:12px}
 """
 
 
+# Charts are drawn lazily: those on (or near) the screen first, the rest one at a time
+# while the browser is idle, so the first screen is ready in about the time BokehJS
+# takes to load, whatever the number of charts. Chart data sits in inert
+# <script type="application/json"> blocks read with JSON.parse (no eval).
+LAZY_JS = """
+(function () {
+  "use strict";
+  var pending = Array.prototype.slice.call(document.querySelectorAll(".chart[data-item]"));
+  var visible = new Set(), busy = false;
+  function idle(fn) {
+    if (window.requestIdleCallback) { window.requestIdleCallback(fn, {timeout: 150}); } else { setTimeout(fn, 1); }
+  }
+  function draw(el) {
+    var plot = el.querySelector(".plot");
+    var item = JSON.parse(document.getElementById(el.getAttribute("data-item")).textContent);
+    return Promise.resolve().then(function () { return Bokeh.embed.embed_item(item, plot.id); })
+      .catch(function (e) { plot.textContent = "This chart could not be drawn: " + e; })
+      .then(function () { el.setAttribute("data-rendered", "1"); });
+  }
+  function next() {
+    if (busy || !pending.length) { return; }
+    var i = pending.findIndex(function (el) { return visible.has(el); });
+    var el = pending.splice(i < 0 ? 0 : i, 1)[0];
+    busy = true;
+    draw(el).then(function () {
+      busy = false;
+      if (pending.some(function (p) { return visible.has(p); })) { next(); } else { idle(next); }
+    });
+  }
+  if ("IntersectionObserver" in window) {
+    var io = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) { visible.add(e.target); } else { visible.delete(e.target); } });
+      next();
+    }, {rootMargin: "400px"});
+    pending.forEach(function (el) { io.observe(el); });
+  }
+  window.addEventListener("beforeprint", function () { while (pending.length) { draw(pending.shift()); } });
+  next();
+})();
+"""
+
+
+def json_block(block_id: str, doc: object) -> str:
+    """Inert JSON in the page: `<`, `>` and `&` are \\u-escaped so no text can close the block."""
+    import json
+    text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f'<script type="application/json" id="{escape(block_id)}">{text}</script>'
+
+
 def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
@@ -56,7 +106,7 @@ def add_nonce(scripts_html: str, nonce: str) -> str:
     return re.sub(r"<script(?=[\s>])", f'<script nonce="{nonce}"', scripts_html)
 
 
-def shell(title: str, body: str, head_scripts: str, nonce: str) -> str:
+def shell(title: str, body: str, head_scripts: str, nonce: str, tail_scripts: str = "") -> str:
     csp = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
            f"img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'")
     return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -64,7 +114,7 @@ def shell(title: str, body: str, head_scripts: str, nonce: str) -> str:
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<meta name=\"generator\" content=\"py_tracker report\">\n"
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n{head_scripts}\n</head>\n"
-            f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n")
+            f"<body>\n<main>\n{body}\n</main>\n{tail_scripts}\n</body>\n</html>\n")
 
 
 def swatch(color: str) -> str:
