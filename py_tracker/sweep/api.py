@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -78,7 +79,8 @@ class Agent:
     def __init__(self, store: SweepStore, sweep_id: str, runner: TrialRunner,
                  on_event: Callable[[str, dict], None] | None = None):
         """on_event(kind, info), for front ends: ("start", {run_id, config}) before a trial,
-        ("end", {run_id, outcome, reason}) after it; called on the agent's thread, and an
+        ("end", {run_id, outcome, reason, error}) after it (error: the traceback text of a
+        failed trial); called on the agent's thread, and an
         exception it raises is logged, never fatal."""
         self.on_event = on_event
         self.store = store
@@ -144,7 +146,8 @@ class Agent:
                 break
             self.done += 1
             ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point,
-                   "root": str(self.store.root), "run_id": run_id}
+                   "root": str(self.store.root), "run_id": run_id,
+                   "thread": threading.get_ident()}  # the agent's thread (see the report)
             watcher = TrialWatcher(self.store, self.sweep_id, run_id, self.runner.stop)
             self._emit("start", {"run_id": run_id, "config": point})
             outcome = "failed"
@@ -156,7 +159,8 @@ class Agent:
                 self.store.release(run_id)
                 if watcher.reason:
                     self.store.catalog.patch("runs", run_id, {"stop_reason": watcher.reason})
-                self._emit("end", {"run_id": run_id, "outcome": outcome, "reason": watcher.reason})
+                self._emit("end", {"run_id": run_id, "outcome": outcome, "reason": watcher.reason,
+                                   "error": self.runner.last_error if outcome == "failed" else None})
         return self.done
 
 

@@ -41,7 +41,10 @@ session.add_init_hook(_on_init)
 
 
 class TrialRunner:
-    """Interface: `run(ctx) -> "finished" | "failed" | "stopped"`, `stop(reason)`."""
+    """Interface: `run(ctx) -> "finished" | "failed" | "stopped"`, `stop(reason)`;
+    `last_error` holds the traceback text of the last trial that raised (or None)."""
+
+    last_error: str | None = None
 
     def run(self, ctx: dict) -> str:
         raise NotImplementedError
@@ -103,6 +106,7 @@ class FunctionRunner(TrialRunner):
 
     def run(self, ctx: dict) -> str:
         self._run_id = ctx["run_id"]
+        self.last_error = None
         interrupted: BaseException | None = None
         session.set_sweep_context(ctx)
         try:
@@ -116,6 +120,7 @@ class FunctionRunner(TrialRunner):
             outcome = "finished" if exc.code in (None, 0) else "failed"
         except Exception:
             outcome = "failed"
+            self.last_error = traceback.format_exc()
             print(f"py_tracker: trial {ctx['run_id']} of sweep {ctx['sweep_id']} failed; "
                   f"the agent goes on with the next trial.", file=sys.stderr)
             traceback.print_exc()

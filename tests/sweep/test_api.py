@@ -287,8 +287,14 @@ def test_agent_events_for_front_ends(store):
         pt.init()
         if pt.config.x == 2:
             raise RuntimeError("bad")
-    Agent(st, sid, FunctionRunner(train, st.catalog),
-          on_event=lambda kind, info: events.append((kind, info.get("config"), info.get("outcome")))).run()
+    errors = []
+
+    def on_event(kind, info):
+        events.append((kind, info.get("config"), info.get("outcome")))
+        errors.append(info.get("error"))
+        raise RuntimeError("a broken front end does not stop the sweep")
+    Agent(st, sid, FunctionRunner(train, st.catalog), on_event=on_event).run()
+    assert errors[:2] == [None, None] and "RuntimeError: bad" in errors[3]
     assert events == [("start", {"x": 1}, None), ("end", None, "finished"),
                       ("start", {"x": 2}, None), ("end", None, "failed")]
 
