@@ -116,6 +116,21 @@ def _sweep_block(target: data.Target) -> tuple[str, Any]:
     return head, fig
 
 
+def _embed(figs: list[Any], nonce: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """BokehJS (head), chart data + lazy loader (end of body), and (data id, div) per figure."""
+    if not figs:
+        return "", "", []
+    from bokeh.embed import json_item
+    from bokeh.resources import Resources
+    blocks, divs = [], []
+    for i, fig in enumerate(figs):
+        blocks.append(page.json_block(f"chart-data-{i}", json_item(fig, f"plot-{i}")))
+        divs.append((f"chart-data-{i}", f'<div class="plot" id="plot-{i}"></div>'))
+    head = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js(), nonce)
+    tail = "\n".join(blocks) + f'\n<script nonce="{nonce}">{page.LAZY_JS}</script>'
+    return head, tail, divs
+
+
 def report(target: Any = None, title: str | None = None, description: str | None = None,
            path: str | os.PathLike[str] = "report.html", metrics: Sequence[str] | None = None,
            sections: Sequence[Any] | None = None, root: str | os.PathLike[str] | None = None, *,
@@ -147,16 +162,7 @@ def report(target: Any = None, title: str | None = None, description: str | None
 
     all_figs = [f for _, f in metric_figs] + [f for _, f in sys_figs] + ([par_fig] if par_fig is not None else [])
     nonce = page.new_nonce()
-    head_scripts, tail_scripts, divs = "", "", []
-    if all_figs:
-        from bokeh.embed import json_item
-        from bokeh.resources import Resources
-        blocks = []
-        for i, fig in enumerate(all_figs):
-            blocks.append(page.json_block(f"chart-data-{i}", json_item(fig, f"plot-{i}")))
-            divs.append((f"chart-data-{i}", f'<div class="plot" id="plot-{i}"></div>'))
-        head_scripts = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js(), nonce)
-        tail_scripts = "\n".join(blocks) + f'\n<script nonce="{nonce}">{page.LAZY_JS}</script>'
+    head_scripts, tail_scripts, divs = _embed(all_figs, nonce)
     m, n_sys = len(metric_figs), len(sys_figs)
     metric_divs, sys_divs = list(divs[:m]), list(divs[m:m + n_sys])
     par_div = divs[m + n_sys] if par_fig is not None else None
