@@ -137,6 +137,7 @@ class Agent:
 
     def run(self, count: int | None = None) -> int:
         """Run trials; returns how many were started. KeyboardInterrupt propagates."""
+        self.done = 0
         self.store.trials(self.store.get(self.sweep_id))  # marks trials of a dead process crashed
         while count is None or self.done < count:
             rec, run_id, point = self.store.claim(self.sweep_id, self.choose, self.results)
@@ -147,7 +148,7 @@ class Agent:
             self.done += 1
             ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point,
                    "root": str(self.store.root), "run_id": run_id,
-                   "thread": threading.get_ident()}  # the agent's thread (see the report)
+                   "thread": threading.get_ident()}  # lets init() tell the agent's thread apart
             watcher = TrialWatcher(self.store, self.sweep_id, run_id, self.runner.stop)
             self._emit("start", {"run_id": run_id, "config": point})
             outcome = "failed"
