@@ -180,6 +180,19 @@ class Artifact(DraftBuilder):
 
     get_path = get_entry
 
+    def get(self, name: str) -> Any:
+        """A media object added with `add(obj, name)`, read back (a Table as a DataFrame, ...)."""
+        self._stored("get")
+        import json
+        key = _names.entry_path(name)
+        hits = [n for n in self._contents() if n.startswith(key + ".") and n.endswith(".json")
+                and n.count(".") == key.count(".") + 2]
+        if not hits:
+            raise KeyError(f"artifact {self.qualified_name} has no media object {name!r}; see .files()")
+        folder = self.download()
+        from ..media import from_json
+        return from_json(json.loads((folder / hits[0]).read_text(encoding="utf-8")), folder)
+
     def download(self, root: str | os.PathLike[str] | None = None, allow_missing_references: bool = False,
                  skip_cache: bool | None = None, path_prefix: str | None = None) -> Path:
         """Copy the files into `root` (default `<store>/artifacts/downloads/<project>/<name>-vN`)."""

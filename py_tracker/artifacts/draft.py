@@ -9,6 +9,7 @@ inside an artifact can leave it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -119,6 +120,31 @@ class DraftBuilder:
         self._put(n, {"ref": uri, "checksum": checksum}, False)
         return [self._file(n, 0, uri)]
 
+    def _stage(self) -> Path:
+        if self._staging is None:
+            self._staging = Path(tempfile.mkdtemp(prefix="py_tracker-artifact-"))
+            weakref.finalize(self, shutil.rmtree, str(self._staging), True)
+        return self._staging
+
+    def add(self, obj: object, name: str, overwrite: bool = False) -> "ArtifactFile":
+        """Add a media object (Table, Image, Histogram) as `<name>.<type>.json` plus its files,
+        as W&B does; `artifact.get(name)` reads it back."""
+        self._draft_only("add")
+        to_json = getattr(obj, "to_json", None)
+        if to_json is None:
+            raise UsageError(f"add() takes a py_tracker media object (Table, Image, Histogram); got "
+                             f"{type(obj).__name__}. Use add_file() for files.")
+        base = _names.entry_path(name)
+        work = Path(tempfile.mkdtemp(dir=self._stage()))
+        doc = to_json(work, base, 0)
+        for f in sorted(p for p in work.rglob("*") if p.is_file()):
+            self._put(_names.entry_path(f.relative_to(work).as_posix()), {"src": str(f)}, True)
+        json_name = f"{base}.{_names.check_name(str(doc.get('_type', 'media')), 'media type')}.json"
+        target = work / "__doc__.json"
+        target.write_text(json.dumps(doc, sort_keys=True), encoding="utf-8")
+        self._put(json_name, {"src": str(target)}, overwrite)
+        return self._file(json_name, target.stat().st_size)
+
     @contextlib.contextmanager
     def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO]:
         """Write a new file into the artifact: `with art.new_file("labels.txt") as f: f.write(...)`."""
@@ -128,10 +154,7 @@ class DraftBuilder:
             raise UsageError(f"artifact {self._name!r} already has a file {entry_name!r}")
         if "r" in mode or "+" in mode:
             raise UsageError(f"new_file(mode={mode!r}): use 'w'/'x' (text) or 'wb'/'xb' (bytes)")
-        if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(prefix="py_tracker-artifact-"))
-            weakref.finalize(self, shutil.rmtree, str(self._staging), True)
-        path = self._staging / entry_name
+        path = self._stage() / entry_name
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = mode.replace("x", "w")
         with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")) as f:

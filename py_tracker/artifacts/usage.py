@@ -72,6 +72,9 @@ def run_use_artifact(run: Any, artifact_or_name: Any, type: str | None = None, a
         if isinstance(artifact_or_name, Artifact):
             return artifact_or_name
         raise UsageError("use_artifact() needs a recording run; this run is disabled (mode='disabled')")
+    if getattr(run, "finished", False):
+        raise UsageError(f"run {run.path} has finished; use artifacts before finish(), or read them "
+                         f"with py_tracker.Api().artifact(...)")
     root = Path(run.root)
     if isinstance(artifact_or_name, Artifact):
         art = artifact_or_name

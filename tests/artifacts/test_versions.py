@@ -154,3 +154,27 @@ def test_disabled_run_records_nothing(tmp_path: Path) -> None:
         assert art.is_draft()
     finally:
         run.finish()
+
+
+def test_media_objects_round_trip(root: Path, new_run) -> None:
+    import pandas as pd
+    table = pt.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])
+    art = Artifact("preds", "predictions")
+    entry = art.add(table, "val_table")
+    assert entry.name == "val_table.table-file.json"
+    stored = run_log_artifact(new_run(), art)
+    df = pt.Api(root).artifact("p/preds:latest").get("val_table")
+    assert isinstance(df, pd.DataFrame) and list(df["a"]) == [1, 2]
+    assert stored.verify()
+    with pytest.raises(UsageError, match="media object"):
+        Artifact("x", "y").add(object(), "nope")
+
+
+def test_finished_run_cannot_use_or_log(new_run, tmp_path: Path) -> None:
+    run = new_run()
+    run_log_artifact(run, _model(tmp_path, "a"))
+    run.finish()
+    with pytest.raises(UsageError, match="has finished"):
+        run_use_artifact(run, "model:latest")
+    with pytest.raises(UsageError, match="has finished"):
+        run_log_artifact(run, _model(tmp_path, "b"))
