@@ -52,8 +52,14 @@ def set_sweep_context(ctx: dict | None) -> None:
 
 
 def get_sweep_context() -> dict | None:
+    """The sweep this process's next init() joins. A context set for one thread (the
+    agent's, e.g. a sweep widget's background thread) does not leak into init() calls
+    made by the user's own cells on other threads."""
     if _sweep_context is not None:
-        return _sweep_context
+        owner = _sweep_context.get("thread")
+        if owner is None or owner == threading.get_ident():
+            return _sweep_context
+        return None
     raw = os.environ.get(SWEEP_ENV)
     if not raw:
         return None

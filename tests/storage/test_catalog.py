@@ -1,8 +1,11 @@
 """The catalog: atomic replacement, a last good copy, and a lock shared by processes."""
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import orjson
 import pytest
@@ -10,11 +13,16 @@ import pytest
 from py_tracker.errors import StorageError
 from py_tracker.storage.catalog import Catalog
 
+REPO = Path(__file__).resolve().parents[2]
 
-def _insert_many(root: str, worker: int, n: int) -> None:
-    c = Catalog(root)
-    for i in range(n):
-        c.put("runs", {"id": f"w{worker}-{i}", "worker": worker})
+
+INSERT_MANY = """
+import sys
+from py_tracker.storage.catalog import Catalog
+c = Catalog(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    c.put("runs", {"id": f"w{sys.argv[2]}-{i}", "worker": int(sys.argv[2])})
+"""
 
 
 def test_put_get_patch_delete(tmp_path):
@@ -66,13 +74,10 @@ def test_reader_never_sees_half_a_file(tmp_path):
 
 
 def test_concurrent_processes_lose_nothing(tmp_path):
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_insert_many, args=(str(tmp_path), w, 40)) for w in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, "-c", INSERT_MANY, str(tmp_path), str(w), "40"], env=env)
+             for w in range(4)]
+    assert [p.wait(60) for p in procs] == [0, 0, 0, 0]
     assert len(Catalog(tmp_path).all("runs")) == 160
 
 
