@@ -8,15 +8,17 @@
     py_tracker.Api().artifact("proj/digits:v0").verify(path)
 
 See `artifact` (the Artifact class), `transfer` (store/download/verify),
-`registry` (catalog records), `blobs` (content-addressed files), `lineage`.
+`registry` (catalog records), `blobs` (content-addressed files), `lineage`,
+`drawing` (lineage as SVG or text).
 """
 from __future__ import annotations
 
 from .artifact import Artifact, ArtifactFile
+from .drawing import lineage_svg, lineage_text
 from .lineage import lineage
 from .transfer import VerifyError, VerifyReport
 from .usage import (list_artifacts, load_artifact, log_artifact, run_log_artifact, run_use_artifact,
                     use_artifact)
 
-__all__ = ["Artifact", "ArtifactFile", "VerifyReport", "VerifyError", "lineage", "log_artifact",
+__all__ = ["Artifact", "ArtifactFile", "VerifyReport", "VerifyError", "lineage", "lineage_svg", "lineage_text", "log_artifact",
            "use_artifact", "run_log_artifact", "run_use_artifact", "load_artifact", "list_artifacts"]

@@ -95,18 +95,36 @@ def lineage(root: str | os.PathLike[str] | None = None, run_id: str | None = Non
         start = _start_of(root, artifact)
         if start not in nodes:
             raise UsageError(f"artifact {artifact!r} is not in {root}")
+    return subgraph(nodes, edges, [start], depth)
+
+
+def subgraph(nodes: dict[str, dict], edges: list[dict], starts: list[str], depth: int | None = None
+             ) -> dict[str, list[dict]]:
+    """Ancestors and descendants of every start node, with the edges on those paths."""
     fwd: dict[str, list[str]] = {}
     back: dict[str, list[str]] = {}
     for e in edges:
         fwd.setdefault(e["source"], []).append(e["target"])
         back.setdefault(e["target"], []).append(e["source"])
-    up = _reach(start, back, depth)
-    down = _reach(start, fwd, depth)
-    keep = up | down
-    out_edges = [e for e in edges if (e["source"] in up and e["target"] in up)
-                 or (e["source"] in down and e["target"] in down)]
-    ordered = [nodes[n] for n in nodes if n in keep]
-    return {"nodes": ordered, "edges": out_edges}
+    keep: set[str] = set()
+    out_edges: list[dict] = []
+    seen_edges: set[tuple[str, str]] = set()
+    for start in starts:
+        up = _reach(start, back, depth)
+        down = _reach(start, fwd, depth)
+        keep |= up | down
+        for e in edges:
+            if ((e["source"] in up and e["target"] in up) or (e["source"] in down and e["target"] in down)) \
+                    and (e["source"], e["target"]) not in seen_edges:
+                seen_edges.add((e["source"], e["target"]))
+                out_edges.append(e)
+    return {"nodes": [nodes[n] for n in nodes if n in keep], "edges": out_edges}
+
+
+def runs_lineage(root: str | os.PathLike[str], run_ids: list[str]) -> dict[str, list[dict]]:
+    """The lineage around several runs at once (one read of the store): for reports."""
+    nodes, edges = build_graph(root)
+    return subgraph(nodes, edges, [f"run:{r}" for r in run_ids if f"run:{r}" in nodes])
 
 
 def _start_of(root: Path, artifact: Any) -> str:

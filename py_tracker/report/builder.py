@@ -116,6 +116,23 @@ def _sweep_block(target: data.Target) -> tuple[str, Any]:
     return head, fig
 
 
+def _lineage_block(tgt: data.Target) -> str:
+    """The artifacts the runs used and logged, as a static SVG graph and a table."""
+    try:
+        from ..artifacts.drawing import lineage_svg
+        from ..artifacts.lineage import runs_lineage
+        graph = runs_lineage(tgt.root, [r.id for r in tgt.runs])
+    except Exception:  # artifacts are optional in a report: never fail the report for them
+        return ""
+    if not graph["edges"]:
+        return ""
+    arts = [n for n in graph["nodes"] if n.get("kind") == "artifact"]
+    rows = "".join(f"<tr><td><code>{escape(str(a.get('artifact')))}</code></td><td>{escape(str(a.get('type')))}</td>"
+                   f"<td>{escape(', '.join(a.get('aliases') or []))}</td></tr>" for a in arts)
+    return (f'<div class="wide">{lineage_svg(graph)}</div>'
+            f"<table><tr><th>artifact</th><th>type</th><th>aliases</th></tr>{rows}</table>")
+
+
 def _embed(figs: list[Any], nonce: str) -> tuple[str, str, list[tuple[str, str]]]:
     """BokehJS (head), chart data + lazy loader (end of body), and (data id, div) per figure."""
     if not figs:
@@ -196,6 +213,9 @@ def report(target: Any = None, title: str | None = None, description: str | None
                       else '<p class="meta">These runs logged no numeric metrics.</p>'))
     if sys_figs:
         parts.append(("system", "System", grid(sys_figs, sys_divs)))
+    lineage_html = _lineage_block(tgt)
+    if lineage_html:
+        parts.append(("lineage", "Artifacts and lineage", lineage_html))
     labels = [(r.label, r.color) for r in tgt.runs]
     parts.append(("config", "Config", page.compare_table(
         labels, data.table_rows([r.config for r in tgt.runs]), "No config was recorded.")))

@@ -76,3 +76,20 @@ def test_whole_store_graph_and_errors(root: Path, new_run, tmp_path: Path) -> No
         lineage(root, run_id="nosuchid")
     with pytest.raises(UsageError):
         lineage(root, artifact="p/nope:v0")
+
+
+def test_lineage_drawings(root: Path, new_run, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from py_tracker.artifacts import lineage_svg, lineage_text
+    prep, train, evaluate, _ = _pipeline(new_run, tmp_path)
+    g = lineage(root, run_id=evaluate.id)
+    svg = lineage_svg(g, highlight=f"run:{evaluate.id}")
+    tree = ET.fromstring(svg)  # well-formed
+    xs = {t.text: float(t.get("x")) for t in tree.iter("{http://www.w3.org/2000/svg}text")}
+    assert xs["digits:v0"] < xs[train.name[:21] if len(train.name) > 22 else train.name] < xs["clf:v0"]
+    assert len(list(tree.iter("{http://www.w3.org/2000/svg}line"))) == 4  # one per edge
+    assert f"{prep.name} → digits:v0" in lineage_text(g)
+    evil = {"nodes": [{"id": "run:x", "kind": "run", "label": "<script>alert(1)</script>"}], "edges": []}
+    assert "<script>" not in lineage_svg(evil)
+    assert "No lineage" in lineage_svg({"nodes": [], "edges": []})

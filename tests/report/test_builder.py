@@ -120,3 +120,22 @@ def test_report_of_runs_without_metrics(root: Path, new_run, tmp_path: Path) -> 
     run.finish()
     html = _html(report([run.id], root=root, path=tmp_path / "e.html"))
     assert "logged no numeric metrics" in html and "<script" not in html
+
+
+def test_lineage_section_when_runs_have_artifacts(root: Path, new_run, logged, tmp_path: Path) -> None:
+    from py_tracker.artifacts import Artifact
+    producer = new_run(name="make-data")
+    art = Artifact("data", "dataset")
+    with art.new_file("rows.csv") as f:
+        f.write("1\n")
+    producer.log_artifact(art)
+    logged(producer)
+    consumer = new_run(name="consume")
+    consumer.use_artifact("data:v0")
+    logged(consumer)
+    html = _html(report("p", root=root, path=tmp_path / "l.html"))
+    section = html[html.index('id="lineage"'):html.index('id="config"')]
+    assert "<svg" in section and "p/data:v0" in section and "make-data" in section and "consume" in section
+    plain = new_run(project="q", name="plain")
+    logged(plain)
+    assert 'id="lineage"' not in _html(report("q", root=root, path=tmp_path / "q.html"))
