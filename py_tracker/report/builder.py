@@ -134,7 +134,7 @@ def _lineage_block(tgt: data.Target) -> str:
 
 
 def _embed(figs: list[Any], nonce: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """BokehJS (head), chart data + lazy loader (end of body), and (data id, div) per figure."""
+    """(head html, end-of-body html: chart data, BokehJS, lazy loader; (data id, div) per figure)."""
     if not figs:
         return "", "", []
     from bokeh.embed import json_item
@@ -143,9 +143,10 @@ def _embed(figs: list[Any], nonce: str) -> tuple[str, str, list[tuple[str, str]]
     for i, fig in enumerate(figs):
         blocks.append(page.json_block(f"chart-data-{i}", json_item(fig, f"plot-{i}")))
         divs.append((f"chart-data-{i}", f'<div class="plot" id="plot-{i}"></div>'))
-    head = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js(), nonce)
-    tail = "\n".join(blocks) + f'\n<script nonce="{nonce}">{page.LAZY_JS}</script>'
-    return head, tail, divs
+    # BokehJS goes at the end of the body: the text of the report shows while it loads.
+    bokeh_js = page.add_nonce(Resources(mode="inline", components=["bokeh"]).render_js(), nonce)
+    tail = "\n".join(blocks) + "\n" + bokeh_js + f'\n<script nonce="{nonce}">{page.LAZY_JS}</script>'
+    return "", tail, divs
 
 
 def report(target: Any = None, title: str | None = None, description: str | None = None,
