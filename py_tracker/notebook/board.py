@@ -108,12 +108,13 @@ class ChartBoard:
         return chart
 
     # --- display ------------------------------------------------------------------------
-    def flush(self) -> int:
-        """Flush every chart (one stream each at most); lay out charts that are new. Returns
-        the number of charts that sent something."""
+    def flush(self, force: bool = False) -> int:
+        """Flush every chart (one stream each at most), then lay out charts that are new (their
+        widget is created with the data already in the figure). Returns how many sent something."""
+        sent = sum(1 for c in list(self.charts.values()) if c.flush(force))
         if self._pending_widgets:
             self._layout()
-        return sum(1 for c in list(self.charts.values()) if c.flush())
+        return sent
 
     def _layout(self) -> None:
         import ipywidgets as w

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import html
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,7 @@ class LiveChart:
                                 mode="vline"))
         self.figure = fig
         self._widget: Any = None
+        self._born: float | None = None
         self._apply_styles()
 
     # --- data ------------------------------------------------------------------------
@@ -135,9 +137,17 @@ class LiveChart:
         return {"x": self._xvals(idx), "y": y, "s": s}
 
     # --- flushing (updater thread) ------------------------------------------------------
-    def flush(self) -> bool:
+    # jupyter_bokeh applies patches in the *view*, which assembles each from several comm
+    # messages: a patch sent before the view exists is lost, and one that starts while the
+    # view is being created leaves it out of step for good (a blank chart). So a new widget
+    # is created with its data already in the figure, and streaming starts `settle` s later.
+    settle = 1.5
+
+    def flush(self, force: bool = False) -> bool:
         """Send what changed since the last flush: one stream() and/or one tail replace."""
         if not (self._dirty or self._full):
+            return False
+        if not force and self._born is not None and time.monotonic() - self._born < self.settle:
             return False
         self._dirty = False
         self.flushes += 1
@@ -163,7 +173,7 @@ class LiveChart:
         """Re-send everything (after an option change or a zoom reset)."""
         self._zoomed = False
         self._full = True
-        self.flush()
+        self.flush(force=True)  # a user action: the view exists
 
     def zoom(self, start: float | None, end: float | None) -> None:
         """Refine: draw the window [start, end] (x units as shown) from the full data."""
@@ -226,10 +236,13 @@ class LiveChart:
         if self._widget is None:
             from bokeh.events import RangesUpdate, Reset
             from jupyter_bokeh import BokehModel
-            self._widget = BokehModel(self.figure)
-            self._widget.add_class("py-tracker-chart")
+            # subscribe before the widget serializes the document: a later change would be a
+            # patch racing the view's first render
             self.figure.on_event(RangesUpdate, self._on_ranges)
             self.figure.on_event(Reset, self._on_reset)
+            self._widget = BokehModel(self.figure)
+            self._widget.add_class("py-tracker-chart")
+            self._born = time.monotonic()
         return self._widget
 
     # zoom callbacks arrive on the kernel's shell thread: hand them to the owner thread

@@ -7,6 +7,7 @@ thousands of logged images costs nothing until a step is looked at.
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class ImageStrip:
         self.steps.extend(int(s) for s in steps)
         self.values.extend(values)
 
-    def flush(self) -> bool:
+    def flush(self, force: bool = False) -> bool:
         """Follow the newest step unless the user moved the slider back."""
         if not self.values:
             return False
@@ -100,13 +101,18 @@ class HistogramHeatmap:
         self._last_step: float | None = None
         self.count = 0
         self._widget: Any = None
+        self._born: float | None = None
         self.stream_calls = 0
 
     def append(self, steps: np.ndarray, values: list[dict]) -> None:
         self._pending.extend(zip((int(s) for s in steps), values))
 
-    def flush(self) -> bool:
+    settle = 1.5  # see LiveChart.settle
+
+    def flush(self, force: bool = False) -> bool:
         if not self._pending:
+            return False
+        if not force and self._born is not None and time.monotonic() - self._born < self.settle:
             return False
         xs, ys, ws, hs, cs = [], [], [], [], []
         for step, d in self._pending:
@@ -140,4 +146,6 @@ class HistogramHeatmap:
         if self._widget is None:
             from jupyter_bokeh import BokehModel
             self._widget = BokehModel(self.figure)
+            self._born = time.monotonic()
         return self._widget
+

@@ -130,6 +130,11 @@ class RunPanel(Tickable):
 
     def finalize(self) -> None:
         self.source.unlisten()
+        self.poll()
+        # the last points go out now, settled or not (jupyter_bokeh cannot re-send a whole
+        # figure to a live view: re-rendering registers its views twice)
+        self.charts.flush(force=True)
+        self.system.flush(force=True)
         self._state = self.source.state
         self._update_header()
         self._finished_ui()

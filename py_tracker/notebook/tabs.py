@@ -167,19 +167,23 @@ def artifacts_html(root: Any, run_id: str) -> str | None:
         data = fn(root, run_id=run_id)
     except Exception as exc:
         return f"<i>could not read artifacts: {html.escape(str(exc))}</i>"
-    if not isinstance(data, dict):
-        return kv_table({"lineage": data})
+    if not isinstance(data, dict) or "nodes" not in data:
+        return kv_table(data if isinstance(data, dict) else {"lineage": data})
+    nodes = {n.get("id"): n for n in data.get("nodes") or []}
+    me = f"run:{run_id}"
+    used = [nodes.get(e.get("source"), {}) for e in data.get("edges") or []
+            if e.get("target") == me and e.get("kind") == "input"]
+    made = [nodes.get(e.get("target"), {}) for e in data.get("edges") or []
+            if e.get("source") == me and e.get("kind") == "output"]
+    if not used and not made:
+        return "<i>This run used and logged no artifacts (run.use_artifact / run.log_artifact).</i>"
     parts = [TABLE_CSS]
-    for title in ("used", "logged", "inputs", "outputs"):
-        items = data.get(title)
+    for title, items in (("Used (inputs)", used), ("Logged (outputs)", made)):
         if not items:
             continue
-        parts.append(f"<p><b>{html.escape(title)}</b></p><ul>")
-        for it in items:
-            label = it.get("name") if isinstance(it, dict) else it
-            if isinstance(it, dict) and it.get("version") is not None:
-                label = f"{label}:{it.get('version')}"
-            parts.append(f"<li>{html.escape(str(label))}</li>")
-        parts.append("</ul>")
-    return "".join(parts) if len(parts) > 1 else kv_table(data, "No artifacts used or logged.")
-
+        rows = "".join(f"<tr><td>{html.escape(str(n.get('label', n.get('id', ''))))}</td>"
+                       f"<td>{html.escape(str(n.get('type', '')))}</td>"
+                       f"<td>{html.escape(', '.join(map(str, n.get('aliases') or [])))}</td></tr>" for n in items)
+        parts.append(f"<p><b>{title}</b></p><table class='pyt-t'><tr><th>artifact</th><th>type</th>"
+                     f"<th>aliases</th></tr>{rows}</table>")
+    return "".join(parts)

@@ -28,6 +28,13 @@ CELLS = [
 ]
 
 
+JS_TRAIN_POINTS_100 = """() => {
+  const figs = Object.values((window.Bokeh && window.Bokeh.index) || {}).map(v => v.model)
+    .filter(m => m.type === 'Figure' && m.title && m.title.text.startsWith('train/'));
+  return figs.length === 2 && figs.every(m => m.renderers[0].data_source.data.x.length === 100);
+}"""
+
+
 def _points(panel) -> int:
     text = panel.locator(".py-tracker-points").first.text_content() or "0"
     return int(re.sub(r"\D", "", text) or 0)
@@ -39,6 +46,8 @@ def _out_of_band_stop_available() -> bool:
 
 
 def test_panel_streams_snapshots_and_stops(lab, page):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     lab.write_notebook("panel.ipynb", CELLS)
     lab.open(page, "panel.ipynb")
     lab.run_all(page)
@@ -62,6 +71,8 @@ def test_panel_streams_snapshots_and_stops(lab, page):
     page.wait_for_function(
         "() => { const p = document.querySelector('.py-tracker-panel');"
         " return p && p.textContent.includes('finished'); }", timeout=60_000)
+    # every point reached BokehJS (the browser's own data, not just the kernel's)
+    assert page.wait_for_function(JS_TRAIN_POINTS_100, timeout=15_000)
     snap = page.locator(".py-tracker-snapshot").first
     snap.wait_for(state="attached", timeout=30_000)
     assert snap.is_hidden(), "the snapshot should hide while the live panel is shown"
@@ -81,6 +92,8 @@ def test_panel_streams_snapshots_and_stops(lab, page):
     runs = {r["name"]: r for r in _runs(lab)}
     assert runs["tracked"]["state"] == "finished" and runs["threaded"]["state"] == "stopped"
     lab.screenshot(page, "notebook-panel-stopped")
+    bokeh_errors = [e for e in errors if "bokeh" in e.lower() or "py_tracker" in e.lower()]
+    assert not bokeh_errors, bokeh_errors
 
 
 def _runs(lab) -> list[dict]:

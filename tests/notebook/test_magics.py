@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
+from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 
 import py_tracker as pt
@@ -12,7 +13,7 @@ from py_tracker.notebook import magics
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()  # start_ipython() returns None once started
     shell.run_line_magic("load_ext", "py_tracker")
     shell.user_ns["pt_log"] = lambda d: pt.log(d)
     return shell

@@ -46,6 +46,9 @@ def test_finished_run_panel_is_static_and_complete(store):
     assert isinstance(loss, LiveChart) and loss.n == 300
     assert list(loss.source.data["x"][:3]) == [0, 1, 2]
     assert panel.charts.charts["val/acc"].n == 30
+    # the widget is born with its data (a patch sent before the browser view exists is lost)
+    from bokeh.core.json_encoder import serialize_json
+    assert '"shape":[300]' in serialize_json(loss.widget.render_bundle).replace(" ", "")
     assert "&lt;b&gt;evil&lt;/b&gt;" in panel.title.value and "<b>evil</b>" not in panel.title.value
     assert "g&amp;1" in panel.status.value
     sections = [c.children[0].value for c in panel.charts.widget.children]
@@ -152,3 +155,22 @@ def test_panel_never_slows_log_path(store):
     assert time.perf_counter() - t < 0.05
     run.finish()
     panel.close()
+
+
+def test_artifacts_tab_shows_lineage(store, tmp_path):
+    import importlib.util
+    if importlib.util.find_spec("py_tracker.artifacts") is None:
+        import pytest
+        pytest.skip("py_tracker.artifacts is not available")
+    data = tmp_path / "data.txt"
+    data.write_text("1,2,3")
+    run = pt.init(project="p", settings=QUIET)
+    art = pt.Artifact("digits", type="dataset")
+    art.add_file(str(data))
+    run.log_artifact(art)
+    run.finish()
+    panel = RunPanel(pt.Api(store).run(run.id))
+    assert panel.tabs.titles[-1] == "Artifacts"
+    panel.tabs.selected_index = 7
+    assert "Logged (outputs)" in panel.artifacts.value and "digits" in panel.artifacts.value
+    assert "dataset" in panel.artifacts.value

@@ -1,6 +1,7 @@
 """Static snapshot (inline SVG, no JS) and its display next to the live panel."""
 from __future__ import annotations
 
+from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
@@ -31,7 +32,7 @@ def test_run_snapshot_has_charts_summary_and_no_script(store):
 
 
 def test_show_run_displays_panel_then_snapshot(store):
-    start_ipython()
+    start_ipython() or get_ipython()
     run = pt.init(project="s", settings=QUIET)
     run.log({"loss": 1.0})
     with capture_output() as cap:
