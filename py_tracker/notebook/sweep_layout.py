@@ -1,0 +1,146 @@
+"""The sweep widget's widgets and drawing: `SweepLayout`, the half of `SweepWidget` that
+owns every ipywidget and chart update.
+
+Layout: a title; Start · Pause · Resume · Skip · Stop; the progress line; tabs "Current
+trial" (config + the trial's live charts, a `RunPanel`'s chart board), "Trials" (sortable
+table, best row highlighted), "Charts" (parallel coordinates, metric by trial) and
+"Output" (what the trials printed). Everything here runs on the widget's `Updater`
+thread (`tick`), except `_build` (constructor) and `_kick` (any thread).
+"""
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from .sweep_charts import SweepCharts
+from .sweep_output import ThreadOutput
+from .sweep_view import SORT_FIXED, TrialRow, config_html, progress_html, trials_table_html
+from .updater import Tickable
+
+
+class SweepLayout(Tickable):
+    """Drawing half of `SweepWidget`. Reads the controller's state — `rows`, `_lock`,
+    `_version`, `_current`, `_current_run`, `_active`, `_paused`, `_stopping`, `note`,
+    `error`, `end_reason`, `sweep_id`, `params`, `metric`, `goal`, `config`,
+    `progress_state()`, `_poll_store()` — and calls its controls `start/pause/resume/skip/stop`
+    (through `_click`)."""
+
+    updater: Any
+
+    def _build(self, cell: str | None, function: Any) -> None:
+        import ipywidgets as w
+        self._panel: Any = None
+        self._shown_run_class: str | None = None
+        self._drawn = -1
+        self._last_slow = 0.0
+
+        def button(desc: str, icon: str, style: str = "", tip: str = "") -> Any:
+            b = w.Button(description=desc, icon=icon, button_style=style, tooltip=tip, layout=w.Layout(width="95px"))
+            b.add_class(f"py-tracker-sweep-{desc.lower()}")
+            return b
+        self.start_button = button("Start", "play", "success", "Start the sweep")
+        self.pause_button = button("Pause", "pause", "warning", "Finish the current trial, then wait")
+        self.resume_button = button("Resume", "play", "info", "Start trials again")
+        self.skip_button = button("Skip", "forward", "", "End the current trial now and go on with the next")
+        self.stop_button = button("Stop", "stop", "danger", "End the current trial now and start no more")
+        self.stop_button.add_class("py-tracker-stop")  # + py-tracker-run-<trial id>: out-of-band stop
+        for b, fn in ((self.start_button, self.start), (self.pause_button, self.pause),
+                      (self.resume_button, self.resume), (self.skip_button, self.skip), (self.stop_button, self.stop)):
+            b.on_click(lambda _b, fn=fn: self._click(fn))
+        what = f"cell <code>{html.escape(cell)}</code>" if cell else \
+            f"function <code>{html.escape(getattr(function, '__name__', 'train'))}</code>"
+        name = self.config.get("name")
+        self.title = w.HTML(f"<b>Sweep</b>{' ' + html.escape(str(name)) if name else ''} · "
+                            f"{html.escape(self.config['method'])} over {html.escape(', '.join(self.params) or '—')}"
+                            f" · {what}" + (f" · {'max' if self.goal == 'maximize' else 'min'}imize "
+                                            f"<code>{html.escape(self.metric)}</code>" if self.metric else ""))
+        self.progress = w.HTML()
+        self.trial_config = w.HTML("<i>No trial running.</i>")
+        self.trial_charts = w.VBox([])
+        self.sort = w.Dropdown(options=list(SORT_FIXED) + self.params, value="#", description="sort by",
+                               layout=w.Layout(width="240px"))
+        self.descending = w.Checkbox(value=False, description="descending", indent=False)
+        for ctl in (self.sort, self.descending):
+            ctl.observe(lambda _ch: self._redraw(), "value")
+        self.table = w.HTML()
+        self.charts = SweepCharts(self.params, self.metric, self.goal)
+        self.output = w.Output(layout=w.Layout(max_height="320px", overflow="auto", border="1px solid #eee"))
+        self.router = ThreadOutput(self.output)
+        self.tabs = w.Tab(children=[w.VBox([self.trial_config, self.trial_charts]),
+                                    w.VBox([w.HBox([self.sort, self.descending]), self.table]),
+                                    w.HBox(self.charts.widgets()), self.output],
+                          titles=["Current trial", "Trials", "Charts", "Output"])
+        self.widget = w.VBox([self.title, w.HBox([self.start_button, self.pause_button, self.resume_button,
+                                                  self.skip_button, self.stop_button]), self.progress, self.tabs],
+                             layout=w.Layout(border="1px solid #ccc", padding="6px"))
+        self.widget.add_class("py-tracker-sweep")
+
+    def _kick(self) -> None:
+        if self.updater.alive:
+            self.updater.wake.set()
+        else:
+            self.updater.submit(self.tick)
+
+    def _redraw(self) -> None:
+        self._drawn = -1
+        self._kick()
+
+    def _show_trial(self, run: Any, row: TrialRow | None) -> None:
+        from .panel import RunPanel
+        if self._panel is not None:
+            self._panel.close()
+        self._panel = RunPanel(run, interval=0.25)
+        self.trial_config.value = config_html(row.number if row else 0, run.name, run.id,
+                                              row.config if row else dict(run.config.as_dict()))
+        self.trial_charts.children = [self._panel.charts.widget]
+
+    def _sync_stop_class(self) -> None:
+        run = self._current_run
+        want = f"py-tracker-run-{run.id}" if run is not None and self._active else None
+        if want != self._shown_run_class:
+            if self._shown_run_class:
+                self.stop_button.remove_class(self._shown_run_class)
+            if want:
+                self.stop_button.add_class(want)
+            self._shown_run_class = want
+
+    def tick(self) -> None:
+        self.router.flush()
+        self._sync_stop_class()
+        now = time.monotonic()
+        slow = now - self._last_slow >= 1.0
+        if self._version != self._drawn or (slow and self._current is not None):
+            with self._lock:
+                version, rows = self._version, list(self.rows)
+            self._drawn = version
+            self.table.value = trials_table_html(rows, self.params, self.metric, self.goal, self.sort.value or "#",
+                                                 bool(self.descending.value), now=time.time())
+            self.charts.update(rows)
+        self.charts.flush()
+        if slow:
+            self._last_slow = now
+            self._poll_store()
+        self._draw_controls()
+
+    def finalize(self) -> None:
+        self.tick()
+        self.charts.flush(force=True)
+        self.charts.resync()
+
+    def _draw_controls(self) -> None:
+        p = self.progress_state()
+        note = self.note or (f"ended: {self.end_reason}" if self.end_reason and not self._active else "")
+        if self.error is not None and not self._active:
+            note = f"the sweep ended with an error: {self.error!r} (see Output)"
+        self.progress.value = progress_html(p["done"], p["total"], p["elapsed"], p["remaining"], p["phase"],
+                                            self.sweep_id, note)
+        active, idle = self._active, self._current is None
+        self.start_button.disabled = active
+        self.pause_button.disabled = not active or self._paused or self._stopping
+        self.resume_button.disabled = not active or not self._paused or self._stopping
+        self.skip_button.disabled = not active or idle or self._stopping
+        self.stop_button.disabled = not active or self._stopping
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        return self.widget._repr_mimebundle_(include=include, exclude=exclude)

@@ -1,0 +1,184 @@
+"""What the sweep widget shows, as plain data → HTML functions (testable without a browser).
+
+`TrialRow` is the widget's record of one trial; `trials_table_html` renders the sortable
+table (best row highlighted), `progress_html` the progress line. Every user string
+(config keys and values, run names, reasons) is HTML-escaped here.
+"""
+from __future__ import annotations
+
+import html
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .panel import STATE_COLORS, _duration
+from .tabs import TABLE_CSS, fmt_value
+
+SORT_FIXED = ("#", "state", "metric", "duration")
+STATE_COLORS = {**STATE_COLORS, "skipped": "#868e96", "claimed": "#1c7ed6"}
+BEST_BG = "#d3f9d8"
+
+
+@dataclass
+class TrialRow:
+    """One trial as the widget knows it; `state` is the run's end state (or "running"),
+    `label` what the table shows (a skipped trial is "stopped" with label "skipped")."""
+
+    number: int
+    run_id: str
+    config: dict
+    started: float
+    state: str = "running"
+    name: str = ""
+    metric: float | None = None
+    duration: float | None = None
+    reason: str | None = None
+    flat: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.flat = flatten(self.config)
+
+    def end(self, rec: dict, outcome: str | None, reason: str | None, metric: str | None) -> None:
+        """Take the end of the trial from its run record (the agent's outcome if it has none)."""
+        state = rec.get("state") or outcome or "failed"
+        self.state = (outcome or "failed") if state == "running" else state
+        self.reason = reason if self.state == "stopped" or reason == "skipped" else None
+        self.name = self.name or rec.get("name") or ""
+        self.metric = number((rec.get("summary") or {}).get(metric)) if metric else None
+        self.duration = float(rec.get("runtime") or (time.time() - self.started))
+
+    @property
+    def label(self) -> str:
+        return "skipped" if self.state == "stopped" and self.reason == "skipped" else self.state
+
+
+def flatten(d: Any, prefix: str = "") -> dict:
+    """Nested config dicts as dotted keys ({"model": {"depth": 2}} -> {"model.depth": 2})."""
+    out: dict = {}
+    if not isinstance(d, dict):
+        return out
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and not ("_type" in v):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def number(v: Any) -> float | None:
+    """A finite float, or None for anything else (bools, strings, NaN)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def best_row(rows: list[TrialRow], goal: str) -> TrialRow | None:
+    """The trial with the best metric so far (failed/crashed trials do not count)."""
+    sign = -1.0 if goal == "maximize" else 1.0
+    scored = [(sign * r.metric, r.number, r) for r in rows
+              if r.metric is not None and r.state not in ("failed", "crashed", "running")]
+    return min(scored, key=lambda t: (t[0], t[1]))[2] if scored else None
+
+
+def sort_rows(rows: list[TrialRow], key: str, descending: bool) -> list[TrialRow]:
+    """Rows sorted by "#", "state", "metric", "duration" or a parameter; missing values last."""
+    def value(r: TrialRow) -> Any:
+        if key == "#":
+            return r.number
+        if key == "state":
+            return r.label
+        if key == "metric":
+            return r.metric
+        if key == "duration":
+            return r.duration
+        return r.flat.get(key)
+
+    present = [r for r in rows if value(r) is not None]
+    missing = [r for r in rows if value(r) is None]
+    nums = all(number(value(r)) is not None for r in present)
+    present.sort(key=lambda r: (number(value(r)) if nums else str(value(r)), r.number), reverse=descending)
+    return present + missing
+
+
+def trials_table_html(rows: list[TrialRow], params: list[str], metric: str | None, goal: str,
+                      sort_key: str = "#", descending: bool = False, now: float | None = None) -> str:
+    """The trials table: #, run, state, one column per swept parameter, metric, duration."""
+    if not rows:
+        return "<i>No trials yet. Press Start.</i>"
+    best = best_row(rows, goal)
+    head = ["#", "run", "state", *params, metric or "metric", "duration"]
+    out = [TABLE_CSS, "<table class='pyt-t py-tracker-sweep-trials'><tr>"]
+    for h in head:
+        arrow = (" ▼" if descending else " ▲") if h == sort_key or (h == metric and sort_key == "metric") else ""
+        out.append(f"<th>{html.escape(str(h))}{arrow}</th>")
+    out.append("</tr>")
+    for r in sort_rows(rows, sort_key, descending):
+        is_best = best is not None and r is best
+        style = f" style='background:{BEST_BG};font-weight:bold'" if is_best else ""
+        cls = "py-tracker-trial py-tracker-best" if is_best else "py-tracker-trial"
+        color = STATE_COLORS.get(r.label, "#666")
+        dur = r.duration if r.duration is not None else (max(0.0, now - r.started) if now else None)
+        cells = [str(r.number), f"{html.escape(r.name or '')} <span style='color:#888'>{html.escape(r.run_id)}</span>",
+                 f"<span style='color:{color}'>{html.escape(r.label)}</span>"
+                 + (f" <span style='color:#888' title='{html.escape(r.reason, quote=True)}'>ⓘ</span>"
+                    if r.reason and r.label != "skipped" else "")]
+        cells += [fmt_value(r.flat[p]) if p in r.flat else "" for p in params]
+        cells.append(html.escape(f"{r.metric:.6g}") if r.metric is not None else "—")
+        cells.append(_duration(dur) if dur is not None else "")
+        out.append(f"<tr class='{cls}'{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    out.append("</table>")
+    if best is not None:
+        out.append(f"<div class='py-tracker-best-line'>best so far: trial {best.number} "
+                   f"({html.escape(best.name or best.run_id)}), {html.escape(metric or 'metric')} = "
+                   f"{html.escape(f'{best.metric:.6g}')}</div>")
+    return "".join(out)
+
+
+def progress_html(done: int, total: int | None, elapsed: float, remaining: float | None,
+                  phase: str, sweep_id: str | None, note: str = "") -> str:
+    """The progress line: a bar (when the total is known), counts, elapsed and ETA."""
+    frac = min(1.0, done / total) if total else None
+    bar = ""
+    if frac is not None:
+        bar = (f"<div style='display:inline-block;width:160px;height:10px;background:#e9ecef;"
+               f"border-radius:5px;vertical-align:middle;margin-right:8px'><div class='py-tracker-sweep-bar' "
+               f"style='width:{frac * 100:.1f}%;height:10px;background:#1c7ed6;border-radius:5px'></div></div>")
+    count = f"{done} of {total}" if total else f"{done}"
+    eta = f" · about <b>{_duration(remaining)}</b> left" if remaining is not None and phase == "running" else ""
+    sid = f" · sweep <code>{html.escape(sweep_id)}</code>" if sweep_id else ""
+    color = {"running": "#1c7ed6", "paused": "#f08c00", "pausing": "#f08c00", "stopping": "#e03131",
+             "stopped": "#f08c00", "finished": "#2f9e44"}.get(phase, "#666")
+    extra = f"<div style='color:#666'>{html.escape(note)}</div>" if note else ""
+    return (f"<div class='py-tracker-sweep-progress'>{bar}<b class='py-tracker-sweep-count'>{count}</b> trials · "
+            f"<span class='py-tracker-sweep-phase' style='color:{color}'>{html.escape(phase)}</span> · elapsed "
+            f"<b>{_duration(elapsed)}</b>{eta}{sid}</div>{extra}")
+
+
+def config_html(number: int, name: str, run_id: str, config: dict) -> str:
+    """The current trial's heading and config."""
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{fmt_value(v)}</td></tr>" for k, v in flatten(config).items())
+    return (f"{TABLE_CSS}<div><b>trial {number}</b> {html.escape(name)} <span style='color:#888'>"
+            f"{html.escape(run_id)}</span></div><table class='pyt-t'><tr><th>parameter</th><th>value</th></tr>"
+            f"{rows}</table>")
+
+
+def estimate_remaining(rows: list[TrialRow], total: int | None, now: float) -> float | None:
+    """Mean duration of ended trials × trials left (the running one counted by what is left of it)."""
+    ended = [r.duration for r in rows if r.duration is not None and r.state != "running"]
+    if total is None or not ended:
+        return None
+    mean = sum(ended) / len(ended)
+    running = [r for r in rows if r.state == "running"]
+    left = max(0, total - len(rows)) * mean
+    for r in running:
+        left += max(0.0, mean - (now - r.started))
+    return left
+
+
+def compact(flat: dict, limit: int = 160) -> str:
+    """A config on one line for the output's trial headers."""
+    text = ", ".join(f"{k}={v!r}" for k, v in flat.items())
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,382 @@
+"""The sweep control widget: run a hyperparameter sweep from the notebook and steer it.
+
+    %track sweep CONFIG --cell train [--count N] [--project P]      (CONFIG: YAML path or variable)
+    w = py_tracker.sweep_widget(config, cell="train" | function=train, count=N, project=None)
+
+Each trial re-runs the `%%track --id train` cell (or calls `train()`) with
+`py_tracker.config` set to the trial's values, through the sweep engine's `Agent` (so
+claims, grid bookkeeping, hyperband and resume are the engine's). Trials run on a
+background thread: the cell returns, the kernel stays usable, and the buttons act while
+a trial trains (a click waits for a busy main thread, never for a trial):
+Start · Pause (finish this trial, start none) · Resume · Skip (end this trial, go on) ·
+Stop (end this trial now as "stopped", keeping what it logged; start no more). Stop also
+carries the classes the lab extension watches (`py-tracker-stop py-tracker-run-<id>`), so
+it stops the current trial out of band even when the kernel is busy.
+
+Threads: the sweep thread runs the agent and only records events; one `Updater` thread
+owns every widget and chart update (Bokeh documents are not thread-safe); button
+handlers (shell thread) write the sweep's state in the store and ask the trial's run to
+stop. The current trial's live charts are a `RunPanel`'s board with its own updater.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import weakref
+from typing import Any, Callable
+
+from ..core import session
+from ..errors import UsageError
+from ..sweep.api import Agent, sweep as create_sweep
+from ..sweep.config import parse_config
+from ..sweep.runners import FunctionRunner
+from ..sweep.space import Space
+from ..sweep.store import SweepStore
+from .display import suppress_auto_display
+from .sweep_cell import CellTrial, parse_magic
+from .sweep_layout import SweepLayout
+from .sweep_view import TrialRow, best_row, compact, estimate_remaining
+from .updater import Updater
+
+_LOCK = threading.Lock()
+_RUNNING: dict[str, "SweepWidget"] = {}  # cell/function key -> the widget whose sweep runs on it
+_LIVE: "weakref.WeakSet[SweepWidget]" = weakref.WeakSet()
+
+
+def _on_init(run: Any) -> None:
+    """init hook: a run that joins a widget's sweep becomes that widget's current trial."""
+    sid = getattr(run, "sweep_id", None)
+    if sid:
+        for wdg in list(_LIVE):
+            if wdg.sweep_id == sid and wdg.running:
+                wdg._trial_run(run)
+
+
+session.add_init_hook(_on_init)
+
+
+class SweepWidget(SweepLayout):
+    """One sweep driven from the notebook. Display it (`w` / `display(w)`); control it with the
+    buttons or `start()`, `pause()`, `resume()`, `skip()`, `stop()`, `wait()`. Each control
+    returns whether it acted; a refusal says why in the widget (and in `note`)."""
+
+    def __init__(self, config: Any, *, cell: str | None = None, function: Callable[[], Any] | None = None,
+                 count: int | None = None, project: str | None = None, root: Any = None, shell: Any = None,
+                 interval: float = 0.25):
+        if (cell is None) == (function is None):
+            raise UsageError("sweep_widget() needs exactly one of cell='train' (a `%%track --id train` cell) "
+                             "or function=train (a function with no arguments)")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+            raise UsageError(f"sweep_widget(count={count!r}): give a positive integer, or None for no limit")
+        if cell is not None:
+            if shell is None:
+                from IPython import get_ipython
+                shell = get_ipython()
+            self.trial_fn: Callable[[], Any] = CellTrial(cell, shell)
+            self.key = f"cell:{cell}"
+        else:
+            if not callable(function):
+                raise UsageError(f"sweep_widget(function=...) takes a function with no arguments, got {function!r}")
+            self.trial_fn = function
+            self.key = f"function:{getattr(function, '__qualname__', '?')}:{id(function)}"
+        self.cell, self.function, self.count, self.project = cell, function, count, project
+        self.source = config
+        self.config = parse_config(config)  # a bad config fails here, before any button exists
+        self.store = SweepStore(root)
+        space = Space(self.config["parameters"])
+        self.params = [p.name for p in space.searchable]
+        metric = self.config.get("metric") or {}
+        self.metric: str | None = metric.get("name")
+        self.goal: str = metric.get("goal", "minimize")
+        bound = [n for n in (count, self.config.get("run_cap"),
+                             space.grid_size() if self.config["method"] == "grid" else None) if n]
+        self.total: int | None = min(bound) if bound else None
+
+        self.sweep_id: str | None = None
+        self.rows: list[TrialRow] = []
+        self.note = ""
+        self.error: BaseException | None = None
+        self.end_state: str | None = None
+        self.end_reason: str | None = None
+        self._lock = threading.Lock()
+        self._active = False
+        self._paused = self._stopping = False
+        self._skipped: set[str] = set()
+        self._current: TrialRow | None = None
+        self._current_run: Any = None
+        self._thread: threading.Thread | None = None
+        self._runner: FunctionRunner | None = None
+        self._t0: float | None = None
+        self._t_end: float | None = None
+        self._version = 0
+
+        self._build(cell, function)
+        self.updater = Updater(self, interval=interval)
+        _LIVE.add(self)
+        self.tick()
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True from start() until the sweep thread has ended."""
+        return self._active
+
+    @property
+    def phase(self) -> str:
+        if not self._active:
+            return self.end_state or ("ready" if self._t0 is None else "done")
+        if self._stopping:
+            return "stopping"
+        if self._paused:
+            return "pausing" if self._current is not None else "paused"
+        return "running"
+
+    @property
+    def best(self) -> TrialRow | None:
+        with self._lock:
+            return best_row(list(self.rows), self.goal)
+
+    @property
+    def current(self) -> TrialRow | None:
+        return self._current
+
+    @property
+    def output_text(self) -> str:
+        self.router.flush()
+        return self.router.text
+
+    def progress_state(self) -> dict:
+        """{done, total, running, elapsed, remaining, phase} as shown in the progress line."""
+        with self._lock:
+            rows = list(self.rows)
+        now = time.time()
+        elapsed = 0.0 if self._t0 is None else (self._t_end or time.monotonic()) - self._t0
+        done = sum(r.state != "running" for r in rows)
+        return {"done": done, "started": len(rows), "total": self.total, "elapsed": elapsed,
+                "remaining": estimate_remaining(rows, self.total, now) if self._active else None,
+                "phase": self.phase}
+
+    # --- controls (button handlers; any thread) --------------------------------------------
+    def _click(self, fn: Callable[[], bool]) -> None:
+        try:
+            fn()
+        except Exception as exc:  # a click must never raise into the kernel's comm handler
+            self._refuse(f"{fn.__name__} failed: {exc}")
+
+    def _refuse(self, msg: str) -> bool:
+        self.note = msg
+        self._kick()
+        return False
+
+    def start(self) -> bool:
+        """Create the sweep and run its trials on a background thread. Refused while this widget,
+        or another one on the same cell/function, runs a sweep."""
+        with _LOCK:
+            other = _RUNNING.get(self.key)
+            if self._active or (other is not None and other._active):
+                who = "this widget" if other is self or self._active else f"sweep {other.sweep_id}"  # type: ignore[union-attr]
+                return self._refuse(f"Start refused: {who} is already running on this "
+                                    f"{'cell' if self.cell else 'function'}; Stop it first.")
+            _RUNNING[self.key] = self
+            self._active = True
+        try:
+            sid = create_sweep(self.source, project=self.project, root=self.store.root)
+            self._runner = FunctionRunner(self.trial_fn, self.store.catalog)
+            agent = Agent(self.store, sid, self._runner, on_event=self._on_event)
+        except BaseException:
+            with _LOCK:
+                self._active = False
+                _RUNNING.pop(self.key, None)
+            raise
+        with self._lock:
+            self.sweep_id, self.rows, self._current, self._current_run = sid, [], None, None
+            self._paused = self._stopping = False
+            self.end_state = self.end_reason = self.error = None
+            self._t0, self._t_end, self.note = time.monotonic(), None, ""
+            self._version += 1
+        self.stop_button.add_class(f"py-tracker-sweep-{sid}")
+        self.router.install()
+        self._thread = threading.Thread(target=self._run_agent, args=(agent,), daemon=True,
+                                        name=f"py_tracker-sweep-widget-{sid}")
+        self.updater.start()
+        self._thread.start()
+        return True
+
+    def pause(self) -> bool:
+        """Finish the current trial, start no new one until resume()."""
+        if not self._active or self._stopping or self._paused:
+            return self._refuse("Pause: the sweep is not running.")
+        try:
+            self.store.set_state(self.sweep_id, "paused")  # type: ignore[arg-type]
+        except UsageError as exc:
+            return self._refuse(str(exc))
+        self._paused, self.note = True, ""
+        self._kick()
+        return True
+
+    def resume(self) -> bool:
+        if not self._active or self._stopping or not self._paused:
+            return self._refuse("Resume: the sweep is not paused.")
+        try:
+            self.store.set_state(self.sweep_id, "running")  # type: ignore[arg-type]
+        except UsageError as exc:
+            return self._refuse(str(exc))
+        self._paused, self.note = False, ""
+        self._kick()
+        return True
+
+    def stop(self) -> bool:
+        """End the current trial now (state "stopped", what it logged is kept); start no more."""
+        if not self._active:
+            return self._refuse("Stop: no sweep is running.")
+        self._stopping, self.note = True, ""
+        try:  # first, so that no new trial is claimed once the current one ends
+            self.store.set_state(self.sweep_id, "stopped", reason="stopped from the sweep widget")  # type: ignore[arg-type]
+        except UsageError:
+            pass  # it ended by itself meanwhile (grid done, target reached)
+        if self._runner is not None:
+            self._runner.stop("sweep stopped")  # the trial's next log() raises RunStopped
+        self._kick()
+        return True
+
+    def skip(self) -> bool:
+        """End the current trial now (as "stopped", reason "skipped") and go on with the next."""
+        row = self._current
+        if not self._active or self._stopping or row is None:
+            return self._refuse("Skip: no trial is running.")
+        self._skipped.add(row.run_id)
+        if self._runner is not None:
+            self._runner.stop("skipped")
+        self.store.request_skip(self.sweep_id, [row.run_id])  # type: ignore[arg-type]
+        self.note = ""
+        self._kick()
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sweep has ended and the widget shows its final state; True if it did."""
+        end = None if timeout is None else time.monotonic() + timeout
+        t = self._thread
+        if t is not None:
+            t.join(None if end is None else max(0.0, end - time.monotonic()))
+        while self.updater.alive and (end is None or time.monotonic() < end):
+            time.sleep(0.02)
+        return not self._active and not self.updater.alive
+
+    def close(self) -> None:
+        """Stop the sweep (if running) and the widget's threads."""
+        if self._active:
+            self.stop()
+            self.wait(10)
+        self.updater.stop()
+        if self._panel is not None:
+            self._panel.close()
+        self.router.uninstall()
+
+    # --- the sweep thread ------------------------------------------------------------------
+    def _run_agent(self, agent: Agent) -> None:
+        ident = threading.get_ident()
+        self.router.threads.add(ident)
+        try:
+            with suppress_auto_display():  # trial runs show in this widget, not as panels of their own
+                agent.run(self.count)
+        except BaseException as exc:  # shown in the widget's output; the kernel must not die of it
+            self.error = exc
+            traceback.print_exc()
+        finally:
+            self.router.threads.discard(ident)
+            try:
+                rec = self.store.get(self.sweep_id)  # type: ignore[arg-type]
+                self.end_state = rec.get("state") if rec.get("state") in ("stopped", "finished") else "done"
+                self.end_reason = rec.get("reason") or (f"count {self.count} reached" if self.count else None)
+            except Exception:
+                self.end_state = "done"
+            self._t_end = time.monotonic()
+            self._current = self._current_run = None
+            with _LOCK:
+                self._active = False
+                if _RUNNING.get(self.key) is self:
+                    del _RUNNING[self.key]
+            self.router.uninstall()
+            self._kick()
+
+    def _on_event(self, kind: str, info: dict) -> None:
+        """Agent events, on the sweep thread: record them; the updater draws."""
+        run_id = info["run_id"]
+        if kind == "start":
+            with self._lock:
+                row = TrialRow(len(self.rows) + 1, run_id, info.get("config") or {}, time.time())
+                self.rows.append(row)
+                self._current = row
+                self._version += 1
+            self.router.write(f"── trial {row.number} ({run_id}) {compact(row.flat)} ──\n")
+        elif kind == "end":
+            row = next((r for r in self.rows if r.run_id == run_id), None)
+            if row is None:
+                return
+            rec = self.store.catalog.get("runs", run_id) or {}
+            reason = "skipped" if run_id in self._skipped else info.get("reason") or (
+                "sweep stopped" if self._stopping else None)
+            with self._lock:
+                row.end(rec, info.get("outcome"), reason, self.metric)
+                if self._current is row:
+                    self._current, self._current_run = None, None
+                self._version += 1
+            value = f", {self.metric} = {row.metric:.6g}" if row.metric is not None else ""
+            self.router.write(f"── trial {row.number} {row.label}{value} ──\n")
+        self._kick()
+
+    def _trial_run(self, run: Any) -> None:
+        """The init hook saw the current trial's run (sweep thread)."""
+        row = self._current
+        self._current_run = run
+        if row is not None:
+            row.name = run.name
+        self.updater.submit(lambda: self._show_trial(run, row))
+
+    def done(self) -> bool:
+        return not self._active
+
+    def _poll_store(self) -> None:
+        """Follow pause/resume/stop done elsewhere (sidebar, Api().sweep(...).pause())."""
+        if not self._active or self.sweep_id is None:
+            return
+        try:
+            state = self.store.get(self.sweep_id).get("state")
+        except Exception:
+            return
+        if state == "paused":
+            self._paused = True
+        elif state == "running":
+            self._paused = False
+        elif state == "stopped":
+            self._stopping = True
+
+    def __repr__(self) -> str:
+        return f"<SweepWidget {self.sweep_id or '(not started)'} {self.phase} trials={len(self.rows)}>"
+
+
+def sweep_widget(config: Any, cell: str | None = None, function: Callable[[], Any] | None = None,
+                 count: int | None = None, project: str | None = None, *, root: Any = None,
+                 shell: Any = None, start: bool = False) -> SweepWidget:
+    """A sweep control widget for `config` (dict, YAML path or YAML text) whose trials re-run
+    the `%%track --id <cell>` training cell, or call `function()`. Display the returned
+    widget; press Start (or pass start=True, or call `.start()`); `.wait()` blocks until it ends."""
+    from .display import ensure_bokeh, in_notebook
+    if in_notebook():
+        ensure_bokeh()
+    wdg = SweepWidget(config, cell=cell, function=function, count=count, project=project, root=root, shell=shell)
+    if start:
+        wdg.start()
+    return wdg
+
+
+def sweep_magic(line: str, shell: Any) -> SweepWidget:
+    """`%track sweep CONFIG --cell ID [--count N] [--project P] [--dir ROOT] [--start]`: returns the
+    widget (shown when it is the cell's last line; `w = %track sweep ...` keeps a handle)."""
+    kwargs = parse_magic(line, shell)
+    try:
+        return sweep_widget(shell=shell, **kwargs)
+    except UsageError as exc:
+        from .sweep_cell import _usage
+        raise _usage(str(exc)) from None
