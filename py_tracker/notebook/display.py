@@ -5,7 +5,9 @@
 - `show_run(run)` displays the live `RunPanel` and, right under it, an output
   with a display id that receives the static snapshot (`snapshot.run_snapshot`)
   once the run has ended: published after the cell that ended the run (IPython
-  `post_run_cell`), or at once for a finished run. So a notebook reopened without
+  `post_run_cell`), or at once for a finished run. JupyterLab applies display updates
+  only within the cell that made the display, so a run ended by a later cell gets its
+  snapshot as a new output of that cell. So a notebook reopened without
   a kernel, or exported with nbconvert, still shows the final charts.
 - `on_init(run)` is the init hook: shows the panel when inside a Jupyter kernel.
 """
@@ -55,6 +57,7 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25) 
     if snapshot:
         did = f"py-tracker-snapshot-{uuid.uuid4().hex}"
         panel.snapshot_display_id = did
+        panel.origin_request = current_request()
         if panel.source.state != "running":
             display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
         else:
@@ -92,18 +95,38 @@ def _snapshot_html(panel: Any) -> str:
 
 def publish_snapshots(force: bool = False) -> int:
     """Send the snapshot of every displayed panel whose run has ended (or all with force)."""
-    from IPython.display import update_display
+    from IPython.display import display, update_display
     sent = 0
+    here = current_request()
     for did, panel in list(_pending.items()):
         if not force and panel.source.state == "running":
             continue
         _pending.pop(did, None)
         try:
-            update_display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
+            bundle = {"text/html": _snapshot_html(panel)}
+            origin = getattr(panel, "origin_request", None)
+            if origin is not None and here is not None and origin != here:
+                # JupyterLab applies a display update only within the cell that made the display
+                # (while it runs): a run ended by a later cell gets its snapshot there
+                display(bundle, raw=True)
+            else:
+                update_display(bundle, raw=True, display_id=did)
             sent += 1
         except Exception as exc:  # a snapshot must never break the user's cell
             log.warning("py_tracker: could not render the static snapshot: %r", exc)
     return sent
+
+
+def current_request() -> str | None:
+    """The msg_id of the execute request the kernel is handling now (None outside a kernel)."""
+    try:
+        from IPython import get_ipython
+        kernel = getattr(get_ipython(), "kernel", None)
+        if kernel is None:
+            return None
+        return ((kernel.get_parent("shell") or {}).get("header") or {}).get("msg_id")
+    except Exception:
+        return None
 
 
 def _post_run_cell(*_args: Any) -> None:

@@ -30,3 +30,7 @@ def test_quickstart_notebook_runs(store, monkeypatch):
     snapshots = [o for o in outputs if "py-tracker-snapshot" in o.get("data", {}).get("text/html", "")]
     assert len(snapshots) >= 3
     assert not [o for o in outputs if o.get("output_type") == "error"]
+    # exported without a kernel (nbconvert, no widget state): the static snapshots carry the charts
+    from nbconvert import HTMLExporter
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count("py-tracker-snapshot") >= 3 and "<polyline" in html

@@ -44,8 +44,26 @@ def test_show_run_displays_panel_then_snapshot(store):
     run.finish()
     with capture_output() as cap:
         assert disp.publish_snapshots() == 1
-    assert SNAPSHOT_CLASS in cap.outputs[-1].data["text/html"]
+    assert SNAPSHOT_CLASS in cap.outputs[-1].data["text/html"] and cap.outputs[-1].update
     # a finished run: the snapshot is shown at once
     with capture_output() as cap:
         disp.show_run(pt.Api(store).run(run.id))
     assert any(SNAPSHOT_CLASS in o.data.get("text/html", "") for o in cap.outputs)
+
+
+def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch):
+    start_ipython() or get_ipython()
+    run = pt.init(project="s", settings=QUIET)
+    monkeypatch.setattr(disp, "current_request", lambda: "cell-A")
+    with capture_output():
+        panel = disp.show_run(run)
+    assert panel.origin_request == "cell-A"
+    run.log({"loss": 1.0})
+    run.finish()
+    monkeypatch.setattr(disp, "current_request", lambda: "cell-B")
+    with capture_output() as cap:
+        disp._post_run_cell()
+    out = cap.outputs[-1]
+    assert SNAPSHOT_CLASS in out.data["text/html"]
+    assert not out.update  # a new output in this cell, not an update of cell A's display
+    assert panel.snapshot_display_id not in disp._pending
