@@ -228,6 +228,11 @@ class ApiRun:
             return "", offset
         return data.decode("utf-8", "replace"), offset + len(data)
 
+    def lineage(self) -> dict:
+        """Artifacts this run used and logged, and their other runs: {"nodes", "edges"}."""
+        from ..artifacts import lineage
+        return lineage(self._api.root, run_id=self.id)
+
     # --- writes --------------------------------------------------------------
     def update(self, name: str | None = None, tags: list[str] | None = None, notes: str | None = None,
                group: str | None = None) -> "ApiRun":

@@ -47,6 +47,17 @@ class DisabledRun:
     def add_poll_hook(self, fn: Any) -> None:
         return None
 
+    def log_artifact(self, artifact_or_path: Any, name: Any = None, type: Any = None, aliases: Any = None) -> Any:
+        from ..artifacts import run_log_artifact
+        return run_log_artifact(self, artifact_or_path, name=name, type=type, aliases=aliases)
+
+    def use_artifact(self, artifact_or_name: Any, type: Any = None, aliases: Any = None) -> Any:
+        from ..artifacts import run_use_artifact
+        return run_use_artifact(self, artifact_or_name, type=type, aliases=aliases)
+
+    def lineage(self) -> dict:
+        return {"nodes": [], "edges": []}
+
     def request_stop(self) -> None:
         return None
 
