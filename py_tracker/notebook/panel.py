@@ -113,8 +113,10 @@ class RunPanel(Tickable):
         for board, tail in ((self.charts, "history"), (self.system, "system")):
             if board.wall_offset is not None:  # wall time is derived from _runtime from now on
                 self._tails[tail].skip = frozenset({"_timestamp"})
-        if n and self.x_axis.options != self._x_options():
-            self.x_axis.options = self._x_options()
+        if n:
+            opts = self._x_options()
+            if [tuple(o) for o in self.x_axis.options] != opts:
+                self.x_axis.options = opts  # a new step metric was defined
         return n
 
     def tick(self) -> None:
