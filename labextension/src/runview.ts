@@ -10,9 +10,10 @@ import type { CommandRegistry } from '@lumino/commands';
 import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
 import { IChartSeries, LineChart } from './chart';
 import { el, flatten, kvTable, valueText } from './dom';
+import { renderFiles } from './files';
 import { formatDuration, formatTime, runDuration, stateClass } from './format';
 import { VisiblePoller } from './poller';
-import { CommandIDs } from './sidebar';
+import { CommandIDs } from './rows';
 
 const TABS = ['Charts', 'System', 'Config', 'Summary', 'Logs', 'Files'] as const;
 type Tab = (typeof TABS)[number];
@@ -181,7 +182,7 @@ export class RunView extends Widget {
       if (tab === 'Config' || tab === 'Summary') {
         this._body.appendChild(this._compareTable(tab === 'Config' ? 'config' : 'summary'));
       } else if (tab === 'Files') {
-        this._renderFiles();
+        renderFiles(this._body, this.client, this.ids[0], this._files);
       }
     }
     this._shownTab = tab;
@@ -275,55 +276,6 @@ export class RunView extends Widget {
       }
     }
     this._logOffset = logs.next_offset;
-  }
-
-  private _renderFiles(): void {
-    const id = this.ids[0];
-    const list = el('table', { className: 'jp-PyTracker-kv jp-PyTracker-files' });
-    const preview = el('div', { className: 'jp-PyTracker-preview' });
-    for (const file of this._files) {
-      list.appendChild(
-        el('tr', {}, [
-          el('td', {}, [
-            el('a', {
-              className: 'jp-PyTracker-link',
-              text: file.name,
-              onClick: () => void this._preview(id, file, preview)
-            })
-          ]),
-          el('td', { text: `${file.size} B` })
-        ])
-      );
-    }
-    if (this._files.length === 0) {
-      list.appendChild(el('tr', {}, [el('td', { text: 'No files.' })]));
-    }
-    this._body.append(list, preview);
-  }
-
-  private async _preview(id: string, file: IFileEntry, box: HTMLElement): Promise<void> {
-    box.textContent = '';
-    try {
-      const response = await this.client.file(id, file.name);
-      const type = response.headers.get('Content-Type') ?? '';
-      const blob = await response.blob();
-      const url = URL.createObjectURL(blob);
-      const download = el('a', { className: 'jp-PyTracker-link', text: `Download ${file.name}` });
-      download.href = url;
-      download.download = file.name.split('/').pop() ?? file.name;
-      box.appendChild(download);
-      if (type.startsWith('image/') && !type.includes('svg')) {
-        const img = el('img', { className: 'jp-PyTracker-image' });
-        img.src = url;
-        box.appendChild(img);
-      } else if (type.startsWith('text/') || type.includes('json') || type.includes('yaml')) {
-        box.appendChild(el('pre', { className: 'jp-PyTracker-log', text: await blob.text() }));
-      } else {
-        box.appendChild(el('div', { text: `Binary file (${type || 'unknown type'}), ${blob.size} bytes.` }));
-      }
-    } catch (error) {
-      box.appendChild(el('div', { className: 'jp-PyTracker-error', text: String(error) }));
-    }
   }
 
   private _tab: Tab = 'Charts';

@@ -4,27 +4,16 @@
  * paging. It polls only while visible. Actions go through JupyterLab commands
  * (see index.ts) so the context menu, the row buttons and the run view share them.
  */
-import { Menu, Widget } from '@lumino/widgets';
+import { Widget } from '@lumino/widgets';
 import type { CommandRegistry } from '@lumino/commands';
 
 import type { IRun, ISweep } from './api';
 import { el, fillSelect } from './dom';
-import { formatDuration, formatNumber, keyMetric, runDuration, stateClass } from './format';
 import { PAGE_SIZE, SidebarModel } from './model';
 import { VisiblePoller } from './poller';
+import { CommandIDs, runRow, sweepRow } from './rows';
 
-export const CommandIDs = {
-  open: 'py-tracker:open-run',
-  compare: 'py-tracker:compare-runs',
-  stop: 'py-tracker:stop-run',
-  stopSweep: 'py-tracker:stop-sweep',
-  rename: 'py-tracker:rename-run',
-  tag: 'py-tracker:tag-run',
-  remove: 'py-tracker:delete-run',
-  copyId: 'py-tracker:copy-run-id',
-  insertShow: 'py-tracker:insert-show-cell',
-  refresh: 'py-tracker:refresh'
-};
+export { CommandIDs };
 
 const STATES = ['running', 'finished', 'failed', 'crashed', 'stopped'];
 const SORTS: [string, string][] = [
@@ -38,7 +27,7 @@ const SORTS: [string, string][] = [
 export class TrackerSidebar extends Widget {
   constructor(
     readonly model: SidebarModel,
-    private readonly commands: CommandRegistry,
+    readonly commands: CommandRegistry,
     pollMs = 3000
   ) {
     super();
@@ -212,145 +201,19 @@ export class TrackerSidebar extends Widget {
     }
     const now = Date.now() / 1000;
     for (const run of runs) {
-      list.appendChild(this._runRow(run, now));
+      list.appendChild(runRow(run, now, this));
     }
-  }
-
-  private _runRow(run: IRun, now: number): HTMLElement {
-    const m = this.model;
-    const check = el('input', { title: 'Select to compare' });
-    check.type = 'checkbox';
-    check.checked = m.selected.has(run.id);
-    check.addEventListener('change', () => m.toggleSelected(run.id));
-    const metric = keyMetric(run.summary);
-    const name = el('span', {
-      className: 'jp-PyTracker-runName',
-      text: run.name || run.id,
-      title: `${run.name} (${run.id}) — click to open`,
-      onClick: () => void this.commands.execute(CommandIDs.open, { ids: [run.id] })
-    });
-    const details = [
-      this.model.project ? '' : run.project,
-      run.group ?? '',
-      formatDuration(runDuration(run, now))
-    ].filter(Boolean);
-    const actions = el('span', { className: 'jp-PyTracker-rowActions' });
-    if (run.state === 'running') {
-      actions.appendChild(
-        el('button', {
-          className: 'jp-PyTracker-button jp-PyTracker-stop',
-          text: '■',
-          title: 'Stop this run',
-          onClick: () => void this.commands.execute(CommandIDs.stop, { id: run.id })
-        })
-      );
-    }
-    actions.appendChild(
-      el('button', {
-        className: 'jp-PyTracker-button jp-PyTracker-more',
-        text: '⋯',
-        title: 'More actions',
-        onClick: e => this._openMenu(run, e)
-      })
-    );
-    return el(
-      'div',
-      {
-        className: 'jp-PyTracker-runRow',
-        attrs: { 'data-run-id': run.id, 'data-state': run.state }
-      },
-      [
-        check,
-        el('span', {
-          className: `jp-PyTracker-badge ${stateClass(run.state)}`,
-          text: run.state,
-          title: run.state
-        }),
-        el('span', { className: 'jp-PyTracker-runMain' }, [
-          name,
-          el('span', { className: 'jp-PyTracker-runSub' }, [
-            el('span', { className: 'jp-PyTracker-runDetails', text: details.join(' · ') }),
-            el('span', {
-              className: 'jp-PyTracker-metric',
-              text: metric ? `${metric.key} ${formatNumber(metric.value)}` : '',
-              title: metric ? `${metric.key} = ${metric.value}` : ''
-            })
-          ])
-        ]),
-        actions
-      ]
-    );
-  }
-
-  private _openMenu(run: IRun, event: MouseEvent): void {
-    const menu = new Menu({ commands: this.commands });
-    menu.addClass('jp-PyTracker-menu');
-    const args = { id: run.id };
-    menu.addItem({ command: CommandIDs.open, args: { ids: [run.id] } });
-    if (run.state === 'running') {
-      menu.addItem({ command: CommandIDs.stop, args });
-    }
-    menu.addItem({ command: CommandIDs.rename, args });
-    menu.addItem({ command: CommandIDs.tag, args });
-    menu.addItem({ command: CommandIDs.copyId, args });
-    menu.addItem({ command: CommandIDs.insertShow, args });
-    menu.addItem({ type: 'separator' });
-    menu.addItem({ command: CommandIDs.remove, args });
-    menu.aboutToClose.connect(() => setTimeout(() => menu.dispose(), 0));
-    menu.open(event.clientX, event.clientY);
   }
 
   private _renderSweeps(sweeps: ISweep[]): void {
     const box = this._sweeps;
     box.textContent = '';
     box.hidden = sweeps.length === 0;
-    if (sweeps.length === 0) {
-      return;
-    }
-    box.appendChild(el('div', { className: 'jp-PyTracker-sectionTitle', text: 'Sweeps' }));
-    for (const sweep of sweeps) {
-      const cap = sweep.run_cap ?? 0;
-      const bar = el('span', { className: 'jp-PyTracker-progress' }, [
-        el('span', { className: 'jp-PyTracker-progressFill' })
-      ]);
-      const frac = cap > 0 ? Math.min(1, sweep.trial_count / cap) : sweep.state === 'running' ? 0 : 1;
-      (bar.firstChild as HTMLElement).style.width = `${Math.round(frac * 100)}%`;
-      const metricName = sweep.metric?.name ?? 'best';
-      const best = sweep.best ? `${metricName} ${formatNumber(sweep.best.value)}` : '';
-      const row = el(
-        'div',
-        { className: 'jp-PyTracker-sweepRow', attrs: { 'data-sweep-id': sweep.id } },
-        [
-          el('span', { className: `jp-PyTracker-badge ${stateClass(sweep.state)}`, text: sweep.state }),
-          el('span', { className: 'jp-PyTracker-runMain' }, [
-            el('span', {
-              className: 'jp-PyTracker-runName',
-              text: sweep.name || sweep.id,
-              title: `${sweep.method ?? ''} sweep ${sweep.id}: click to list its trials`,
-              onClick: () => void this.model.setFilter({ sweep: sweep.id })
-            }),
-            el('span', { className: 'jp-PyTracker-runSub' }, [
-              bar,
-              el('span', {
-                className: 'jp-PyTracker-runDetails',
-                text: `${sweep.trial_count}${cap ? `/${cap}` : ''}`
-              }),
-              el('span', { className: 'jp-PyTracker-metric', text: best, title: 'best value so far' })
-            ])
-          ])
-        ]
-      );
-      if (sweep.state === 'running') {
-        row.appendChild(
-          el('button', {
-            className: 'jp-PyTracker-button jp-PyTracker-stop',
-            text: '■',
-            title: 'Stop this sweep',
-            onClick: () => void this.commands.execute(CommandIDs.stopSweep, { id: sweep.id })
-          })
-        );
+    if (sweeps.length > 0) {
+      box.appendChild(el('div', { className: 'jp-PyTracker-sectionTitle', text: 'Sweeps' }));
+      for (const sweep of sweeps) {
+        box.appendChild(sweepRow(sweep, this));
       }
-      box.appendChild(row);
     }
   }
 

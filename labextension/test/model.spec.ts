@@ -3,7 +3,7 @@ import { formatDuration, formatNumber, keyMetric, stateClass } from '../src/form
 import { PAGE_SIZE, SidebarModel } from '../src/model';
 import { VisiblePoller } from '../src/poller';
 import { runIdFromClasses } from '../src/oob';
-import { extent, nearestIndex, niceTicks } from '../src/chart';
+import { extent, nearestIndex, niceTicks } from '../src/scale';
 import { fakeServer } from './request.spec';
 
 function run(id: string, state = 'finished') {
