@@ -10,12 +10,13 @@ Mistakes raise IPython's `UsageError` saying what to type instead.
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import shlex
 import sys
 import traceback
-from typing import Any, Callable
+from typing import Any
+
+from .commands import (COMMANDS, cmd_compare, cmd_report, cmd_runs, cmd_show, cmd_status,  # noqa: F401
+                       cmd_stop, cmd_sweep, cmd_system)
+from .magic_args import _join_config, _parser, _Parser, _split, _usage_error
 
 TRAINING_CELLS: dict[str, str] = {}  # --id NAME -> cell source, for the sweep widget
 
@@ -32,68 +33,6 @@ LINE_HELP = """%track SUBCOMMAND ...: py_tracker in the notebook.
 Cell magic: %%track [--project P] [--name N] [--group G] [--job-type J] [--config EXPR] [--id NAME]
 Every sub-command takes --dir ROOT to read another store (default: PY_TRACKER_DIR or ~/.py_tracker).
 """
-
-
-def _usage_error(msg: str) -> Exception:
-    try:
-        from IPython.core.error import UsageError
-    except ImportError:  # pragma: no cover - IPython is a dependency of the notebook extra
-        from ..errors import UsageError  # type: ignore[assignment]
-    return UsageError(msg)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises UsageError (with the usage line) instead of exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _usage_error(f"{message}\nusage: {self.format_usage().removeprefix('usage: ').strip()}")
-
-    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
-        raise _usage_error(message or self.format_help())
-
-
-def _parser(prog: str, description: str) -> _Parser:
-    p = _Parser(prog=prog, description=description, add_help=False)
-    p.add_argument("--dir", default=None, help="store root (default PY_TRACKER_DIR or ~/.py_tracker)")
-    return p
-
-
-def _split(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError as exc:
-        raise _usage_error(f"cannot parse {line!r}: {exc} (check the quotes)") from None
-
-
-def _join_config(argv: list[str]) -> list[str]:
-    """`--config dict(lr=0.1, epochs=5)` unquoted: the expression runs to the next option."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        out.append(tok)
-        i += 1
-        if tok in ("--config", "-c"):
-            expr = []
-            while i < len(argv) and not (argv[i].startswith("-") and argv[i].lstrip("-")[:1].isalpha()):
-                expr.append(argv[i])
-                i += 1
-            out.append(" ".join(expr))
-    return out
-
-
-def _api(root: str | None) -> Any:
-    from ..api import Api
-    from ..core import session
-    active = session.active_run()
-    if root is None and active is not None and not getattr(active, "disabled", False):
-        root = getattr(active, "root", None)
-    return Api(root)
-
-
-def _display(obj: Any) -> None:
-    from IPython.display import display
-    display(obj)
 
 
 # --- %%track ---------------------------------------------------------------------------------
@@ -184,124 +123,6 @@ def _record_error(run: Any) -> None:
         (run.dir / "traceback.txt").write_text(traceback.format_exc())
     except OSError:
         pass
-
-
-# --- %track sub-commands --------------------------------------------------------------------------
-def cmd_show(argv: list[str], shell: Any = None) -> Any:
-    p = _parser("%track show", "Show the live panel of a run.")
-    p.add_argument("run", nargs="?", default=None)
-    a = p.parse_args(argv)
-    from .display import show_run
-    try:
-        run = _api(a.dir).run(a.run) if (a.run and a.dir) else a.run
-        return show_run(run)
-    except ValueError as exc:
-        raise _usage_error(f"{exc}; e.g. %track show my-project/abcd1234") from None
-
-
-def cmd_runs(argv: list[str], shell: Any = None) -> Any:
-    p = _parser("%track runs", "Runs table of a project.")
-    p.add_argument("project", nargs="?", default=None)
-    p.add_argument("--filter", "-f", dest="filter", default=None, help="text or expression, e.g. \"lr > 0.01\"")
-    a = p.parse_args(argv)
-    from .runs_table import runs_table
-    table = runs_table(a.project, root=_api(a.dir).root, filter=a.filter)
-    _display(table)
-    return table
-
-
-def cmd_compare(argv: list[str], shell: Any = None) -> Any:
-    p = _parser("%track compare", "Compare runs: overlaid charts, config diff, parallel coordinates.")
-    p.add_argument("runs", nargs="+")
-    a = p.parse_args(argv)
-    if len(a.runs) < 2:
-        raise _usage_error("compare needs at least two runs: %track compare RUN_ID RUN_ID ...")
-    from .compare import compare
-    api = _api(a.dir)
-    try:
-        runs = [api.run(r) for r in a.runs]
-    except ValueError as exc:
-        raise _usage_error(f"{exc}; list run ids with %track runs") from None
-    panel = compare(runs)
-    _display(panel)
-    return panel
-
-
-def cmd_system(argv: list[str], shell: Any = None) -> Any:
-    p = _parser("%track system", "Live system-load panel (CPU, memory, GPU) without a run.")
-    p.add_argument("--interval", type=float, default=1.0)
-    a = p.parse_args(argv)
-    from .display import ensure_bokeh
-    from .system_panel import system_panel
-    ensure_bokeh()
-    panel = system_panel(interval=a.interval)
-    _display(panel)
-    return panel
-
-
-def cmd_stop(argv: list[str], shell: Any = None) -> str:
-    p = _parser("%track stop", "Ask a run to stop (its next log() ends it as 'stopped').")
-    p.add_argument("run", nargs="?", default=None)
-    a = p.parse_args(argv)
-    from ..core import session
-    active = session.active_run()
-    if a.run is None or (active is not None and a.run in (active.id, getattr(active, "path", None))):
-        if active is None:
-            raise _usage_error("no active run to stop; give one: %track stop <project/run_id>")
-        active.request_stop()
-        return f"asked run {active.name} ({active.id}) to stop"
-    try:
-        run = _api(a.dir).run(a.run)
-    except ValueError as exc:
-        raise _usage_error(str(exc)) from None
-    run.request_stop()
-    return f"asked run {run.name} ({run.id}) to stop"
-
-
-def cmd_status(argv: list[str], shell: Any = None) -> str:
-    p = _parser("%track status", "The active run and the runs still running.")
-    a = p.parse_args(argv)
-    from ..core import session
-    active = session.active_run()
-    lines = []
-    if active is None:
-        lines.append("no active run (start one with %%track or py_tracker.init())")
-    else:
-        lines.append(f"active run: {active.name} ({getattr(active, 'path', active.id)}), state "
-                     f"{active.state}, step {active.step}")
-    try:
-        running = [r for r in _api(a.dir).runs(filters={"state": "running"})]
-    except Exception:
-        running = []
-    for r in running:
-        if active is None or r.id != active.id:
-            lines.append(f"running: {r.name} ({r.path}) step {max(0, r.last_step + 1)}")
-    return "\n".join(lines)
-
-
-def cmd_report(argv: list[str], shell: Any = None) -> Any:
-    if importlib.util.find_spec("py_tracker.report") is None:
-        raise _usage_error("reports are not available in this installation of py_tracker "
-                           "(py_tracker.report is missing)")
-    from .. import report as report_mod
-    fn = getattr(report_mod, "report", None)
-    if fn is None:
-        raise _usage_error("reports are not available: py_tracker.report has no report() function")
-    return fn(*argv)
-
-
-def cmd_sweep(argv: list[str], shell: Any = None, line: str = "") -> Any:
-    if importlib.util.find_spec("py_tracker.notebook.sweep_widget") is None:
-        raise _usage_error("sweep widget not available yet; run sweeps with py_tracker.sweep() and "
-                           "py_tracker.agent() meanwhile")
-    from .sweep_widget import sweep_magic
-    return sweep_magic(line, shell)
-
-
-COMMANDS: dict[str, Callable[..., Any]] = {
-    "show": cmd_show, "runs": cmd_runs, "compare": cmd_compare, "system": cmd_system,
-    "stop": cmd_stop, "status": cmd_status, "report": cmd_report, "sweep": cmd_sweep,
-}
 
 
 def track_line(line: str, shell: Any) -> Any:

@@ -76,7 +76,7 @@ def filter_rows(rows: list[dict], text: str | None) -> list[dict]:
         try:
             code = compile(text, "<filter>", "eval")
         except SyntaxError as exc:
-            from .magics import _usage_error
+            from .magic_args import _usage_error
             raise _usage_error(f"filter {text!r} is not a valid expression ({exc.msg}); "
                                f"e.g. \"lr > 0.01 and state == 'finished'\"") from None
         out = []
@@ -87,7 +87,7 @@ def filter_rows(rows: list[dict], text: str | None) -> list[dict]:
             except TypeError:
                 continue  # e.g. None > 0.01: the row has no such value
             except Exception as exc:
-                from .magics import _usage_error
+                from .magic_args import _usage_error
                 raise _usage_error(f"filter {text!r} failed: {exc!r}") from None
         return out
     low = text.lower()
