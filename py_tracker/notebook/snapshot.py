@@ -67,7 +67,7 @@ def run_snapshot(api_run: Any) -> str:
     from .tabs import kv_table
     r = api_run.load()
     state = r.state
-    parts = [HIDE_CSS, f"<div class='{SNAPSHOT_CLASS}'>",
+    parts = [HIDE_CSS, f"<div class='{SNAPSHOT_CLASS}' style='font:12px sans-serif'>",
              f"<div style='font:13px sans-serif;margin:4px 0'><b>{html.escape(str(r.name))}</b> "
              f"[{html.escape(state)}] project {html.escape(str(r.project))}"]
     if r.group:
