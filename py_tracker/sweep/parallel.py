@@ -1,0 +1,372 @@
+"""Parallel sweep trials on Dask: the notebook stays the controller and the single writer.
+
+    py_tracker.agent(sweep_id, function=train, count=64, executor=client, parallel=8)
+
+`ParallelAgent` keeps up to `parallel` trials in flight (never more than the cluster has
+worker processes: one trial per process). Each trial is claimed exactly as the serial
+agent claims it (under the catalog lock, pending trials counted, so bayes spreads its
+points), gets its run record at once (`TrialMirror`), and is submitted as a Dask task
+(`dask_runner.run_trial`). One loop on the calling thread drains the trials' messages
+from a `distributed.Queue`, writes them into the store, beats the records' heartbeats,
+forwards stops (sweep stop/skip, hyperband via `TrialWatcher`, a run's stop flag) to the
+workers' stop events, and notices faults:
+
+- a worker that leaves the cluster mid-trial: the trial is marked crashed (rows already
+  received are kept), its task cancelled (Dask would otherwise re-run it; the attempt
+  event makes a re-run return at once), and the sweep goes on with the other workers;
+- the scheduler gone for `SCHEDULER_GRACE` s: running trials are marked crashed and
+  `SchedulerLostError` is raised; the sweep stays "running", so `agent()` resumes it;
+- the controller itself dies: its trials' records name it as writer, so they count as
+  crashed, and workers stop them when its lease stops changing.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import TrackerError, UsageError
+from .api import Agent
+from .mirror import TrialMirror
+from .runners import FunctionRunner
+from .store import SweepStore
+from .watcher import TrialWatcher
+
+log = logging.getLogger("py_tracker")
+
+POLL = 0.05             # seconds between queue polls when nothing arrived
+TICK = 1.0              # seconds between heartbeats, lease bumps, worker checks, record saves
+SCHEDULER_GRACE = 10.0  # seconds the client may spend reconnecting before the agent gives up
+WAIT_WORKERS = 60.0     # seconds to wait for a first worker
+
+
+class SchedulerLostError(TrackerError, RuntimeError):
+    """The Dask scheduler went away during a sweep; running trials were marked crashed."""
+
+
+@dataclass
+class _Trial:
+    mirror: TrialMirror
+    future: Any
+    watcher: TrialWatcher
+    stop_name: str
+    reason: str | None = None
+    stop_sent: bool = False
+    lost: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+class ParallelAgent(Agent):
+    """Runs a sweep's trials on a Dask cluster, `parallel` at a time (see the module doc)."""
+
+    def __init__(self, store: SweepStore, sweep_id: str, function: Callable[[], Any], client: Any,
+                 parallel: int, on_event: Callable[[str, dict], None] | None = None):
+        FunctionRunner(function, store.catalog)  # the same argument checks as the serial agent
+        super().__init__(store, sweep_id, runner=None, on_event=on_event)  # type: ignore[arg-type]
+        from distributed import Queue, Variable
+        self.function = function
+        self.client = client
+        self.parallel = parallel
+        self.token = secrets.token_hex(6)
+        self.queue = Queue(f"py_tracker-{self.token}", client=client)
+        self.lease = Variable(f"py_tracker-lease-{self.token}", client=client)
+        self.active: dict[str, _Trial] = {}
+        self.workers: set[str] = set()
+        self.over = False
+        self.paused = False
+        self._lease_n = 0
+        self._last_tick = 0.0
+        self._last_state_check = 0.0
+        self._told_paused = False
+        self._events: list[str] = []
+        self._down_since: float | None = None
+        self._no_workers_since: float | None = None
+        self._tails: list[Any] = []  # futures of trials that sent their end but still return
+
+    # --- setup --------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Workers present and able to run trials (py_tracker importable), one slot each."""
+        from .dask_runner import TrialSlots, worker_info
+        try:
+            self.client.wait_for_workers(1, timeout=WAIT_WORKERS)
+        except Exception as exc:
+            raise UsageError(f"agent(executor=...): the Dask cluster has no worker after "
+                             f"{WAIT_WORKERS:.0f} s ({exc}); start workers or check the address") from None
+        try:
+            info = self.client.run(worker_info)
+        except Exception as exc:
+            raise UsageError(f"agent(executor=...): the Dask workers cannot run py_tracker trials "
+                             f"({type(exc).__name__}: {exc}); install py_tracker on every worker "
+                             f"(pip install 'py_tracker[dask]') in the same environment") from None
+        self.client.register_plugin(TrialSlots())
+        self.workers = set(info)
+        self.lease.set(0)
+
+    # --- the loop -----------------------------------------------------------------
+    def run(self, count: int | None = None) -> int:
+        """Run trials until `count`, the sweep's end, or a stop; returns how many started."""
+        self.done = 0
+        self.store.trials(self.store.get(self.sweep_id))  # marks trials of a dead controller crashed
+        self.prepare()
+        failed: BaseException | None = None
+        try:
+            while True:
+                now = time.monotonic()
+                if now - self._last_tick >= TICK:
+                    self._last_tick = now
+                    self._tick()
+                self._fill(count)
+                if not self.active and (self.over or (count is not None and self.done >= count)):
+                    break
+                if not self.active and self.paused:
+                    self._say_paused()
+                got = self._pump()
+                self._reap()
+                if not got:
+                    time.sleep(POLL)
+        except BaseException as exc:
+            failed = exc
+            raise
+        finally:
+            self._shutdown(failed)
+        return self.done
+
+    def _limit(self) -> int:
+        return min(self.parallel, len(self.workers))
+
+    def _fill(self, count: int | None) -> None:
+        while not self.over and len(self.active) < self._limit() and (count is None or self.done < count):
+            if self.paused:
+                now = time.monotonic()
+                if now - self._last_state_check < 0.2:
+                    return
+                self._last_state_check = now
+                state = self.store.get(self.sweep_id).get("state")
+                if state == "paused":
+                    return
+                self.paused = False
+                if state != "running":
+                    self.over = True
+                    return
+            rec, run_id, point = self.store.claim(self.sweep_id, self.choose, self.results)
+            if run_id is None:
+                if rec.get("state") == "paused":
+                    self.paused = True
+                else:
+                    self.over = True
+                return
+            self.done += 1
+            self._start(rec, run_id, point or {})
+
+    def _start(self, rec: dict, run_id: str, point: dict) -> None:
+        from .dask_runner import RESOURCE, run_trial
+        ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point, "run_id": run_id}
+        mirror = TrialMirror(self.store, ctx)
+        mirror.create()
+        base = f"py_tracker-{self.token}-{run_id}"
+        channel = {"queue": self.queue.name, "stop": base + "-stop", "attempt": base + "-attempt",
+                   "lease": self.lease.name}
+        self._events += [channel["stop"], channel["attempt"]]
+        try:
+            future = self.client.submit(run_trial, self.function, ctx, channel, key=base, pure=False,
+                                        resources={RESOURCE: 1})
+        except Exception as exc:
+            mirror.finish("failed")
+            self.store.release(run_id)
+            raise UsageError(f"agent(executor=...): could not submit trial {run_id} to Dask: "
+                             f"{type(exc).__name__}: {exc}") from exc
+        trial = _Trial(mirror, future, None, channel["stop"])  # type: ignore[arg-type]
+        trial.watcher = TrialWatcher(self.store, self.sweep_id, run_id,
+                                     lambda reason, t=trial: self._stop(t, reason))
+        self.active[run_id] = trial
+        trial.watcher.start()
+        self._emit("start", {"run_id": run_id, "config": point})
+
+    def _stop(self, trial: _Trial, reason: str) -> None:
+        """Ask the trial's worker to stop it (any thread; idempotent)."""
+        trial.reason = trial.reason or reason
+        if trial.stop_sent:
+            return
+        trial.stop_sent = True
+        try:
+            from distributed import Event
+            Event(trial.stop_name, client=self.client).set()
+        except Exception as exc:
+            trial.stop_sent = False
+            log.warning("py_tracker: could not send stop to trial %s: %s", trial.mirror.run_id, exc)
+
+    # --- periodic work ---------------------------------------------------------------
+    def _tick(self) -> None:
+        status = getattr(self.client, "status", "running")
+        if status != "running":
+            self._down_since = self._down_since or time.monotonic()
+            if status in ("closed", "closing") or time.monotonic() - self._down_since > SCHEDULER_GRACE:
+                raise SchedulerLostError(self._lost_message(f"the client is {status}"))
+            return
+        self._down_since = None
+        try:
+            self._lease_n += 1
+            self.lease.set(self._lease_n)
+            self.workers = set(self.client.nthreads())
+        except Exception as exc:
+            self._rpc_failed(exc)
+            return
+        if not self.workers and not self.active:
+            self._no_workers_since = self._no_workers_since or time.monotonic()
+            if time.monotonic() - self._no_workers_since > WAIT_WORKERS:
+                raise UsageError(f"agent(executor=...): the Dask cluster has had no worker for "
+                                 f"{WAIT_WORKERS:.0f} s; start workers and run agent() again")
+        else:
+            self._no_workers_since = None
+        self._tails = [f for f in self._tails if not f.done()]
+        for t in self.active.values():
+            m = t.mirror
+            m.beat()
+            try:
+                m.save_meta()
+            except Exception as exc:
+                log.warning("py_tracker: could not save trial %s: %s", m.run_id, exc)
+            if m.worker is not None and m.worker not in self.workers and m.end is None:
+                t.lost = True
+            if not t.stop_sent and self.store.layout.stop_flag(m.run_id).exists():
+                self._stop(t, "stopped by user")
+
+    def _rpc_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, TimeoutError):
+            return
+        if getattr(self.client, "status", "running") == "running":
+            self._down_since = self._down_since or time.monotonic()
+            if time.monotonic() - self._down_since <= SCHEDULER_GRACE:
+                return
+        raise SchedulerLostError(self._lost_message(f"{type(exc).__name__}: {exc}")) from exc
+
+    def _lost_message(self, why: str) -> str:
+        addr = getattr(getattr(self.client, "scheduler", None), "address", None) or "?"
+        return (f"the Dask scheduler {addr} is gone ({why}); {len(self.active)} running trial(s) of sweep "
+                f"{self.sweep_id} were marked crashed, keeping what they logged. Restart the cluster and "
+                f"run agent() again to continue the sweep.")
+
+    def _pump(self) -> int:
+        """Apply every message waiting in the queue; returns how many there were."""
+        if getattr(self.client, "status", "running") != "running":
+            return 0
+        try:
+            msgs = self.queue.get(batch=True)
+        except Exception as exc:
+            self._rpc_failed(exc)
+            return 0
+        for msg in msgs:
+            t = self.active.get(msg.get("run")) if isinstance(msg, dict) else None
+            if t is not None:
+                t.mirror.apply(msg)
+        return len(msgs)
+
+    def _reap(self) -> None:
+        for run_id, t in list(self.active.items()):
+            m = t.mirror
+            if m.end is not None:
+                outcome = m.end.get("outcome") or "failed"
+                state = (m.last_meta.get("state") if m.last_meta.get("state") in
+                         ("finished", "failed", "stopped") else None) or outcome
+                if outcome == "failed" and state == "finished":
+                    state = "failed"
+                if state == "failed" and m.end.get("error"):
+                    print(f"py_tracker: trial {run_id} of sweep {self.sweep_id} failed on {m.worker}; the agent "
+                          f"goes on with the next trial.\n{m.end['error']}", file=sys.stderr)
+                self._finish(t, state)
+            elif t.lost or t.future.done():
+                self._pump()  # what the worker sent before its task ended is in the queue now
+                if m.end is not None:
+                    continue  # handled on the next pass, like any other end
+                state, note = "crashed", "its worker died"
+                if not t.lost and t.future.status == "error":
+                    exc = t.future.exception()
+                    if type(exc).__name__ != "KilledWorker":
+                        state, note = "failed", f"{type(exc).__name__}: {exc}"
+                print(f"py_tracker: trial {run_id} of sweep {self.sweep_id} ended {state} on "
+                      f"{m.worker or 'a Dask worker'} ({note}); the agent goes on.", file=sys.stderr)
+                if not t.future.done():
+                    t.future.cancel()
+                self._finish(t, state)
+
+    def _finish(self, t: _Trial, state: str, reason: str | None = None) -> None:
+        m = t.mirror
+        t.watcher.close()
+        reason = reason or t.watcher.reason or t.reason
+        if not t.future.done():
+            self._tails.append(t.future)
+        try:
+            m.finish(state, reason=reason)
+        finally:
+            self.active.pop(m.run_id, None)
+            self.store.release(m.run_id)
+            self._emit("end", {"run_id": m.run_id, "outcome": state, "reason": reason})
+
+    def _say_paused(self) -> None:
+        if not self._told_paused:
+            self._told_paused = True
+            print(f"py_tracker: sweep {self.sweep_id} is paused; the agent waits for resume() or stop().",
+                  file=sys.stderr)
+
+    def _shutdown(self, failed: BaseException | None) -> None:
+        """Leave the store consistent: trials still in flight end crashed (scheduler lost) or
+        failed (interrupted), their workers are told to stop, scheduler objects released."""
+        state = "crashed" if isinstance(failed, SchedulerLostError) else "failed"
+        alive = getattr(self.client, "status", "") == "running"
+        for t in list(self.active.values()):
+            if alive:
+                self._stop(t, "agent interrupted")
+                self._pump()
+                try:
+                    t.future.cancel()
+                except Exception:
+                    pass
+            try:
+                self._finish(t, state, reason=t.reason or ("scheduler lost" if state == "crashed" else "agent interrupted"))
+            except Exception as exc:
+                log.warning("py_tracker: could not record the end of trial %s: %s", t.mirror.run_id, exc)
+        if alive:
+            from distributed import Event, wait
+            try:
+                wait(self._tails, timeout=5)
+            except Exception:
+                pass  # a task still returning: the scheduler forgets it with its future
+            try:
+                for name in self._events:
+                    Event(name, client=self.client).clear()
+                self.lease.delete()
+                self.queue.close()
+            except Exception as exc:
+                log.info("py_tracker: releasing sweep objects on the scheduler failed: %s", exc)
+
+
+def parallel_agent(sweep_id: str, function: Callable[[], Any] | None, *, project: str | None = None,
+                   count: int | None = None, root: Any = None, executor: Any = None, parallel: int = 1,
+                   on_event: Callable[[str, dict], None] | None = None) -> int:
+    """`agent(..., executor=..., parallel=N)`: run the sweep's trials on Dask (see the module doc).
+
+    executor: a `distributed.Client`, a cluster, a scheduler address, "processes", or None
+    with parallel > 1 (then a LocalCluster of `parallel` worker processes is made and
+    closed afterwards). Returns the number of trials started."""
+    from .executors import check_function, require_dask, resolve_executor
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise UsageError(f"agent(parallel={parallel!r}): give the number of trials to run at once, "
+                         f"a positive integer")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise UsageError(f"agent(count={count!r}): give a positive integer (or None for no limit)")
+    require_dask()
+    if function is None:
+        raise UsageError("agent(executor=...) runs a Python function on the workers: pass function=train")
+    store = SweepStore(root)
+    rec = store.find(sweep_id, project)
+    FunctionRunner(function, store.catalog)
+    check_function(function)
+    client, owned = resolve_executor(executor, parallel)
+    try:
+        return ParallelAgent(store, rec["id"], function, client, parallel, on_event).run(count)
+    finally:
+        if owned:
+            client.close()
