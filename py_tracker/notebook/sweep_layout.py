@@ -37,7 +37,7 @@ class SweepLayout(Tickable):
 
         def button(desc: str, icon: str, style: str = "", tip: str = "") -> Any:
             b = w.Button(description=desc, icon=icon, button_style=style, tooltip=tip, layout=w.Layout(width="95px"))
-            b.add_class(f"py-tracker-sweep-{desc.lower()}")
+            b.add_class(f"py-tracker-{desc.lower()}-button")  # no `py-tracker-sweep-` prefix: that names a sweep id
             return b
         self.start_button = button("Start", "play", "success", "Start the sweep")
         self.pause_button = button("Pause", "pause", "warning", "Finish the current trial, then wait")

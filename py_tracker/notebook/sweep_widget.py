@@ -11,7 +11,8 @@ a trial trains (a click waits for a busy main thread, never for a trial):
 Start · Pause (finish this trial, start none) · Resume · Skip (end this trial, go on) ·
 Stop (end this trial now as "stopped", keeping what it logged; start no more). Stop also
 carries the classes the lab extension watches (`py-tracker-stop py-tracker-run-<id>`), so
-it stops the current trial out of band even when the kernel is busy.
+it stops the current trial out of band even when the kernel is busy, and
+`py-tracker-sweep-<sweep id>` for a listener that would stop the whole sweep out of band.
 
 Threads: the sweep thread runs the agent and only records events; one `Updater` thread
 owns every widget and chart update (Bokeh documents are not thread-safe); button
@@ -20,9 +21,11 @@ stop. The current trial's live charts are a `RunPanel`'s board with its own upda
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
+import types
 import weakref
 from typing import Any, Callable
 
@@ -195,7 +198,9 @@ class SweepWidget(SweepLayout):
             self.end_state = self.end_reason = self.error = None
             self._t0, self._t_end, self.note = time.monotonic(), None, ""
             self._version += 1
-        self.stop_button.add_class(f"py-tracker-sweep-{sid}")
+        for cls in [c for c in self.stop_button._dom_classes if c.startswith("py-tracker-sweep-")]:
+            self.stop_button.remove_class(cls)  # a previous sweep of this widget
+        self.stop_button.add_class(f"py-tracker-sweep-{sid}")  # for an out-of-band sweep stop (see module doc)
         self.router.install()
         self._thread = threading.Thread(target=self._run_agent, args=(agent,), daemon=True,
                                         name=f"py_tracker-sweep-widget-{sid}")
@@ -380,3 +385,16 @@ def sweep_magic(line: str, shell: Any) -> SweepWidget:
     except UsageError as exc:
         from .sweep_cell import _usage
         raise _usage(str(exc)) from None
+
+
+class _CallableModule(types.ModuleType):
+    """This module's type. Importing `py_tracker.notebook.sweep_widget` (the `%track sweep`
+    magic does) makes Python bind the name `sweep_widget` in `py_tracker.notebook` to this
+    module, hiding the function of the same name that `py_tracker.sweep_widget` re-exports;
+    so calling the module calls the function (as `py_tracker.sweep` does for `sweep()`)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> SweepWidget:
+        return sweep_widget(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -103,8 +103,11 @@ def test_pause_then_resume(ip, store, widgets):
     assert len(w.rows) == 1 and w.phase == "paused" and w.running
     assert pt.Api(store).sweep(w.sweep_id).state == "paused"
     w.resume_button.click()
-    assert w.wait(20)
-    assert [r.state for r in w.rows] == ["finished"] * 3
+    assert wait_for(lambda: len(w.rows) == 2, 5) and w.phase == "running"
+    w.pause()
+    assert wait_for(lambda: w.phase == "paused", 5)
+    assert w.stop() and w.wait(5)  # Stop while paused: the waiting agent returns
+    assert [r.state for r in w.rows] == ["finished"] * 2 and w.phase == "stopped"
 
 
 def test_stop_during_a_trial_ends_it_stopped_within_a_second(ip, store, widgets):
@@ -177,7 +180,8 @@ def test_function_mode_random_count_and_escaping(store, widgets):
 
     cfg = {"method": "random", "metric": {"name": "acc", "goal": "maximize"}, "seed": 1,
            "parameters": {"opt": {"values": ["<script>x</script>", "sgd"]}, "lr": {"min": 0.0, "max": 1.0}}}
-    w = sweep_widget(cfg, function=train, count=4, project="sw")
+    # the top-level name works although importing the module rebinds py_tracker.notebook.sweep_widget
+    w = pt.sweep_widget(cfg, function=train, count=4, project="sw")
     widgets.append(w)
     assert w.total == 4 and w.start() and w.wait(20)
     assert len(seen) == 4 and all(0 <= c["lr"] <= 1 and c["opt"] in ("<script>x</script>", "sgd") for c in seen)
@@ -244,3 +248,27 @@ def test_example_notebook_runs_with_nbclient(store, monkeypatch):
         assert f"lr={r.config['lr']} alpha={r.config['alpha']}: val_acc" in (r.dir / "output.log").read_text()
     streams = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert streams.count(": val_acc") == 1  # only the hand-run training cell's own print
+
+
+def test_thread_output_routes_only_its_threads_and_stays_bounded():
+    import sys
+    import threading
+
+    import ipywidgets as w
+
+    from py_tracker.notebook.sweep_output import ThreadOutput
+    out = ThreadOutput(w.Output(), max_chars=1000).install()
+    try:
+        t = threading.Thread(target=lambda: (out.threads.add(threading.get_ident()),
+                                             [print(f"line {i}") for i in range(500)],
+                                             print("oops", file=sys.stderr)))
+        t.start()
+        t.join()
+        print("main thread line")  # not routed
+        assert out.flush()
+    finally:
+        out.uninstall()
+    assert "line 499\n" in out.text and "line 0\n" not in out.text and len(out.text) <= 1010
+    assert "main thread line" not in out.text
+    assert out.output.outputs[-1] == {"output_type": "stream", "name": "stderr", "text": "oops\n"}
+    assert not isinstance(sys.stdout, type(out)) and "sweep output" not in repr(sys.stdout)
