@@ -96,3 +96,14 @@ def test_report_and_sweep_delegate_or_explain(ip):
     if importlib.util.find_spec("py_tracker.notebook.sweep_widget") is None:
         with pytest.raises(UsageError, match="sweep widget not available yet"):
             ip.run_line_magic("track", "sweep")
+
+
+def test_show_a_stored_run_or_explain(ip, store):
+    with pytest.raises(UsageError, match="no active run"):
+        magics.cmd_show([])
+    ip.run_cell_magic("track", "--project m --name shown", "pt_log({'loss': 1.0})")
+    r = _last_run(store)
+    panel = magics.cmd_show([r.path])
+    assert panel.source.id == r.id and panel.charts.charts["loss"].n == 1
+    with pytest.raises(UsageError, match="no run 'nope'"):
+        magics.cmd_show(["m/nope"])
