@@ -101,14 +101,35 @@ def cmd_status(argv: list[str], shell: Any = None) -> str:
 
 
 def cmd_report(argv: list[str], shell: Any = None) -> Any:
-    if importlib.util.find_spec("py_tracker.report") is None:
-        raise _usage_error("reports are not available in this installation of py_tracker "
-                           "(py_tracker.report is missing)")
-    from .. import report as report_mod
-    fn = getattr(report_mod, "report", None)
-    if fn is None:
-        raise _usage_error("reports are not available: py_tracker.report has no report() function")
-    return fn(*argv)
+    p = _parser("%track report", "Write a self-contained HTML report of runs, a project or a sweep.")
+    p.add_argument("target", nargs="*", help="a project name, or run ids / project/id paths")
+    p.add_argument("-o", "--output", default="report.html", help="HTML file to write (default report.html)")
+    p.add_argument("--sweep", default=None, help="report a sweep (id or project/id) instead")
+    p.add_argument("--title", default=None)
+    p.add_argument("--metrics", default=None, help="comma-separated keys or globs, e.g. 'val/*,loss'")
+    a = p.parse_args(argv)
+    from ..report import report as make_report
+    if a.sweep and a.target:
+        raise _usage_error("give either a target or --sweep, e.g. %track report my-project -o r.html")
+    if not a.sweep and not a.target:
+        raise _usage_error("what should the report show? e.g. %track report my-project -o report.html")
+    if a.sweep:
+        kw: dict[str, Any] = {"sweep": a.sweep}
+    elif len(a.target) == 1 and "/" not in a.target[0] and _is_project(a.target[0], a.dir):
+        kw = {"project": a.target[0]}
+    else:
+        kw = {"runs": list(a.target)}
+    metrics = [m.strip() for m in a.metrics.split(",")] if a.metrics else None
+    try:
+        path = make_report(title=a.title, path=a.output, metrics=metrics, root=a.dir, **kw)
+    except (ValueError, KeyError) as exc:
+        raise _usage_error(str(exc)) from None
+    print(f"report written to {path}")
+    return path
+
+
+def _is_project(name: str, root: str | None) -> bool:
+    return any(p["name"] == name for p in _api(root).projects())
 
 
 def cmd_sweep(argv: list[str], shell: Any = None, line: str = "") -> Any:

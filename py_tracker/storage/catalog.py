@@ -152,6 +152,10 @@ class Catalog:
                 raise StorageError(f"could not lock {self.layout.lock} within 30 s "
                                    f"(another process holds it): {exc}") from exc
             try:
+                # TinyDB caches the next document id per table; another process may have
+                # inserted since, so recompute it from the file we now hold the lock on.
+                for t in self._tables.values():
+                    t._next_id = None
                 yield self
             finally:
                 self._flock.release()

@@ -49,7 +49,7 @@ def _last_values(path: Path) -> dict:
     for doc in read_chunks(path):
         for k, col in doc["c"].items():
             if isinstance(col, dict):
-                from .history import _column
+                from .history import decode_column as _column
                 col = _column(col).tolist()
             for v in reversed(col):
                 if v is not None:

@@ -117,7 +117,7 @@ def _encode_mixed(rows: list[dict]) -> bytes:
     return encode_chunk(filled) if len(filled) > 0 else b""
 
 
-def _decode_line(line: bytes) -> dict | None:
+def decode_line(line: bytes) -> dict | None:
     try:
         doc = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -133,7 +133,7 @@ def _decode_line(line: bytes) -> dict | None:
     return doc
 
 
-def _column(c: Any) -> Any:
+def decode_column(c: Any) -> Any:
     """A decoded column: numpy array for typed columns, list otherwise."""
     if isinstance(c, dict) and "t" in c and "b" in c:
         import numpy as np
@@ -152,7 +152,7 @@ def read_chunks(path: str | os.PathLike[str]) -> Iterator[dict]:
     for n, line in enumerate(lines[:-1]):
         if not line:
             continue
-        doc = _decode_line(line)
+        doc = decode_line(line)
         if doc is None:
             log.warning("py_tracker: skipped a damaged line %d in %s", n + 1, path)
             continue
@@ -174,7 +174,7 @@ def read_columns(path: str | os.PathLike[str], keys: Iterable[str] | None = None
         for k, c in doc["c"].items():
             if want is not None and k not in want:
                 continue
-            parts.setdefault(k, []).append((total, _column(c)))
+            parts.setdefault(k, []).append((total, decode_column(c)))
         total += n
     out: dict[str, Any] = {}
     for k, segs in parts.items():
@@ -214,7 +214,7 @@ def iter_rows(path: str | os.PathLike[str], keys: Iterable[str] | None = None) -
         items = []
         for k, c in doc["c"].items():
             if want is None or k in want or k == "_step":
-                col = _column(c)
+                col = decode_column(c)
                 items.append((k, col.tolist() if hasattr(col, "tolist") else col))
         for i in range(doc["n"]):
             row = {k: c[i] for k, c in items if c[i] is not None}
@@ -238,9 +238,9 @@ def last_step(path: str | os.PathLike[str]) -> int | None:
             lines = data.split(b"\n")
             candidates = lines[1:-1] if start > 0 else lines[:-1]
             for line in reversed(candidates):
-                doc = _decode_line(line) if line else None
+                doc = decode_line(line) if line else None
                 if doc and doc["c"].get("_step") is not None:
-                    col = _column(doc["c"]["_step"])
+                    col = decode_column(doc["c"]["_step"])
                     steps = [int(s) for s in (col.tolist() if hasattr(col, "tolist") else col) if s is not None]
                     if steps:
                         return int(max(steps))

@@ -75,10 +75,10 @@ def test_reader_never_sees_half_a_file(tmp_path):
 
 def test_concurrent_processes_lose_nothing(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    procs = [subprocess.Popen([sys.executable, "-c", INSERT_MANY, str(tmp_path), str(w), "40"], env=env)
+    procs = [subprocess.Popen([sys.executable, "-c", INSERT_MANY, str(tmp_path), str(w), "100"], env=env)
              for w in range(4)]
     assert [p.wait(60) for p in procs] == [0, 0, 0, 0]
-    assert len(Catalog(tmp_path).all("runs")) == 160
+    assert len(Catalog(tmp_path).all("runs")) == 400
 
 
 def test_damaged_without_backup_is_a_clear_error(tmp_path):
