@@ -50,6 +50,7 @@ class Run:
         self._runtime_offset = runtime_offset
         self._step = start_step
         self._partial: dict[str, Any] = {}
+        self._partial_lock = threading.RLock()
         self._queue: collections.deque = collections.deque()
         self._sys_queue: collections.deque = collections.deque()
         self._retry: list[dict] = []
@@ -199,6 +200,11 @@ class Run:
         self._log_slow(data, step, commit)
 
     def _log_slow(self, data: dict, step: int | None, commit: bool | None) -> None:
+        # Other threads (e.g. autograd hooks of `watch`) may log(commit=False) concurrently.
+        with self._partial_lock:
+            self._log_locked(data, step, commit)
+
+    def _log_locked(self, data: dict, step: int | None, commit: bool | None) -> None:
         if step is not None:
             step = scalar(step)
             if not isinstance(step, int) or isinstance(step, bool) or step < 0:
@@ -420,8 +426,9 @@ class Run:
         """
         if self._finished:
             return
-        if self._partial:
-            self._commit()
+        with self._partial_lock:
+            if self._partial:
+                self._commit()
         for hook in self._finish_hooks:
             try:
                 hook()
