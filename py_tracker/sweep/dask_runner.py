@@ -22,7 +22,7 @@ Control flows the other way through the scheduler: the trial's `distributed.Even
 `channel["stop"]` (set by the controller for Stop, Skip, hyperband) makes the run's next
 `log()` raise RunStopped; `channel["lease"]`, a `Variable` the controller bumps every
 second, tells the worker the controller is alive (if it stops changing for
-`LEASE_TIMEOUT` s, the trial is stopped: nobody records it any more); `channel["attempt"]`
+`channel["lease_timeout"]` s, the trial is stopped: nobody records it any more); `channel["attempt"]`
 is an `Event` set when the trial starts, so that Dask re-running the task after its
 worker died does not run the trial a second time.
 
@@ -200,9 +200,11 @@ session.add_init_hook(_attach)
 class _Control(threading.Thread):
     """Worker thread: turns the controller's stop event (or a lost lease) into a run stop."""
 
-    def __init__(self, stop_event: Any, lease: Any, stop: Callable[[str], None]):
+    def __init__(self, stop_event: Any, lease: Any, stop: Callable[[str], None],
+                 lease_timeout: float = LEASE_TIMEOUT):
         super().__init__(name="py_tracker-trial-control", daemon=True)
         self.stop_event, self.lease, self.stop = stop_event, lease, stop
+        self.lease_timeout = lease_timeout
         self.done = threading.Event()
 
     def run(self) -> None:  # noqa: D401 - Thread API
@@ -213,14 +215,14 @@ class _Control(threading.Thread):
                     stopping = "stop requested by the controller"
                 now = time.monotonic()
                 if stopping is None and now >= next_lease:
-                    next_lease = now + 2.0
+                    next_lease = now + min(2.0, self.lease_timeout / 3)
                     value = self.lease.get(timeout=2)
                     if value != last:
                         last, changed = value, now
-                    elif now - changed > LEASE_TIMEOUT:
+                    elif now - changed > self.lease_timeout:
                         stopping = "the controller is gone"
             except Exception:
-                if time.monotonic() - changed > LEASE_TIMEOUT:
+                if time.monotonic() - changed > self.lease_timeout:
                     stopping = "the controller is gone"
                 self.done.wait(CONTROL_POLL)
             if stopping is not None:
@@ -253,7 +255,8 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
             sink.send("start", worker=worker, host=socket.gethostname(), pid=os.getpid(), at=entered)
             runner = FunctionRunner(_recording(function, sink), sink.catalog)
             control = _Control(Event(channel["stop"], client=client),
-                               Variable(channel["lease"], client=client), runner.stop)
+                               Variable(channel["lease"], client=client), runner.stop,
+                               float(channel.get("lease_timeout") or LEASE_TIMEOUT))
             control.start()
             outcome = runner.run(dict(ctx, root=str(tmp), thread=threading.get_ident()))
             sink.final()

@@ -8,8 +8,9 @@ agent claims it (under the catalog lock, pending trials counted, so bayes spread
 points), gets its run record at once (`TrialMirror`), and is submitted as a Dask task
 (`dask_runner.run_trial`). One loop on the calling thread drains the trials' messages
 from a `distributed.Queue`, writes them into the store, beats the records' heartbeats,
-forwards stops (sweep stop/skip, hyperband via `TrialWatcher`, a run's stop flag) to the
-workers' stop events, and notices faults:
+forwards stops to the workers' stop events (sweep stop and skip, read once per
+`WATCH_POLL` for all trials; hyperband over all trials' mirrored histories; a run's stop
+flag from the sidebar), and notices faults:
 
 - a worker that leaves the cluster mid-trial: the trial is marked crashed (rows already
   received are kept), its task cancelled (Dask would otherwise re-run it; the attempt
@@ -22,18 +23,19 @@ workers' stop events, and notices faults:
 from __future__ import annotations
 
 import logging
-import secrets
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import TrackerError, UsageError
+from ..errors import UsageError
+from . import hyperband
 from .api import Agent
+from .cluster import SchedulerLostError, TrialCluster
 from .mirror import TrialMirror
 from .runners import FunctionRunner
 from .store import SweepStore
-from .watcher import TrialWatcher
+from .watcher import HYPERBAND_POLL, POLL as WATCH_POLL
 
 log = logging.getLogger("py_tracker")
 
@@ -41,22 +43,19 @@ POLL = 0.05             # seconds between queue polls when nothing arrived
 TICK = 1.0              # seconds between heartbeats, lease bumps, worker checks, record saves
 SCHEDULER_GRACE = 10.0  # seconds the client may spend reconnecting before the agent gives up
 WAIT_WORKERS = 60.0     # seconds to wait for a first worker
+LEASE_TIMEOUT = 30.0    # seconds without the controller's lease bump before workers stop its trials
 
-
-class SchedulerLostError(TrackerError, RuntimeError):
-    """The Dask scheduler went away during a sweep; running trials were marked crashed."""
+__all__ = ["ParallelAgent", "SchedulerLostError", "parallel_agent"]
 
 
 @dataclass
 class _Trial:
     mirror: TrialMirror
     future: Any
-    watcher: TrialWatcher
     stop_name: str
     reason: str | None = None
     stop_sent: bool = False
     lost: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 class ParallelAgent(Agent):
@@ -66,51 +65,22 @@ class ParallelAgent(Agent):
                  parallel: int, on_event: Callable[[str, dict], None] | None = None):
         FunctionRunner(function, store.catalog)  # the same argument checks as the serial agent
         super().__init__(store, sweep_id, runner=None, on_event=on_event)  # type: ignore[arg-type]
-        from distributed import Queue, Variable
         self.function = function
-        self.client = client
         self.parallel = parallel
-        self.token = secrets.token_hex(6)
-        self.queue = Queue(f"py_tracker-{self.token}", client=client)
-        self.lease = Variable(f"py_tracker-lease-{self.token}", client=client)
+        self.cluster = TrialCluster(client, sweep_id, grace=SCHEDULER_GRACE, wait_workers=WAIT_WORKERS,
+                                    lease_timeout=LEASE_TIMEOUT)
         self.active: dict[str, _Trial] = {}
-        self.workers: set[str] = set()
         self.over = False
         self.paused = False
-        self._lease_n = 0
-        self._last_tick = 0.0
-        self._last_state_check = 0.0
+        self._last_tick = self._last_watch = self._last_hyperband = self._last_state_check = 0.0
         self._told_paused = False
-        self._events: list[str] = []
-        self._down_since: float | None = None
-        self._no_workers_since: float | None = None
-        self._tails: list[Any] = []  # futures of trials that sent their end but still return
-
-    # --- setup --------------------------------------------------------------------
-    def prepare(self) -> None:
-        """Workers present and able to run trials (py_tracker importable), one slot each."""
-        from .dask_runner import TrialSlots, worker_info
-        try:
-            self.client.wait_for_workers(1, timeout=WAIT_WORKERS)
-        except Exception as exc:
-            raise UsageError(f"agent(executor=...): the Dask cluster has no worker after "
-                             f"{WAIT_WORKERS:.0f} s ({exc}); start workers or check the address") from None
-        try:
-            info = self.client.run(worker_info)
-        except Exception as exc:
-            raise UsageError(f"agent(executor=...): the Dask workers cannot run py_tracker trials "
-                             f"({type(exc).__name__}: {exc}); install py_tracker on every worker "
-                             f"(pip install 'py_tracker[dask]') in the same environment") from None
-        self.client.register_plugin(TrialSlots())
-        self.workers = set(info)
-        self.lease.set(0)
 
     # --- the loop -----------------------------------------------------------------
     def run(self, count: int | None = None) -> int:
         """Run trials until `count`, the sweep's end, or a stop; returns how many started."""
         self.done = 0
         self.store.trials(self.store.get(self.sweep_id))  # marks trials of a dead controller crashed
-        self.prepare()
+        self.cluster.prepare()
         failed: BaseException | None = None
         try:
             while True:
@@ -118,6 +88,7 @@ class ParallelAgent(Agent):
                 if now - self._last_tick >= TICK:
                     self._last_tick = now
                     self._tick()
+                self._watch(now)
                 self._fill(count)
                 if not self.active and (self.over or (count is not None and self.done >= count)):
                     break
@@ -134,11 +105,9 @@ class ParallelAgent(Agent):
             self._shutdown(failed)
         return self.done
 
-    def _limit(self) -> int:
-        return min(self.parallel, len(self.workers))
-
     def _fill(self, count: int | None) -> None:
-        while not self.over and len(self.active) < self._limit() and (count is None or self.done < count):
+        limit = min(self.parallel, len(self.cluster.workers))  # one trial per worker process
+        while not self.over and len(self.active) < limit and (count is None or self.done < count):
             if self.paused:
                 now = time.monotonic()
                 if now - self._last_state_check < 0.2:
@@ -162,66 +131,54 @@ class ParallelAgent(Agent):
             self._start(rec, run_id, point or {})
 
     def _start(self, rec: dict, run_id: str, point: dict) -> None:
-        from .dask_runner import RESOURCE, run_trial
         ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point, "run_id": run_id}
         mirror = TrialMirror(self.store, ctx)
         mirror.create()
-        base = f"py_tracker-{self.token}-{run_id}"
-        channel = {"queue": self.queue.name, "stop": base + "-stop", "attempt": base + "-attempt",
-                   "lease": self.lease.name}
-        self._events += [channel["stop"], channel["attempt"]]
         try:
-            future = self.client.submit(run_trial, self.function, ctx, channel, key=base, pure=False,
-                                        resources={RESOURCE: 1})
+            future, stop_name = self.cluster.submit(self.function, ctx)
         except Exception as exc:
             mirror.finish("failed")
             self.store.release(run_id)
             raise UsageError(f"agent(executor=...): could not submit trial {run_id} to Dask: "
                              f"{type(exc).__name__}: {exc}") from exc
-        trial = _Trial(mirror, future, None, channel["stop"])  # type: ignore[arg-type]
-        trial.watcher = TrialWatcher(self.store, self.sweep_id, run_id,
-                                     lambda reason, t=trial: self._stop(t, reason))
-        self.active[run_id] = trial
-        trial.watcher.start()
+        self.active[run_id] = _Trial(mirror, future, stop_name)
         self._emit("start", {"run_id": run_id, "config": point})
 
     def _stop(self, trial: _Trial, reason: str) -> None:
-        """Ask the trial's worker to stop it (any thread; idempotent)."""
+        """Ask the trial's worker to stop it (idempotent; the first reason is kept)."""
         trial.reason = trial.reason or reason
-        if trial.stop_sent:
-            return
-        trial.stop_sent = True
-        try:
-            from distributed import Event
-            Event(trial.stop_name, client=self.client).set()
-        except Exception as exc:
-            trial.stop_sent = False
-            log.warning("py_tracker: could not send stop to trial %s: %s", trial.mirror.run_id, exc)
+        if not trial.stop_sent:
+            trial.stop_sent = self.cluster.stop(trial.stop_name)
 
     # --- periodic work ---------------------------------------------------------------
-    def _tick(self) -> None:
-        status = getattr(self.client, "status", "running")
-        if status != "running":
-            self._down_since = self._down_since or time.monotonic()
-            if status in ("closed", "closing") or time.monotonic() - self._down_since > SCHEDULER_GRACE:
-                raise SchedulerLostError(self._lost_message(f"the client is {status}"))
+    def _watch(self, now: float) -> None:
+        """Sweep stop/skip and hyperband for every running trial: one read of the sweep."""
+        if not self.active or now - self._last_watch < WATCH_POLL:
             return
-        self._down_since = None
+        self._last_watch = now
         try:
-            self._lease_n += 1
-            self.lease.set(self._lease_n)
-            self.workers = set(self.client.nthreads())
-        except Exception as exc:
-            self._rpc_failed(exc)
-            return
-        if not self.workers and not self.active:
-            self._no_workers_since = self._no_workers_since or time.monotonic()
-            if time.monotonic() - self._no_workers_since > WAIT_WORKERS:
-                raise UsageError(f"agent(executor=...): the Dask cluster has had no worker for "
-                                 f"{WAIT_WORKERS:.0f} s; start workers and run agent() again")
-        else:
-            self._no_workers_since = None
-        self._tails = [f for f in self._tails if not f.done()]
+            rec = self.store.get(self.sweep_id)
+            skip = set(rec.get("skip") or ())
+            for run_id, t in list(self.active.items()):
+                if rec.get("state") == "stopped":
+                    self._stop(t, "sweep stopped")
+                elif run_id in skip:
+                    self._stop(t, "skipped")
+            cfg = rec.get("config") or {}
+            et = cfg.get("early_terminate")
+            if et and rec.get("state") != "stopped" and now - self._last_hyperband >= HYPERBAND_POLL:
+                self._last_hyperband = now
+                goal = (cfg.get("metric") or {}).get("goal", "minimize")
+                for run_id in hyperband.to_stop(et, goal, self.store.trials(rec, histories=True)):
+                    if run_id in self.active:
+                        self._stop(self.active[run_id], "hyperband")
+        except Exception as exc:  # watching must never take the agent down
+            log.warning("py_tracker: watching sweep %s: %s", self.sweep_id, exc)
+
+    def _tick(self) -> None:
+        """Once a second: lease and worker set, heartbeats and records, lost workers, stop flags."""
+        self.cluster.heartbeat(busy=bool(self.active))
+        workers = self.cluster.workers
         for t in self.active.values():
             m = t.mirror
             m.beat()
@@ -229,35 +186,14 @@ class ParallelAgent(Agent):
                 m.save_meta()
             except Exception as exc:
                 log.warning("py_tracker: could not save trial %s: %s", m.run_id, exc)
-            if m.worker is not None and m.worker not in self.workers and m.end is None:
+            if m.worker is not None and m.worker not in workers and m.end is None:
                 t.lost = True
             if not t.stop_sent and self.store.layout.stop_flag(m.run_id).exists():
                 self._stop(t, "stopped by user")
 
-    def _rpc_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, TimeoutError):
-            return
-        if getattr(self.client, "status", "running") == "running":
-            self._down_since = self._down_since or time.monotonic()
-            if time.monotonic() - self._down_since <= SCHEDULER_GRACE:
-                return
-        raise SchedulerLostError(self._lost_message(f"{type(exc).__name__}: {exc}")) from exc
-
-    def _lost_message(self, why: str) -> str:
-        addr = getattr(getattr(self.client, "scheduler", None), "address", None) or "?"
-        return (f"the Dask scheduler {addr} is gone ({why}); {len(self.active)} running trial(s) of sweep "
-                f"{self.sweep_id} were marked crashed, keeping what they logged. Restart the cluster and "
-                f"run agent() again to continue the sweep.")
-
     def _pump(self) -> int:
         """Apply every message waiting in the queue; returns how many there were."""
-        if getattr(self.client, "status", "running") != "running":
-            return 0
-        try:
-            msgs = self.queue.get(batch=True)
-        except Exception as exc:
-            self._rpc_failed(exc)
-            return 0
+        msgs = self.cluster.messages()
         for msg in msgs:
             t = self.active.get(msg.get("run")) if isinstance(msg, dict) else None
             if t is not None:
@@ -294,16 +230,15 @@ class ParallelAgent(Agent):
 
     def _finish(self, t: _Trial, state: str, reason: str | None = None) -> None:
         m = t.mirror
-        t.watcher.close()
-        reason = reason or t.watcher.reason or t.reason
-        if not t.future.done():
-            self._tails.append(t.future)
+        reason = reason or t.reason
+        self.cluster.keep(t.future)
         try:
             m.finish(state, reason=reason)
         finally:
             self.active.pop(m.run_id, None)
             self.store.release(m.run_id)
-            self._emit("end", {"run_id": m.run_id, "outcome": state, "reason": reason})
+            error = (m.end or {}).get("error") if state == "failed" else None
+            self._emit("end", {"run_id": m.run_id, "outcome": state, "reason": reason, "error": error})
 
     def _say_paused(self) -> None:
         if not self._told_paused:
@@ -315,9 +250,9 @@ class ParallelAgent(Agent):
         """Leave the store consistent: trials still in flight end crashed (scheduler lost) or
         failed (interrupted), their workers are told to stop, scheduler objects released."""
         state = "crashed" if isinstance(failed, SchedulerLostError) else "failed"
-        alive = getattr(self.client, "status", "") == "running"
+        up = self.cluster.up
         for t in list(self.active.values()):
-            if alive:
+            if up:
                 self._stop(t, "agent interrupted")
                 self._pump()
                 try:
@@ -325,22 +260,11 @@ class ParallelAgent(Agent):
                 except Exception:
                     pass
             try:
-                self._finish(t, state, reason=t.reason or ("scheduler lost" if state == "crashed" else "agent interrupted"))
+                self._finish(t, state, reason=t.reason or ("scheduler lost" if state == "crashed"
+                                                           else "agent interrupted"))
             except Exception as exc:
                 log.warning("py_tracker: could not record the end of trial %s: %s", t.mirror.run_id, exc)
-        if alive:
-            from distributed import Event, wait
-            try:
-                wait(self._tails, timeout=5)
-            except Exception:
-                pass  # a task still returning: the scheduler forgets it with its future
-            try:
-                for name in self._events:
-                    Event(name, client=self.client).clear()
-                self.lease.delete()
-                self.queue.close()
-            except Exception as exc:
-                log.info("py_tracker: releasing sweep objects on the scheduler failed: %s", exc)
+        self.cluster.release()
 
 
 def parallel_agent(sweep_id: str, function: Callable[[], Any] | None, *, project: str | None = None,
