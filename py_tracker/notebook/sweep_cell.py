@@ -89,7 +89,9 @@ def _usage(msg: str) -> Exception:
 def magic_parser() -> _Parser:
     p = _Parser(prog="%track sweep", add_help=False,
                 description="Sweep control widget: each trial re-runs a `%%track --id NAME` cell.")
-    p.add_argument("config", help="a YAML file path, or the name of a variable holding the sweep config")
+    p.add_argument("config", nargs="?", default=None,
+                   help="a YAML file path, or the name of a variable holding the sweep config")
+    p.add_argument("--resume", default=None, metavar="SWEEP_ID", help="continue this sweep instead")
     p.add_argument("--cell", default=None, help="id of the training cell (%%track --id NAME)")
     p.add_argument("--function", default=None, help="name of a no-argument function instead of a cell")
     p.add_argument("--count", type=int, default=None, help="most trials to run")
@@ -108,7 +110,12 @@ def parse_magic(line: str, shell: Any) -> dict:
         raise _usage(f"cannot parse {line!r}: {exc} (check the quotes)") from None
     a = magic_parser().parse_args(argv)
     ns = getattr(shell, "user_ns", {}) or {}
-    if a.config in ns and not os.path.isfile(a.config):
+    if a.config is None:
+        if a.resume is None:
+            raise _usage("%track sweep needs a CONFIG (a YAML path or a variable holding the config dict), "
+                         "or --resume SWEEP_ID")
+        config = None
+    elif a.config in ns and not os.path.isfile(a.config):
         config = ns[a.config]
     elif os.path.isfile(os.path.expanduser(a.config)):
         config = os.path.expanduser(a.config)
@@ -125,4 +132,4 @@ def parse_magic(line: str, shell: Any) -> dict:
     if a.count is not None and a.count < 1:
         raise _usage(f"--count {a.count}: give a positive number of trials")
     return {"config": config, "cell": a.cell, "function": function, "count": a.count, "project": a.project,
-            "root": a.dir, "start": a.start}
+            "root": a.dir, "start": a.start, "sweep_id": a.resume}

@@ -88,12 +88,20 @@ class SweepLayout(Tickable):
 
     def _show_trial(self, run: Any, row: TrialRow | None) -> None:
         from .panel import RunPanel
-        if self._panel is not None:
-            self._panel.close()
-        self._panel = RunPanel(run, interval=0.25)
+        old, self._panel = self._panel, RunPanel(run, interval=0.25)
         self.trial_config.value = config_html(row.number if row else 0, run.name, run.id,
                                               row.config if row else dict(run.config.as_dict()))
         self.trial_charts.children = [self._panel.charts.widget]
+        if old is not None:  # the previous trial's panel: stop its thread, free its widgets in the page
+            old.close()
+            close_tree(old.widget)
+
+    def _close_widgets(self) -> None:
+        if self._panel is not None:
+            self._panel.close()
+            close_tree(self._panel.widget)
+            self._panel = None
+        close_tree(self.widget)
 
     def _sync_stop_class(self) -> None:
         run = self._current_run
@@ -144,3 +152,19 @@ class SweepLayout(Tickable):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+
+
+def close_tree(widget: Any) -> None:
+    """Close a widget and everything inside it (ipywidgets keeps every widget until closed)."""
+    for child in getattr(widget, "children", ()) or ():
+        close_tree(child)
+    try:
+        widget.close()
+    except Exception:  # already closed, or the kernel's comm manager is gone
+        pass
+    if hasattr(widget, "update_from_model"):  # jupyter_bokeh's close() fails when called again
+        widget.close = _closed  # (by Widget.__del__): make the second call a no-op
+
+
+def _closed() -> None:
+    return None

@@ -54,7 +54,7 @@ class ThreadStream:
 class ThreadOutput:
     """Route the prints of registered threads (`threads`, a set of idents) to `output`."""
 
-    def __init__(self, output: Any, max_chars: int = 200_000):
+    def __init__(self, output: Any, max_chars: int = 50_000):
         self.output = output
         self.max_chars = max_chars
         self.threads: set[int] = set()

@@ -66,7 +66,7 @@ class SweepWidget(SweepLayout):
 
     def __init__(self, config: Any, *, cell: str | None = None, function: Callable[[], Any] | None = None,
                  count: int | None = None, project: str | None = None, root: Any = None, shell: Any = None,
-                 interval: float = 0.25):
+                 sweep_id: str | None = None, interval: float = 0.25):
         if (cell is None) == (function is None):
             raise UsageError("sweep_widget() needs exactly one of cell='train' (a `%%track --id train` cell) "
                              "or function=train (a function with no arguments)")
@@ -84,16 +84,29 @@ class SweepWidget(SweepLayout):
             self.trial_fn = function
             self.key = f"function:{getattr(function, '__qualname__', '?')}:{id(function)}"
         self.cell, self.function, self.count, self.project = cell, function, count, project
+        self.store = SweepStore(root)
+        self._resume: str | None = None
+        tried = 0
+        if sweep_id is not None:  # continue an existing sweep (e.g. after a kernel restart)
+            rec = self.store.find(sweep_id, project)
+            if rec.get("state") in ("stopped", "finished"):
+                raise UsageError(f"sweep {rec['id']} is {rec['state']} ({rec.get('reason') or 'no reason'}); "
+                                 f"it cannot go on: create a new sweep from its config")
+            config, self._resume, tried = rec["config"], rec["id"], len(rec.get("trials") or [])
+        elif config is None:
+            raise UsageError("sweep_widget() needs a sweep config (dict, YAML path or YAML text), "
+                             "or sweep_id='...' to continue an existing sweep")
         self.source = config
         self.config = parse_config(config)  # a bad config fails here, before any button exists
-        self.store = SweepStore(root)
         space = Space(self.config["parameters"])
         self.params = [p.name for p in space.searchable]
         metric = self.config.get("metric") or {}
         self.metric: str | None = metric.get("name")
         self.goal: str = metric.get("goal", "minimize")
-        bound = [n for n in (count, self.config.get("run_cap"),
-                             space.grid_size() if self.config["method"] == "grid" else None) if n]
+        cap = self.config.get("run_cap")
+        grid = space.grid_size() if self.config["method"] == "grid" else None
+        bound = [n for n in (count, None if cap is None else max(0, cap - tried),
+                             None if grid is None else max(0, grid - tried)) if n is not None]
         self.total: int | None = min(bound) if bound else None
 
         self.sweep_id: str | None = None
@@ -184,7 +197,12 @@ class SweepWidget(SweepLayout):
             _RUNNING[self.key] = self
             self._active = True
         try:
-            sid = create_sweep(self.source, project=self.project, root=self.store.root)
+            sid, self._resume = self._resume, None  # continue it once; a later Start makes a new sweep
+            if sid is not None:
+                if self.store.get(sid).get("state") == "paused":
+                    self.store.set_state(sid, "running")
+            else:
+                sid = create_sweep(self.source, project=self.project, root=self.store.root)
             self._runner = FunctionRunner(self.trial_fn, self.store.catalog)
             agent = Agent(self.store, sid, self._runner, on_event=self._on_event)
         except BaseException:
@@ -201,6 +219,9 @@ class SweepWidget(SweepLayout):
         for cls in [c for c in self.stop_button._dom_classes if c.startswith("py-tracker-sweep-")]:
             self.stop_button.remove_class(cls)  # a previous sweep of this widget
         self.stop_button.add_class(f"py-tracker-sweep-{sid}")  # for an out-of-band sweep stop (see module doc)
+        end = time.monotonic() + 2.0
+        while self.updater.alive and time.monotonic() < end:  # the previous sweep's last drawing
+            time.sleep(0.01)
         self.router.install()
         self._thread = threading.Thread(target=self._run_agent, args=(agent,), daemon=True,
                                         name=f"py_tracker-sweep-widget-{sid}")
@@ -269,14 +290,13 @@ class SweepWidget(SweepLayout):
         return not self._active and not self.updater.alive
 
     def close(self) -> None:
-        """Stop the sweep (if running) and the widget's threads."""
+        """Stop the sweep (if running) and the widget's threads, and close its widgets."""
         if self._active:
             self.stop()
             self.wait(10)
         self.updater.stop()
-        if self._panel is not None:
-            self._panel.close()
         self.router.uninstall()
+        self._close_widgets()
 
     # --- the sweep thread ------------------------------------------------------------------
     def _run_agent(self, agent: Agent) -> None:
@@ -361,16 +381,19 @@ class SweepWidget(SweepLayout):
         return f"<SweepWidget {self.sweep_id or '(not started)'} {self.phase} trials={len(self.rows)}>"
 
 
-def sweep_widget(config: Any, cell: str | None = None, function: Callable[[], Any] | None = None,
+def sweep_widget(config: Any = None, cell: str | None = None, function: Callable[[], Any] | None = None,
                  count: int | None = None, project: str | None = None, *, root: Any = None,
-                 shell: Any = None, start: bool = False) -> SweepWidget:
+                 shell: Any = None, start: bool = False, sweep_id: str | None = None) -> SweepWidget:
     """A sweep control widget for `config` (dict, YAML path or YAML text) whose trials re-run
     the `%%track --id <cell>` training cell, or call `function()`. Display the returned
-    widget; press Start (or pass start=True, or call `.start()`); `.wait()` blocks until it ends."""
+    widget; press Start (or pass start=True, or call `.start()`); `.wait()` blocks until it ends.
+    `sweep_id=` continues an existing sweep instead (after a kernel restart: grid points
+    already tried are not repeated, the interrupted trial shows as crashed)."""
     from .display import ensure_bokeh, in_notebook
     if in_notebook():
         ensure_bokeh()
-    wdg = SweepWidget(config, cell=cell, function=function, count=count, project=project, root=root, shell=shell)
+    wdg = SweepWidget(config, cell=cell, function=function, count=count, project=project, root=root, shell=shell,
+                      sweep_id=sweep_id)
     if start:
         wdg.start()
     return wdg

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError as IPyUsageError
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
@@ -33,7 +33,7 @@ print("trained with lr", cfg.get("lr"))
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    shell = globalipapp.start_ipython() or globalipapp.get_ipython()  # one global shell per session
     shell.run_line_magic("load_ext", "py_tracker")
     shell.run_cell("import py_tracker as pt")
     return shell
@@ -158,6 +158,11 @@ def test_second_start_is_refused(ip, store, widgets):
     sweeps = {r.get("id") for r in pt.Api(store).catalog.search("sweeps", lambda r: True)}
     assert sweeps == {w.sweep_id}  # no second sweep was created
     assert other.start() and other.wait(10) and len(other.rows) == 1  # free again once it ended
+    old_id = w.sweep_id
+    assert w.start() and w.wait(10)  # Start after the end: a new sweep, a fresh table
+    assert w.sweep_id != old_id and [r.number for r in w.rows] == [1, 2]
+    assert f"py-tracker-sweep-{w.sweep_id}" in w.stop_button._dom_classes
+    assert f"py-tracker-sweep-{old_id}" not in w.stop_button._dom_classes
 
 
 def test_a_failing_trial_is_marked_failed_and_the_sweep_goes_on(ip, store, widgets):
@@ -272,3 +277,18 @@ def test_thread_output_routes_only_its_threads_and_stays_bounded():
     assert "main thread line" not in out.text
     assert out.output.outputs[-1] == {"output_type": "stream", "name": "stderr", "text": "oops\n"}
     assert not isinstance(sys.stdout, type(out)) and "sweep output" not in repr(sys.stdout)
+
+
+def test_resume_an_existing_sweep_without_repeating_grid_points(ip, store, widgets):
+    first = make(ip, widgets, "train_r", {"lr": {"values": [1.0, 2.0, 3.0, 4.0]}, "steps": {"value": 1}}, count=2)
+    assert first.start() and first.wait(10) and first.phase == "done" and first.end_reason == "count 2 reached"
+    w = ip.run_line_magic("track", f"sweep --resume {first.sweep_id} --cell train_r --project sw")
+    widgets.append(w)
+    assert w.total == 2 and w.start() and w.wait(10)
+    assert w.sweep_id == first.sweep_id
+    assert [r.config["lr"] for r in first.rows + w.rows] == [1.0, 2.0, 3.0, 4.0]
+    assert w.end_reason == "every grid point was tried"
+    with pytest.raises(UsageError, match="cannot go on"):
+        sweep_widget(sweep_id=first.sweep_id, cell="train_r", shell=ip)
+    with pytest.raises(IPyUsageError, match="needs a CONFIG"):
+        ip.run_line_magic("track", "sweep --cell train_r")
