@@ -20,8 +20,8 @@ from .updater import Tickable
 
 
 class SweepLayout(Tickable):
-    """Drawing half of `SweepWidget`. Reads the controller's state — `rows`, `_lock`,
-    `_version`, `_current`, `_current_run`, `_active`, `_paused`, `_stopping`, `note`,
+    """Drawing half of `SweepWidget`. Reads the controller's state — `trials` (a TrialBook),
+    `_current_run`, `_active`, `_paused`, `_stopping`, `note`,
     `error`, `end_reason`, `sweep_id`, `params`, `metric`, `goal`, `config`,
     `progress_state()`, `_poll_store()` — and calls its controls `start/pause/resume/skip/stop`
     (through `_click`)."""
@@ -118,9 +118,8 @@ class SweepLayout(Tickable):
         self._sync_stop_class()
         now = time.monotonic()
         slow = now - self._last_slow >= 1.0
-        if self._version != self._drawn or (slow and self._current is not None):
-            with self._lock:
-                version, rows = self._version, list(self.rows)
+        if self.trials.version != self._drawn or (slow and self.trials.current is not None):
+            version, rows = self.trials.snapshot()
             self._drawn = version
             self.table.value = trials_table_html(rows, self.params, self.metric, self.goal, self.sort.value or "#",
                                                  bool(self.descending.value), now=time.time())
@@ -143,7 +142,7 @@ class SweepLayout(Tickable):
             note = f"the sweep ended with an error: {self.error!r} (see Output)"
         self.progress.value = progress_html(p["done"], p["total"], p["elapsed"], p["remaining"], p["phase"],
                                             self.sweep_id, note)
-        active, idle = self._active, self._current is None
+        active, idle = self._active, self.trials.current is None
         self.start_button.disabled = active
         self.pause_button.disabled = not active or self._paused or self._stopping
         self.resume_button.disabled = not active or not self._paused or self._stopping

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,45 @@ class TrialRow:
     @property
     def label(self) -> str:
         return "skipped" if self.state == "stopped" and self.reason == "skipped" else self.state
+
+
+class TrialBook:
+    """The trials of one sweep as the widget knows them. The sweep thread writes (`start`,
+    `end`), the drawing thread reads (`snapshot`); `version` grows with every change."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.rows: list[TrialRow] = []
+        self.current: TrialRow | None = None
+        self.version = 0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.rows, self.current = [], None
+            self.version += 1
+
+    def start(self, run_id: str, config: dict) -> TrialRow:
+        with self.lock:
+            row = TrialRow(len(self.rows) + 1, run_id, config, time.time())
+            self.rows.append(row)
+            self.current = row
+            self.version += 1
+        return row
+
+    def end(self, run_id: str, rec: dict, outcome: str | None, reason: str | None,
+            metric: str | None) -> TrialRow | None:
+        with self.lock:
+            row = next((r for r in self.rows if r.run_id == run_id), None)
+            if row is not None:
+                row.end(rec, outcome, reason, metric)
+                if self.current is row:
+                    self.current = None
+                self.version += 1
+        return row
+
+    def snapshot(self) -> tuple[int, list[TrialRow]]:
+        with self.lock:
+            return self.version, list(self.rows)
 
 
 def flatten(d: Any, prefix: str = "") -> dict:

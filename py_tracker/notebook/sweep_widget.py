@@ -24,42 +24,22 @@ from __future__ import annotations
 import sys
 import threading
 import time
-import traceback
 import types
-import weakref
 from typing import Any, Callable
 
-from ..core import session
 from ..errors import UsageError
 from ..sweep.api import Agent, sweep as create_sweep
-from ..sweep.config import parse_config
 from ..sweep.runners import FunctionRunner
-from ..sweep.space import Space
 from ..sweep.store import SweepStore
-from .display import suppress_auto_display
-from .sweep_cell import CellTrial, parse_magic
-from .sweep_layout import SweepLayout
-from .sweep_view import TrialRow, best_row, compact, estimate_remaining
+from .sweep_cell import parse_magic
+from .sweep_plan import SweepPlan
+from .sweep_thread import _LIVE, _LOCK, _RUNNING, SweepThread
+from .sweep_view import TrialBook, TrialRow, best_row, estimate_remaining
 from .updater import Updater
 
-_LOCK = threading.Lock()
-_RUNNING: dict[str, "SweepWidget"] = {}  # cell/function key -> the widget whose sweep runs on it
-_LIVE: "weakref.WeakSet[SweepWidget]" = weakref.WeakSet()
 
 
-def _on_init(run: Any) -> None:
-    """init hook: a run that joins a widget's sweep becomes that widget's current trial."""
-    sid = getattr(run, "sweep_id", None)
-    if sid:
-        for wdg in list(_LIVE):
-            if wdg.sweep_id == sid and wdg.running:
-                wdg._trial_run(run)
-
-
-session.add_init_hook(_on_init)
-
-
-class SweepWidget(SweepLayout):
+class SweepWidget(SweepThread):
     """One sweep driven from the notebook. Display it (`w` / `display(w)`); control it with the
     buttons or `start()`, `pause()`, `resume()`, `skip()`, `stop()`, `wait()`. Each control
     returns whether it acted; a refusal says why in the widget (and in `note`)."""
@@ -67,65 +47,28 @@ class SweepWidget(SweepLayout):
     def __init__(self, config: Any, *, cell: str | None = None, function: Callable[[], Any] | None = None,
                  count: int | None = None, project: str | None = None, root: Any = None, shell: Any = None,
                  sweep_id: str | None = None, interval: float = 0.25):
-        if (cell is None) == (function is None):
-            raise UsageError("sweep_widget() needs exactly one of cell='train' (a `%%track --id train` cell) "
-                             "or function=train (a function with no arguments)")
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-            raise UsageError(f"sweep_widget(count={count!r}): give a positive integer, or None for no limit")
-        if cell is not None:
-            if shell is None:
-                from IPython import get_ipython
-                shell = get_ipython()
-            self.trial_fn: Callable[[], Any] = CellTrial(cell, shell)
-            self.key = f"cell:{cell}"
-        else:
-            if not callable(function):
-                raise UsageError(f"sweep_widget(function=...) takes a function with no arguments, got {function!r}")
-            self.trial_fn = function
-            self.key = f"function:{getattr(function, '__qualname__', '?')}:{id(function)}"
-        self.cell, self.function, self.count, self.project = cell, function, count, project
         self.store = SweepStore(root)
-        self._resume: str | None = None
-        tried = 0
-        if sweep_id is not None:  # continue an existing sweep (e.g. after a kernel restart)
-            rec = self.store.find(sweep_id, project)
-            if rec.get("state") in ("stopped", "finished"):
-                raise UsageError(f"sweep {rec['id']} is {rec['state']} ({rec.get('reason') or 'no reason'}); "
-                                 f"it cannot go on: create a new sweep from its config")
-            config, self._resume, tried = rec["config"], rec["id"], len(rec.get("trials") or [])
-        elif config is None:
-            raise UsageError("sweep_widget() needs a sweep config (dict, YAML path or YAML text), "
-                             "or sweep_id='...' to continue an existing sweep")
-        self.source = config
-        self.config = parse_config(config)  # a bad config fails here, before any button exists
-        space = Space(self.config["parameters"])
-        self.params = [p.name for p in space.searchable]
-        metric = self.config.get("metric") or {}
-        self.metric: str | None = metric.get("name")
-        self.goal: str = metric.get("goal", "minimize")
-        cap = self.config.get("run_cap")
-        grid = space.grid_size() if self.config["method"] == "grid" else None
-        bound = [n for n in (count, None if cap is None else max(0, cap - tried),
-                             None if grid is None else max(0, grid - tried)) if n is not None]
-        self.total: int | None = min(bound) if bound else None
+        plan = SweepPlan.make(config, cell=cell, function=function, count=count, project=project,
+                              store=self.store, shell=shell, sweep_id=sweep_id)
+        self.cell, self.function, self.count, self.project = cell, function, count, project
+        self.source, self.config, self.params, self.total = plan.source, plan.config, plan.params, plan.total
+        self.metric, self.goal, self.trial_fn, self.key = plan.metric, plan.goal, plan.trial_fn, plan.key
+        self._resume = plan.resume
 
         self.sweep_id: str | None = None
-        self.rows: list[TrialRow] = []
+        self.trials = TrialBook()
         self.note = ""
         self.error: BaseException | None = None
         self.end_state: str | None = None
         self.end_reason: str | None = None
-        self._lock = threading.Lock()
         self._active = False
         self._paused = self._stopping = False
         self._skipped: set[str] = set()
-        self._current: TrialRow | None = None
         self._current_run: Any = None
         self._thread: threading.Thread | None = None
         self._runner: FunctionRunner | None = None
         self._t0: float | None = None
         self._t_end: float | None = None
-        self._version = 0
 
         self._build(cell, function)
         self.updater = Updater(self, interval=interval)
@@ -145,17 +88,21 @@ class SweepWidget(SweepLayout):
         if self._stopping:
             return "stopping"
         if self._paused:
-            return "pausing" if self._current is not None else "paused"
+            return "pausing" if self.trials.current is not None else "paused"
         return "running"
 
     @property
+    def rows(self) -> list[TrialRow]:
+        """The trials this widget started, in order (a copy)."""
+        return self.trials.snapshot()[1]
+
+    @property
     def best(self) -> TrialRow | None:
-        with self._lock:
-            return best_row(list(self.rows), self.goal)
+        return best_row(self.rows, self.goal)
 
     @property
     def current(self) -> TrialRow | None:
-        return self._current
+        return self.trials.current
 
     @property
     def output_text(self) -> str:
@@ -164,8 +111,7 @@ class SweepWidget(SweepLayout):
 
     def progress_state(self) -> dict:
         """{done, total, running, elapsed, remaining, phase} as shown in the progress line."""
-        with self._lock:
-            rows = list(self.rows)
+        rows = self.rows
         now = time.time()
         elapsed = 0.0 if self._t0 is None else (self._t_end or time.monotonic()) - self._t0
         done = sum(r.state != "running" for r in rows)
@@ -210,12 +156,11 @@ class SweepWidget(SweepLayout):
                 self._active = False
                 _RUNNING.pop(self.key, None)
             raise
-        with self._lock:
-            self.sweep_id, self.rows, self._current, self._current_run = sid, [], None, None
-            self._paused = self._stopping = False
-            self.end_state = self.end_reason = self.error = None
-            self._t0, self._t_end, self.note = time.monotonic(), None, ""
-            self._version += 1
+        self.trials.reset()
+        self.sweep_id, self._current_run = sid, None
+        self._paused = self._stopping = False
+        self.end_state = self.end_reason = self.error = None
+        self._t0, self._t_end, self.note = time.monotonic(), None, ""
         for cls in [c for c in self.stop_button._dom_classes if c.startswith("py-tracker-sweep-")]:
             self.stop_button.remove_class(cls)  # a previous sweep of this widget
         self.stop_button.add_class(f"py-tracker-sweep-{sid}")  # for an out-of-band sweep stop (see module doc)
@@ -268,7 +213,7 @@ class SweepWidget(SweepLayout):
 
     def skip(self) -> bool:
         """End the current trial now (as "stopped", reason "skipped") and go on with the next."""
-        row = self._current
+        row = self.trials.current
         if not self._active or self._stopping or row is None:
             return self._refuse("Skip: no trial is running.")
         self._skipped.add(row.run_id)
@@ -297,85 +242,6 @@ class SweepWidget(SweepLayout):
         self.updater.stop()
         self.router.uninstall()
         self._close_widgets()
-
-    # --- the sweep thread ------------------------------------------------------------------
-    def _run_agent(self, agent: Agent) -> None:
-        ident = threading.get_ident()
-        self.router.threads.add(ident)
-        try:
-            with suppress_auto_display():  # trial runs show in this widget, not as panels of their own
-                agent.run(self.count)
-        except BaseException as exc:  # shown in the widget's output; the kernel must not die of it
-            self.error = exc
-            traceback.print_exc()
-        finally:
-            self.router.threads.discard(ident)
-            try:
-                rec = self.store.get(self.sweep_id)  # type: ignore[arg-type]
-                self.end_state = rec.get("state") if rec.get("state") in ("stopped", "finished") else "done"
-                self.end_reason = rec.get("reason") or (f"count {self.count} reached" if self.count else None)
-            except Exception:
-                self.end_state = "done"
-            self._t_end = time.monotonic()
-            self._current = self._current_run = None
-            with _LOCK:
-                self._active = False
-                if _RUNNING.get(self.key) is self:
-                    del _RUNNING[self.key]
-            self.router.uninstall()
-            self._kick()
-
-    def _on_event(self, kind: str, info: dict) -> None:
-        """Agent events, on the sweep thread: record them; the updater draws."""
-        run_id = info["run_id"]
-        if kind == "start":
-            with self._lock:
-                row = TrialRow(len(self.rows) + 1, run_id, info.get("config") or {}, time.time())
-                self.rows.append(row)
-                self._current = row
-                self._version += 1
-            self.router.write(f"── trial {row.number} ({run_id}) {compact(row.flat)} ──\n")
-        elif kind == "end":
-            row = next((r for r in self.rows if r.run_id == run_id), None)
-            if row is None:
-                return
-            rec = self.store.catalog.get("runs", run_id) or {}
-            reason = "skipped" if run_id in self._skipped else info.get("reason") or (
-                "sweep stopped" if self._stopping else None)
-            with self._lock:
-                row.end(rec, info.get("outcome"), reason, self.metric)
-                if self._current is row:
-                    self._current, self._current_run = None, None
-                self._version += 1
-            value = f", {self.metric} = {row.metric:.6g}" if row.metric is not None else ""
-            self.router.write(f"── trial {row.number} {row.label}{value} ──\n")
-        self._kick()
-
-    def _trial_run(self, run: Any) -> None:
-        """The init hook saw the current trial's run (sweep thread)."""
-        row = self._current
-        self._current_run = run
-        if row is not None:
-            row.name = run.name
-        self.updater.submit(lambda: self._show_trial(run, row))
-
-    def done(self) -> bool:
-        return not self._active
-
-    def _poll_store(self) -> None:
-        """Follow pause/resume/stop done elsewhere (sidebar, Api().sweep(...).pause())."""
-        if not self._active or self.sweep_id is None:
-            return
-        try:
-            state = self.store.get(self.sweep_id).get("state")
-        except Exception:
-            return
-        if state == "paused":
-            self._paused = True
-        elif state == "running":
-            self._paused = False
-        elif state == "stopped":
-            self._stopping = True
 
     def __repr__(self) -> str:
         return f"<SweepWidget {self.sweep_id or '(not started)'} {self.phase} trials={len(self.rows)}>"
