@@ -175,9 +175,13 @@ def _check_count(count: Any) -> int | None:
 
 def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,
           project: str | None = None, count: int | None = None, *,
-          root: str | os.PathLike[str] | None = None) -> int:
+          root: str | os.PathLike[str] | None = None, executor: Any = None, parallel: int = 1) -> int:
     """Run up to `count` trials of a sweep (W&B's signature); returns how many it started
     (W&B returns None; a number is more useful and harmless).
+
+    `executor` (a `dask.distributed.Client`, a cluster, a scheduler address or "processes")
+    and/or `parallel=N`: run N trials at once on Dask workers, this process staying the
+    only writer of the store (see py_tracker.sweep.parallel; needs `py_tracker[dask]`).
 
     Each trial calls `function()` (no arguments) with the trial's config ready for its
     `init()`: sweep values win over `init(config=...)`, `init(project=...)` is ignored. A
@@ -186,6 +190,10 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
     runs once per trial in a subprocess. KeyboardInterrupt: the current trial is marked
     failed and the interrupt is re-raised.
     """
+    if executor is not None or parallel != 1:
+        from .parallel import parallel_agent
+        return parallel_agent(sweep_id, function, project=project, count=count, root=root,
+                              executor=executor, parallel=parallel)
     count = _check_count(count)
     store = SweepStore(root)
     rec = store.find(sweep_id, project)
