@@ -32,6 +32,7 @@ context are process-wide): the `TrialSlots` worker plugin gives every worker one
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -45,6 +46,8 @@ from typing import Any, Callable
 from ..core import session
 from ..storage.catalog import Catalog
 from .runners import FunctionRunner
+
+log = logging.getLogger("py_tracker")
 
 RESOURCE = "py_tracker-trial"
 LEASE_TIMEOUT = 30.0     # seconds without a controller heartbeat before a trial stops itself
@@ -97,10 +100,24 @@ class TrialSink:
         self._meta_at = 0.0
         self._lock = threading.RLock()
         self._noted: set[str] = set()
+        self.broken = False
+        self.on_broken: Callable[[str], None] | None = None
 
     def send(self, kind: str, **fields: Any) -> None:
+        """Put one message on the queue. If the scheduler cannot take it, what follows would
+        leave a hole in the controller's copy: the trial is stopped instead (`on_broken`)."""
         with self._lock:  # one sequence, in order, whatever thread ships
-            self.queue.put({"k": kind, "run": self.run_id, "seq": self.seq, **fields})
+            if self.broken:
+                return
+            try:
+                self.queue.put({"k": kind, "run": self.run_id, "seq": self.seq, **fields})
+            except Exception as exc:
+                self.broken = True
+                log.warning("py_tracker: trial %s cannot reach the controller (%s); stopping it",
+                            self.run_id, exc)
+                if self.on_broken is not None:
+                    self.on_broken("the controller cannot be reached")
+                return
             self.seq += 1
 
     # --- the run's files ------------------------------------------------------
@@ -253,7 +270,10 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
             except ValueError:
                 worker = None
             sink.send("start", worker=worker, host=socket.gethostname(), pid=os.getpid(), at=entered)
+            if sink.broken:
+                return {"outcome": "lost", "sent": 0}
             runner = FunctionRunner(_recording(function, sink), sink.catalog)
+            sink.on_broken = runner.stop
             control = _Control(Event(channel["stop"], client=client),
                                Variable(channel["lease"], client=client), runner.stop,
                                float(channel.get("lease_timeout") or LEASE_TIMEOUT))

@@ -107,7 +107,8 @@ class ParallelAgent(Agent):
 
     def _fill(self, count: int | None) -> None:
         limit = min(self.parallel, len(self.cluster.workers))  # one trial per worker process
-        while not self.over and len(self.active) < limit and (count is None or self.done < count):
+        while (not self.over and len(self.active) < limit and (count is None or self.done < count)
+               and self.cluster.up):
             if self.paused:
                 now = time.monotonic()
                 if now - self._last_state_check < 0.2:
@@ -137,8 +138,10 @@ class ParallelAgent(Agent):
         try:
             future, stop_name = self.cluster.submit(self.function, ctx)
         except Exception as exc:
-            mirror.finish("failed")
+            mirror.finish("crashed" if not self.cluster.up else "failed")
             self.store.release(run_id)
+            if not self.cluster.up:
+                raise SchedulerLostError(self.cluster.lost_message(f"{type(exc).__name__}: {exc}")) from exc
             raise UsageError(f"agent(executor=...): could not submit trial {run_id} to Dask: "
                              f"{type(exc).__name__}: {exc}") from exc
         self.active[run_id] = _Trial(mirror, future, stop_name)
