@@ -123,7 +123,7 @@ class SweepCharts:
         pts = [r for r in ended if r.metric is not None]
         best_n, best_v, cur = [], [], None
         for r in sorted(pts, key=lambda r: r.number):
-            if r.state in ("failed", "crashed"):
+            if r.state != "finished":  # as best_row(): partial or failed values do not count
                 continue
             if cur is None or sign * r.metric < sign * cur:  # type: ignore[operator]
                 cur = r.metric

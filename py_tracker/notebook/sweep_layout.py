@@ -157,6 +157,13 @@ def close_tree(widget: Any) -> None:
     """Close a widget and everything inside it (ipywidgets keeps every widget until closed)."""
     for child in getattr(widget, "children", ()) or ():
         close_tree(child)
+    for part in ("layout", "style"):  # widgets of their own
+        sub = getattr(widget, part, None)
+        if sub is not None and hasattr(sub, "close") and hasattr(sub, "comm"):
+            try:
+                sub.close()
+            except Exception:
+                pass
     try:
         widget.close()
     except Exception:  # already closed, or the kernel's comm manager is gone

@@ -116,10 +116,10 @@ def number(v: Any) -> float | None:
 
 
 def best_row(rows: list[TrialRow], goal: str) -> TrialRow | None:
-    """The trial with the best metric so far (failed/crashed trials do not count)."""
+    """The finished trial with the best metric so far (a stopped or skipped trial's value is
+    partial, a failed one's untrustworthy: they do not count)."""
     sign = -1.0 if goal == "maximize" else 1.0
-    scored = [(sign * r.metric, r.number, r) for r in rows
-              if r.metric is not None and r.state not in ("failed", "crashed", "running")]
+    scored = [(sign * r.metric, r.number, r) for r in rows if r.metric is not None and r.state == "finished"]
     return min(scored, key=lambda t: (t[0], t[1]))[2] if scored else None
 
 
@@ -163,11 +163,11 @@ def trials_table_html(rows: list[TrialRow], params: list[str], metric: str | Non
         dur = r.duration if r.duration is not None else (max(0.0, now - r.started) if now else None)
         cells = [str(r.number), f"{html.escape(r.name or '')} <span style='color:#888'>{html.escape(r.run_id)}</span>",
                  f"<span style='color:{color}'>{html.escape(r.label)}</span>"
-                 + (f" <span style='color:#888' title='{html.escape(r.reason, quote=True)}'>ⓘ</span>"
+                 + (f" <span style='color:#888;font-size:90%'>({html.escape(r.reason)})</span>"
                     if r.reason and r.label != "skipped" else "")]
         cells += [fmt_value(r.flat[p]) if p in r.flat else "" for p in params]
         cells.append(html.escape(f"{r.metric:.6g}") if r.metric is not None else "—")
-        cells.append(_duration(dur) if dur is not None else "")
+        cells.append(duration_text(dur) if dur is not None else "")
         out.append(f"<tr class='{cls}'{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</table>")
     if best is not None:
@@ -187,14 +187,14 @@ def progress_html(done: int, total: int | None, elapsed: float, remaining: float
                f"border-radius:5px;vertical-align:middle;margin-right:8px'><div class='py-tracker-sweep-bar' "
                f"style='width:{frac * 100:.1f}%;height:10px;background:#1c7ed6;border-radius:5px'></div></div>")
     count = f"{done} of {total}" if total else f"{done}"
-    eta = f" · about <b>{_duration(remaining)}</b> left" if remaining is not None and phase == "running" else ""
+    eta = f" · about <b>{duration_text(remaining)}</b> left" if remaining is not None and phase == "running" else ""
     sid = f" · sweep <code>{html.escape(sweep_id)}</code>" if sweep_id else ""
     color = {"running": "#1c7ed6", "paused": "#f08c00", "pausing": "#f08c00", "stopping": "#e03131",
              "stopped": "#f08c00", "finished": "#2f9e44"}.get(phase, "#666")
     extra = f"<div style='color:#666'>{html.escape(note)}</div>" if note else ""
     return (f"<div class='py-tracker-sweep-progress'>{bar}<b class='py-tracker-sweep-count'>{count}</b> trials · "
             f"<span class='py-tracker-sweep-phase' style='color:{color}'>{html.escape(phase)}</span> · elapsed "
-            f"<b>{_duration(elapsed)}</b>{eta}{sid}</div>{extra}")
+            f"<b>{duration_text(elapsed)}</b>{eta}{sid}</div>{extra}")
 
 
 def config_html(number: int, name: str, run_id: str, config: dict) -> str:
@@ -222,3 +222,8 @@ def compact(flat: dict, limit: int = 160) -> str:
     """A config on one line for the output's trial headers."""
     text = ", ".join(f"{k}={v!r}" for k, v in flat.items())
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def duration_text(seconds: float) -> str:
+    """"0.8s", "12.3s", then the run panel's "4m 05s" / "1h 02m 03s"."""
+    return f"{max(0.0, seconds):.1f}s" if seconds < 60 else _duration(seconds)

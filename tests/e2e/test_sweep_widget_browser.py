@@ -85,6 +85,13 @@ def test_sweep_widget_buttons_act_while_trials_train(lab, page):
     time.sleep(0.5)
     assert len(_trials(lab)) == 2 and all(r["state"] == "stopped" for r in _trials(lab))  # no trial 3
     lab.screenshot(page, "sweep-widget-stopped")
+    widget.locator(".lm-TabBar-tab", has_text="Trials").click()
+    assert widget.locator(".py-tracker-sweep-trials tr.py-tracker-trial").count() == 2
+    lab.screenshot(page, "sweep-widget-trials")
+    widget.locator(".lm-TabBar-tab", has_text="Charts").click()
+    charts = widget.locator(".jupyter-widgets.widget-hbox .py-tracker-chart")
+    charts.nth(1).locator("canvas").first.wait_for(timeout=20_000)  # parallel coordinates + metric by trial
+    lab.screenshot(page, "sweep-widget-charts")
     print(f"skip (idle kernel): {skip_latency * 1000:.0f} ms; stop (main shell busy): {stop_latency * 1000:.0f} ms")
     assert skip_latency < 1.0 and stop_latency < 1.0
     assert page.dialogs == []
