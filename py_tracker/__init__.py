@@ -80,7 +80,7 @@ _LAZY = {
     "use_artifact": "py_tracker.artifacts",
     "log_artifact": "py_tracker.artifacts",
     "report": "py_tracker.report",
-    "sweep_widget": "py_tracker.notebook",
+    "sweep_widget": "py_tracker.notebook.sweep_widget",
     "runs_table": "py_tracker.notebook",
     "SystemMonitor": "py_tracker.monitor",
 }

@@ -11,18 +11,28 @@ import type { TrackerClient } from './api';
 
 export const STOP_CLASS = 'py-tracker-stop';
 const RUN_PREFIX = 'py-tracker-run-';
+const SWEEP_PREFIX = 'py-tracker-sweep-';
 
-/** The run id named by a `py-tracker-run-<id>` class, or null. */
-export function runIdFromClasses(classes: Iterable<string>): string | null {
+function idFromClasses(classes: Iterable<string>, prefix: string): string | null {
   for (const name of classes) {
-    if (name.startsWith(RUN_PREFIX)) {
-      const id = name.slice(RUN_PREFIX.length);
+    if (name.startsWith(prefix)) {
+      const id = name.slice(prefix.length);
       if (/^[A-Za-z0-9_.-]{1,64}$/.test(id)) {
         return id;
       }
     }
   }
   return null;
+}
+
+/** The run id named by a `py-tracker-run-<id>` class, or null. */
+export function runIdFromClasses(classes: Iterable<string>): string | null {
+  return idFromClasses(classes, RUN_PREFIX);
+}
+
+/** The sweep id named by a `py-tracker-sweep-<id>` class (the sweep widget's Stop), or null. */
+export function sweepIdFromClasses(classes: Iterable<string>): string | null {
+  return idFromClasses(classes, SWEEP_PREFIX);
 }
 
 /** Listen (capture phase, whole document) for clicks on stop buttons; returns an uninstaller. */
@@ -33,7 +43,17 @@ export function installStopListener(client: TrackerClient, root: Document = docu
     if (!button) {
       return;
     }
-    const id = runIdFromClasses(Array.from(button.classList));
+    const classes = Array.from(button.classList);
+    const sweepId = sweepIdFromClasses(classes);
+    if (sweepId) {
+      // The sweep widget's Stop ends the whole sweep (its current trial included).
+      client.stopSweep(sweepId).catch(error => {
+        if (!(error instanceof APIError && error.status === 409)) {
+          console.warn(`py_tracker: out-of-band stop of sweep ${sweepId} failed`, error);
+        }
+      });
+    }
+    const id = runIdFromClasses(classes);
     if (!id) {
       return;
     }

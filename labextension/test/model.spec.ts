@@ -2,7 +2,7 @@ import { TrackerClient } from '../src/api';
 import { formatDuration, formatNumber, keyMetric, stateClass } from '../src/format';
 import { PAGE_SIZE, SidebarModel } from '../src/model';
 import { VisiblePoller } from '../src/poller';
-import { runIdFromClasses } from '../src/oob';
+import { runIdFromClasses, sweepIdFromClasses } from '../src/oob';
 import { extent, nearestIndex, niceTicks } from '../src/scale';
 import { fakeServer } from './request.spec';
 
@@ -126,5 +126,7 @@ describe('out-of-band stop', () => {
     expect(runIdFromClasses(['widget-button', 'py-tracker-stop', 'py-tracker-run-ab12cd34'])).toBe('ab12cd34');
     expect(runIdFromClasses(['py-tracker-stop'])).toBeNull();
     expect(runIdFromClasses(['py-tracker-run-../x'])).toBeNull();
+    expect(sweepIdFromClasses(['py-tracker-stop', 'py-tracker-sweep-sw12ab34', 'py-tracker-run-ab12cd34'])).toBe('sw12ab34');
+    expect(sweepIdFromClasses(['py-tracker-stop', 'py-tracker-run-ab12cd34'])).toBeNull();
   });
 });
