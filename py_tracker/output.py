@@ -9,6 +9,10 @@ the writing, the capture only gets a copy. How the copy is taken:
   widgets' output routing and the kernel's own behaviour are untouched.
 - Otherwise (C streams such as a terminal's `io.TextIOWrapper` or `io.StringIO`)
   `sys.stdout` is replaced by a thin delegating wrapper.
+- Inside an IPython shell the wrapper is always used: IPython (9.x) saves the
+  stream's `write` when a cell starts and puts it back when the cell ends, which
+  would silently drop a hook installed mid-cell by `init()` and lose the output
+  of every later cell. (ipykernel keeps its own reference to its OutStream.)
 
 `stop()` undoes exactly what `start()` did. If someone else wrapped or patched
 the stream on top of ours meanwhile, it is left in place and our layer just
@@ -73,6 +77,16 @@ class _TeeStream:
         return f"<py_tracker tee of {self._target!r}>"
 
 
+def _in_ipython_shell() -> bool:
+    if "IPython" not in sys.modules:
+        return False
+    try:
+        from IPython import get_ipython
+        return get_ipython() is not None
+    except Exception:
+        return False
+
+
 class _LogHandler(logging.Handler):
     """Root-logger handler writing records that would not otherwise reach a captured stream."""
 
@@ -119,8 +133,9 @@ class OutputCapture:
     """Copies stdout, stderr and logging records into `path` between start() and stop()."""
 
     def __init__(self, path: str | os.PathLike[str], *, capture_logging: bool = True,
-                 max_line: int = 64 * 1024):
+                 max_line: int = 64 * 1024, wrap: bool | None = None):
         self.path = Path(path)
+        self.wrap = _in_ipython_shell() if wrap is None else wrap
         self.capture_logging = capture_logging
         self.max_line = max_line
         self._lock = threading.RLock()
@@ -164,11 +179,13 @@ class OutputCapture:
             return
         own = getattr(stream, "__dict__", {}).get("write", _MISSING)
         hook = _Hook(self, key, stream.write, own)
-        try:
-            stream.write = hook
-            patched = getattr(stream, "write", None) is hook
-        except (AttributeError, TypeError):
-            patched = False
+        patched = False
+        if not self.wrap:
+            try:
+                stream.write = hook
+                patched = getattr(stream, "write", None) is hook
+            except (AttributeError, TypeError):
+                patched = False
         if patched:
             self._installed.append((key, stream, hook, None, own))
             self._captured_ids.add(id(stream))
