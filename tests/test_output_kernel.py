@@ -10,7 +10,7 @@ from nbclient import NotebookClient
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_later_cells_output_reaches_output_log(store):
+def test_later_cells_output_reaches_output_log(store, monkeypatch):
     cells = [
         "import py_tracker as pt\nrun = pt.init(project='o', display=False, settings={'capture_output': True})\nprint('first cell')",
         "import sys\nprint('second cell')\nprint('to stderr', file=sys.stderr)",
@@ -20,12 +20,9 @@ def test_later_cells_output_reaches_output_log(store):
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     env_py = os.environ.get("PYTHONPATH", "")
-    os.environ["PYTHONPATH"] = f"{REPO}{os.pathsep}{env_py}" if env_py else str(REPO)
-    os.environ["PY_TRACKER_CAPTURE_OUTPUT"] = "1"
-    try:
-        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
-    finally:
-        os.environ["PYTHONPATH"] = env_py
+    monkeypatch.setenv("PYTHONPATH", f"{REPO}{os.pathsep}{env_py}" if env_py else str(REPO))
+    monkeypatch.setenv("PY_TRACKER_CAPTURE_OUTPUT", "1")
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     text = nb.cells[-1].outputs[0]["text"]
     for expected in ("first cell", "second cell", "to stderr", "third 2", "a warning record"):
         assert expected in text, text
