@@ -17,6 +17,8 @@ from ..errors import TrackerError, UsageError
 
 log = logging.getLogger("py_tracker")
 
+RELEASE_WAIT = 5.0  # seconds an ending agent waits for its stopped trials' tasks to return
+
 
 class SchedulerLostError(TrackerError, RuntimeError):
     """The Dask scheduler went away during a sweep; running trials were marked crashed."""
@@ -37,7 +39,7 @@ class TrialCluster:
         self.queue = Queue(f"py_tracker-{self.token}", client=client)
         self.lease = Variable(f"py_tracker-lease-{self.token}", client=client)
         self.workers: set[str] = set()
-        self._events: list[str] = []
+        self._submitted: dict[str, tuple[Any, str, str]] = {}  # key -> (future, stop, attempt)
         self._tails: list[Any] = []  # futures of ended trials still returning
         self._lease_n = 0
         self._down_since: float | None = None
@@ -71,9 +73,9 @@ class TrialCluster:
         base = f"py_tracker-{self.token}-{ctx['run_id']}"
         channel = {"queue": self.queue.name, "stop": base + "-stop", "attempt": base + "-attempt",
                    "lease": self.lease.name, "lease_timeout": self.lease_timeout}
-        self._events += [channel["stop"], channel["attempt"]]
         future = self.client.submit(run_trial, function, ctx, channel, key=base, pure=False,
                                     resources={RESOURCE: 1})
+        self._submitted[base] = (future, channel["stop"], channel["attempt"])
         return future, channel["stop"]
 
     def stop(self, name: str) -> bool:
@@ -143,19 +145,27 @@ class TrialCluster:
             self._tails.append(future)
 
     def release(self) -> None:
-        """Let returning tasks finish, delete the agent's events and queue on the scheduler.
-        The lease Variable stays: a worker thread may still read it, and reading a deleted
-        Variable makes the scheduler log a timeout traceback."""
+        """Let returning (and stopping) tasks end, then delete the agent's events and queue
+        on the scheduler. A task still running after `RELEASE_WAIT` s is cancelled and keeps
+        its stop event set, so its worker still stops the trial when it next looks. The lease
+        Variable stays: a worker thread may still read it, and reading a deleted Variable
+        makes the scheduler log a timeout traceback."""
         if not self.up:
             return
         from distributed import Event, wait
         try:
-            wait(self._tails, timeout=5)
+            wait(self._tails, timeout=RELEASE_WAIT)
         except Exception:
-            pass  # a task still returning: the scheduler forgets it with its future
+            pass
         try:
-            for name in self._events:
-                Event(name, client=self.client).clear()  # clearing deletes an unwaited event
+            for future, stop, attempt in self._submitted.values():
+                names = [attempt]
+                if future.done():
+                    names.append(stop)
+                else:
+                    future.cancel()
+                for name in names:
+                    Event(name, client=self.client).clear()  # clearing deletes an unwaited event
             self.queue.close()
         except Exception as exc:
             log.info("py_tracker: releasing sweep objects on the scheduler failed: %s", exc)

@@ -51,7 +51,7 @@ log = logging.getLogger("py_tracker")
 
 RESOURCE = "py_tracker-trial"
 LEASE_TIMEOUT = 30.0     # seconds without a controller heartbeat before a trial stops itself
-CONTROL_POLL = 0.5       # seconds between checks of the stop event
+CONTROL_POLL = 0.25      # seconds between checks of the stop event
 MAX_FILE_BYTES = 64 << 20  # larger run files are not copied back (a note says so)
 APPENDED = {"history.jsonl", "system.jsonl", "files/output.log"}
 META_KEYS = ("name", "group", "job_type", "tags", "notes", "config", "summary", "metrics",
@@ -225,10 +225,12 @@ class _Control(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:  # noqa: D401 - Thread API
+        # Short calls (is_set, a set Variable's get) rather than long polls: the thread ends
+        # as soon as the trial does, with no call left waiting on the scheduler.
         last, changed, next_lease, stopping = None, time.monotonic(), 0.0, None
-        while not self.done.is_set():
+        while not self.done.wait(CONTROL_POLL):
             try:
-                if stopping is None and self.stop_event.wait(CONTROL_POLL):
+                if stopping is None and self.stop_event.is_set():
                     stopping = "stop requested by the controller"
                 now = time.monotonic()
                 if stopping is None and now >= next_lease:
@@ -241,10 +243,8 @@ class _Control(threading.Thread):
             except Exception:
                 if time.monotonic() - changed > self.lease_timeout:
                     stopping = "the controller is gone"
-                self.done.wait(CONTROL_POLL)
             if stopping is not None:
                 self.stop(stopping)  # repeated: a stop before init() is kept pending
-                self.done.wait(CONTROL_POLL)
 
 
 def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
@@ -287,6 +287,10 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
                 control.done.set()  # not joined: it may be inside a 0.5 s wait; the slot frees now
             _sinks.pop(run_id, None)
             shutil.rmtree(tmp, ignore_errors=True)
+            try:
+                queue.close()  # our reference: the queue goes when the controller drops its own
+            except Exception:
+                pass
 
 
 def _recording(function: Callable[[], Any], sink: TrialSink) -> Callable[[], Any]:

@@ -255,13 +255,9 @@ class ParallelAgent(Agent):
         state = "crashed" if isinstance(failed, SchedulerLostError) else "failed"
         up = self.cluster.up
         for t in list(self.active.values()):
-            if up:
+            if up:  # the worker stops the trial; release() waits a little for its task
                 self._stop(t, "agent interrupted")
                 self._pump()
-                try:
-                    t.future.cancel()
-                except Exception:
-                    pass
             try:
                 self._finish(t, state, reason=t.reason or ("scheduler lost" if state == "crashed"
                                                            else "agent interrupted"))
