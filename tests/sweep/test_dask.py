@@ -18,7 +18,8 @@ import py_tracker as pt  # noqa: E402
 from py_tracker.sweep import parallel  # noqa: E402
 from py_tracker.sweep.parallel import SchedulerLostError, parallel_agent  # noqa: E402
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120),  # a second cluster's HTTP server moves off 8787
+              pytest.mark.filterwarnings("ignore:Port 8787 is already in use")]
 
 
 @pytest.fixture(scope="module")
