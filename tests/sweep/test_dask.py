@@ -385,3 +385,25 @@ def test_parallel_without_executor_makes_and_closes_a_local_cluster(store):
     assert [r.state for r in runs(sid)] == ["finished", "finished"]
     made = [c for c in gc.get_objects() if isinstance(c, distributed.LocalCluster) and id(c) not in before]
     assert all(c.status.name == "closed" for c in made)
+
+
+def test_one_runs_stop_button_stops_only_that_remote_trial(store, dask_client):
+    sid = pt.sweep({"method": "grid", "parameters": {"x": {"values": [0, 1]}}}, project="dask")
+
+    def train():
+        pt.init()
+        for i in range(600 if pt.config.x == 0 else 40):
+            pt.log({"v": i})
+            time.sleep(0.05)
+
+    thread, out = background(parallel_agent, sid, train, executor=dask_client, parallel=2)
+    r0 = wait_for(lambda: (r := run_with(sid, x=0)) is not None and len(rows(r)) >= 3 and r,
+                  what="trial x=0 logging")
+    t0 = time.monotonic()
+    r0.request_stop()  # what the sidebar's Stop does: the run's stop flag in the store
+    wait_for(lambda: run_with(sid, x=0).state == "stopped", timeout=5, what="x=0 stopped")
+    assert time.monotonic() - t0 < 3.0
+    thread.join(30)
+    assert "error" not in out and out["n"] == 2
+    assert run_with(sid, x=1).state == "finished" and len(rows(run_with(sid, x=1))) == 40
+    assert run_with(sid, x=0).to_dict().get("stop_reason") == "stopped by user"
