@@ -39,7 +39,6 @@ import socket
 import tempfile
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -93,7 +92,6 @@ class TrialSink:
         self.catalog = Catalog(root)
         self.run_dir = root / "runs" / run_id
         self.seq = 0
-        self.error: str | None = None
         self._offsets: dict[str, int] = {}
         self._sigs: dict[str, tuple[int, int]] = {}
         self._meta: bytes | None = None
@@ -272,7 +270,7 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
             sink.send("start", worker=worker, host=socket.gethostname(), pid=os.getpid(), at=entered)
             if sink.broken:
                 return {"outcome": "lost", "sent": 0}
-            runner = FunctionRunner(_recording(function, sink), sink.catalog)
+            runner = FunctionRunner(function, sink.catalog)
             sink.on_broken = runner.stop
             control = _Control(Event(channel["stop"], client=client),
                                Variable(channel["lease"], client=client), runner.stop,
@@ -280,7 +278,7 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
             control.start()
             outcome = runner.run(dict(ctx, root=str(tmp), thread=threading.get_ident()))
             sink.final()
-            sink.send("end", outcome=outcome, error=sink.error or getattr(runner, "last_error", None))
+            sink.send("end", outcome=outcome, error=getattr(runner, "last_error", None))
             return {"outcome": outcome, "sent": sink.seq}
         finally:
             if control is not None:
@@ -292,14 +290,3 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
             except Exception:
                 pass
 
-
-def _recording(function: Callable[[], Any], sink: TrialSink) -> Callable[[], Any]:
-    """The trial function, keeping its traceback for the controller's notebook."""
-    def trial() -> Any:
-        try:
-            return function()
-        except Exception:
-            sink.error = traceback.format_exc()
-            raise
-    trial.__name__ = getattr(function, "__name__", "trial")
-    return trial
