@@ -28,6 +28,7 @@ log = logging.getLogger("py_tracker")
 WORKER_FIELDS = ("name", "group", "job_type", "tags", "notes", "config", "summary", "metrics",
                  "last_step", "runtime")
 ENDED = ("finished", "failed", "stopped", "crashed")
+SAVE_INTERVAL = 2.0  # seconds between saves of a running trial's record
 
 
 class TrialMirror:
@@ -49,6 +50,7 @@ class TrialMirror:
         self.placement: dict = {}            # where the trial runs (worker address, host, pid)
         self._files: dict[str, BinaryIO] = {}
         self.started = time.time()
+        self._saved_at = 0.0
 
     # --- the record -------------------------------------------------------------
     def create(self) -> None:
@@ -67,9 +69,11 @@ class TrialMirror:
             self.catalog.insert_new("projects", {"name": rec["project"], "created_at": now})
 
     def save_meta(self) -> None:
-        """Write the newest record fields the worker sent (called about once a second)."""
-        if self.meta is None:
+        """Write the newest record fields the worker sent, at most every `SAVE_INTERVAL` s
+        (as a local run saves its record): each save rewrites the catalog."""
+        if self.meta is None or time.monotonic() - self._saved_at < SAVE_INTERVAL:
             return
+        self._saved_at = time.monotonic()
         fields = {k: v for k, v in self.meta.items() if k in WORKER_FIELDS}
         fields.update(self.placement)
         self.meta = None
