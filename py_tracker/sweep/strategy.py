@@ -91,12 +91,13 @@ class RandomStrategy(Strategy):
 
     needs_results = False
 
-    def suggest(self, space, trials, rng=None):
+    def suggest(self, space, trials, rng=None, avoid_all: bool = False):
+        """avoid_all: also avoid configs already tried (bayes' fallback on small spaces)."""
         rng = rng if rng is not None else np.random.default_rng()
-        pending = {space.key(t.config) for t in trials if t.pending}
+        avoid = {space.key(t.config) for t in trials if avoid_all or t.pending}
         point = space.sample(rng)
-        for _ in range(20):
-            if space.key(point) not in pending:
+        for _ in range(200 if avoid_all else 20):
+            if space.key(point) not in avoid:
                 break
             point = space.sample(rng)
         return point
@@ -118,7 +119,7 @@ class BayesStrategy(Strategy):
         goal = (self.config.get("metric") or {}).get("goal", "minimize")
         ended, y = objective(trials, goal)
         if len(y) < 2 or space.dim == 0:
-            return RandomStrategy(self.config).suggest(space, trials, rng)
+            return RandomStrategy(self.config).suggest(space, trials, rng, avoid_all=True)
         with single_thread_blas():
             return self._suggest(space, trials, rng, ended, y)
 
@@ -134,7 +135,7 @@ class BayesStrategy(Strategy):
             point = space.from_unit(cand[i])
             if space.key(point) not in used:
                 return point
-        return RandomStrategy(self.config).suggest(space, trials, rng)
+        return RandomStrategy(self.config).suggest(space, trials, rng, avoid_all=True)
 
     def _candidates(self, space: Space, X: np.ndarray, y: np.ndarray, gp: GaussianProcess,
                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

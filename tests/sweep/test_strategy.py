@@ -104,3 +104,17 @@ def test_bayes_maximize_and_categorical():
     trials = run_all(space, strat, [], 15, f, seed=3)
     assert sum(t.config["k"] == "b" for t in trials[5:]) >= 6
     assert max(t.value for t in trials) > 0.95
+
+
+def test_bayes_does_not_repeat_finished_points_on_a_small_discrete_space():
+    """8 values, 8 trials: every point once (the random fallback avoids tried configs too)."""
+    from py_tracker.sweep.strategy import Trial
+    cfg = parse_config({"method": "bayes", "metric": {"name": "y", "goal": "minimize"},
+                        "parameters": {"x": {"values": list(range(8))}}})
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        space, strat, trials = Space(cfg["parameters"]), BayesStrategy(cfg), []
+        for i in range(8):
+            point = strat.suggest(space, trials, rng)
+            trials.append(Trial(str(i), point, "finished", float((point["x"] - 3) ** 2)))
+        assert sorted(t.config["x"] for t in trials) == list(range(8)), seed
