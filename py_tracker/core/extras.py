@@ -34,7 +34,10 @@ def attach(run: Any) -> None:
     if s.save_code:
         # Cells run after init() (the training loop) are only known at finish.
         run.add_finish_hook(lambda: save_code(run))
-    threading.Thread(target=_environment, args=(run,), name="py_tracker-env", daemon=True).start()
+    env = threading.Thread(target=_environment, args=(run,), name="py_tracker-env", daemon=True)
+    env.start()
+    # metadata.json & co. are part of the run: finish waits for them (they take well under 1 s)
+    run.add_finish_hook(lambda: env.join(timeout=5))
 
 
 def _environment(run: Any) -> None:

@@ -176,52 +176,67 @@ class Catalog:
     def search(self, table: str, pred: Callable[[dict], bool]) -> list[dict]:
         return [dict(d) for d in self._table(table).all() if pred(d)]
 
+    def _find(self, docs: dict, field: str, key: str) -> Any:
+        for doc_id, doc in docs.items():
+            if doc.get(field) == key:
+                return doc_id
+        return None
+
+    def _write_op(self, table: str, op: Callable[[dict, str], Any]) -> Any:
+        """One read and one write of the file, under the lock: every write goes through here
+        (TinyDB's own single write path, `_update_table`, with our updater)."""
+        field = self._key_field(table)
+        result: list[Any] = [None]
+
+        def updater(docs: dict) -> None:
+            result[0] = op(docs, field)
+        with self.transaction():
+            self._table(table)._update_table(updater)
+        return result[0]
+
     def put(self, table: str, doc: dict) -> None:
         """Insert or replace the document with this key."""
-        field = self._key_field(table)
-        with self.transaction():
-            self._table(table).upsert(doc, Query()[field] == doc[field])
+        def op(docs: dict, field: str) -> None:
+            doc_id = self._find(docs, field, doc[field])
+            if doc_id is None:
+                doc_id = max(docs, default=0) + 1
+            docs[doc_id] = dict(doc)
+        self._write_op(table, op)
 
     def insert_new(self, table: str, doc: dict) -> bool:
         """Insert only if no document has this key; returns False if one exists."""
-        field = self._key_field(table)
-        with self.transaction():
-            t = self._table(table)
-            if t.contains(Query()[field] == doc[field]):
+        def op(docs: dict, field: str) -> bool:
+            if self._find(docs, field, doc[field]) is not None:
                 return False
-            t.insert(doc)
+            docs[max(docs, default=0) + 1] = dict(doc)
             return True
+        return self._write_op(table, op)
 
     def patch(self, table: str, key: str, fields: dict | Callable[[dict], None]) -> dict | None:
         """Update fields of one document (a dict, or a function mutating it); returns the result."""
-        field = self._key_field(table)
-        with self.transaction():
-            t = self._table(table)
-            doc = t.get(Query()[field] == key)
-            if doc is None:
+        def op(docs: dict, field: str) -> dict | None:
+            doc_id = self._find(docs, field, key)
+            if doc_id is None:
                 return None
-            new = dict(doc)
+            new = docs[doc_id]  # freshly read for this operation: safe to change in place
             if callable(fields):
                 fields(new)
             else:
                 new.update(fields)
-            t.update(new, doc_ids=[doc.doc_id])
-            for k in set(doc) - set(new):
-                t.update(_delete_field(k), doc_ids=[doc.doc_id])
-            return new
+            docs[doc_id] = new
+            return dict(new)
+        return self._write_op(table, op)
 
     def delete(self, table: str, key: str) -> bool:
-        field = self._key_field(table)
-        with self.transaction():
-            return bool(self._table(table).remove(Query()[field] == key))
+        def op(docs: dict, field: str) -> bool:
+            doc_id = self._find(docs, field, key)
+            if doc_id is None:
+                return False
+            del docs[doc_id]
+            return True
+        return self._write_op(table, op)
 
     @property
     def damaged(self) -> bool:
         self._storage.read()
         return self._storage.damaged
-
-
-def _delete_field(name: str) -> Callable[[dict], None]:
-    def op(doc: dict) -> None:
-        doc.pop(name, None)
-    return op
