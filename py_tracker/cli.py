@@ -5,9 +5,7 @@ import argparse
 import datetime as _dt
 import json
 import os
-import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any, Sequence
 

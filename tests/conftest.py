@@ -26,3 +26,30 @@ def _no_leftover_run():
             run.finish()
         except Exception:
             pass
+
+
+QUIET = {"monitor_interval": None, "capture_output": False, "display": False, "save_code": False}
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A store root for tests that pass `dir=` explicitly."""
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def new_run(root):
+    """new_run(**init_kwargs) -> a live Run in the temporary store; all finished at teardown."""
+    import py_tracker as pt
+    from py_tracker.core import session
+    runs = []
+
+    def make(**kw):
+        kw.setdefault("project", "p")
+        run = pt.init(dir=root, settings=QUIET, reinit="create_new", **kw)
+        runs.append(run)
+        return run
+    yield make
+    for r in runs:
+        r.finish()
+    session._active = None

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 from urllib.parse import unquote, urlsplit
 
 from ..errors import StorageError, TrackerError, UsageError
+from ..storage.atomic import atomic_copy
 from ..storage.catalog import Catalog
 from ..storage.paths import safe_join
 from . import registry
@@ -133,18 +133,7 @@ def default_download_dir(art: "Artifact") -> Path:
 
 
 def _copy_atomic(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 20)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_copy(src, dest)
 
 
 def download_entries(art: "Artifact", root: str | os.PathLike[str] | None, only: list[str] | None = None,

@@ -27,7 +27,7 @@ from ..storage.paths import StoreLayout
 from .config import Config
 from .flusher import Flusher, touch
 from .summary import MetricDef, Summary
-from .values import PLAIN, config_value, scalar
+from .values import PLAIN, scalar
 
 log = logging.getLogger("py_tracker")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import UsageError
+from ..storage.atomic import atomic_write
 from ..storage.paths import safe_join
 
 #: Every file a Media writes lives under ``<run files dir>/media/``.
@@ -87,20 +87,9 @@ def media_path(files_dir: Path, kind: str, key: str, step: int, digest: str, suf
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` via a temp file + os.replace: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and path.stat().st_size == len(data):
         return  # content-addressed name: same digest, same bytes
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, data)
 
 
 def sha256(data: bytes) -> str:

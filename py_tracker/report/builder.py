@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import UsageError
+from ..storage.atomic import atomic_write
 from . import charts, data, markdown, page, reproduce
 
 
@@ -236,17 +236,4 @@ def report(target: Any = None, title: str | None = None, description: str | None
 
 
 def _write(path: Path, text: str) -> Path:
-    path = path.expanduser().resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return atomic_write(path.expanduser().resolve(), text)
