@@ -1,8 +1,10 @@
 """The sweep widget's widgets and drawing: `SweepLayout`, the half of `SweepWidget` that
 owns every ipywidget and chart update.
 
-Layout: a title; Start · Pause · Resume · Skip · Stop; the progress line; tabs "Current
-trial" (config + the trial's live charts, a `RunPanel`'s chart board), "Trials" (sortable
+Layout: a title; Start · Pause · Resume · Skip · Stop; Executor · Parallel · Dask (an
+`ExecutorPicker`, locked while a sweep runs); the progress line; tabs "Current
+trial" (config + the trial's live charts, a `RunPanel`'s chart board; with parallel
+trials on Dask, the list of trials running now), "Trials" (sortable
 table, best row highlighted), "Charts" (parallel coordinates, metric by trial) and
 "Output" (what the trials printed). Everything here runs on the widget's `Updater`
 thread (`tick`), except `_build` (constructor) and `_kick` (any thread).
@@ -14,6 +16,7 @@ import time
 from typing import Any
 
 from .sweep_charts import SweepCharts
+from .sweep_executor import ExecutorPicker, running_html
 from .sweep_output import ThreadOutput
 from .sweep_view import SORT_FIXED, TrialRow, config_html, progress_html, trials_table_html
 from .updater import Tickable
@@ -23,7 +26,7 @@ class SweepLayout(Tickable):
     """Drawing half of `SweepWidget`. Reads the controller's state — `trials` (a TrialBook),
     `_current_run`, `_active`, `_paused`, `_stopping`, `note`,
     `error`, `end_reason`, `sweep_id`, `params`, `metric`, `goal`, `config`,
-    `progress_state()`, `_poll_store()` — and calls its controls `start/pause/resume/skip/stop`
+    `progress_state()`, `_poll_store()`, `choice` — and calls its controls `start/pause/resume/skip/stop`
     (through `_click`)."""
 
     updater: Any
@@ -55,6 +58,7 @@ class SweepLayout(Tickable):
                             f"{html.escape(self.config['method'])} over {html.escape(', '.join(self.params) or '—')}"
                             f" · {what}" + (f" · {'max' if self.goal == 'maximize' else 'min'}imize "
                                             f"<code>{html.escape(self.metric)}</code>" if self.metric else ""))
+        self.picker = ExecutorPicker(self.choice, cell=cell is not None)
         self.progress = w.HTML()
         self.trial_config = w.HTML("<i>No trial running.</i>")
         self.trial_charts = w.VBox([])
@@ -72,7 +76,8 @@ class SweepLayout(Tickable):
                                     w.HBox(self.charts.widgets()), self.output],
                           titles=["Current trial", "Trials", "Charts", "Output"])
         self.widget = w.VBox([self.title, w.HBox([self.start_button, self.pause_button, self.resume_button,
-                                                  self.skip_button, self.stop_button]), self.progress, self.tabs],
+                                                  self.skip_button, self.stop_button]), self.picker.widget,
+                             self.progress, self.tabs],
                              layout=w.Layout(border="1px solid #ccc", padding="6px"))
         self.widget.add_class("py-tracker-sweep")
 
@@ -124,6 +129,8 @@ class SweepLayout(Tickable):
             self.table.value = trials_table_html(rows, self.params, self.metric, self.goal, self.sort.value or "#",
                                                  bool(self.descending.value), now=time.time())
             self.charts.update(rows)
+            if self.choice.remote and (self._active or rows):
+                self.trial_config.value = running_html(rows, self.choice.describe())
         self.charts.flush()
         if slow:
             self._last_slow = now
@@ -136,6 +143,9 @@ class SweepLayout(Tickable):
         self.charts.resync()
 
     def _draw_controls(self) -> None:
+        if self.picker.refused:  # an edit of the executor settings while the sweep runs was undone
+            self.note, self.picker.refused = self.picker.refused, ""
+        self.picker.set_enabled(not self._active)
         p = self.progress_state()
         note = self.note or (f"ended: {self.end_reason}" if self.end_reason and not self._active else "")
         if self.error is not None and not self._active:
@@ -143,6 +153,8 @@ class SweepLayout(Tickable):
         self.progress.value = progress_html(p["done"], p["total"], p["elapsed"], p["remaining"], p["phase"],
                                             self.sweep_id, note)
         active, idle = self._active, self.trials.current is None
+        if self.choice.remote:  # several trials at once: Skip ends every running one
+            idle = not any(r.state == "running" for r in self.trials.snapshot()[1])
         self.start_button.disabled = active
         self.pause_button.disabled = not active or self._paused or self._stopping
         self.resume_button.disabled = not active or not self._paused or self._stopping

@@ -2,7 +2,7 @@
 
 `SweepPlan.make(...)` validates the arguments of `sweep_widget()` (exactly one of a
 training cell or a function, a positive count, a valid config or an existing sweep to
-continue) and derives what the widget shows: the swept parameter names, the metric and
+continue, an executor a cell can use: see `sweep_executor`) and derives what the widget shows: the swept parameter names, the metric and
 its goal, and the number of trials to expect (count, run_cap or grid size, less the
 trials an existing sweep already has).
 """
@@ -16,6 +16,7 @@ from ..sweep.config import parse_config
 from ..sweep.space import Space
 from ..sweep.store import SweepStore
 from .sweep_cell import CellTrial
+from .sweep_executor import ExecutorChoice
 
 
 @dataclass
@@ -29,13 +30,16 @@ class SweepPlan:
     resume: str | None           # id of an existing sweep to continue
     trial_fn: Callable[[], Any]  # what each trial calls
     key: str                     # "cell:<id>" / "function:<name>:<id>": one running sweep per key
+    choice: ExecutorChoice       # where trials run (local thread, local processes, Dask) and how many at once
 
     @classmethod
     def make(cls, config: Any, *, cell: str | None, function: Callable[[], Any] | None, count: int | None,
-             project: str | None, store: SweepStore, shell: Any, sweep_id: str | None) -> "SweepPlan":
+             project: str | None, store: SweepStore, shell: Any, sweep_id: str | None,
+             executor: Any = None, parallel: Any = 1) -> "SweepPlan":
         if (cell is None) == (function is None):
             raise UsageError("sweep_widget() needs exactly one of cell='train' (a `%%track --id train` cell) "
                              "or function=train (a function with no arguments)")
+        choice = ExecutorChoice.make(executor, parallel, cell=cell is not None)
         if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
             raise UsageError(f"sweep_widget(count={count!r}): give a positive integer, or None for no limit")
         if cell is not None:
@@ -67,4 +71,5 @@ class SweepPlan:
                              None if grid is None else max(0, grid - tried)) if n is not None]
         return cls(source=config, config=parsed, params=[p.name for p in space.searchable],
                    metric=metric.get("name"), goal=metric.get("goal", "minimize"),
-                   total=min(bound) if bound else None, resume=resume, trial_fn=trial_fn, key=key)
+                   total=min(bound) if bound else None, resume=resume, trial_fn=trial_fn, key=key,
+                   choice=choice)

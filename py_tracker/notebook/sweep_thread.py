@@ -2,7 +2,10 @@
 thread and turns the agent's events into the widget's trial records.
 
 The thread only records (a `TrialBook`, the current trial's run) and wakes the drawing
-thread; it never touches a widget. Prints of the thread go to the widget's Output
+thread; it never touches a widget. With a local-processes or Dask executor it runs a
+`ParallelAgent` instead (`RemoteAgent`): trials run on Dask workers, their events feed
+the same table, and Stop/Pause/Resume/Skip go through the sweep's `SweepHandle` (the
+sweep's state in the store, which the parallel agent forwards to the workers). Prints of the thread go to the widget's Output
 (`ThreadOutput`). An init hook tells the widget which run is its current trial, so its
 live charts can follow it.
 """
@@ -12,11 +15,15 @@ import threading
 import time
 import traceback
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 from ..core import session
+from ..errors import UsageError
 from ..sweep.api import Agent
+from ..sweep.runners import FunctionRunner
+from ..sweep.store import SweepStore
 from .display import suppress_auto_display
+from .sweep_executor import ExecutorChoice
 from .sweep_layout import SweepLayout
 from .sweep_view import compact
 
@@ -37,9 +44,106 @@ def _on_init(run: Any) -> None:
 session.add_init_hook(_on_init)
 
 
+class RemoteAgent:
+    """What the sweep thread runs for a "processes" or "dask" choice: a `ParallelAgent` on the
+    widget's own store (one writer), its client made here (a LocalCluster for "processes",
+    closed when the sweep ends) — on the thread, so Start never waits for a cluster."""
+
+    def __init__(self, store: SweepStore, sweep_id: str, function: Any, choice: ExecutorChoice, on_event: Any):
+        self.store, self.sweep_id, self.function, self.choice, self.on_event = store, sweep_id, function, choice, on_event
+
+    def run(self, count: int | None) -> int:
+        from ..sweep.executors import resolve_executor
+        from ..sweep.parallel import ParallelAgent
+        c = self.choice
+        client, owned = resolve_executor("processes" if c.kind == "processes" else c.target, c.parallel)
+        try:
+            return ParallelAgent(self.store, self.sweep_id, self.function, client, c.parallel,
+                                 on_event=self.on_event).run(count)
+        finally:
+            if owned:
+                client.close()
+
+
 class SweepThread(SweepLayout):
     """The agent thread of `SweepWidget` (which sets `store`, `sweep_id`, `count`, `key`,
-    `metric`, `trials`, `router`, `updater` and the flags read here)."""
+    `metric`, `trials`, `router`, `updater`, `choice`, `shell` and the flags read here)."""
+
+    def _click(self, fn: Callable[[], bool]) -> None:
+        try:
+            fn()
+        except Exception as exc:  # a click must never raise into the kernel's comm handler
+            self._refuse(f"{fn.__name__} failed: {exc}")
+
+    def _refuse(self, msg: str) -> bool:
+        self.note = msg
+        self._kick()
+        return False
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sweep has ended and the widget shows its final state; True if it did."""
+        end = None if timeout is None else time.monotonic() + timeout
+        t = self._thread
+        if t is not None:
+            t.join(None if end is None else max(0.0, end - time.monotonic()))
+        while self.updater.alive and (end is None or time.monotonic() < end):
+            time.sleep(0.02)
+        return not self._active and not self.updater.alive
+
+    def _namespace(self) -> dict:
+        """The notebook's variables (for a Dask client named in the picker)."""
+        shell = self.shell
+        if shell is None:
+            try:
+                from IPython import get_ipython
+                shell = get_ipython()
+            except ImportError:  # pragma: no cover
+                shell = None
+        return getattr(shell, "user_ns", None) or {}
+
+    def _check_choice(self) -> ExecutorChoice:
+        """The picker's settings, checked; for Dask, the function must pickle (UsageError naming why)."""
+        choice = self.picker.read(self._namespace())
+        if choice.remote:
+            from ..sweep.executors import check_function, require_dask
+            require_dask()
+            check_function(self.trial_fn)
+        return choice
+
+    def _make_agent(self, sid: str) -> Any:
+        """The engine agent for this sweep and the chosen executor."""
+        if not self.choice.remote:
+            self._runner = FunctionRunner(self.trial_fn, self.store.catalog)
+            return Agent(self.store, sid, self._runner, on_event=self._on_event)
+        self._runner = None
+        return RemoteAgent(self.store, sid, self.trial_fn, self.choice, self._on_event)
+
+    def _handle(self) -> Any:
+        from ..api import Api
+        from ..sweep.handle import SweepHandle
+        return SweepHandle.load(Api(self.store.root), self.sweep_id)  # type: ignore[arg-type]
+
+    def _remote_control(self, action: str) -> bool:
+        """Stop / pause / resume / skip a parallel sweep through its SweepHandle: the agent
+        forwards them to every remote trial within about a second."""
+        try:
+            handle = self._handle()
+            if action == "skip":
+                ids = handle.skip()
+                if not ids:
+                    return self._refuse("Skip: no trial is running.")
+                self._skipped.update(ids)
+            else:
+                getattr(handle, action)()
+        except UsageError as exc:
+            return self._refuse(str(exc))
+        if action == "stop":
+            self._stopping = True
+        elif action in ("pause", "resume"):
+            self._paused = action == "pause"
+        self.note = ""
+        self._kick()
+        return True
 
     def _run_agent(self, agent: Agent) -> None:
         ident = threading.get_ident()
@@ -62,6 +166,7 @@ class SweepThread(SweepLayout):
             self.trials.current = self._current_run = None
             with _LOCK:
                 self._active = False
+                self.picker.lock(None)  # the executor settings can change again
                 if _RUNNING.get(self.key) is self:
                     del _RUNNING[self.key]
             self.router.uninstall()

@@ -1,7 +1,9 @@
 """The sweep control widget: run a hyperparameter sweep from the notebook and steer it.
 
     %track sweep CONFIG --cell train [--count N] [--project P]      (CONFIG: YAML path or variable)
-    w = py_tracker.sweep_widget(config, cell="train" | function=train, count=N, project=None)
+    %track sweep CONFIG --function train --executor processes --parallel 4
+    w = py_tracker.sweep_widget(config, cell="train" | function=train, count=N, project=None,
+                                executor=None | "threads" | "processes" | client, parallel=1)
 
 Each trial re-runs the `%%track --id train` cell (or calls `train()`) with
 `py_tracker.config` set to the trial's values, through the sweep engine's `Agent` (so
@@ -13,6 +15,11 @@ Stop (end this trial now as "stopped", keeping what it logged; start no more). S
 carries the classes the lab extension watches (`py-tracker-stop py-tracker-run-<id>`), so
 it stops the current trial out of band even when the kernel is busy, and
 `py-tracker-sweep-<sweep id>` for a listener that would stop the whole sweep out of band.
+
+Executor (see `sweep_executor`): the local thread (above), local processes or a Dask
+client, `parallel` trials at once; then the thread runs the parallel agent, and the
+buttons act through the sweep's `SweepHandle`, reaching the remote trials. A training
+cell runs only on the local thread. The settings are locked while a sweep runs.
 
 Threads: the sweep thread runs the agent and only records events; one `Updater` thread
 owns every widget and chart update (Bokeh documents are not thread-safe); button
@@ -28,10 +35,10 @@ import types
 from typing import Any, Callable
 
 from ..errors import UsageError
-from ..sweep.api import Agent, sweep as create_sweep
-from ..sweep.runners import FunctionRunner
+from ..sweep.api import sweep as create_sweep
 from ..sweep.store import SweepStore
 from .sweep_cell import parse_magic
+from .sweep_executor import split_magic
 from .sweep_plan import SweepPlan
 from .sweep_thread import _LIVE, _LOCK, _RUNNING, SweepThread
 from .sweep_view import TrialBook, TrialRow, best_row, estimate_remaining
@@ -46,10 +53,11 @@ class SweepWidget(SweepThread):
 
     def __init__(self, config: Any, *, cell: str | None = None, function: Callable[[], Any] | None = None,
                  count: int | None = None, project: str | None = None, root: Any = None, shell: Any = None,
-                 sweep_id: str | None = None, interval: float = 0.25):
+                 sweep_id: str | None = None, interval: float = 0.25, executor: Any = None, parallel: int = 1):
         self.store = SweepStore(root)
         plan = SweepPlan.make(config, cell=cell, function=function, count=count, project=project,
-                              store=self.store, shell=shell, sweep_id=sweep_id)
+                              store=self.store, shell=shell, sweep_id=sweep_id, executor=executor, parallel=parallel)
+        self.shell, self.choice = shell, plan.choice
         self.cell, self.function, self.count, self.project = cell, function, count, project
         self.source, self.config, self.params, self.total = plan.source, plan.config, plan.params, plan.total
         self.metric, self.goal, self.trial_fn, self.key = plan.metric, plan.goal, plan.trial_fn, plan.key
@@ -66,7 +74,7 @@ class SweepWidget(SweepThread):
         self._skipped: set[str] = set()
         self._current_run: Any = None
         self._thread: threading.Thread | None = None
-        self._runner: FunctionRunner | None = None
+        self._runner: Any = None  # the local thread's FunctionRunner
         self._t0: float | None = None
         self._t_end: float | None = None
 
@@ -119,21 +127,12 @@ class SweepWidget(SweepThread):
                 "remaining": estimate_remaining(rows, self.total, now) if self._active else None,
                 "phase": self.phase}
 
-    # --- controls (button handlers; any thread) --------------------------------------------
-    def _click(self, fn: Callable[[], bool]) -> None:
-        try:
-            fn()
-        except Exception as exc:  # a click must never raise into the kernel's comm handler
-            self._refuse(f"{fn.__name__} failed: {exc}")
-
-    def _refuse(self, msg: str) -> bool:
-        self.note = msg
-        self._kick()
-        return False
-
+    # --- controls (button handlers; any thread; `_click`, `_refuse`, `wait` in SweepThread) ---
     def start(self) -> bool:
         """Create the sweep and run its trials on a background thread. Refused while this widget,
-        or another one on the same cell/function, runs a sweep."""
+        or another one on the same cell/function, runs a sweep. Bad executor settings raise
+        UsageError (a cell with processes/Dask, an unknown Client variable, an unpicklable function)."""
+        choice = self._check_choice()
         with _LOCK:
             other = _RUNNING.get(self.key)
             if self._active or (other is not None and other._active):
@@ -142,6 +141,8 @@ class SweepWidget(SweepThread):
                                     f"{'cell' if self.cell else 'function'}; Stop it first.")
             _RUNNING[self.key] = self
             self._active = True
+            self.choice = choice
+            self.picker.lock(choice)
         try:
             sid, self._resume = self._resume, None  # continue it once; a later Start makes a new sweep
             if sid is not None:
@@ -149,12 +150,12 @@ class SweepWidget(SweepThread):
                     self.store.set_state(sid, "running")
             else:
                 sid = create_sweep(self.source, project=self.project, root=self.store.root)
-            self._runner = FunctionRunner(self.trial_fn, self.store.catalog)
-            agent = Agent(self.store, sid, self._runner, on_event=self._on_event)
+            agent = self._make_agent(sid)
         except BaseException:
             with _LOCK:
                 self._active = False
                 _RUNNING.pop(self.key, None)
+            self.picker.lock(None)
             raise
         self.trials.reset()
         self.sweep_id, self._current_run = sid, None
@@ -178,6 +179,8 @@ class SweepWidget(SweepThread):
         """Finish the current trial, start no new one until resume()."""
         if not self._active or self._stopping or self._paused:
             return self._refuse("Pause: the sweep is not running.")
+        if self.choice.remote:
+            return self._remote_control("pause")
         try:
             self.store.set_state(self.sweep_id, "paused")  # type: ignore[arg-type]
         except UsageError as exc:
@@ -189,6 +192,8 @@ class SweepWidget(SweepThread):
     def resume(self) -> bool:
         if not self._active or self._stopping or not self._paused:
             return self._refuse("Resume: the sweep is not paused.")
+        if self.choice.remote:
+            return self._remote_control("resume")
         try:
             self.store.set_state(self.sweep_id, "running")  # type: ignore[arg-type]
         except UsageError as exc:
@@ -201,6 +206,8 @@ class SweepWidget(SweepThread):
         """End the current trial now (state "stopped", what it logged is kept); start no more."""
         if not self._active:
             return self._refuse("Stop: no sweep is running.")
+        if self.choice.remote:
+            return self._remote_control("stop")
         self._stopping, self.note = True, ""
         try:  # first, so that no new trial is claimed once the current one ends
             self.store.set_state(self.sweep_id, "stopped", reason="stopped from the sweep widget")  # type: ignore[arg-type]
@@ -212,7 +219,10 @@ class SweepWidget(SweepThread):
         return True
 
     def skip(self) -> bool:
-        """End the current trial now (as "stopped", reason "skipped") and go on with the next."""
+        """End the current trial now (as "stopped", reason "skipped") and go on with the next;
+        with parallel trials, every running trial."""
+        if self._active and not self._stopping and self.choice.remote:
+            return self._remote_control("skip")
         row = self.trials.current
         if not self._active or self._stopping or row is None:
             return self._refuse("Skip: no trial is running.")
@@ -223,16 +233,6 @@ class SweepWidget(SweepThread):
         self.note = ""
         self._kick()
         return True
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sweep has ended and the widget shows its final state; True if it did."""
-        end = None if timeout is None else time.monotonic() + timeout
-        t = self._thread
-        if t is not None:
-            t.join(None if end is None else max(0.0, end - time.monotonic()))
-        while self.updater.alive and (end is None or time.monotonic() < end):
-            time.sleep(0.02)
-        return not self._active and not self.updater.alive
 
     def close(self) -> None:
         """Stop the sweep (if running) and the widget's threads, and close its widgets."""
@@ -249,30 +249,38 @@ class SweepWidget(SweepThread):
 
 def sweep_widget(config: Any = None, cell: str | None = None, function: Callable[[], Any] | None = None,
                  count: int | None = None, project: str | None = None, *, root: Any = None,
-                 shell: Any = None, start: bool = False, sweep_id: str | None = None) -> SweepWidget:
+                 shell: Any = None, start: bool = False, sweep_id: str | None = None, executor: Any = None,
+                 parallel: int = 1) -> SweepWidget:
     """A sweep control widget for `config` (dict, YAML path or YAML text) whose trials re-run
     the `%%track --id <cell>` training cell, or call `function()`. Display the returned
     widget; press Start (or pass start=True, or call `.start()`); `.wait()` blocks until it ends.
     `sweep_id=` continues an existing sweep instead (after a kernel restart: grid points
-    already tried are not repeated, the interrupted trial shows as crashed)."""
+    already tried are not repeated, the interrupted trial shows as crashed).
+    `executor=` "processes" or a dask.distributed Client (or scheduler address) and `parallel=N`
+    run N trials at once on Dask workers (function=... only; a cell runs on the local thread)."""
     from .display import ensure_bokeh, in_notebook
     if in_notebook():
         ensure_bokeh()
     wdg = SweepWidget(config, cell=cell, function=function, count=count, project=project, root=root, shell=shell,
-                      sweep_id=sweep_id)
+                      sweep_id=sweep_id, executor=executor, parallel=parallel)
     if start:
         wdg.start()
     return wdg
 
 
 def sweep_magic(line: str, shell: Any) -> SweepWidget:
-    """`%track sweep CONFIG --cell ID [--count N] [--project P] [--dir ROOT] [--start]`: returns the
+    """`%track sweep CONFIG --cell ID [--count N] [--project P] [--dir ROOT] [--start]
+    [--executor thread|processes|tcp://host:port|CLIENT_VARIABLE] [--parallel N]`: returns the
     widget (shown when it is the cell's last line; `w = %track sweep ...` keeps a handle)."""
+    from .sweep_cell import _usage
+    try:
+        line, executor, parallel = split_magic(line, getattr(shell, "user_ns", None) or {})
+    except UsageError as exc:
+        raise _usage(str(exc)) from None
     kwargs = parse_magic(line, shell)
     try:
-        return sweep_widget(shell=shell, **kwargs)
+        return sweep_widget(shell=shell, executor=executor, parallel=parallel, **kwargs)
     except UsageError as exc:
-        from .sweep_cell import _usage
         raise _usage(str(exc)) from None
 
 
