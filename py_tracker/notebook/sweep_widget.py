@@ -96,7 +96,7 @@ class SweepWidget(SweepThread):
         if self._stopping:
             return "stopping"
         if self._paused:
-            return "pausing" if self.trials.current is not None else "paused"
+            return "pausing" if any(r.state == "running" for r in self.rows) else "paused"
         return "running"
 
     @property

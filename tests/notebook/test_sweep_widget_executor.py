@@ -5,6 +5,7 @@ LocalCluster the widget makes ("local processes") and on a Dask client from the 
 whose Stop ends every remote trial."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -91,6 +92,17 @@ def test_picker_options_defaults_and_arguments(ip, store, widgets):
     with pytest.raises(UsageError, match="executor=42"):
         sweep_widget(GRID, function=quick, project="ex", shell=ip, executor=42)
 
+    lock = threading.Lock()
+
+    def unpicklable():
+        with lock:
+            pt.log({"loss": 1.0})
+    w3 = sweep_widget(GRID, function=unpicklable, project="ex", shell=ip, executor="processes", parallel=2)
+    widgets.append(w3)
+    with pytest.raises(UsageError, match="closure variable 'lock'"):  # at Start, before any cluster
+        w3.start()
+    assert not w3.running and w3.sweep_id is None and not w3.picker.kind.disabled
+
 
 def test_a_training_cell_runs_only_on_the_local_thread(ip, store, widgets):
     for executor, what in (("processes", "local processes"), ("tcp://127.0.0.1:8786", "Dask")):
@@ -152,40 +164,69 @@ def test_processes_parallel_2_runs_the_grid_and_fills_the_table(ip, store, widge
     assert "2 local processes" in w.trial_config.value
 
 
-def test_stop_during_a_parallel_sweep_on_a_notebook_client(ip, store, widgets):
+@pytest.fixture(scope="module")
+def client(ip):
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                        dashboard_address=None)
-    client = distributed.Client(cluster)
-    try:
-        ip.user_ns["client"] = client
-        _, got, n = split_magic("cfg --function f --executor client --parallel 2", ip.user_ns)
-        assert got is client and n == 2  # `%track sweep ... --executor client`: the notebook's Client
+    c = distributed.Client(cluster)
+    yield c
+    ip.user_ns.pop("client", None)
+    c.close()
+    cluster.close()
 
-        def train():
-            pt.init()
-            for i in range(600):
-                pt.log({"loss": float(i)})
-                time.sleep(0.05)
 
-        w = sweep_widget({"method": "random", "metric": {"name": "loss"},
-                          "parameters": {"x": {"min": 0.0, "max": 1.0}}}, function=train, project="ex", shell=ip)
-        widgets.append(w)
-        w.picker.kind.value = "Dask client"
-        w.picker.dask.value = "client"  # the notebook's Client variable
-        w.picker.parallel.value = 2
-        assert w.start() and w.choice.target is client
-        assert wait_for(lambda: len([r for r in w.rows if r.state == "running"]) == 2, 30), w.output_text
-        assert wait_for(lambda: "2 trials running" in w.trial_config.value, 5)
-        assert wait_for(lambda: not w.skip_button.disabled, 5)
-        time.sleep(0.5)
-        t0 = time.monotonic()
-        w.stop_button.click()
-        assert w.wait(20), w.output_text
-        assert time.monotonic() - t0 < 6
-        assert len(w.rows) == 2 and [r.state for r in w.rows] == ["stopped"] * 2
-        assert w.phase == "stopped" and pt.Api().sweep(w.sweep_id).state == "stopped"
-        assert client.status == "running"  # the notebook's client is the user's: left open
-    finally:
-        ip.user_ns.pop("client", None)
-        client.close()
-        cluster.close()
+def remote_widget(ip, client, widgets, config):
+    """A widget whose trials run on the notebook's `client`, picked as a user would."""
+    ip.user_ns["client"] = client
+
+    def train():
+        pt.init()
+        for i in range(600 if pt.config.x < 2 else 4):
+            pt.log({"loss": float(i)})
+            time.sleep(0.05)
+
+    w = sweep_widget(config, function=train, project="ex", shell=ip)
+    widgets.append(w)
+    w.picker.kind.value = "Dask client"
+    w.picker.dask.value = "client"  # the notebook's Client variable
+    w.picker.parallel.value = 2
+    return w
+
+
+def test_stop_during_a_parallel_sweep_on_a_notebook_client(ip, store, widgets, client):
+    _, got, n = split_magic("cfg --function f --executor client --parallel 2", {"client": client})
+    assert got is client and n == 2  # `%track sweep ... --executor client`: the notebook's Client
+    given = sweep_widget(GRID, function=quick, project="ex", shell=ip, executor=client, parallel=2)
+    widgets.append(given)  # a Client passed in: the field shows its scheduler's address, Start uses the object
+    assert given.picker.kind.value == "Dask client" and given.picker.dask.value.startswith("tcp://127.0.0.1:")
+    assert given.picker.read().target is client
+    w = remote_widget(ip, client, widgets, {"method": "random", "metric": {"name": "loss"},
+                                             "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    assert w.start() and w.choice.target is client
+    assert wait_for(lambda: len([r for r in w.rows if r.state == "running"]) == 2, 30), w.output_text
+    assert wait_for(lambda: "2 trials running" in w.trial_config.value, 5)
+    assert wait_for(lambda: not w.skip_button.disabled, 5)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    w.stop_button.click()
+    assert w.wait(20), w.output_text
+    assert time.monotonic() - t0 < 6
+    assert len(w.rows) == 2 and [r.state for r in w.rows] == ["stopped"] * 2
+    assert w.phase == "stopped" and pt.Api().sweep(w.sweep_id).state == "stopped"
+    assert client.status == "running"  # the notebook's client is the user's: left open
+
+
+def test_pause_skip_resume_reach_remote_trials(ip, store, widgets, client):
+    w = remote_widget(ip, client, widgets, {"method": "grid", "parameters": {"x": {"values": [0, 1, 2, 3]}}})
+    assert w.start()
+    assert wait_for(lambda: len([r for r in w.rows if r.state == "running"]) == 2, 30), w.output_text
+    w.pause_button.click()
+    assert w.phase == "pausing" and pt.Api().sweep(w.sweep_id).state == "paused"
+    w.skip_button.click()  # both running trials end now; paused, so no new one starts
+    assert wait_for(lambda: w.phase == "paused", 10), w.output_text
+    time.sleep(1.0)
+    assert [r.label for r in w.rows] == ["skipped", "skipped"] and w.running
+    w.resume_button.click()
+    assert w.wait(30), w.output_text
+    assert [r.label for r in w.rows] == ["skipped", "skipped", "finished", "finished"]
+    assert sorted(r.config["x"] for r in w.rows) == [0, 1, 2, 3] and w.phase == "finished"
