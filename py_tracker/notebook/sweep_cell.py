@@ -98,6 +98,10 @@ def magic_parser() -> _Parser:
     p.add_argument("--project", "-p", default=None)
     p.add_argument("--dir", default=None, help="store root (default PY_TRACKER_DIR or ~/.py_tracker)")
     p.add_argument("--start", action="store_true", help="start at once (else press Start)")
+    # taken out of the line by sweep_executor.split_magic before parsing; listed here for %track? help
+    p.add_argument("--executor", default=None, help="thread (default), processes, tcp://HOST:PORT or the name "
+                   "of a dask Client variable; processes/Dask need --function")
+    p.add_argument("--parallel", type=int, default=1, help="trials at once (processes or Dask)")
     return p
 
 
