@@ -25,9 +25,10 @@ from ..storage.catalog import Catalog
 from ..storage.history import HistoryWriter, flatten
 from ..storage.paths import StoreLayout
 from .config import Config
+from .conveniences import RunConveniences
 from .flusher import Flusher, touch
 from .summary import MetricDef, Summary
-from .values import PLAIN, scalar
+from .values import log_values, scalar
 
 log = logging.getLogger("py_tracker")
 
@@ -35,7 +36,7 @@ _BASIC = frozenset({int, float, bool, str})
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
 
 
-class Run:
+class Run(RunConveniences):
     """A run being recorded in this process. Create it with `py_tracker.init()`."""
 
     def __init__(self, catalog: Catalog, record: dict, settings: Settings, *,
@@ -183,7 +184,9 @@ class Run:
                 raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
                                 f"Use str(key) or an f-string.")
             if v.__class__ not in _BASIC:
-                data = flatten(self._normalize(data))
+                data, has_media = log_values(data)
+                data = flatten(data)
+                self._media = self._media or has_media
                 break
         if step is None and commit is None and not self._partial:
             now = time.time()
@@ -237,35 +240,6 @@ class Run:
         row["_timestamp"] = now
         self._step += 1
         self._queue.append(row)
-
-    def _normalize(self, data: dict, prefix: str = "") -> dict:
-        out = {}
-        for k, v in data.items():
-            if not isinstance(k, str):
-                raise TypeError(f"log() keys must be str; got key {prefix}{k!r} of type {type(k).__name__}")
-            out[k] = self._value(f"{prefix}{k}", v)
-        return out
-
-    def _value(self, key: str, v: Any) -> Any:
-        if v.__class__ in PLAIN:
-            return v
-        if isinstance(v, dict):
-            return self._normalize(v, key + ".")
-        v2 = scalar(v)
-        if v2.__class__ in PLAIN:
-            return v2
-        media = _media_coerce(v)
-        if media is not None:
-            self._media = True
-            return media
-        if isinstance(v, (list, tuple)) and all(x.__class__ in PLAIN for x in v):
-            return list(v)
-        if hasattr(v, "tolist") and type(v).__module__.startswith(("numpy", "torch")):
-            return v.tolist()  # small arrays (<= 32 values) are kept as lists, as W&B does
-        raise TypeError(f"log(): value of {key!r} has type {type(v).__module__}.{type(v).__qualname__}, "
-                        f"which cannot be logged. Log a number, bool, str, nested dict, numpy/torch "
-                        f"scalar or a media object (py_tracker.Image, Histogram, Table). Nothing of this "
-                        f"log() call was recorded; the run goes on.")
 
     def _on_alert(self) -> None:
         if self._stop_requested and not self._finished:
@@ -472,59 +446,6 @@ class Run:
             return True
         self.finish(exit_code=1 if exc_type is not None else 0)
         return False
-
-    # --- W&B conveniences -------------------------------------------------
-    def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
-        from .. import files
-        saver = getattr(self, "_saver", None)
-        if saver is None:
-            saver = self._saver = files.FileSaver(self.dir)
-            self.add_poll_hook(saver.poll)
-            self.add_finish_hook(saver.close)
-        return saver.save(glob_str, base_path=base_path, policy=policy)
-
-    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
-              log_freq: int = 1000, idx: int | None = None, log_graph: bool = True) -> Any:
-        """Record a PyTorch model's structure and gradient/parameter histograms (see py_tracker.model)."""
-        from .. import model
-        return model.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx,
-                           log_graph=log_graph, run=self)
-
-    def unwatch(self, models: Any = None) -> None:
-        from .. import model
-        model.unwatch(models, run=self)
-
-    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                     aliases: list[str] | None = None) -> Any:
-        """Record an artifact version produced by this run (see py_tracker.artifacts)."""
-        from ..artifacts import run_log_artifact
-        return run_log_artifact(self, artifact_or_path, name=name, type=type, aliases=aliases)
-
-    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None) -> Any:
-        """Record that this run consumes an artifact version; returns it."""
-        from ..artifacts import run_use_artifact
-        return run_use_artifact(self, artifact_or_name, type=type, aliases=aliases)
-
-    def lineage(self) -> dict:
-        from ..artifacts import lineage
-        return lineage(self.root, run_id=self.id)
-
-    def display(self) -> Any:
-        """Show this run's live panel in the notebook."""
-        from ..notebook import show_run
-        return show_run(self)
-
-    def files(self) -> list:
-        from ..api import Api
-        return Api(self.root).run(self.id).files()
-
-
-def _media_coerce(v: Any) -> Any:
-    try:
-        from ..media import coerce
-    except ImportError:
-        return None
-    return coerce(v)
 
 
 def _yaml(config: dict) -> bytes:

@@ -72,3 +72,48 @@ def config_value(v: Any, path: str = "") -> Any:
 
 def is_finite_number(v: Any) -> bool:
     return type(v) in (int, float) and math.isfinite(v)
+
+
+def log_values(data: dict, prefix: str = "") -> tuple[dict, bool]:
+    """Normalize a `log()` dict: (plain values and media objects, whether media was found).
+
+    numpy/torch scalars become numbers, nested dicts are kept (flattened later),
+    media-like values (py_tracker.Image..., big arrays) become Media objects,
+    small arrays become lists. Anything else raises TypeError naming the key.
+    """
+    out = {}
+    media = False
+    for k, v in data.items():
+        if not isinstance(k, str):
+            raise TypeError(f"log() keys must be str; got key {prefix}{k!r} of type {type(k).__name__}")
+        key = f"{prefix}{k}"
+        if v.__class__ in PLAIN:
+            out[k] = v
+        elif isinstance(v, dict):
+            out[k], m = log_values(v, key + ".")
+            media = media or m
+        else:
+            out[k], m = _log_value(key, v)
+            media = media or m
+    return out, media
+
+
+def _log_value(key: str, v: Any) -> tuple[Any, bool]:
+    v2 = scalar(v)
+    if v2.__class__ in PLAIN:
+        return v2, False
+    try:
+        from ..media import coerce
+    except ImportError:  # pragma: no cover - media is part of the package
+        coerce = None
+    media = coerce(v) if coerce is not None else None
+    if media is not None:
+        return media, True
+    if isinstance(v, (list, tuple)) and all(x.__class__ in PLAIN for x in v):
+        return list(v), False
+    if hasattr(v, "tolist") and _is_array_like(v):
+        return v.tolist(), False  # small arrays (<= 32 values) are kept as lists, as W&B does
+    raise TypeError(f"log(): value of {key!r} has type {type(v).__module__}.{type(v).__qualname__}, "
+                    f"which cannot be logged. Log a number, bool, str, nested dict, numpy/torch "
+                    f"scalar or a media object (py_tracker.Image, Histogram, Table). Nothing of this "
+                    f"log() call was recorded; the run goes on.")

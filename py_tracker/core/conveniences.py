@@ -1,0 +1,61 @@
+"""W&B's conveniences on the Run object: save, watch, artifacts, lineage, display, files.
+
+Each reaches a feature package lazily (inside the method), so `core` stays
+below them in the layering and `import py_tracker` stays light. Methods use
+only the Run's public surface (`dir`, `root`, `id`, hooks).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class RunConveniences:
+    """Mixin for `Run`."""
+
+    dir: Any
+    root: Any
+    id: str
+
+    def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
+        from .. import files
+        saver = getattr(self, "_saver", None)
+        if saver is None:
+            saver = self._saver = files.FileSaver(self.dir)
+            self.add_poll_hook(saver.poll)
+            self.add_finish_hook(saver.close)
+        return saver.save(glob_str, base_path=base_path, policy=policy)
+
+    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
+              log_freq: int = 1000, idx: int | None = None, log_graph: bool = True) -> Any:
+        """Record a PyTorch model's structure and gradient/parameter histograms (see py_tracker.model)."""
+        from .. import model
+        return model.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx,
+                           log_graph=log_graph, run=self)
+
+    def unwatch(self, models: Any = None) -> None:
+        from .. import model
+        model.unwatch(models, run=self)
+
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None) -> Any:
+        """Record an artifact version produced by this run (see py_tracker.artifacts)."""
+        from ..artifacts import run_log_artifact
+        return run_log_artifact(self, artifact_or_path, name=name, type=type, aliases=aliases)
+
+    def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: list[str] | None = None) -> Any:
+        """Record that this run consumes an artifact version; returns it."""
+        from ..artifacts import run_use_artifact
+        return run_use_artifact(self, artifact_or_name, type=type, aliases=aliases)
+
+    def lineage(self) -> dict:
+        from ..artifacts import lineage
+        return lineage(self.root, run_id=self.id)
+
+    def display(self) -> Any:
+        """Show this run's live panel in the notebook."""
+        from ..notebook import show_run
+        return show_run(self)
+
+    def files(self) -> list:
+        from ..api import Api
+        return Api(self.root).run(self.id).files()
