@@ -115,6 +115,29 @@ export interface ISweepDetail {
   trials: IRun[];
 }
 
+/** A node of a run's lineage: a run or an artifact version (see `py_tracker.artifacts.lineage`). */
+export interface ILineageNode {
+  id: string;
+  kind: 'run' | 'artifact' | string;
+  label: string;
+  type?: string;
+  job_type?: string | null;
+  aliases?: string[];
+  [key: string]: unknown;
+}
+
+/** "output": run → artifact it logged; "input": artifact → run that used it. */
+export interface ILineageEdge {
+  source: string;
+  target: string;
+  kind: 'input' | 'output' | string;
+}
+
+export interface ILineage {
+  nodes: ILineageNode[];
+  edges: ILineageEdge[];
+}
+
 export interface IRunPatch {
   name?: string;
   tags?: string[];
@@ -187,6 +210,10 @@ export class TrackerClient {
 
   artifacts(project?: string): Promise<{ artifacts: Record<string, unknown>[] }> {
     return requestAPI(withQuery('artifacts', { project }), {}, this.settings);
+  }
+
+  lineage(id: string): Promise<ILineage> {
+    return requestAPI(`runs/${encodeURIComponent(id)}/lineage`, {}, this.settings);
   }
 
   stopRun(id: string): Promise<{ ok: boolean; state: string }> {

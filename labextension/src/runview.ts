@@ -12,10 +12,11 @@ import { IChartSeries, LineChart } from './chart';
 import { el, flatten, kvTable, valueText } from './dom';
 import { renderFiles } from './files';
 import { formatDuration, formatTime, runDuration, stateClass } from './format';
+import { drawLineage } from './lineage';
 import { VisiblePoller } from './poller';
 import { CommandIDs } from './rows';
 
-const TABS = ['Charts', 'System', 'Config', 'Summary', 'Logs', 'Files'] as const;
+const TABS = ['Charts', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
 type Tab = (typeof TABS)[number];
 const POINTS = 2000;
 const MAX_LOG_CHARS = 1_000_000;
@@ -108,7 +109,7 @@ export class RunView extends Widget {
     this._header.className = 'jp-PyTracker-runHeader';
     const tabs = el('div', { className: 'jp-PyTracker-tabs' });
     for (const tab of TABS) {
-      if (this.compare && (tab === 'Logs' || tab === 'Files')) {
+      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage')) {
         continue;
       }
       const button = el('button', {
@@ -177,6 +178,10 @@ export class RunView extends Widget {
       }
     } else if (tab === 'Logs') {
       await this._renderLogs();
+    } else if (tab === 'Lineage') {
+      if (changed || this._shownTab !== tab) {
+        await this._renderLineage();
+      }
     } else if (changed || this._shownTab !== tab) {
       this._clearBody();
       if (tab === 'Config' || tab === 'Summary') {
@@ -247,6 +252,29 @@ export class RunView extends Widget {
       );
     }
     return table;
+  }
+
+  /** The run's artifact lineage (GET runs/<id>/lineage) as an SVG built with DOM calls. */
+  private async _renderLineage(): Promise<void> {
+    const id = this.ids[0];
+    const graph = await this.client.lineage(id);
+    if (this._tab !== 'Lineage') {
+      return; // the user moved on while the answer was on its way
+    }
+    this._clearBody();
+    if (!graph.edges.length) {
+      this._body.appendChild(
+        el('div', {
+          className: 'jp-PyTracker-empty',
+          text: 'This run used and logged no artifacts (run.use_artifact / run.log_artifact).'
+        })
+      );
+      return;
+    }
+    const box = el('div', { className: 'jp-PyTracker-lineageBox' });
+    box.style.overflow = 'auto';
+    box.appendChild(drawLineage(graph, `run:${id}`));
+    this._body.appendChild(box);
   }
 
   private async _renderLogs(): Promise<void> {

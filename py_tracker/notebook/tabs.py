@@ -155,6 +155,18 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
+def lineage_graph_html(mod: Any, data: dict, highlight: str) -> str:
+    """The lineage as a static SVG (labels escaped by `lineage_svg`), scrollable when wide."""
+    draw = getattr(mod, "lineage_svg", None)
+    if draw is None:
+        return ""
+    try:
+        svg = draw(data, highlight=highlight)
+    except Exception as exc:  # a drawing problem must not hide the tables below
+        return f"<i>could not draw the lineage: {html.escape(str(exc))}</i>"
+    return f"<p><b>Lineage</b></p><div class='pyt-lineage' style='overflow-x:auto'>{svg}</div>"
+
+
 def artifacts_html(root: Any, run_id: str) -> str | None:
     """The run's artifact lineage when `py_tracker.artifacts` offers `lineage`; else None."""
     if importlib.util.find_spec("py_tracker.artifacts") is None:
@@ -177,7 +189,7 @@ def artifacts_html(root: Any, run_id: str) -> str | None:
             if e.get("source") == me and e.get("kind") == "output"]
     if not used and not made:
         return "<i>This run used and logged no artifacts (run.use_artifact / run.log_artifact).</i>"
-    parts = [TABLE_CSS]
+    parts = [TABLE_CSS, lineage_graph_html(mod, data, me)]
     for title, items in (("Used (inputs)", used), ("Logged (outputs)", made)):
         if not items:
             continue

@@ -192,6 +192,12 @@ class ArtifactsHandler(BaseHandler):
         self.send(await self.call(self.store.artifacts, project=self.arg("project")))
 
 
+class LineageHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.send(await self.call(self.store.lineage, run_id))
+
+
 _ID = r"(?P<{}>[^/]+)"
 
 
@@ -211,6 +217,7 @@ def routes(base_url: str, store: StoreReader) -> list[tuple[str, type, dict]]:
         (u("runs", run, "system"), SeriesHandler, {"store": store, "stream": "system"}),
         (u("runs", run, "logs"), LogsHandler, kw),
         (u("runs", run, "files", r"(?P<path>.+)"), FileHandler, kw),
+        (u("runs", run, "lineage"), LineageHandler, kw),
         (u("sweeps"), SweepsHandler, kw),
         (u("sweeps", sweep), SweepHandler, kw),
         (u("sweeps", sweep, "stop"), SweepStopHandler, kw),

@@ -197,6 +197,12 @@ class StoreReader:
         docs.sort(key=lambda a: a.get("created_at") or 0, reverse=True)
         return {"artifacts": docs}
 
+    def lineage(self, run_id: str) -> dict:
+        """The run's artifact lineage, {"nodes", "edges"} (see `py_tracker.artifacts.lineage`)."""
+        from ..artifacts import lineage
+        self.record(run_id)  # NotFound (404) for an unknown or malformed id
+        return lineage(self.root, run_id=run_id)
+
     # --- writes ------------------------------------------------------------------------
     def stop_run(self, run_id: str) -> dict:
         run = self.run(run_id)
