@@ -4,6 +4,20 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _default_store(tmp_path_factory):
+    """No test writes to the user's ~/.py_tracker: the default store is a session temp dir
+    (module-scoped fixtures run before `store` sets its own)."""
+    import os
+    old = os.environ.get("PY_TRACKER_DIR")
+    os.environ["PY_TRACKER_DIR"] = str(tmp_path_factory.mktemp("default-store"))
+    yield
+    if old is None:
+        os.environ.pop("PY_TRACKER_DIR", None)
+    else:
+        os.environ["PY_TRACKER_DIR"] = old
+
+
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     """A fresh store root, also set as PY_TRACKER_DIR (so subprocesses and the API see it)."""
