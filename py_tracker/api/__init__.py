@@ -7,7 +7,7 @@ from typing import Any
 
 from ..storage.catalog import Catalog
 from ..storage.paths import StoreLayout, default_root
-from .filters import _MISSING, compile_filter, lookup, sort_key
+from .filters import compile_filter, order_by
 from .run import ApiFile, ApiRun
 
 __all__ = ["Api", "ApiRun", "ApiFile"]
@@ -76,12 +76,7 @@ class Api:
             doc["state"] = r.state
             if pred(doc):
                 out.append((doc, r))
-        key, reverse = sort_key(order or "-created_at")
-        field = (order or "created_at").lstrip("+-")
-        present = [(d, r) for d, r in out if lookup(d, field) not in (_MISSING, None)]
-        missing = [(d, r) for d, r in out if lookup(d, field) in (_MISSING, None)]
-        present.sort(key=lambda dr: key(dr[0]), reverse=reverse)
-        return [r for _, r in present + missing]
+        return [r for _, r in order_by(out, order or "-created_at", doc=lambda dr: dr[0])]
 
     # --- sweeps and artifacts (implemented by their packages) ------------------
     def sweep(self, path: str) -> Any:

@@ -6,12 +6,23 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 _MISSING = object()
 
 ALIASES = {"summary_metrics": "summary", "display_name": "name", "createdAt": "created_at",
            "jobType": "job_type", "displayName": "name"}
+
+
+def _walk(cur: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return _MISSING
+    return cur
 
 
 def lookup(doc: dict, path: str) -> Any:
@@ -20,23 +31,9 @@ def lookup(doc: dict, path: str) -> Any:
     head = ALIASES.get(head, head)
     if head in ("config", "summary") and rest:
         d = doc.get(head) or {}
-        if rest in d:
-            return d[rest]
-        cur: Any = d
-        for part in rest.split("."):
-            if isinstance(cur, dict) and part in cur:
-                cur = cur[part]
-            else:
-                return _MISSING
-        return cur
+        return d[rest] if rest in d else _walk(d, rest.split("."))
     cur = doc.get(head, _MISSING)
-    if rest:
-        for part in rest.split("."):
-            if isinstance(cur, dict) and part in cur:
-                cur = cur[part]
-            else:
-                return _MISSING
-    return cur
+    return _walk(cur, rest.split(".")) if rest else cur
 
 
 def _cmp(op: str, value: Any, arg: Any) -> bool:
@@ -98,15 +95,21 @@ def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
     return lambda doc: all(c(doc) for c in checks)
 
 
-def sort_key(order: str) -> tuple[Callable[[dict], Any], bool]:
-    """("-created_at" | "+summary.loss" | "name") -> (key function, reverse)."""
+def order_by(items: list[T], order: str, doc: Callable[[T], dict] = lambda item: item) -> list[T]:
+    """Sort items by a field of their document: "-created_at" (descending), "+summary.loss"
+    or "name" (ascending). Numbers before strings; items lacking the field (or None) go
+    last whichever the direction."""
     reverse = order.startswith("-")
     field = order.lstrip("+-") or "created_at"
+    present, missing = [], []
+    for item in items:
+        v = lookup(doc(item), field)
+        (missing if v is _MISSING or v is None else present).append((v, item))
 
-    def key(doc: dict) -> Any:
-        v = lookup(doc, field)
-        missing = v is _MISSING or v is None
+    def key(pair: tuple[Any, T]) -> Any:
+        v = pair[0]
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return (0 if not missing else 1, 0, v, "")
-        return (0 if not missing else 1, 1, 0, "" if missing else str(v))
-    return key, reverse
+            return (0, v, "")
+        return (1, 0, str(v))
+    present.sort(key=key, reverse=reverse)
+    return [item for _, item in present + missing]

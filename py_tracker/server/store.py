@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..api import Api, ApiRun
-from ..api.filters import _MISSING, lookup, sort_key
+from ..api.filters import order_by
 from ..storage.paths import safe_join
 from ..storage.records import effective_state
 from .errors import BadRequest, Conflict, NotFound
@@ -114,12 +114,8 @@ class StoreReader:
             if needle and not self._matches(rec, doc, needle):
                 continue
             hits.append((doc, rec))
-        key, _ = sort_key(sort)
-        source = (lambda d, r: r) if sort.startswith(("summary.", "config.")) else (lambda d, r: d)
-        present = [(d, r) for d, r in hits if lookup(source(d, r), sort) not in (_MISSING, None)]
-        missing = [(d, r) for d, r in hits if lookup(source(d, r), sort) in (_MISSING, None)]
-        present.sort(key=lambda dr: key(source(*dr)), reverse=order == "desc")
-        ordered = [d for d, _ in present + missing]
+        source = (lambda dr: dr[1]) if sort.startswith(("summary.", "config.")) else (lambda dr: dr[0])
+        ordered = [d for d, _ in order_by(hits, ("-" if order == "desc" else "+") + sort, doc=source)]
         return {"runs": ordered[offset:offset + limit], "total": len(ordered), "offset": offset,
                 "limit": limit,
                 "facets": {"groups": sorted(groups), "tags": sorted(tags), "states": dict(states)}}
