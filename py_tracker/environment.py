@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .storage.atomic import atomic_write
 from .storage.paths import safe_join
 
 GIT_TIMEOUT_S = 1.0
@@ -219,20 +220,14 @@ def collect_metadata(*, started_at: float, program: str | None = None,
     return meta
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_run_environment(files_dir: str | os.PathLike[str], *, started_at: float,
                           program: str | None = None) -> dict[str, Any]:
     """Write `requirements.txt` and `metadata.json` into `files_dir`; return the metadata."""
     files_dir = Path(files_dir)
     files_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(safe_join(files_dir, "requirements.txt"), requirements_text())
+    atomic_write(safe_join(files_dir, "requirements.txt"), requirements_text())
     meta = collect_metadata(started_at=started_at, program=program)
-    _write_atomic(safe_join(files_dir, "metadata.json"),
+    atomic_write(safe_join(files_dir, "metadata.json"),
                   json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
     return meta
 
@@ -288,5 +283,5 @@ def write_code_cells(files_dir: str | os.PathLike[str], since: int | None = None
     }
     path = safe_join(files_dir, SESSION_HISTORY)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, json.dumps(nb, indent=1) + "\n")
+    atomic_write(path, json.dumps(nb, indent=1) + "\n")
     return SESSION_HISTORY

@@ -23,6 +23,7 @@ from typing import Any, Callable
 import orjson
 
 from ..errors import StorageError
+from ..storage.atomic import atomic_write
 from ..storage.paths import StoreLayout
 
 CHUNK = 1 << 20
@@ -125,21 +126,7 @@ class BlobStore:
             raise
 
     def _write_atomic(self, dest: Path, data: bytes) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix="w-", suffix=".part", dir=self.tmp)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp_name, dest)
-        except BaseException:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
-            raise
+        atomic_write(dest, data, fsync=True, tmp_dir=self.tmp)
 
     def remove_blob(self, digest: str) -> None:
         try:

@@ -21,9 +21,11 @@ import orjson
 
 from ..errors import RunFinishedError, RunStopped, StorageError
 from ..settings import Settings
+from ..storage.atomic import atomic_write
 from ..storage.catalog import Catalog
 from ..storage.history import HistoryWriter, flatten
 from ..storage.paths import StoreLayout
+from ..storage.records import pid_start
 from .config import Config
 from .conveniences import RunConveniences
 from .flusher import Flusher, touch
@@ -379,16 +381,11 @@ class Run(RunConveniences):
         snap = self._snapshot()
         try:
             self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
-            self._write_file("summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
-            self._write_file("config.yaml", _yaml(snap["config"]))
+            atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
+            atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
         except (OSError, StorageError) as exc:
             self._meta_dirty = True
             self._set_error(exc)
-
-    def _write_file(self, name: str, data: bytes) -> None:
-        tmp = self.dir / f".{name}.tmp"
-        tmp.write_bytes(data)
-        os.replace(tmp, self.dir / name)
 
     # --- ending ------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: str | None = None) -> None:
@@ -456,9 +453,4 @@ def _yaml(config: dict) -> bytes:
 
 def host_info() -> dict:
     pid = os.getpid()
-    try:
-        import psutil
-        started = psutil.Process(pid).create_time()
-    except Exception:
-        started = None
-    return {"host": socket.gethostname(), "pid": pid, "pid_start": started}
+    return {"host": socket.gethostname(), "pid": pid, "pid_start": pid_start(pid)}

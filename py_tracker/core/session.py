@@ -22,6 +22,7 @@ from ..settings import Settings
 from ..storage.catalog import Catalog
 from ..storage.history import last_step
 from ..storage.paths import default_root
+from ..storage.records import effective_state
 from .config import Config, NoRunProxy
 from .names import check_id, check_project, new_id, new_name
 from .run import Run, host_info
@@ -200,7 +201,6 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
         now = time.time()
         start_step, runtime_offset, resumed = 0, 0.0, False
         if existing is not None:
-            from ..storage.records import effective_state
             if effective_state(existing) == "running":
                 raise UsageError(f"run {run_id!r} is still running in process {existing.get('pid')} on "
                                  f"{existing.get('host')}; finish it there first")
@@ -217,16 +217,12 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
                     record[key] = val
             if tags is not None:
                 record["tags"] = list(tags)
-            record.update(state="running", finished_at=None, exit_code=None, resumed_at=now)
+            record.update(state="running", finished_at=None, exit_code=None, resumed_at=now, **host_info())
         else:
-            record = {"id": run_id, "project": project, "name": name or new_name(),
-                      "group": group, "job_type": job_type, "tags": list(tags or []), "notes": notes,
-                      "config": {}, "summary": {}, "state": "running", "created_at": now,
-                      "updated_at": now, "heartbeat_at": now, "runtime": 0.0, "last_step": -1,
-                      "sweep_id": sweep_id, "metrics": [], "dir": f"runs/{run_id}"}
-        record.update(host_info())
+            record = new_record(run_id, project, name=name, group=group, job_type=job_type,
+                                tags=tags, notes=notes, config=cfg, sweep_id=sweep_id, now=now)
         # normalize config through Config so numpy scalars etc. become plain values
-        record["config"] = Config(record.get("config") if resumed else cfg).as_dict()
+        record["config"] = Config(record["config"]).as_dict()
         with catalog.transaction():
             catalog.put("runs", record)
             catalog.insert_new("projects", {"name": project, "created_at": now})
@@ -241,6 +237,19 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
         except Exception as exc:  # an integration must never break init
             log.warning("py_tracker: an init hook failed: %s", exc)
     return run
+
+
+def new_record(run_id: str, project: str, *, name: str | None = None, group: str | None = None,
+               job_type: str | None = None, tags: Sequence[str] | None = None, notes: str | None = None,
+               config: dict | None = None, sweep_id: str | None = None, now: float | None = None) -> dict:
+    """The catalog record of a run that starts now in this process (state "running")."""
+    now = time.time() if now is None else now
+    rec = {"id": run_id, "project": project, "name": name or new_name(), "group": group,
+           "job_type": job_type, "tags": list(tags or []), "notes": notes, "config": dict(config or {}),
+           "summary": {}, "state": "running", "created_at": now, "updated_at": now, "heartbeat_at": now,
+           "runtime": 0.0, "last_step": -1, "sweep_id": sweep_id, "metrics": [], "dir": f"runs/{run_id}"}
+    rec.update(host_info())
+    return rec
 
 
 def _on_finish(run: Any) -> None:

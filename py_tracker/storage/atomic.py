@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import IO, Callable
 
 
-def _replace_with(path: Path, fill: Callable[[IO[bytes]], None], suffix: str = ".tmp") -> Path:
+def _replace_with(path: Path, fill: Callable[[IO[bytes]], None], suffix: str = ".tmp",
+                  fsync: bool = False, tmp_dir: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    if tmp_dir is not None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=tmp_dir or path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             fill(f)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -24,10 +30,13 @@ def _replace_with(path: Path, fill: Callable[[IO[bytes]], None], suffix: str = "
     return path
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, fsync: bool = False,
+                 tmp_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Write `data` to a temp file (beside `path`, or in `tmp_dir` on the same filesystem),
+    optionally fsync it, then rename it over `path`."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    return _replace_with(Path(path), lambda f: f.write(raw))
+    return _replace_with(Path(path), lambda f: f.write(raw), fsync=fsync,
+                         tmp_dir=Path(tmp_dir) if tmp_dir is not None else None)
 
 
 def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str], chunk: int = 1 << 20) -> Path:

@@ -1,6 +1,7 @@
 """Facts derived from a run record: is its writer alive, what state to show."""
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
@@ -11,7 +12,18 @@ HEARTBEAT_TIMEOUT = 30.0  # seconds without a heartbeat before a running run cou
 _HOST = socket.gethostname()
 
 
-def _pid_alive(pid: int, started: float | None) -> bool:
+@functools.lru_cache(maxsize=8)
+def pid_start(pid: int) -> float | None:
+    """When process `pid` started (psutil's create_time): with the pid it names one process."""
+    try:
+        import psutil
+        return psutil.Process(pid).create_time()
+    except Exception:
+        return None
+
+
+def pid_alive(pid: int, started: float | None) -> bool:
+    """Whether that process still runs on this host (a reused pid does not count)."""
     try:
         import psutil
         p = psutil.Process(pid)
@@ -34,7 +46,7 @@ def effective_state(record: dict, heartbeat: Path | None = None, now: float | No
     if record.get("host") == _HOST and record.get("pid"):
         if record["pid"] == os.getpid():
             return "running"
-        return "running" if _pid_alive(int(record["pid"]), record.get("pid_start")) else "crashed"
+        return "running" if pid_alive(int(record["pid"]), record.get("pid_start")) else "crashed"
     now = now or time.time()
     beat = record.get("heartbeat_at") or record.get("updated_at") or record.get("created_at") or 0
     if heartbeat is not None:

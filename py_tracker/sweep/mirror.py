@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 from pathlib import Path
 from typing import BinaryIO
 
 from ..core.flusher import touch
-from ..core.names import new_name
+from ..core.session import new_record
 from ..errors import PathEscapeError
+from ..storage.atomic import atomic_write
 from ..storage.paths import safe_join
-from .store import SweepStore, _pid_start
+from .store import SweepStore
 
 log = logging.getLogger("py_tracker")
 
@@ -54,19 +54,14 @@ class TrialMirror:
 
     # --- the record -------------------------------------------------------------
     def create(self) -> None:
-        now = self.started
-        pid = os.getpid()
-        rec = {"id": self.run_id, "project": self.ctx["project"], "name": new_name(), "group": None,
-               "job_type": None, "tags": [], "notes": None, "config": dict(self.ctx["config"]),
-               "summary": {}, "state": "running", "created_at": now, "updated_at": now,
-               "heartbeat_at": now, "runtime": 0.0, "last_step": -1, "sweep_id": self.ctx["sweep_id"],
-               "metrics": [], "dir": f"runs/{self.run_id}", "host": socket.gethostname(), "pid": pid,
-               "pid_start": _pid_start(pid), "executor": "dask", "worker": None}
+        rec = new_record(self.run_id, self.ctx["project"], config=self.ctx["config"],
+                         sweep_id=self.ctx["sweep_id"], now=self.started)
+        rec.update(executor="dask", worker=None)
         (self.run_dir / "files").mkdir(parents=True, exist_ok=True)
         touch(self.store.layout.heartbeat(self.run_id))
         with self.catalog.transaction():
             self.catalog.put("runs", rec)
-            self.catalog.insert_new("projects", {"name": rec["project"], "created_at": now})
+            self.catalog.insert_new("projects", {"name": rec["project"], "created_at": self.started})
 
     def save_meta(self) -> None:
         """Write the newest record fields the worker sent, at most every `SAVE_INTERVAL` s
@@ -125,9 +120,7 @@ class TrialMirror:
         target.parent.mkdir(parents=True, exist_ok=True)
         if msg.get("whole"):
             self._close_file(rel)
-            tmp = target.with_name(f".{target.name}.mirror.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            atomic_write(target, data)
             return
         f = self._files.get(rel)
         if f is None:

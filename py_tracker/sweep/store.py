@@ -11,7 +11,6 @@ histories: that is what lets a sweep resume after a kernel restart.
 """
 from __future__ import annotations
 
-import functools
 import math
 import os
 import socket
@@ -23,32 +22,13 @@ from ..errors import StorageError, UsageError
 from ..storage import history as hist
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
-from ..storage.records import effective_state
+from ..storage.records import effective_state, pid_alive, pid_start
 from .strategy import Trial
 
 HOST = socket.gethostname()
 STATES = ("running", "paused", "stopped", "finished")
 _active_claims: set[str] = set()  # claims of this process whose trial is still going
 CLAIM_GRACE = 60.0  # seconds a claim from another host counts as pending before its run appears
-
-
-@functools.lru_cache(maxsize=8)
-def _pid_start(pid: int) -> float | None:
-    try:
-        import psutil
-        return psutil.Process(pid).create_time()
-    except Exception:
-        return None
-
-
-def _alive(pid: int, started: float | None) -> bool:
-    try:
-        import psutil
-        p = psutil.Process(pid)
-        return (started is None or abs(p.create_time() - started) < 1.0) and \
-            p.status() != psutil.STATUS_ZOMBIE
-    except Exception:
-        return False
 
 
 def metric_value(summary: dict, name: str, goal: str = "minimize") -> float | None:
@@ -148,7 +128,7 @@ class SweepStore:
                 pid = os.getpid()
                 doc.setdefault("trials", []).append(
                     {"run_id": run_id, "config": config, "started_at": now, "host": HOST,
-                     "pid": pid, "pid_start": _pid_start(pid)})
+                     "pid": pid, "pid_start": pid_start(pid)})
                 doc["updated_at"] = now
                 picked.update(run_id=run_id, config=config)
         rec = self.catalog.patch("sweeps", sweep_id, change)
@@ -210,7 +190,7 @@ class SweepStore:
         if claim.get("host") == HOST and claim.get("pid") == os.getpid():
             return claim["run_id"] in _active_claims
         if claim.get("host") == HOST and claim.get("pid"):
-            return _alive(int(claim["pid"]), claim.get("pid_start"))
+            return pid_alive(int(claim["pid"]), claim.get("pid_start"))
         return time.time() - float(claim.get("started_at") or 0) < CLAIM_GRACE
 
     def history(self, run_id: str, metric: str, final: bool = False) -> list[float]:
