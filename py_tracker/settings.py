@@ -2,20 +2,34 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .errors import UsageError
 
-def _env_float(name: str, default: float | None) -> float | None:
+
+def env_seconds(name: str, default: float | None) -> float | None:
+    """Seconds from environment variable `name`.
+
+    Unset or empty: `default`. "0" (or "off"/"false"/"no"/"none"): None, meaning
+    off. Anything else must be a finite number of seconds >= 0 (UsageError).
+    """
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or not raw.strip():
         return default
+    text = raw.strip().lower()
+    if text in ("off", "false", "no", "none"):
+        return None
     try:
-        v = float(raw)
+        value = float(text)
     except ValueError:
-        raise ValueError(f"environment variable {name}={raw!r} is not a number of seconds") from None
-    return None if v <= 0 else v
+        raise UsageError(f"{name}={raw!r} is not a number of seconds; "
+                         f"set it to e.g. 2, or 0 to turn it off") from None
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"{name}={raw!r} must be a finite number of seconds >= 0 (0 turns it off)")
+    return None if value == 0 else value
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -52,9 +66,9 @@ class Settings:
     @classmethod
     def resolve(cls, given: "Settings | Mapping[str, Any] | None" = None) -> "Settings":
         s = cls(
-            flush_interval=_env_float("PY_TRACKER_FLUSH_INTERVAL", 0.25) or 0.25,
+            flush_interval=env_seconds("PY_TRACKER_FLUSH_INTERVAL", 0.25) or 0.25,
             strict_steps=_env_bool("PY_TRACKER_STRICT_STEPS", False),
-            monitor_interval=_env_float("PY_TRACKER_MONITOR_INTERVAL", 2.0),
+            monitor_interval=env_seconds("PY_TRACKER_MONITOR_INTERVAL", 2.0),
             capture_output=_env_bool("PY_TRACKER_CAPTURE_OUTPUT", True),
             save_code=_env_bool("PY_TRACKER_SAVE_CODE", True),
             display=_env_bool("PY_TRACKER_DISPLAY", True),

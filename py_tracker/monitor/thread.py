@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 from ..errors import UsageError
+from ..settings import env_seconds
 from .collector import Collector, report_once
 from .gpu import GpuCollector
 from .host import CpuCollector, DiskCollector, MemoryCollector, NetworkCollector, ProcessTree
@@ -24,26 +24,9 @@ MIN_INTERVAL = 0.01
 
 
 def interval_from_env(default: float | None = 2.0) -> float | None:
-    """Sampling interval in seconds from env PY_TRACKER_MONITOR_INTERVAL.
-
-    Unset or empty: `default`. "0" (or "off"/"false"/"no"): None, meaning the
-    monitor is off. Anything else must be a positive number of seconds.
-    """
-    raw = os.environ.get(ENV_INTERVAL)
-    if raw is None or not raw.strip():
-        return default
-    text = raw.strip().lower()
-    if text in ("off", "false", "no", "none"):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{ENV_INTERVAL}={raw!r} is not a number of seconds; "
-                         f"set it to e.g. 2, or 0 to turn the system monitor off") from None
-    if not math.isfinite(value) or value < 0:
-        raise UsageError(f"{ENV_INTERVAL}={raw!r} must be a finite number of seconds >= 0 "
-                         f"(0 turns the system monitor off)")
-    return None if value == 0 else value
+    """Sampling interval in seconds from env PY_TRACKER_MONITOR_INTERVAL (the same reading
+    a run's Settings make): unset → `default`; 0 or "off" → None (monitor off); else > 0."""
+    return env_seconds(ENV_INTERVAL, default)
 
 
 def default_collectors(pid: int | None = None, disk_paths: Sequence[str] = ("/",),
