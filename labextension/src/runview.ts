@@ -4,7 +4,6 @@
  * by byte offset) and files. Refreshes every few seconds while visible and
  * while any shown run is still running.
  */
-import { Widget } from '@lumino/widgets';
 import type { CommandRegistry } from '@lumino/commands';
 
 import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
@@ -14,6 +13,7 @@ import { renderFiles } from './files';
 import { formatDuration, formatTime, runDuration, stateClass } from './format';
 import { drawLineage } from './lineage';
 import { VisiblePoller } from './poller';
+import { PollingWidget } from './pollingwidget';
 import { CommandIDs } from './rows';
 
 const TABS = ['Charts', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
@@ -38,7 +38,7 @@ export function chartsByKey(
   return charts;
 }
 
-export class RunView extends Widget {
+export class RunView extends PollingWidget {
   constructor(
     private readonly client: TrackerClient,
     private readonly commands: CommandRegistry,
@@ -60,22 +60,6 @@ export class RunView extends Widget {
     this.poller.dispose();
     this._charts.forEach(c => c.dispose());
     super.dispose();
-  }
-
-  protected onAfterShow(): void {
-    this.poller.setVisible(true);
-  }
-
-  protected onBeforeHide(): void {
-    this.poller.setVisible(false);
-  }
-
-  protected onAfterAttach(): void {
-    this.poller.setVisible(this.isVisible);
-  }
-
-  protected onBeforeDetach(): void {
-    this.poller.setVisible(false);
   }
 
   /** Reload the runs and the open tab (the poller calls this). */

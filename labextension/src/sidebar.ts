@@ -4,13 +4,13 @@
  * paging. It polls only while visible. Actions go through JupyterLab commands
  * (see index.ts) so the context menu, the row buttons and the run view share them.
  */
-import { Widget } from '@lumino/widgets';
 import type { CommandRegistry } from '@lumino/commands';
 
 import type { IRun, ISweep } from './api';
 import { el, fillSelect } from './dom';
 import { PAGE_SIZE, SidebarModel } from './model';
 import { VisiblePoller } from './poller';
+import { PollingWidget } from './pollingwidget';
 import { CommandIDs, runRow, sweepRow } from './rows';
 
 export { CommandIDs };
@@ -24,7 +24,7 @@ const SORTS: [string, string][] = [
   ['runtime', 'Duration']
 ];
 
-export class TrackerSidebar extends Widget {
+export class TrackerSidebar extends PollingWidget {
   constructor(
     readonly model: SidebarModel,
     readonly commands: CommandRegistry,
@@ -46,22 +46,6 @@ export class TrackerSidebar extends Widget {
     this.poller.dispose();
     this._unlisten();
     super.dispose();
-  }
-
-  protected onAfterShow(): void {
-    this.poller.setVisible(true);
-  }
-
-  protected onBeforeHide(): void {
-    this.poller.setVisible(false);
-  }
-
-  protected onAfterAttach(): void {
-    this.poller.setVisible(this.isVisible);
-  }
-
-  protected onBeforeDetach(): void {
-    this.poller.setVisible(false);
   }
 
   /** Redraw the parts that depend on data (the controls keep focus). */
