@@ -20,7 +20,7 @@ class MetricDef:
     """One `define_metric` call: which statistics to keep, its x-axis and its goal."""
 
     def __init__(self, name: str, step_metric: str | None = None, summary: str | None = None,
-                 goal: str | None = None, hidden: bool = False, step_sync: bool | None = None):
+                 goal: str | None = None, hidden: bool = False):
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric needs a metric name, e.g. define_metric('val/loss', summary='min')")
         stats = [s.strip() for s in (summary or "").split(",") if s.strip()]

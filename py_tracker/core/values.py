@@ -5,7 +5,6 @@ so `import py_tracker` stays fast and works without either installed.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 PLAIN = frozenset({int, float, bool, str, type(None)})
@@ -68,10 +67,6 @@ def config_value(v: Any, path: str = "") -> Any:
         return config_value(vars(v), path)
     raise TypeError(f"config value {path or '<value>'!r} has type {type(v).__name__}, which cannot be "
                     f"stored; use a number, string, bool, None, list or dict (e.g. str(value))")
-
-
-def is_finite_number(v: Any) -> bool:
-    return type(v) in (int, float) and math.isfinite(v)
 
 
 def log_values(data: dict, prefix: str = "") -> tuple[dict, bool]:

@@ -235,8 +235,3 @@ class Catalog:
             del docs[doc_id]
             return True
         return self._write_op(table, op)
-
-    @property
-    def damaged(self) -> bool:
-        self._storage.read()
-        return self._storage.damaged
