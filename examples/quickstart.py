@@ -7,7 +7,10 @@ It is the seed note's workflow: `import py_tracker as wandb`, `init`, `config`,
 """
 from __future__ import annotations
 
+import os
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -72,6 +75,28 @@ def main() -> None:
     best = sweep.best_run()
     print(f"sweep {sweep_id}: state={sweep.state}, best run {best.id} val/loss={best.summary['val/loss']:.4f}")
     print(f"history of the best run:\n{best.history(keys=['val/loss', 'val/accuracy']).tail(3)}")
+    print(how_to_open())
+
+
+def how_to_open() -> str:
+    """The commands that open what this example made, as this interpreter would run them
+    (JupyterLab refuses to start as root without --allow-root, so it is added for root)."""
+    bindir = Path(sys.executable).parent
+    try:
+        bindir = bindir.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    examples = Path(__file__).resolve().parent
+    try:
+        examples = examples.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    root = " --allow-root" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
+    return ("\nOpen what this made:\n"
+            f"  {bindir / 'py-tracker'} runs digits          # the runs, in the terminal\n"
+            f"  {bindir / 'jupyter'} lab{root} {examples}/   # JupyterLab: the py_tracker sidebar "
+            "(left bar) lists every run and sweep;\n"
+            "      open quickstart.ipynb there to train, chart and sweep inside the notebook")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ is missing. Settings follow shared/notes/jupyter-stack.md (flags, no news toast)
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -134,39 +136,38 @@ def _wait_ready(lab: Lab) -> None:
     raise RuntimeError(f"JupyterLab did not answer within {START_TIMEOUT} s; see {lab.log}")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab with py_tracker (server + lab extension), PY_TRACKER_DIR on a temp store."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    _ensure_built()
-    base = tmp_path_factory.mktemp("lab")
+def lab_dirs(base: Path) -> dict[str, Path]:
+    """Fresh store, config, data, runtime, settings and workspaces dirs under `base` (no news toast)."""
     dirs = {k: base / k for k in ("root", "store", "config", "data", "runtime", "settings", "workspaces", "labext")}
     for d in dirs.values():
         d.mkdir()
-    (dirs["labext"] / "py_tracker").symlink_to(REPO / "py_tracker" / "labextension")
     notif = dirs["settings"] / "@jupyterlab" / "apputils-extension"
     notif.mkdir(parents=True)
     (notif / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps({
-        "ServerApp": {"jpserver_extensions": {"py_tracker": True}},
-        "LabServerApp": {"extra_labextensions_path": [str(dirs["labext"])]},
-    }))
+    return dirs
+
+
+@contextlib.contextmanager
+def running_lab(argv: list[str], cwd: Path, dirs: dict[str, Path], root_dir: Path,
+                env_extra: dict[str, str] | None = None) -> Iterator[Lab]:
+    """Start JupyterLab as `argv` (a `jupyter lab ...` command line) in `cwd`, add the options a
+    test needs (port, token, loopback, no browser, `window.jupyterapp`), wait until py_tracker's
+    API answers, and stop the whole process group afterwards."""
     token = "e2e-" + os.urandom(8).hex()
     port = _free_port()
     env = {**os.environ,
            "PY_TRACKER_DIR": str(dirs["store"]), "JUPYTER_CONFIG_DIR": str(dirs["config"]),
            "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]), "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
            "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    log = base / "jupyterlab.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
-           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={dirs['root']}",
-           "--LabApp.expose_app_in_browser=True"]
+           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+           **(env_extra or {})}
+    log = dirs["root"].parent / f"jupyterlab-{port}.log"
+    cmd = [*argv, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True"]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=dirs["root"], env=env, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    lab = Lab(url=f"http://127.0.0.1:{port}/", token=token, root_dir=dirs["root"], store=dirs["store"],
+    lab = Lab(url=f"http://127.0.0.1:{port}/", token=token, root_dir=root_dir, store=dirs["store"],
               log=log, proc=proc)
     try:
         _wait_ready(lab)
@@ -181,7 +182,24 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             except ProcessLookupError:
                 pass
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log, ARTIFACTS / f"jupyterlab-{port}.log")
+        shutil.copy(log, ARTIFACTS / log.name)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab with py_tracker (server + lab extension), PY_TRACKER_DIR on a temp store."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    _ensure_built()
+    dirs = lab_dirs(tmp_path_factory.mktemp("lab"))
+    (dirs["labext"] / "py_tracker").symlink_to(REPO / "py_tracker" / "labextension")
+    (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps({
+        "ServerApp": {"jpserver_extensions": {"py_tracker": True}},
+        "LabServerApp": {"extra_labextensions_path": [str(dirs["labext"])]},
+    }))
+    argv = [sys.executable, "-m", "jupyterlab", "--allow-root", f"--ServerApp.root_dir={dirs['root']}"]
+    with running_lab(argv, dirs["root"], dirs, dirs["root"]) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="module")
@@ -196,10 +214,10 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page on JupyterLab (workspace reset), app started. `page.dialogs` lists
-    any alert/confirm the page raised (an XSS would show up there)."""
+@contextlib.contextmanager
+def lab_page(browser: Any, lab: Lab) -> Iterator[Any]:
+    """A fresh page on `lab` (workspace reset), app started. `page.dialogs` lists any
+    alert/confirm the page raised (an XSS would show up there)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
@@ -210,14 +228,43 @@ def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any
         d.dismiss()
 
     pg.on("dialog", on_dialog)
-    pg.goto(lab.lab_url(), wait_until="domcontentloaded")
-    pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined", timeout=60_000)
-    pg.evaluate("() => window.jupyterapp.started")
-    pg.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
-    yield pg
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        lab.screenshot(pg, f"FAILED-{request.node.name}")
-    context.close()
+    try:
+        pg.goto(lab.lab_url(), wait_until="domcontentloaded")
+        pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined", timeout=60_000)
+        pg.evaluate("() => window.jupyterapp.started")
+        pg.wait_for_selector("#jp-main-dock-panel", timeout=60_000)
+        yield pg
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page on the module's JupyterLab (see `lab_page`); a failed test leaves a screenshot."""
+    with lab_page(browser, lab) as pg:
+        yield pg
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            lab.screenshot(pg, f"FAILED-{request.node.name}")
+
+
+@pytest.fixture
+def page_on(browser: Any) -> Iterator[Any]:
+    """`page_on(lab)`: a fresh page on a lab of the test's own (see `lab_page`), closed at teardown."""
+    with contextlib.ExitStack() as stack:
+        yield lambda lab: stack.enter_context(lab_page(browser, lab))
+
+
+@pytest.fixture
+def lab_launcher(tmp_path: Path) -> Iterator[Any]:
+    """`launch(argv, cwd)` starts JupyterLab from a command line of the caller's (as a user
+    types it) on fresh dirs and a temp store; everything started is stopped at teardown."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with contextlib.ExitStack() as stack:
+        def launch(argv: list[str], cwd: Path) -> Lab:
+            dirs = lab_dirs(Path(tempfile.mkdtemp(dir=tmp_path)))
+            return stack.enter_context(running_lab(argv, cwd, dirs, cwd))
+        yield launch
 
 
 @pytest.hookimpl(hookwrapper=True)
