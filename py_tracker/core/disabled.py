@@ -1,8 +1,16 @@
-"""`init(mode="disabled")`: a run whose every call is a cheap no-op (W&B's disabled mode)."""
+"""`init(mode="disabled")`: a run whose every call is a cheap no-op (W&B's disabled mode).
+
+Contract (tests/contracts/test_run_surface.py): every public name of `Run` exists here
+with a signature that accepts the same arguments, so code that works tracked also runs
+with `mode="disabled"`; nothing here writes to disk.
+"""
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+import time
+from typing import Any, Callable
 
+from ..settings import Settings
 from .config import Config
 from .summary import Summary
 
@@ -17,14 +25,44 @@ class DisabledRun:
     group = job_type = notes = None
     tags: tuple = ()
     step = 0
-    dir = None
+    stop_requested = False
+    resumed = False
+    root = None  # no store: a disabled run has none
+    # W&B's disabled run has a real directory too: code that writes `os.path.join(run.dir, ...)`
+    # keeps working. The system temp dir exists already, so nothing is created.
+    dir = tempfile.gettempdir()
 
-    def __init__(self, config: dict | None = None, project: str = "uncategorized", name: str | None = None):
+    def __init__(self, config: dict | None = None, project: str = "uncategorized", name: str | None = None,
+                 settings: Settings | None = None):
+        self.settings = settings or Settings()
         self.config = Config(config or {})
         self.summary = Summary()
         self.project = project
         self.name = name or "disabled"
         self.path = f"{project}/disabled"
+        self.start_time = time.time()
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    def flush(self) -> None:
+        return None
+
+    def unwatch(self, models: Any = None) -> None:
+        return None
+
+    def display(self) -> None:
+        return None
+
+    def files(self) -> list:
+        return []
+
+    def add_row_listener(self, fn: Callable[[str, list[dict]], None]) -> None:
+        return None
+
+    def remove_row_listener(self, fn: Callable[[str, list[dict]], None]) -> None:
+        return None
 
     def log(self, data: Any, step: Any = None, commit: Any = None) -> None:
         return None

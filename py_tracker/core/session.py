@@ -145,7 +145,8 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             from .disabled import DisabledRun
             if _active is not None and reinit != "create_new":
                 _active.finish()
-            run = DisabledRun(config=_load_config(config), project=project or DEFAULT_PROJECT, name=name)
+            run = DisabledRun(config=_load_config(config), project=project or DEFAULT_PROJECT, name=name,
+                              settings=Settings.resolve(settings))
             _active = run
             _set_module_attrs(run)
             return run
