@@ -16,6 +16,7 @@ import math
 import time
 from typing import Any
 
+from ..sweep.best import running_best
 from .sweep_view import STATE_COLORS, TrialRow, number
 
 MAX_CATEGORIES = 30
@@ -119,16 +120,9 @@ class SweepCharts:
         ys = [[placed[a][i] for a in range(len(columns))] for i in range(len(ended))]
         finite = [s for s in scores if not math.isnan(s)]
         lines = {"xs": xs, "ys": ys, "score": scores, "trial": [r.number for r in ended]}
-        sign = -1.0 if self.goal == "maximize" else 1.0
         pts = [r for r in ended if r.metric is not None]
-        best_n, best_v, cur = [], [], None
-        for r in sorted(pts, key=lambda r: r.number):
-            if r.state != "finished":  # as best_row(): partial or failed values do not count
-                continue
-            if cur is None or sign * r.metric < sign * cur:  # type: ignore[operator]
-                cur = r.metric
-            best_n.append(r.number)
-            best_v.append(cur)
+        best_line = running_best(sorted(pts, key=lambda r: r.number), lambda r: r.metric, self.goal)
+        best_n, best_v = [r.number for r, _ in best_line], [v for _, v in best_line]
         self._pending = {
             "lines": lines, "ticks": {"x": tx, "y": ty, "text": tt},
             "points": {"n": [r.number for r in pts], "value": [r.metric for r in pts],

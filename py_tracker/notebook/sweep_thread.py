@@ -183,7 +183,7 @@ class SweepThread(SweepLayout):
             rec = self.store.catalog.get("runs", run_id) or {}
             reason = "skipped" if run_id in self._skipped else info.get("reason") or (
                 "sweep stopped" if self._stopping else None)
-            ended = self.trials.end(run_id, rec, info.get("outcome"), reason, self.metric)
+            ended = self.trials.end(run_id, rec, info.get("outcome"), reason, self.metric, self.goal)
             self._current_run = None
             if ended is not None:
                 value = f", {self.metric} = {ended.metric:.6g}" if ended.metric is not None else ""

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sweep.best import best_of, metric_value
 from .panel import STATE_COLORS, _duration
 from .tabs import TABLE_CSS, fmt_value
 
@@ -40,13 +41,15 @@ class TrialRow:
     def __post_init__(self) -> None:
         self.flat = flatten(self.config)
 
-    def end(self, rec: dict, outcome: str | None, reason: str | None, metric: str | None) -> None:
-        """Take the end of the trial from its run record (the agent's outcome if it has none)."""
+    def end(self, rec: dict, outcome: str | None, reason: str | None, metric: str | None,
+            goal: str = "minimize") -> None:
+        """Take the end of the trial from its run record (the agent's outcome if it has none);
+        its metric is read as every view reads it (`py_tracker.sweep.best.metric_value`)."""
         state = rec.get("state") or outcome or "failed"
         self.state = (outcome or "failed") if state == "running" else state
         self.reason = reason if self.state == "stopped" or reason == "skipped" else None
         self.name = self.name or rec.get("name") or ""
-        self.metric = number((rec.get("summary") or {}).get(metric)) if metric else None
+        self.metric = metric_value(rec.get("summary") or {}, metric, goal) if metric else None
         self.duration = float(rec.get("runtime") or (time.time() - self.started))
 
     @property
@@ -78,11 +81,11 @@ class TrialBook:
         return row
 
     def end(self, run_id: str, rec: dict, outcome: str | None, reason: str | None,
-            metric: str | None) -> TrialRow | None:
+            metric: str | None, goal: str = "minimize") -> TrialRow | None:
         with self.lock:
             row = next((r for r in self.rows if r.run_id == run_id), None)
             if row is not None:
-                row.end(rec, outcome, reason, metric)
+                row.end(rec, outcome, reason, metric, goal)
                 if self.current is row:
                     self.current = None
                 self.version += 1
@@ -116,11 +119,10 @@ def number(v: Any) -> float | None:
 
 
 def best_row(rows: list[TrialRow], goal: str) -> TrialRow | None:
-    """The finished trial with the best metric so far (a stopped or skipped trial's value is
-    partial, a failed one's untrustworthy: they do not count)."""
-    sign = -1.0 if goal == "maximize" else 1.0
-    scored = [(sign * r.metric, r.number, r) for r in rows if r.metric is not None and r.state == "finished"]
-    return min(scored, key=lambda t: (t[0], t[1]))[2] if scored else None
+    """The trial with the best metric so far, by the rule every view shares
+    (`py_tracker.sweep.best`: any ended trial with a value counts, ties to the earlier)."""
+    best = best_of(sorted(rows, key=lambda r: r.number), lambda r: r.metric, goal)
+    return best[0] if best else None
 
 
 def sort_rows(rows: list[TrialRow], key: str, descending: bool) -> list[TrialRow]:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..storage.downsample import downsample
+from ..sweep.best import best_run as sweep_best_run
 
 SYSTEM_KEYS = ("system.cpu", "system.memory_percent", "system.proc.memory.rssMB",
                "system.gpu.*.gpu", "system.gpu.*.memoryAllocated", "system.gpu.*.temp",
@@ -243,10 +244,5 @@ def best_run(target: Target) -> tuple[RunData | None, str | None, str]:
     name, goal = metric.get("name"), (metric.get("goal") or "minimize")
     if not name:
         return None, None, goal
-    scored = [(r, r.summary.get(name)) for r in target.runs]
-    scored = [(r, float(v)) for r, v in scored if isinstance(v, (int, float)) and not isinstance(v, bool)
-              and math.isfinite(float(v))]
-    if not scored:
-        return None, name, goal
-    pick = max if goal.startswith("max") else min
-    return pick(scored, key=lambda rv: rv[1])[0], name, goal
+    best = sweep_best_run(target.runs, name, goal)
+    return (best[0] if best else None), name, goal

@@ -6,10 +6,11 @@ project, state, config with method/metric/run_cap, created_at).
 """
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
+
+from ..sweep.best import best_run
 
 if TYPE_CHECKING:
     from .store import StoreReader
@@ -26,16 +27,11 @@ def _metric(rec: dict) -> dict | None:
 
 
 def _best(metric: dict | None, trials: list[dict]) -> dict | None:
+    """The best trial by the sweep metric (the one rule in `py_tracker.sweep.best`)."""
     if not metric:
         return None
-    best: dict | None = None
-    sign = -1.0 if metric["goal"].startswith("max") else 1.0
-    for r in trials:
-        v = (r.get("summary") or {}).get(metric["name"])
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            if best is None or sign * v < sign * best["value"]:
-                best = {"run_id": r["id"], "value": v}
-    return best
+    best = best_run(trials, metric["name"], metric["goal"], summary=lambda r: r.get("summary") or {})
+    return {"run_id": best[0]["id"], "value": best[1]} if best else None
 
 
 def _expected_runs(store: "StoreReader", rec: dict) -> int | None:

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import UsageError
 from .space import Space
-from .store import SweepStore, metric_value, split_path
+from .best import best_run
+from .store import SweepStore, split_path
 
 
 class SweepHandle:
@@ -112,12 +113,8 @@ class SweepHandle:
             key, maximize = metric["name"], metric.get("goal") == "maximize"
         else:
             raise UsageError("best_run(): the sweep has no metric; pass order='-accuracy' or '+loss'")
-        scored = []
-        for r in self.runs:
-            v = metric_value(r.summary, key, "maximize" if maximize else "minimize")
-            if v is not None:
-                scored.append((-v if maximize else v, r))
-        return min(scored, key=lambda x: x[0])[1] if scored else None
+        best = best_run(self.runs, key, "maximize" if maximize else "minimize")
+        return best[0] if best else None
 
     # --- control ------------------------------------------------------------
     def _running_ids(self) -> list[str]:

@@ -23,29 +23,13 @@ from ..storage import history as hist
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
 from ..storage.records import effective_state, pid_alive, pid_start
+from .best import metric_value
 from .strategy import Trial
 
 HOST = socket.gethostname()
 STATES = ("running", "paused", "stopped", "finished")
 _active_claims: set[str] = set()  # claims of this process whose trial is still going
 CLAIM_GRACE = 60.0  # seconds a claim from another host counts as pending before its run appears
-
-
-def metric_value(summary: dict, name: str, goal: str = "minimize") -> float | None:
-    """The sweep metric out of a run summary: `name` itself, a dotted path into nested
-    dicts (`loss.min` after define_metric(summary="min")), or, when the value is such a
-    dict, its "min"/"max" (by goal), then "last", "mean". None when absent or not finite."""
-    v: Any = summary.get(name) if isinstance(summary, dict) else None
-    if v is None and "." in name:
-        v = summary
-        for part in name.split("."):
-            v = v.get(part) if isinstance(v, dict) else None
-    if isinstance(v, dict):
-        order = ("min", "max") if goal != "maximize" else ("max", "min")
-        v = next((v[k] for k in (*order, "last", "mean") if k in v), None)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        return None
-    return float(v)
 
 
 def split_path(path: str) -> tuple[str | None, str]:

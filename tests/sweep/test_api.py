@@ -300,7 +300,7 @@ def test_agent_events_for_front_ends(store):
 
 
 def test_metric_from_define_metric_summary(store):
-    from py_tracker.sweep.store import metric_value
+    from py_tracker.sweep.best import metric_value
     assert metric_value({"loss": {"min": 1, "last": 2}}, "loss") == 1
     assert metric_value({"acc": {"min": 1, "max": 3}}, "acc", "maximize") == 3
     assert metric_value({"loss": {"min": 1.5}}, "loss.min") == 1.5
