@@ -9,20 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .formats import duration_text
 from .storage.paths import default_root
 
 
 def _fmt_time(t: float | None) -> str:
     return _dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M") if t else "-"
-
-
-def _fmt_dur(s: float | None) -> str:
-    s = float(s or 0)
-    if s < 60:
-        return f"{s:.0f}s"
-    if s < 3600:
-        return f"{s // 60:.0f}m{s % 60:02.0f}s"
-    return f"{s // 3600:.0f}h{(s % 3600) // 60:02.0f}m"
 
 
 def _fmt_val(v: Any) -> str:
@@ -59,7 +51,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     for r in runs:
         summ = ", ".join(f"{k}={_fmt_val(v)}" for k, v in list(r.summary.items())[:3] if not k.startswith("_"))
         rows.append([r.id, r.project, r.name or "", r.state, r.group or "", _fmt_time(r.created_at),
-                     _fmt_dur(r.runtime), str(r.last_step + 1), summ])
+                     duration_text(r.runtime), str(r.last_step + 1), summ])
     _table(rows, sys.stdout)
     return 0
 
@@ -74,7 +66,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for key in ("id", "project", "name", "state", "group", "job_type", "tags", "notes", "sweep_id"):
         if d.get(key) not in (None, "", []):
             print(f"{key:>9}: {d[key]}")
-    print(f"  created: {_fmt_time(d.get('created_at'))}   runtime: {_fmt_dur(d.get('runtime'))}   "
+    print(f"  created: {_fmt_time(d.get('created_at'))}   runtime: {duration_text(d.get('runtime'))}   "
           f"steps: {int(d.get('last_step', -1)) + 1}")
     print("   config:")
     for k, v in (d.get("config") or {}).items():

@@ -23,7 +23,8 @@ from ..errors import RunFinishedError, RunStopped, StorageError
 from ..settings import Settings
 from ..storage.atomic import atomic_write
 from ..storage.catalog import Catalog
-from ..storage.history import HistoryWriter, flatten
+from ..formats import flatten
+from ..storage.history import HistoryWriter
 from ..storage.paths import StoreLayout
 from ..storage.records import pid_start
 from .config import Config

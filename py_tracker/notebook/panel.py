@@ -12,6 +12,7 @@ import html
 import time
 from typing import Any
 
+from ..formats import duration_text
 from .board import ChartBoard, system_section
 from .charts import BASE_X, X_DEFAULT, X_LABELS, X_RUNTIME, ChartOptions
 from .source import RunSource, StreamTail
@@ -157,7 +158,7 @@ class RunPanel(Tickable):
         self.title.value = (f"<span style='font-size:14px'><b>{html.escape(src.name)}</b></span> "
                             f"<span style='background:{color};color:white;border-radius:3px;padding:0 5px'>"
                             f"{html.escape(state)}</span> <span style='color:#888'>{html.escape(src.id)}</span>")
-        self.status.value = (" · ".join(bits) + f" · duration <b>{_duration(src.runtime)}</b>"
+        self.status.value = (" · ".join(bits) + f" · duration <b>{duration_text(src.runtime)}</b>"
                              f" · step <b>{max(0, src.step)}</b>"
                              f" · <span class='py-tracker-points'>{self.charts.points}</span> points")
 
@@ -210,8 +211,3 @@ class RunPanel(Tickable):
         self.source.unlisten()
 
 
-def _duration(seconds: float) -> str:
-    s = int(max(0, seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}h {m:02d}m {sec:02d}s" if h else (f"{m}m {sec:02d}s" if m else f"{sec}s")

@@ -12,6 +12,7 @@ import html
 import time
 from typing import Any
 
+from ..formats import flatten
 from .tabs import TABLE_CSS, fmt_value
 
 BASE_COLUMNS = ["name", "state", "group", "job_type", "created", "duration"]
@@ -28,23 +29,13 @@ class _Attr(dict):
             raise AttributeError(name) from None
 
 
-def _flat(d: dict, prefix: str) -> dict:
-    out: dict[str, Any] = {}
-    for k, v in (d or {}).items():
-        if isinstance(v, dict) and v and "_type" not in v:
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def run_row(r: Any) -> dict[str, Any]:
     """One table row from an ApiRun."""
     rec = r._record
     row = {"id": r.id, "name": rec.get("name"), "state": r.state, "group": rec.get("group"),
            "job_type": rec.get("job_type"), "created": rec.get("created_at"), "duration": r.runtime}
-    row.update(_flat(rec.get("config") or {}, "config."))
-    row.update(_flat(rec.get("summary") or {}, "summary."))
+    row.update(flatten(rec.get("config") or {}, "config."))
+    row.update(flatten(rec.get("summary") or {}, "summary."))
     return row
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..sweep.best import best_of, metric_value
-from .panel import STATE_COLORS, _duration
+from ..formats import duration_text, flatten
+from .panel import STATE_COLORS
 from .tabs import TABLE_CSS, fmt_value
 
 SORT_FIXED = ("#", "state", "metric", "duration")
@@ -96,20 +97,6 @@ class TrialBook:
             return self.version, list(self.rows)
 
 
-def flatten(d: Any, prefix: str = "") -> dict:
-    """Nested config dicts as dotted keys ({"model": {"depth": 2}} -> {"model.depth": 2})."""
-    out: dict = {}
-    if not isinstance(d, dict):
-        return out
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v and not ("_type" in v):
-            out.update(flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
-
-
 def number(v: Any) -> float | None:
     """A finite float, or None for anything else (bools, strings, NaN)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -169,7 +156,7 @@ def trials_table_html(rows: list[TrialRow], params: list[str], metric: str | Non
                     if r.reason and r.label != "skipped" else "")]
         cells += [fmt_value(r.flat[p]) if p in r.flat else "" for p in params]
         cells.append(html.escape(f"{r.metric:.6g}") if r.metric is not None else "—")
-        cells.append(duration_text(dur) if dur is not None else "")
+        cells.append(duration_text(dur, decimals_under_a_minute=True) if dur is not None else "")
         out.append(f"<tr class='{cls}'{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</table>")
     if best is not None:
@@ -189,14 +176,14 @@ def progress_html(done: int, total: int | None, elapsed: float, remaining: float
                f"border-radius:5px;vertical-align:middle;margin-right:8px'><div class='py-tracker-sweep-bar' "
                f"style='width:{frac * 100:.1f}%;height:10px;background:#1c7ed6;border-radius:5px'></div></div>")
     count = f"{done} of {total}" if total else f"{done}"
-    eta = f" · about <b>{duration_text(remaining)}</b> left" if remaining is not None and phase == "running" else ""
+    eta = f" · about <b>{duration_text(remaining, True)}</b> left" if remaining is not None and phase == "running" else ""
     sid = f" · sweep <code>{html.escape(sweep_id)}</code>" if sweep_id else ""
     color = {"running": "#1c7ed6", "paused": "#f08c00", "pausing": "#f08c00", "stopping": "#e03131",
              "stopped": "#f08c00", "finished": "#2f9e44"}.get(phase, "#666")
     extra = f"<div style='color:#666'>{html.escape(note)}</div>" if note else ""
     return (f"<div class='py-tracker-sweep-progress'>{bar}<b class='py-tracker-sweep-count'>{count}</b> trials · "
             f"<span class='py-tracker-sweep-phase' style='color:{color}'>{html.escape(phase)}</span> · elapsed "
-            f"<b>{duration_text(elapsed)}</b>{eta}{sid}</div>{extra}")
+            f"<b>{duration_text(elapsed, True)}</b>{eta}{sid}</div>{extra}")
 
 
 def config_html(number: int, name: str, run_id: str, config: dict) -> str:
@@ -226,6 +213,3 @@ def compact(flat: dict, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def duration_text(seconds: float) -> str:
-    """"0.8s", "12.3s", then the run panel's "4m 05s" / "1h 02m 03s"."""
-    return f"{max(0.0, seconds):.1f}s" if seconds < 60 else _duration(seconds)

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from ..formats import flatten
+
 TABLE_CSS = ("<style>.pyt-t{border-collapse:collapse;font-size:12px}.pyt-t td,.pyt-t th{border:1px solid #ddd;"
              "padding:2px 6px;text-align:left;vertical-align:top}.pyt-t th{background:#f4f4f4}"
              ".pyt-diff{background:#fff3bf}</style>")
@@ -40,22 +42,11 @@ def fmt_value(v: Any) -> str:
 def kv_table(d: dict, empty: str = "(empty)") -> str:
     """A two-column table of a flat or nested dict (nested keys shown dotted)."""
     rows = []
-    for k, v in _flat(d):
+    for k, v in flatten(d).items():
         rows.append(f"<tr><td>{html.escape(k)}</td><td>{fmt_value(v)}</td></tr>")
     if not rows:
         return f"<i>{html.escape(empty)}</i>"
     return TABLE_CSS + "<table class='pyt-t'><tr><th>key</th><th>value</th></tr>" + "".join(rows) + "</table>"
-
-
-def _flat(d: dict, prefix: str = "") -> list[tuple[str, Any]]:
-    out = []
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v and "_type" not in v:
-            out.extend(_flat(v, key + "."))
-        else:
-            out.append((key, v))
-    return out
 
 
 def model_html(files_dir: Any) -> str:

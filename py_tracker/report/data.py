@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import UsageError
+from ..formats import flatten
 from ..storage.downsample import downsample
 from ..sweep.best import best_run as sweep_best_run
 
@@ -200,17 +201,6 @@ class _quiet:
 
     def __exit__(self, *exc: Any) -> None:
         self._w.__exit__(*exc)
-
-
-def flatten(d: dict, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in (d or {}).items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v and "_type" not in v:
-            out.update(flatten(v, key + "."))
-        else:
-            out[key] = v
-    return out
 
 
 def fmt(v: Any) -> str:

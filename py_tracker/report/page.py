@@ -13,6 +13,8 @@ import secrets
 from html import escape
 from typing import Any
 
+from ..formats import duration_text
+
 CSS = """
 :root{--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e8;--bg:#ffffff;--panel:#f7f7f9;--diff:#fff4d6;--accent:#2f6fde}
 *{box-sizing:border-box}
@@ -154,20 +156,10 @@ def runs_table(runs: list[Any], fmt_time: Any) -> str:
             f"<td>{escape(str(rec.get('project') or ''))}</td><td>{escape(str(rec.get('group') or ''))}</td>"
             f"<td>{escape(str(rec.get('job_type') or ''))}</td>"
             f"<td class=\"state-{escape(re.sub(r'[^a-z]', '', state))}\">{escape(state)}</td>"
-            f"<td>{escape(fmt_time(rec.get('created_at')))}</td><td>{escape(_duration(rec.get('runtime')))}</td>"
+            f"<td>{escape(fmt_time(rec.get('created_at')))}</td><td>{escape(duration_text(rec.get('runtime')))}</td>"
             f"<td>{int(rec.get('last_step', -1)) + 1}</td><td>{tags}</td></tr>")
     return f"<div class=\"wide\"><table>{head}{''.join(rows)}</table></div>"
 
 
 def legend(items: list[tuple[str, str]]) -> str:
     return '<div class="legend">' + "".join(f"<span>{swatch(c)}{escape(n)}</span>" for n, c in items) + "</div>"
-
-
-def _duration(seconds: Any) -> str:
-    try:
-        s = int(float(seconds))
-    except (TypeError, ValueError):
-        return ""
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h {m}m {s}s" if h else f"{m}m {s}s" if m else f"{s}s"

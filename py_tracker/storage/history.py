@@ -29,19 +29,6 @@ _NINF = -math.inf
 _NUM = frozenset({float, int})
 
 
-def flatten(row: dict, prefix: str = "", out: dict | None = None) -> dict:
-    """Nested dicts become dotted keys: {"a": {"b": 1}} -> {"a.b": 1}."""
-    if out is None:
-        out = {}
-    for k, v in row.items():
-        key = f"{prefix}{k}"
-        if v.__class__ is dict and v and "_type" not in v:
-            flatten(v, key + ".", out)
-        else:
-            out[key] = v
-    return out
-
-
 _INTERNAL = {"_step": int, "_runtime": float, "_timestamp": float}
 
 
