@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import orjson
 
 from ..storage import history as hist
+from ..storage.atomic import atomic_write
 from ..storage.downsample import union_indices
 from ..storage.paths import safe_join
 from ..storage.records import effective_state
@@ -256,9 +257,8 @@ class ApiRun:
 
     def request_stop(self) -> None:
         """Ask the run's process to stop it: its next `log()` raises RunStopped (within ~1 s)."""
-        flag = self._api.layout.stop_flag(self.id)
-        flag.parent.mkdir(parents=True, exist_ok=True)
-        flag.write_text(str(time.time()))
+        # by rename: a symlink left at the flag's place is replaced, never written through
+        atomic_write(self._api.layout.stop_flag(self.id), str(time.time()))
 
     stop = request_stop
 
