@@ -149,7 +149,7 @@ class RunSource:
         if self.live_run is not None:
             r = self.live_run
             if not r.finished:
-                return time.time() - r.start_time + r._runtime_offset
+                return float(r.runtime)
             return float(r._record.get("runtime") or 0.0)
         return float(self.api_run.runtime)
 
