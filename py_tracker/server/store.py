@@ -175,11 +175,12 @@ class StoreReader:
             self.confine.check(base)
         except PathEscapeError:
             return out
-        if not base.is_dir():
-            return out
-        for p in sorted(base.rglob("*")):
-            if p.name.startswith(".") or len(out) >= cap:
-                continue
+        paths: list[Path] = []
+        for folder, dirs, names in os.walk(base):  # never descends into a symlinked folder
+            paths.extend(Path(folder, n) for n in names if not n.startswith("."))
+        for p in sorted(paths):
+            if len(out) >= cap:
+                break
             try:
                 st = self.confine.stat(p)
             except (OSError, PathEscapeError):

@@ -171,3 +171,72 @@ def test_huge_integer_query_parameters_are_a_400(fetch, new_run):
         assert b"out of range" in r.body or b"must be between" in r.body
     ok = json.loads((fetch("runs?offset=1000000")).body)
     assert ok["runs"] == [] and ok["total"] == 1
+
+
+# --- every end point: cookie sessions need XSRF on writes, errors never come back as HTML ----------
+
+@pytest.fixture
+def cookie_fetch(jp_asyncio_loop, http_server_client, jp_base_url, jp_auth_header):
+    """cookie_fetch(path, method, body, xsrf) -> response authenticated by the login cookie a
+    browser holds (not the token), with or without the XSRF token a browser page would send."""
+    first = jp_asyncio_loop.run_until_complete(http_server_client.fetch(
+        jp_base_url + PREFIX + "projects", headers=dict(jp_auth_header), request_timeout=20))
+    login = [c.split(";", 1)[0] for c in first.headers.get_list("Set-Cookie") if c.startswith("username-")]
+    assert login, "the server set no login cookie"
+
+    def go(path: str, method: str = "GET", body: str | None = None, xsrf: bool = False) -> Any:
+        cookies = list(login)
+        headers = {}
+        if xsrf:
+            cookies.append("_xsrf=py-tracker-test-xsrf")
+            headers["X-XSRFToken"] = "py-tracker-test-xsrf"
+        headers["Cookie"] = "; ".join(cookies)
+        return jp_asyncio_loop.run_until_complete(http_server_client.fetch(
+            jp_base_url + PREFIX + path, headers=headers, method=method, body=body, raise_error=False,
+            request_timeout=20))
+    return go
+
+
+def test_writes_from_a_cookie_session_need_the_xsrf_token(cookie_fetch, new_run, store_root):
+    done = new_run("done")
+    live = new_run("live", finish=False)
+    writes = [("POST", f"runs/{live.id}/stop", "{}"), ("POST", "sweeps/none/stop", "{}"),
+              ("PATCH", f"runs/{done.id}", '{"name": "hacked"}'), ("DELETE", f"runs/{done.id}", None)]
+    for method, path, body in writes:
+        r = cookie_fetch(path, method, body)
+        assert r.code == 403, (method, path, r.code)
+    api = pt.Api(store_root)
+    assert api.run(done.id).name == "done" and not (live.dir.parent / "stop").exists()
+    # the same session with the token a page sends: reads and writes go through
+    assert cookie_fetch("runs").code == 200
+    assert cookie_fetch(f"runs/{live.id}/stop", "POST", "{}", xsrf=True).code == 202
+    assert cookie_fetch(f"runs/{done.id}", "PATCH", '{"name": "renamed"}', xsrf=True).code == 200
+    assert cookie_fetch("sweeps/none/stop", "POST", "{}", xsrf=True).code == 404
+    assert cookie_fetch(f"runs/{done.id}", "DELETE", None, xsrf=True).code == 204
+    assert pt.Api(store_root).runs() and done.id not in {r.id for r in pt.Api(store_root).runs()}
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_user_strings_never_come_back_as_html(fetch, new_run):
+    run = new_run("r")
+    r = fetch(f"runs/{run.id}", "PATCH", json.dumps({"name": XSS, "tags": [XSS], "notes": XSS}))
+    assert r.code == 200 and r.headers["Content-Type"].startswith("application/json")
+    q = "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+    answers = {path: fetch(path) for path in [
+        "projects", "runs", f"runs?search={q}", f"runs?sort={q}", f"runs?order={q}", f"runs?project={q}",
+        f"runs/{run.id}", f"runs/{q}", f"runs/{run.id}/history?keys={q}", f"runs/{run.id}/history?x_axis={q}",
+        f"runs/{run.id}/system", f"runs/{run.id}/logs", f"runs/{q}/logs", f"runs/{run.id}/files/{q}",
+        f"runs/{run.id}/lineage", f"runs/{q}/lineage", "sweeps", f"sweeps/{q}", f"sweeps?project={q}",
+        "artifacts", f"artifacts?project={q}"]}
+    answers[f"runs/{q}/stop"] = fetch(f"runs/{q}/stop", "POST", "{}")
+    answers[f"sweeps/{q}/stop"] = fetch(f"sweeps/{q}/stop", "POST", "{}")
+    answers[f"runs/{q} PATCH"] = fetch(f"runs/{run.id}", "PATCH", json.dumps({XSS: 1}))
+    for path, r in answers.items():
+        ctype = r.headers.get("Content-Type", "")
+        assert ctype.startswith("application/json"), (path, r.code, ctype)
+        assert "html" not in ctype, path
+        if XSS.encode() in (r.body or b""):
+            json.loads(r.body)  # only ever inside JSON, which the sidebar renders as text
+    assert {answers[f"runs?sort={q}"].code, answers[f"runs/{q}"].code, answers[f"sweeps/{q}"].code} <= {400, 404}
