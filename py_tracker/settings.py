@@ -112,8 +112,8 @@ class Settings:
     display: show the live panel under the cell in a notebook.
 
     `resolve()` validates every value (type and range) and every key: W&B settings without
-    meaning here (WANDB_IGNORED) are kept in `extra` and ignored, anything else is a
-    UsageError naming the key, with the closest known name.
+    meaning here (WANDB_IGNORED, and W&B's internal `x_*`/`_*` ones) are kept in `extra` and
+    ignored, anything else is a UsageError naming the key, with the closest known name.
     """
 
     flush_interval: float = 0.25
@@ -165,8 +165,8 @@ class Settings:
                 if not isinstance(v, Mapping):
                     raise UsageError(f"{source}={v!r} is not a dict")
                 s.extra.update(v)
-            elif k in WANDB_IGNORED:
-                s.extra[k] = v  # a W&B setting we accept and ignore (e.g. start_method)
+            elif k in WANDB_IGNORED or k.startswith(("x_", "_")):
+                s.extra[k] = v  # a W&B setting (or W&B-internal x_/_ one) we accept and ignore
             else:
                 raise UsageError(f"unknown setting {k!r} (value {v!r}){_did_you_mean(k, [*known, *WANDB_IGNORED])}; "
                                  f"py_tracker's settings are {', '.join(known)}")

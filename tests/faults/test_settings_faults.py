@@ -63,9 +63,9 @@ def test_a_bad_setting_does_not_finish_the_active_run(tmp_path):
 def test_valid_values_and_wandb_settings_are_taken(tmp_path):
     s = Settings.resolve({"flush_interval": 0.01, "heartbeat_interval": 10, "catalog_interval": 0.1,
                           "monitor_interval": 0, "strict_steps": True, "start_method": "thread",
-                          "_disable_stats": True})
+                          "_disable_stats": True, "x_stats_gpu_device_ids": [0]})
     assert (s.flush_interval, s.heartbeat_interval, s.catalog_interval) == (0.01, 10.0, 0.1)
-    assert s.monitor_interval is None and s.strict_steps and s.extra == {"start_method": "thread"}
+    assert s.monitor_interval is None and s.strict_steps and s.extra == {"start_method": "thread", "x_stats_gpu_device_ids": [0]}
     run = pt.init(dir=tmp_path, project="p", settings={**QUIET, "flush_interval": 0.01})
     run.log({"x": 1})
     run.finish()
