@@ -17,8 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..storage.history import decode_column as _column
-from ..storage.history import decode_line as _decode_line
+from ..storage.history import decode_column as _column, decode_line as _decode_line
 
 
 class StreamTail:
