@@ -157,18 +157,20 @@ class FileHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def get(self, run_id: str, path: str) -> None:
+        # opened through the store's confinement check; served from that open file (no re-open)
         f, size = await self.call(self.store.open_file, run_id, path)
-        name = PurePosixPath(path)
-        ctype, _ = mimetypes.guess_type(name.name)
-        if ctype not in _SAFE_TYPES:
-            ctype = "text/plain; charset=utf-8" if name.suffix.lower() in _TEXT_SUFFIXES else "application/octet-stream"
-        elif ctype.startswith("text/") or ctype in ("application/json", "application/x-yaml"):
-            ctype += "; charset=utf-8"
-        self.set_header("Content-Type", ctype)
-        self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
-        self.set_header("Content-Length", str(size))
         with f:
+            name = PurePosixPath(path)
+            ctype, _ = mimetypes.guess_type(name.name)
+            if ctype not in _SAFE_TYPES:
+                ctype = ("text/plain; charset=utf-8" if name.suffix.lower() in _TEXT_SUFFIXES
+                         else "application/octet-stream")
+            elif ctype.startswith("text/") or ctype in ("application/json", "application/x-yaml"):
+                ctype += "; charset=utf-8"
+            self.set_header("Content-Type", ctype)
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
+            self.set_header("Content-Length", str(size))
             while chunk := f.read(1 << 20):
                 self.write(chunk)
                 await self.flush()
