@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .errors import TrackerError
 from .formats import duration_text
+from .storage.access import check_root
 from .storage.paths import default_root
 
 
@@ -174,8 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dir is None:
         args.dir = os.environ.get("PY_TRACKER_DIR") or None
     try:
+        check_root(args.dir or default_root())  # a file where the store should be: one line, below
         return int(args.fn(args) or 0)
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as exc:
+    except (TrackerError, ValueError, KeyError, OSError) as exc:
+        # one clear line, never a traceback: a bad argument, a store that is a file,
+        # read-only or unreadable (StorageError), a missing or existing output file
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -39,18 +39,81 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() not in ("0", "false", "no", "off")
 
 
+# Interval settings: (lowest, highest) seconds, and whether 0/None/False turns the feature off.
+# flush_interval cannot be off (the flusher is what makes data durable) and 0 would make it spin
+# on a core; heartbeat_interval must stay well under records.HEARTBEAT_TIMEOUT (30 s) or a live
+# run would show as crashed, and it is also how soon a stop request is seen.
+INTERVALS: dict[str, tuple[float, float, bool]] = {
+    "flush_interval": (0.01, 3600.0, False),
+    "heartbeat_interval": (0.05, 10.0, False),
+    "catalog_interval": (0.1, 3600.0, False),
+    "monitor_interval": (0.05, 3600.0, True),
+}
+SWITCHES = ("strict_steps", "capture_output", "save_code", "display")
+
+# W&B settings accepted for drop-in compatibility and ignored (they have no meaning offline).
+WANDB_IGNORED = frozenset({
+    "start_method", "mode", "silent", "quiet", "console", "console_multipart", "anonymous", "api_key",
+    "base_url", "init_timeout", "show_info", "show_warnings", "show_errors", "show_emoji", "disable_git",
+    "disable_code", "disable_job_creation", "disable_meta", "_disable_meta", "x_disable_meta", "code_dir",
+    "program", "program_relpath", "program_abspath", "notebook_name", "root_dir", "job_name", "job_source",
+    "entity", "project", "run_id", "run_name", "run_group", "run_job_type", "run_notes", "run_tags", "resume",
+    "resumed", "reinit", "sweep_id", "allow_val_change", "ignore_globs", "log_internal", "http_proxy",
+    "https_proxy", "x_label", "x_primary", "x_primary_node", "x_service_wait", "_service_wait",
+    "x_stats_samples_to_average", "x_stats_sampling_interval", "_stats_sample_rate_seconds", "git_remote",
+    "git_root", "git_commit", "git_remote_url", "x_files_dir", "files_dir", "summary_warnings", "strict",
+    "tmp_dir", "username", "email", "host", "heartbeat_seconds", "save_requirements", "x_save_requirements",
+    "sync_tensorboard", "sync_file", "x_sync", "offline", "disabled", "label_disable", "x_disable_machine_info",
+    "x_disable_service", "_disable_service", "x_require_legacy_service", "_require_core", "x_show_operation_stats",
+    "x_skip_transaction_log", "x_update_finish_state", "x_server_side_derived_summary", "x_jupyter_name",
+    "x_jupyter_path", "x_jupyter_root", "_jupyter", "launch", "launch_config_path", "fork_from", "resume_from",
+})
+_STATS_OFF = ("_disable_stats", "x_disable_stats")
+
+
+def _did_you_mean(key: str, names: "list[str] | set[str] | frozenset[str]") -> str:
+    import difflib
+    close = difflib.get_close_matches(key, sorted(names), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def check_interval(name: str, value: Any, source: str) -> float | None:
+    """`value` as seconds within INTERVALS[name], None where off is allowed; UsageError otherwise.
+
+    `source` names where the value came from (e.g. "settings['flush_interval']") for the message.
+    """
+    low, high, can_be_off = INTERVALS[name]
+    valid = (f"a number of seconds from {low:g} to {high:g}" + (", or 0/None to turn it off" if can_be_off else
+             " (it cannot be turned off)"))
+    if value is None or value is False or (not isinstance(value, bool) and isinstance(value, (int, float))
+                                             and value == 0):
+        if can_be_off:
+            return None
+        raise UsageError(f"{source}={value!r} is not allowed: {name} must be {valid}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{source}={value!r} is not a number: {name} must be {valid}")
+    v = float(value)
+    if not math.isfinite(v) or not low <= v <= high:
+        raise UsageError(f"{source}={value!r} is out of range: {name} must be {valid}")
+    return v
+
+
 @dataclass
 class Settings:
     """Knobs of a run. Each has an environment variable (PY_TRACKER_<NAME upper>).
 
-    flush_interval: seconds between background flushes (data durable on disk within it).
-    heartbeat_interval: seconds between heartbeats (a dead writer shows as crashed).
-    catalog_interval: seconds between summary/config saves to the catalog.
+    flush_interval: seconds between background flushes (data durable on disk within it), 0.01-3600.
+    heartbeat_interval: seconds between heartbeats (a dead writer shows as crashed), 0.05-10.
+    catalog_interval: seconds between summary/config saves to the catalog, 0.1-3600.
     strict_steps: raise (instead of warn) when log() gets a step lower than the current one.
-    monitor_interval: seconds between system samples; None or 0 turns the monitor off.
+    monitor_interval: seconds between system samples, 0.05-3600; None or 0 turns the monitor off.
     capture_output: record stdout/stderr/logging into the run's output.log.
     save_code: record the notebook cells / script that ran the run.
     display: show the live panel under the cell in a notebook.
+
+    `resolve()` validates every value (type and range) and every key: W&B settings without
+    meaning here (WANDB_IGNORED, and W&B's internal `x_*`/`_*` ones) are kept in `extra` and
+    ignored, anything else is a UsageError naming the key, with the closest known name.
     """
 
     flush_interval: float = 0.25
@@ -65,25 +128,46 @@ class Settings:
 
     @classmethod
     def resolve(cls, given: "Settings | Mapping[str, Any] | None" = None) -> "Settings":
+        flush_env = env_seconds("PY_TRACKER_FLUSH_INTERVAL", 0.25)
+        if flush_env is None:
+            raise UsageError(f"PY_TRACKER_FLUSH_INTERVAL={os.environ.get('PY_TRACKER_FLUSH_INTERVAL')!r}: "
+                             f"flushing cannot be turned off; set a number of seconds from 0.01 to 3600")
         s = cls(
-            flush_interval=env_seconds("PY_TRACKER_FLUSH_INTERVAL", 0.25) or 0.25,
+            flush_interval=check_interval("flush_interval", flush_env, "PY_TRACKER_FLUSH_INTERVAL") or 0.25,
             strict_steps=_env_bool("PY_TRACKER_STRICT_STEPS", False),
             monitor_interval=env_seconds("PY_TRACKER_MONITOR_INTERVAL", 2.0),
             capture_output=_env_bool("PY_TRACKER_CAPTURE_OUTPUT", True),
             save_code=_env_bool("PY_TRACKER_SAVE_CODE", True),
             display=_env_bool("PY_TRACKER_DISPLAY", True),
         )
+        if s.monitor_interval is not None:
+            s.monitor_interval = check_interval("monitor_interval", s.monitor_interval, "PY_TRACKER_MONITOR_INTERVAL")
         if given is None:
             return s
-        items = dataclasses.asdict(given) if isinstance(given, Settings) else dict(given)
-        known = {f.name for f in dataclasses.fields(cls)}
+        if isinstance(given, Settings):
+            items = dataclasses.asdict(given)
+        elif isinstance(given, Mapping):
+            items = dict(given)
+        else:
+            raise UsageError(f"settings={given!r} is not a dict; pass e.g. settings={{'monitor_interval': 5}}")
+        known = [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
         for k, v in items.items():
-            if k == "_disable_stats" or k == "x_disable_stats":
+            source = f"settings[{k!r}]"
+            if k in _STATS_OFF:
                 s.monitor_interval = None if v else s.monitor_interval
-            elif k in known:
-                if k == "monitor_interval" and (v is None or v is False or v == 0):
-                    v = None
+            elif k in INTERVALS:
+                setattr(s, k, check_interval(k, v, source))
+            elif k in SWITCHES:
+                if not isinstance(v, bool):
+                    raise UsageError(f"{source}={v!r} is not a bool: {k} must be True or False")
                 setattr(s, k, v)
+            elif k == "extra":
+                if not isinstance(v, Mapping):
+                    raise UsageError(f"{source}={v!r} is not a dict")
+                s.extra.update(v)
+            elif k in WANDB_IGNORED or k.startswith(("x_", "_")):
+                s.extra[k] = v  # a W&B setting (or W&B-internal x_/_ one) we accept and ignore
             else:
-                s.extra[k] = v  # W&B settings we accept and ignore (e.g. start_method)
+                raise UsageError(f"unknown setting {k!r} (value {v!r}){_did_you_mean(k, [*known, *WANDB_IGNORED])}; "
+                                 f"py_tracker's settings are {', '.join(known)}")
         return s

@@ -1,6 +1,7 @@
 """`ApiRun`: a run as read back from the store (any process, any time, even while it runs)."""
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import orjson
 
+from ..errors import StorageError
 from ..storage import history as hist
+from ..storage.atomic import atomic_write
 from ..storage.downsample import union_indices
 from ..storage.paths import safe_join
 from ..storage.records import effective_state
@@ -118,7 +121,17 @@ class ApiRun:
         return self
 
     # --- history ------------------------------------------------------------
+    def _reachable(self) -> Path:
+        """The run folder; StorageError when it is a symlink (a run moved to another disk)
+        whose target cannot be reached, so a missing disk never reads as an empty run."""
+        d = self.run_dir
+        if d.is_symlink() and not d.exists():
+            raise StorageError(f"run {self.path}: its folder {d} is a symlink to {os.readlink(d)}, "
+                               f"which cannot be reached (a disk not mounted?); mount it or fix the link")
+        return d
+
     def _file(self, stream: str) -> Path:
+        self._reachable()
         return self._api.layout.history(self.id, stream)
 
     def history_columns(self, keys: Iterable[str] | None = None, stream: str = "history") -> tuple[int, dict]:
@@ -201,6 +214,7 @@ class ApiRun:
     # --- files -------------------------------------------------------------
     def files(self) -> list[ApiFile]:
         out = []
+        self._reachable()
         base = self.dir
         if not base.exists():
             return out
@@ -256,9 +270,8 @@ class ApiRun:
 
     def request_stop(self) -> None:
         """Ask the run's process to stop it: its next `log()` raises RunStopped (within ~1 s)."""
-        flag = self._api.layout.stop_flag(self.id)
-        flag.parent.mkdir(parents=True, exist_ok=True)
-        flag.write_text(str(time.time()))
+        # by rename: a symlink left at the flag's place is replaced, never written through
+        atomic_write(self._api.layout.stop_flag(self.id), str(time.time()))
 
     stop = request_stop
 

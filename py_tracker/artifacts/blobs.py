@@ -23,7 +23,7 @@ from typing import Any, Callable
 import orjson
 
 from ..errors import StorageError
-from ..storage.atomic import atomic_write
+from ..storage.atomic import atomic_write, file_mode
 from ..storage.paths import StoreLayout
 
 CHUNK = 1 << 20
@@ -114,7 +114,7 @@ class BlobStore:
                 tmp.unlink()
                 return digest, size
             dest.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)  # blobs are shared by versions: never edit one in place
+            os.chmod(tmp, file_mode(0o444))  # shared by versions: read-only (umask applies)
             os.replace(tmp, dest)
             _fsync_dir(dest.parent)
             return digest, size

@@ -50,7 +50,11 @@ class Run(RunConveniences):
         self._record = record
         self.id: str = record["id"]
         self.resumed = resumed
+        # wall clock for `_timestamp` and start_time; durations (`_runtime`, the record's runtime)
+        # from the monotonic clock, so a clock stepped back (NTP, suspend, a user) never makes
+        # them shrink or go negative
         self._start = time.time()
+        self._mono_start = time.monotonic()
         self._runtime_offset = runtime_offset
         self._step = start_step
         self._partial: dict[str, Any] = {}
@@ -155,6 +159,11 @@ class Run(RunConveniences):
         return self._start
 
     @property
+    def runtime(self) -> float:
+        """Seconds the run has run (plus what a resumed run ran before), by the monotonic clock."""
+        return time.monotonic() - self._mono_start + self._runtime_offset
+
+    @property
     def state(self) -> str:
         return self._state
 
@@ -192,11 +201,10 @@ class Run(RunConveniences):
                 self._media = self._media or has_media
                 break
         if step is None and commit is None and not self._partial:
-            now = time.time()
             row = dict(data)
             row["_step"] = self._step
-            row["_runtime"] = now - self._start + self._runtime_offset
-            row["_timestamp"] = now
+            row["_runtime"] = time.monotonic() - self._mono_start + self._runtime_offset
+            row["_timestamp"] = time.time()
             self._step += 1
             self._queue.append(row)
             self.summary._last.update(data)
@@ -235,12 +243,11 @@ class Run(RunConveniences):
             self._commit()
 
     def _commit(self) -> None:
-        now = time.time()
         row = self._partial
         self._partial = {}
         row["_step"] = self._step
-        row["_runtime"] = now - self._start + self._runtime_offset
-        row["_timestamp"] = now
+        row["_runtime"] = time.monotonic() - self._mono_start + self._runtime_offset
+        row["_timestamp"] = time.time()
         self._step += 1
         self._queue.append(row)
 
@@ -268,10 +275,9 @@ class Run(RunConveniences):
     def _log_system(self, row: dict) -> None:
         """Append one system sample (keys `system.*`). Never raises."""
         try:
-            now = time.time()
             row = dict(row)
-            row["_timestamp"] = now
-            row["_runtime"] = now - self._start + self._runtime_offset
+            row["_timestamp"] = time.time()
+            row["_runtime"] = self.runtime
             self._sys_queue.append(row)
         except Exception:  # pragma: no cover - defensive: monitors must never break a run
             pass
@@ -370,7 +376,7 @@ class Run(RunConveniences):
         rec["config"] = self.config.as_dict()
         rec["summary"] = self.summary.as_dict()
         rec["last_step"] = self._step - 1
-        rec["runtime"] = time.time() - self._start + self._runtime_offset
+        rec["runtime"] = self.runtime
         rec["updated_at"] = time.time()
         rec["heartbeat_at"] = time.time()
         return dict(rec)

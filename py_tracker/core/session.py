@@ -140,6 +140,7 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
     mode = mode or os.environ.get("PY_TRACKER_MODE") or os.environ.get("WANDB_MODE") or "offline"
     if mode not in ("online", "offline", "disabled", "dryrun", "run", "shared"):
         raise UsageError(f"init(mode={mode!r}): use 'offline' (default), 'online' (same thing here) or 'disabled'")
+    s = Settings.resolve(settings)  # a bad setting fails here, before the active run is touched
     with _lock:
         if mode == "disabled":
             from .disabled import DisabledRun
@@ -155,7 +156,6 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
         if _active is not None and reinit != "create_new":
             _active.finish()
 
-        s = Settings.resolve(settings)
         if display is not None:
             s.display = bool(display)
         if save_code is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -149,7 +148,7 @@ class RunSource:
         if self.live_run is not None:
             r = self.live_run
             if not r.finished:
-                return time.time() - r.start_time + r._runtime_offset
+                return float(r.runtime)
             return float(r._record.get("runtime") or 0.0)
         return float(self.api_run.runtime)
 

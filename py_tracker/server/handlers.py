@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import PurePosixPath
 from typing import Any, Callable
 
 import orjson
@@ -20,6 +21,7 @@ from . import API_PREFIX
 from .errors import BadRequest, Conflict, NotFound
 from .store import StoreReader
 
+MAX_INT_ARG = 2**53  # integer query parameters beyond this are refused (400), not a 500 later
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="py-tracker-api")
 # served with their own type; anything else (html, svg, js...) goes out as text/plain or bytes
 _SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/json", "text/plain",
@@ -64,9 +66,13 @@ class BaseHandler(APIHandler):
         if value is None:
             return default
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             raise tornado.web.HTTPError(400, f"query parameter {name} must be an integer, not {value!r}") from None
+        if abs(number) > MAX_INT_ARG:
+            raise tornado.web.HTTPError(400, f"query parameter {name}={value} is out of range; "
+                                             f"it must lie within ±{MAX_INT_ARG}")
+        return number
 
     def float_arg(self, name: str) -> float | None:
         value = self.arg(name)
@@ -151,17 +157,20 @@ class FileHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def get(self, run_id: str, path: str) -> None:
-        target = await self.call(self.store.file_path, run_id, path)
-        ctype, _ = mimetypes.guess_type(target.name)
-        if ctype not in _SAFE_TYPES:
-            ctype = "text/plain; charset=utf-8" if target.suffix.lower() in _TEXT_SUFFIXES else "application/octet-stream"
-        elif ctype.startswith("text/") or ctype in ("application/json", "application/x-yaml"):
-            ctype += "; charset=utf-8"
-        self.set_header("Content-Type", ctype)
-        self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
-        self.set_header("Content-Length", str(target.stat().st_size))
-        with open(target, "rb") as f:
+        # opened through the store's confinement check; served from that open file (no re-open)
+        f, size = await self.call(self.store.open_file, run_id, path)
+        with f:
+            name = PurePosixPath(path)
+            ctype, _ = mimetypes.guess_type(name.name)
+            if ctype not in _SAFE_TYPES:
+                ctype = ("text/plain; charset=utf-8" if name.suffix.lower() in _TEXT_SUFFIXES
+                         else "application/octet-stream")
+            elif ctype.startswith("text/") or ctype in ("application/json", "application/x-yaml"):
+                ctype += "; charset=utf-8"
+            self.set_header("Content-Type", ctype)
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
+            self.set_header("Content-Length", str(size))
             while chunk := f.read(1 << 20):
                 self.write(chunk)
                 await self.flush()

@@ -6,7 +6,6 @@ once and a running one is re-read only after its writer flushed again.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -42,7 +41,7 @@ class SeriesReader:
         """Numeric columns of a stream (`want` only, or all), cached per file and column."""
         path = self.store.api.layout.history(run_id, stream)
         try:
-            st = os.stat(path)
+            st = self.store.confine.stat(path)
         except FileNotFoundError:
             return 0, {}
         stamp = (st.st_size, st.st_mtime_ns)

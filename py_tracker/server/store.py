@@ -3,21 +3,29 @@
 Reads go through `py_tracker.Api` (the catalog is replaced atomically, histories
 are append-only, so a read never sees half a write). The only writes are the
 ones the sidebar offers: stop requests, rename/tag/notes, delete.
+
+Every file of a run this module opens, stats or writes goes through one check,
+`self.confine` (`storage.paths.Confinement`): with symlinks resolved it must stay
+inside the store root, else PathEscapeError (HTTP 403) — a symlinked output.log,
+stop flag, heartbeat or run folder leading out is never followed.
 """
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from ..api import Api, ApiRun
 from ..api.filters import order_by
-from ..storage.paths import safe_join
+from ..errors import PathEscapeError
+from ..storage.paths import Confinement, safe_join
 from ..storage.records import effective_state
 from .errors import BadRequest, Conflict, NotFound
 from .series import SeriesReader
@@ -44,6 +52,7 @@ class StoreReader:
     def __init__(self, root: str | Path):
         self.root = Path(root).expanduser()
         self.api = Api(self.root)
+        self.confine = Confinement(self.root)
         self.series = SeriesReader(self)
 
     # --- helpers ------------------------------------------------------------------
@@ -61,16 +70,24 @@ class StoreReader:
     def _state(self, rec: dict) -> str:
         if rec.get("state", "running") != "running":
             return rec["state"]
-        return effective_state(rec, self.api.layout.heartbeat(rec["id"]))
+        beat: Path | None = None
+        try:
+            beat = self.confine.check(self.api.layout.heartbeat(rec["id"]))
+        except PathEscapeError:
+            pass  # a heartbeat leading out of the store is not looked at: the record decides
+        return effective_state(rec, beat)
+
+    def _runtime(self, rec: dict, state: str, now: float) -> float:
+        runtime = float(rec.get("runtime") or 0)
+        if state == "running":
+            runtime += max(0.0, now - (rec.get("updated_at") or now))
+        return runtime
 
     def _list_doc(self, rec: dict, now: float) -> dict:
         doc = {k: rec.get(k) for k in LIST_FIELDS}
         doc["state"] = state = self._state(rec)
         doc["tags"] = list(rec.get("tags") or [])
-        runtime = float(rec.get("runtime") or 0)
-        if state == "running":
-            runtime += max(0.0, now - (rec.get("updated_at") or now))
-        doc["runtime"] = runtime
+        doc["runtime"] = self._runtime(rec, state, now)
         doc["summary"] = _scalars(rec.get("summary"))
         return doc
 
@@ -137,12 +154,40 @@ class StoreReader:
         return False
 
     def run_detail(self, run_id: str) -> dict:
-        run = self.run(run_id)
-        doc = run.to_dict()
+        """The record, metadata.json and the run's files (those that stay inside the store)."""
+        rec = self.record(run_id)
+        doc = dict(rec)
+        doc["state"] = state = self._state(rec)
+        doc["runtime"] = self._runtime(rec, state, time.time())
         doc.setdefault("tags", [])
-        doc["metadata"] = run.metadata
-        files = [{"name": f.name, "size": f.size} for f in run.files()[:5000]]
-        return {"run": doc, "files": files}
+        base = self.api.layout.files_dir(run_id)
+        try:
+            with self.confine.open_read(base / "metadata.json") as f:
+                doc["metadata"] = orjson.loads(f.read())
+        except (OSError, ValueError):  # missing, unreadable, damaged or leading out of the store
+            doc["metadata"] = {}
+        return {"run": doc, "files": self._files(base)}
+
+    def _files(self, base: Path, cap: int = 5000) -> list[dict]:
+        """Name and size of each regular file under `base`, symlinks leading out left out."""
+        out: list[dict] = []
+        try:
+            self.confine.check(base)
+        except PathEscapeError:
+            return out
+        paths: list[Path] = []
+        for folder, dirs, names in os.walk(base):  # never descends into a symlinked folder
+            paths.extend(Path(folder, n) for n in names if not n.startswith("."))
+        for p in sorted(paths):
+            if len(out) >= cap:
+                break
+            try:
+                st = self.confine.stat(p)
+            except (OSError, PathEscapeError):
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append({"name": p.relative_to(base).as_posix(), "size": st.st_size})
+        return out
 
     # --- logs and files -------------------------------------------------------------
     def logs(self, run_id: str, offset: int | None = None, max_bytes: int = LOG_CHUNK) -> dict:
@@ -150,14 +195,14 @@ class StoreReader:
         run = self.run(run_id)
         if not 1 <= max_bytes <= 4 * 1024 * 1024:
             raise BadRequest("max_bytes must be between 1 and 4194304")
-        path = run.dir / "output.log"
         try:
-            size = path.stat().st_size
+            f = self.confine.open_read(run.dir / "output.log")
         except FileNotFoundError:
             return {"text": "", "offset": 0, "next_offset": 0, "size": 0}
-        tail = offset is None or offset < 0
-        start = max(0, size - max_bytes) if tail else (offset if offset <= size else 0)
-        with open(path, "rb") as f:
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            tail = offset is None or offset < 0
+            start = max(0, size - max_bytes) if tail else (offset if offset <= size else 0)
             f.seek(start)
             data = f.read(max_bytes)
         skip = 0
@@ -169,13 +214,20 @@ class StoreReader:
         pending = len(decoder.getstate()[0])
         return {"text": text, "offset": start + skip, "next_offset": start + len(data) - pending, "size": size}
 
-    def file_path(self, run_id: str, rel: str) -> Path:
-        """The file `rel` inside the run's files folder; PathEscapeError when it would leave it."""
+    def open_file(self, run_id: str, rel: str) -> tuple[BinaryIO, int]:
+        """(open file, size) of `rel` inside the run's files folder; PathEscapeError when it
+        would leave that folder or the store, NotFound when it is not a regular file."""
         run = self.run(run_id)
         path = safe_join(run.dir, rel)
-        if not path.is_file():
+        try:
+            f = self.confine.open_read(path)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise NotFound(f"run {run_id} has no file {rel!r}") from None
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            f.close()
             raise NotFound(f"run {run_id} has no file {rel!r}")
-        return path
+        return f, st.st_size
 
     # --- sweeps and artifacts ----------------------------------------------------------
     def sweeps(self, project: str | None = None) -> dict:
@@ -201,12 +253,15 @@ class StoreReader:
 
     # --- writes ------------------------------------------------------------------------
     def stop_run(self, run_id: str) -> dict:
-        run = self.run(run_id)
-        state = run.state
+        state = self._state(self.record(run_id))
         if state != "running":
             raise Conflict(f"run {run_id} is {state}; only a running run can be stopped")
-        run.request_stop()
+        self.request_stop(run_id)
         return {"ok": True, "state": "stopping"}
+
+    def request_stop(self, run_id: str) -> None:
+        """Write the run's stop flag inside the store (a symlink there is replaced, not followed)."""
+        self.confine.write_atomic(self.api.layout.stop_flag(run_id), str(time.time()))
 
     def stop_sweep(self, sweep_id: str) -> dict:
         from .sweeps import request_sweep_stop
@@ -236,6 +291,7 @@ class StoreReader:
 
     def delete_run(self, run_id: str) -> None:
         run = self.run(run_id)
+        self.confine.check(run.run_dir)  # never delete through a run folder leading out
         try:
             run.delete()
         except RuntimeError as exc:

@@ -92,6 +92,6 @@ def request_sweep_stop(store: "StoreReader", sweep_id: str) -> dict:
     stopped = []
     for r in store.api.catalog.all("runs"):
         if r.get("sweep_id") == sweep_id and store._state(r) == "running":
-            store.run(r["id"]).request_stop()
+            store.request_stop(r["id"])
             stopped.append(r["id"])
     return {"ok": True, "state": "stopping", "stopped_runs": stopped}

@@ -23,6 +23,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from ..errors import StorageError
+from .access import check_root
 from .paths import StoreLayout
 
 log = logging.getLogger("py_tracker")
@@ -127,6 +128,7 @@ class Catalog:
     """
 
     def __init__(self, root: str | os.PathLike[str], readonly: bool = False):
+        check_root(root, write=not readonly)  # a file, a read-only or foreign store: say so now
         self.layout = StoreLayout(root)
         if not readonly:
             self.layout.root.mkdir(parents=True, exist_ok=True)

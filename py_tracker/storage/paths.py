@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import PathEscapeError
 
@@ -40,6 +42,69 @@ def safe_join(base: str | os.PathLike[str], *parts: str) -> Path:
     return target
 
 
+def inside(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
+    """Whether `path`, with every symlink resolved, is `root` or lies under it (also resolved)."""
+    root_real = os.path.realpath(root)
+    real = os.path.realpath(path)
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+class Confinement:
+    """The one check a process that serves a store to others (the Jupyter server) puts every
+    file it opens, stats or writes through: the path, symlinks resolved, must stay inside the
+    store root (also resolved). A symlink that leads out — a file, a run folder moved to
+    another disk, a stop flag — raises PathEscapeError; nothing outside is read or written.
+
+    `open_read` also checks the file it actually opened (via /proc/self/fd where there is one,
+    else by comparing device and inode), so a path swapped for a symlink between the check
+    and the open is refused too. `write_atomic` replaces a symlink at the destination with a
+    regular file instead of writing through it.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).expanduser()
+
+    def check(self, path: str | os.PathLike[str]) -> Path:
+        """`path` itself when it resolves inside the store; PathEscapeError otherwise."""
+        if not inside(self.root, path):
+            raise PathEscapeError(f"{path} resolves outside the store {self.root} (a symlink?); "
+                                  f"the server reads and writes only files inside the store")
+        return Path(path)
+
+    def stat(self, path: str | os.PathLike[str]) -> os.stat_result:
+        """os.stat of a confined path (FileNotFoundError when it is missing)."""
+        return os.stat(self.check(path))
+
+    def open_read(self, path: str | os.PathLike[str]) -> BinaryIO:
+        """The confined file opened for binary reading."""
+        real = os.path.realpath(self.check(path))
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            proc = f"/proc/self/fd/{fd}"
+            if os.path.islink(proc):
+                opened = os.readlink(proc)
+                ok = inside(self.root, opened)
+            else:  # no /proc: the opened file must be the one the check resolved
+                st, now = os.fstat(fd), os.stat(real)
+                ok = (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino)
+            if not ok:
+                raise PathEscapeError(f"{path} changed to lead outside the store {self.root} while it was opened")
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def write_atomic(self, path: str | os.PathLike[str], data: bytes | str) -> Path:
+        """Write `path` (its folder confined) by rename: a symlink there is replaced, not followed."""
+        from .atomic import atomic_write
+        target = Path(path)
+        self.check(target.parent)
+        return atomic_write(target, data)
+
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+
 class StoreLayout:
     """File layout of one store root.
 
@@ -67,7 +132,12 @@ class StoreLayout:
         return self.root / "catalog.lock"
 
     def run_dir(self, run_id: str) -> Path:
-        return safe_join(self.root / "runs", run_id)
+        """runs/<run_id>. The id must be one plain name (no separator, not '.' or '..'); the
+        folder itself may be a symlink (a run moved to another disk is still that run).
+        Whoever serves files to others confines them with `Confinement`."""
+        if not isinstance(run_id, str) or not _RUN_ID.match(run_id) or run_id in (".", ".."):
+            raise PathEscapeError(f"run id {run_id!r} is not a plain name (letters, digits, '_', '-', '.')")
+        return self.root / "runs" / run_id
 
     def files_dir(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "files"
