@@ -41,6 +41,11 @@ class DisabledRun:
         self.name = name or "disabled"
         self.path = f"{project}/disabled"
         self.start_time = time.time()
+        self._mono_start = time.monotonic()
+
+    @property
+    def runtime(self) -> float:
+        return time.monotonic() - self._mono_start
 
     @property
     def display_name(self) -> str:
