@@ -31,6 +31,7 @@ from .conveniences import RunConveniences
 from .flusher import Flusher, touch
 from .summary import MetricDef, Summary
 from .values import log_values, scalar
+from .wandb_names import WandbRunNames
 
 log = logging.getLogger("py_tracker")
 
@@ -38,7 +39,7 @@ _BASIC = frozenset({int, float, bool, str})
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
 
 
-class Run(RunConveniences):
+class Run(RunConveniences, WandbRunNames):
     """A run being recorded in this process. Create it with `py_tracker.init()`."""
 
     def __init__(self, catalog: Catalog, record: dict, settings: Settings, *,
