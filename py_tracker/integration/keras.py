@@ -9,6 +9,7 @@ Both need an active run (`init()` first), like W&B's.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Literal
 
 import keras
@@ -45,6 +46,7 @@ class WandbMetricsLogger(keras.callbacks.Callback):
         self.log_freq: Any = log_freq if self.logging_batch_wise else None
         self.global_batch = 0
         self.global_step = initial_global_step
+        self._lr_warned = False
         if self.logging_batch_wise:
             _pt.define_metric("batch/batch_step")
             _pt.define_metric("batch/*", step_metric="batch/batch_step")
@@ -59,8 +61,9 @@ class WandbMetricsLogger(keras.callbacks.Callback):
                 lr = lr(self.global_step)
             return float(keras.ops.convert_to_numpy(lr))
         except Exception as exc:  # the metrics are still logged without it
-            from py_tracker.compat.wandb.terminal import termerror
-            termerror(f"Unable to log learning rate: {exc}", repeat=False)
+            if not self._lr_warned:
+                self._lr_warned = True
+                warnings.warn(f"WandbMetricsLogger: unable to log the learning rate: {exc}", RuntimeWarning)
             return None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
