@@ -73,14 +73,17 @@ def run_script(shim: Path, store_root: Path, tmp_path: Path):
 
 @pytest.fixture
 def sidebar_run(jp_fetch):
-    """await sidebar_run(run_id, project) -> the run's row in the server's runs list (the sidebar's source)."""
-    async def get(run_id: str, project: str) -> dict:
-        response = await jp_fetch("py-tracker", "api", "v1", "runs", params={"project": project})
-        assert response.code == 200
-        rows = {r["id"]: r for r in json.loads(response.body)["runs"]}
+    """await sidebar_run(run_id, project, key) -> the run's row in the server's runs list (what the
+    sidebar shows), with "detail" (GET runs/<id>: config, summary...) and "series" (the panel's
+    chart data of `key`, GET runs/<id>/history)."""
+    async def get(run_id: str, project: str, key: str) -> dict:
+        api = ("py-tracker", "api", "v1")
+        listed = json.loads((await jp_fetch(*api, "runs", params={"project": project})).body)
+        rows = {r["id"]: r for r in listed["runs"]}
         assert run_id in rows, f"run {run_id} not in the server's runs list: {sorted(rows)}"
-        detail = await jp_fetch("py-tracker", "api", "v1", "runs", run_id)
-        return {**rows[run_id], "detail": json.loads(detail.body)}
+        detail = json.loads((await jp_fetch(*api, "runs", run_id)).body)
+        series = json.loads((await jp_fetch(*api, "runs", run_id, "history", params={"keys": key})).body)
+        return {**rows[run_id], "detail": detail["run"], "files": detail["files"], "series": series["series"][key]}
     return get
 
 

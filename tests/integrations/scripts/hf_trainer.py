@@ -10,6 +10,7 @@ from transformers import GPT2Config, GPT2LMHeadModel, Trainer, TrainingArguments
 
 torch.manual_seed(0)
 out = sys.argv[1]
+long = len(sys.argv) > 2 and sys.argv[2] == "long"  # 100 steps (WANDB_WATCH logs every 100), no eval/saves
 config = GPT2Config(vocab_size=32, n_positions=16, n_embd=16, n_layer=1, n_head=2)
 model = GPT2LMHeadModel(config)
 
@@ -27,10 +28,10 @@ class Tokens(torch.utils.data.Dataset):
         return {"input_ids": self.ids[i], "labels": self.ids[i]}
 
 
-args = TrainingArguments(output_dir=out, run_name="hf-tiny", report_to="wandb", max_steps=6,
-                         per_device_train_batch_size=4, logging_steps=2, save_strategy="steps", save_steps=3,
-                         eval_strategy="steps", eval_steps=3, use_cpu=True, disable_tqdm=True,
-                         learning_rate=1e-3, seed=0)
+steps = dict(max_steps=100, logging_steps=25, save_strategy="no", eval_strategy="no") if long else \
+    dict(max_steps=6, logging_steps=2, save_strategy="steps", save_steps=3, eval_strategy="steps", eval_steps=3)
+args = TrainingArguments(output_dir=out, run_name="hf-tiny", report_to="wandb", per_device_train_batch_size=4,
+                         use_cpu=True, disable_tqdm=True, learning_rate=1e-3, seed=0, **steps)
 trainer = Trainer(model=model, args=args, train_dataset=Tokens(32), eval_dataset=Tokens(8))
 trainer.train()
 import wandb  # the same module transformers used
