@@ -181,3 +181,16 @@ def test_the_entry_point_installs_and_uninstalls(tmp_path):
     out = subprocess.run([str(exe), "wandb", "uninstall", "--target", str(target)], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and sorted(os.listdir(target)) == []
+
+
+def test_disabled_mode_has_the_names_integrations_touch(shim, tmp_path):
+    """WANDB_MODE=disabled (as W&B): transformers' setup still calls run._label() and reads run.url."""
+    code = ("import json, wandb\nfrom wandb.sdk.lib import RunDisabled\n"
+            "run = wandb.init(project='off')\nrun._label(code='transformers_trainer')\n"
+            "wandb.log({'x': 1})\n"
+            "print('PROBE ' + json.dumps({'disabled': isinstance(run, RunDisabled), 'url': run.url,"
+            " 'entity': run.entity}))\nwandb.finish()\n")
+    store = tmp_path / "store"
+    got, _ = _probe(script_env(shim, store, WANDB_MODE="disabled"), tmp_path, code)
+    assert got == {"disabled": True, "url": "", "entity": "local"}
+    assert not (store / "runs").exists()  # nothing recorded
