@@ -116,3 +116,26 @@ def test_sweep_walkthrough(tmp_path):
         assert r.summary["score"] == pytest.approx(r.config["x"] ** 3 + r.config["y"])
     best = api.sweep(sweep_id).best_run()
     assert (best.config["x"], best.config["y"]) == (0.5, 1)
+
+
+def test_the_w_and_b_import_line_itself_through_the_installed_shim(tmp_path):
+    """The same port with W&B's own `import wandb` line, run with `py-tracker wandb install`'s
+    package first on the path (the real wandb is installed further down): it records into
+    py_tracker just the same."""
+    from py_tracker.cli import main
+    shim = tmp_path / "site"
+    assert main(["wandb", "install", "--target", str(shim)]) == 0
+    source = (PORTS / "sweep_walkthrough.py").read_text()
+    assert source.count("import py_tracker as wandb\n") == 1
+    script = tmp_path / "sweep_walkthrough.py"
+    script.write_text(source.replace("import py_tracker as wandb\n", "import wandb\n"))
+    store = tmp_path / "store"
+    env = _env(store)
+    env["PYTHONPATH"] = os.pathsep.join([str(shim), str(REPO)])
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    (sweep_id,) = _marker(proc.stdout, "SWEEP")
+    runs = pt.Api(store).runs("my-first-sweep")
+    assert len(runs) == 6 and {r.sweep_id for r in runs} == {sweep_id}
+    assert all(r.summary["score"] == pytest.approx(r.config["x"] ** 3 + r.config["y"]) for r in runs)
