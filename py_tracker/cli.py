@@ -134,6 +134,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if report.problems and args.check else 0
 
 
+def cmd_wandb(args: argparse.Namespace) -> int:
+    from .compat import installer
+    if args.action == "install":
+        pkg = installer.install(args.target, force=args.force)
+        print(f"installed py_tracker's wandb shim in {pkg.parent}: `import wandb` now records into py_tracker "
+              f"(undo with `py-tracker wandb uninstall{' --target ' + args.target if args.target else ''}`)")
+    else:
+        removed = installer.uninstall(args.target)
+        where = args.target or installer.default_target()
+        print(f"removed py_tracker's wandb shim from {where}" if removed else f"no py_tracker wandb shim in {where}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="py-tracker", description="Local experiment tracking: inspect the store.")
     p.add_argument("--dir", default=None, help="store root (default: $PY_TRACKER_DIR or ~/.py_tracker)")
@@ -161,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="check and repair the store (never deletes data)")
     s.add_argument("--check", action="store_true", help="only report; exit 1 if something is wrong")
     s.set_defaults(fn=cmd_doctor)
+    s = sub.add_parser("wandb", help="make `import wandb` record into py_tracker in this environment (opt-in)")
+    s.add_argument("action", choices=("install", "uninstall"))
+    s.add_argument("--target", default=None, help="folder to install into (default: this interpreter's site-packages)")
+    s.add_argument("--force", action="store_true",
+                   help="install even when the real wandb is there (it is moved aside; uninstall restores it)")
+    s.set_defaults(fn=cmd_wandb)
     try:
         from .sweep.cli import add_parser as add_agent
     except ImportError:

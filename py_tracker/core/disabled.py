@@ -104,6 +104,12 @@ class DisabledRun:
     def request_stop(self) -> None:
         return None
 
+    def _label(self, *a: Any, **k: Any) -> None:  # transformers' Trainer calls it after init
+        return None
+
+    url = ""
+    entity = "local"
+
     def finish(self, exit_code: Any = None, quiet: Any = None, **k: Any) -> None:
         from . import session
         self.finished = True

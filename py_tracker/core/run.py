@@ -32,6 +32,7 @@ from .conveniences import RunConveniences
 from .flusher import Flusher, touch
 from .summary import MetricDef, Summary
 from .values import log_values, scalar
+from .wandb_names import WandbRunNames
 
 log = logging.getLogger("py_tracker")
 
@@ -39,7 +40,7 @@ _BASIC = frozenset({int, float, bool, str})
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
 
 
-class Run(RunConveniences):
+class Run(RunConveniences, WandbRunNames):
     """A run being recorded in this process. Create it with `py_tracker.init()`."""
 
     def __init__(self, catalog: Catalog, record: dict, settings: Settings, *,
@@ -65,6 +66,7 @@ class Run(RunConveniences):
         self._sys_retry: list[dict] = []
         self._flush_lock = threading.Lock()
         self._meta_dirty = True
+        self._config_written: bytes | None = None  # config last written to config.yaml (see _save_meta)
         self._alert = False
         self._stop_requested = False
         self._error: BaseException | None = None
@@ -389,7 +391,15 @@ class Run(RunConveniences):
         try:
             self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
             atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
-            atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+            # YAML of a large config (transformers' TrainingArguments: ~150 keys) costs ~15 ms;
+            # most saves only carry a new summary, so config.yaml is rewritten only when it changed.
+            try:
+                key: bytes | None = orjson.dumps(snap["config"], default=repr, option=orjson.OPT_NON_STR_KEYS)
+            except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits: always write
+                key = None
+            if key is None or key != self._config_written:
+                atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+                self._config_written = key
         except (OSError, StorageError) as exc:
             self._meta_dirty = True
             self._set_error(exc)

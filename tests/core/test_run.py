@@ -241,3 +241,26 @@ def test_nonstandard_mapping_and_numpy_small_array(store):
     run.finish()
     rows = list(wandb.Api().run(run.id).scan_history())
     assert rows[0]["a"] == 1 and rows[1]["v"] == [0, 1, 2]
+
+
+def test_config_yaml_is_rewritten_only_when_the_config_changes(store):
+    """Summary-only saves (every 2 s while logging) skip config.yaml: its YAML costs ~15 ms for
+    transformers' ~150-key config (benchmarks/bench_integrations.py, flusher share)."""
+    import yaml
+    run = wandb.init(project="cfg", config={"lr": 0.1, "n": 1}, settings={"monitor_interval": None,
+                                                                          "capture_output": False})
+    run._save_meta(force=True)
+    path = run.dir / "config.yaml"
+    first = path.stat().st_ino
+    for i in range(3):
+        run.log({"loss": 1.0 / (i + 1)})
+        run.summary["best"] = i
+        run._save_meta()
+    assert path.stat().st_ino == first  # atomic_write replaces the file: a new inode on every write
+    assert (run.dir / "summary.json").read_text().count('"best": 2') == 1
+    run.config.update({"lr": 0.2})
+    run._save_meta()
+    assert path.stat().st_ino != first
+    assert yaml.safe_load(path.read_text())["lr"] == {"value": 0.2}
+    run.finish()
+    assert yaml.safe_load(path.read_text()) == {"lr": {"value": 0.2}, "n": {"value": 1}}

@@ -1,0 +1,4 @@
+"""`wandb.sdk.wandb_run.Run`: py_tracker's Run."""
+from py_tracker.core.run import Run
+
+__all__ = ["Run"]
