@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import orjson
 
+from ..core.links import entity_of, folder_url, run_path
 from ..storage import history as hist
 from ..storage.downsample import union_indices
 from ..storage.paths import safe_join
@@ -73,8 +74,26 @@ class ApiRun:
     metrics = property(lambda self: list(self._f("metrics") or []))
 
     @property
+    def entity(self) -> str:
+        """The entity given at `init(entity=...)`/WANDB_ENTITY, else "local"."""
+        return entity_of(self._record)
+
+    @property
     def path(self) -> str:
-        return f"{self.project}/{self.id}"
+        """W&B's run path, "entity/project/id"."""
+        return run_path(self._record)
+
+    @property
+    def url(self) -> str:
+        """Opens the run's folder in JupyterLab when a server here serves the store, else its path."""
+        return folder_url(self.run_dir)
+
+    def display(self, height: int | None = None, hidden: bool = False) -> Any:
+        """Show this run's panel in the notebook (`height` in pixels, as W&B's iframe)."""
+        if hidden:
+            return None
+        from ..notebook import show_run
+        return show_run(self, height=height)
 
     @property
     def run_dir(self) -> Path:

@@ -51,10 +51,12 @@ class RunConveniences:
         from ..artifacts import lineage
         return lineage(self.root, run_id=self.id)
 
-    def display(self) -> Any:
-        """Show this run's live panel in the notebook."""
+    def display(self, height: int | None = None, hidden: bool = False) -> Any:
+        """Show this run's live panel in the notebook (`height` in pixels, as W&B's iframe)."""
+        if hidden:
+            return None
         from ..notebook import show_run
-        return show_run(self)
+        return show_run(self, height=height)
 
     def files(self) -> list:
         from ..api import Api

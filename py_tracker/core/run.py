@@ -29,6 +29,7 @@ from ..storage.records import pid_start
 from .config import Config
 from .conveniences import RunConveniences
 from .flusher import Flusher, touch
+from .links import StrPath, entity_of, folder_url, run_path
 from .summary import MetricDef, Summary
 from .values import log_values, scalar
 
@@ -77,8 +78,8 @@ class Run(RunConveniences):
         for d in record.get("metrics") or []:
             self.summary.define(MetricDef(**d))
         run_dir = self._layout.run_dir(self.id)
-        self.dir: Path = run_dir / "files"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._files: Path = run_dir / "files"
+        self._files.mkdir(parents=True, exist_ok=True)
         self._history = HistoryWriter(self._layout.history(self.id, "history"))
         self._system = HistoryWriter(self._layout.history(self.id, "system"))
         self._heartbeat = self._layout.heartbeat(self.id)
@@ -142,8 +143,35 @@ class Run(RunConveniences):
         return self._layout.root
 
     @property
+    def entity(self) -> str:
+        """W&B's entity: `init(entity=...)` or WANDB_ENTITY, else "local" (no account offline)."""
+        return entity_of(self._record)
+
+    @property
     def path(self) -> str:
-        return f"{self.project}/{self.id}"
+        """W&B's run path, "entity/project/id" (what `Api().run(path)` takes)."""
+        return run_path(self._record)
+
+    @property
+    def dir(self) -> StrPath:
+        """The run's files folder as a `str` (W&B); `run.dir / "x"` still gives a Path."""
+        return StrPath(self._files)
+
+    @property
+    def url(self) -> str:
+        """Opens the run's folder in JupyterLab when a server here serves the store, else its path."""
+        return folder_url(self._files.parent)
+
+    def _label(self, code: str | None = None, repo: str | None = None, code_version: str | None = None,
+               **kwargs: Any) -> None:
+        """W&B's integrations tag their telemetry with `run._label(repo=...)`; nothing to record here."""
+        return None
+
+    def get_url(self) -> str:
+        return self.url
+
+    def get_project_url(self) -> str:
+        return str(self._layout.root)
 
     @property
     def step(self) -> int:
@@ -324,7 +352,7 @@ class Run(RunConveniences):
         for k, v in row.items():
             if hasattr(v, "to_json"):
                 try:
-                    obj, v = v, v.to_json(self.dir, k, row.get("_step", 0))
+                    obj, v = v, v.to_json(self._files, k, row.get("_step", 0))
                     if self.summary._last.get(k) is obj:
                         self.summary._last[k] = v  # the summary points at the newest file
                 except Exception as exc:
@@ -381,8 +409,8 @@ class Run(RunConveniences):
         snap = self._snapshot()
         try:
             self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
-            atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
-            atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+            atomic_write(self._files / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
+            atomic_write(self._files / "config.yaml", _yaml(snap["config"]))
         except (OSError, StorageError) as exc:
             self._meta_dirty = True
             self._set_error(exc)
