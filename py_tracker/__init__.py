@@ -71,6 +71,7 @@ _LAZY = {
     "Image": "py_tracker.media",
     "Histogram": "py_tracker.media",
     "Table": "py_tracker.media",
+    "plot_table": "py_tracker.plot",
     "watch": "py_tracker.model",
     "unwatch": "py_tracker.model",
     "sweep": "py_tracker.sweep",
@@ -86,7 +87,12 @@ _LAZY = {
 }
 
 
+_SUBMODULES = ("plot",)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return import_module(f"py_tracker.{name}")
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module 'py_tracker' has no attribute {name!r}")
