@@ -71,6 +71,7 @@ _LAZY = {
     "Image": "py_tracker.media",
     "Histogram": "py_tracker.media",
     "Table": "py_tracker.media",
+    "Classes": "py_tracker.media",
     "plot_table": "py_tracker.plot",
     "watch": "py_tracker.model",
     "unwatch": "py_tracker.model",
