@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from .base import MEDIA_DIR, Media, from_json, is_media_json, safe_key
 from .coerce import HISTOGRAM_MIN_ELEMENTS, coerce
+from .files_media import Audio, Html, Molecule, Object3D, Video
 from .histogram import Histogram
 from .image import Image, ImageList
 from .overlays import Classes
 from .table import Table
 
 __all__ = [
-    "HISTOGRAM_MIN_ELEMENTS", "MEDIA_DIR", "Classes", "Histogram", "Image", "ImageList", "Media", "Table",
+    "HISTOGRAM_MIN_ELEMENTS", "MEDIA_DIR", "Audio", "Classes", "Histogram", "Html", "Molecule", "Object3D", "Video", "Image", "ImageList", "Media", "Table",
     "coerce", "from_json", "is_media_json", "safe_key",
 ]

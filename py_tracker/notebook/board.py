@@ -18,6 +18,7 @@ from .charts import BASE_X, ChartOptions, LiveChart, section_of, step_metric_for
 from ..media.chart import chart_of
 from .custom_charts import CustomChartView
 from .media_charts import HistogramHeatmap, ImageStrip
+from .media_files import FILE_TYPES, MediaFileStrip
 
 IMAGE_TYPES = ("image-file", "images")
 HISTOGRAM_TYPES = ("histogram",)
@@ -84,6 +85,8 @@ class ChartBoard:
             chart = self._chart(key, "images", defs)
         elif kind in HISTOGRAM_TYPES:
             chart = self._chart(key, "histogram", defs)
+        elif kind in FILE_TYPES:
+            chart = self._chart(key, "file", defs)
         elif chart_of(arr[idx[-1]]) is not None:
             idx = [i for i in idx if chart_of(arr[i]) is not None]
             chart = self._chart(key, "custom", defs)
@@ -107,6 +110,8 @@ class ChartBoard:
             chart.wall_offset = self.wall_offset
         elif kind == "images":
             chart = ImageStrip(key, self.files_dir)
+        elif kind == "file":
+            chart = MediaFileStrip(key, self.files_dir)
         elif kind == "custom":
             chart = CustomChartView(key, self.files_dir, width=self.chart_width, height=self.chart_height)
         else:
