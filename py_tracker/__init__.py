@@ -77,6 +77,8 @@ _LAZY = {
     "Html": "py_tracker.media",
     "Object3D": "py_tracker.media",
     "Molecule": "py_tracker.media",
+    "JoinedTable": "py_tracker.media",
+    "PartitionedTable": "py_tracker.media",
     "plot_table": "py_tracker.plot",
     "watch": "py_tracker.model",
     "unwatch": "py_tracker.model",
@@ -93,7 +95,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("plot",)
+_SUBMODULES = ("plot", "data_types")
 
 
 def __getattr__(name: str) -> Any:

@@ -14,8 +14,10 @@ from .histogram import Histogram
 from .image import Image, ImageList
 from .overlays import Classes
 from .table import Table
+from .table_views import JoinedTable, PartitionedTable
 
 __all__ = [
-    "HISTOGRAM_MIN_ELEMENTS", "MEDIA_DIR", "Audio", "Classes", "Histogram", "Html", "Molecule", "Object3D", "Video", "Image", "ImageList", "Media", "Table",
+    "HISTOGRAM_MIN_ELEMENTS", "MEDIA_DIR", "Audio", "Classes", "Histogram", "Html", "JoinedTable", "Molecule", "Object3D",
+    "PartitionedTable", "Video", "Image", "ImageList", "Media", "Table",
     "coerce", "from_json", "is_media_json", "safe_key",
 ]
