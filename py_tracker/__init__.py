@@ -56,6 +56,22 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> l
     return require_run("save").save(glob_str, base_path=base_path, policy=policy)
 
 
+def log_model(path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+    """`run.log_model` on the active run."""
+    return _session.require_run("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    """`run.use_model` on the active run: the folder of the model artifact's files."""
+    return _session.require_run("use_model").use_model(name)
+
+
+def link_model(path: Any, registered_model_name: str, name: str | None = None,
+               aliases: list[str] | None = None) -> Any:
+    """`run.link_model` on the active run."""
+    return _session.require_run("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
+
+
 def login(key: str | None = None, relogin: bool | None = None, **kwargs: Any) -> bool:
     """Accepted for W&B compatibility: there is no account to log in to."""
     return True
@@ -154,4 +170,5 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
 
 
 __all__ = ["init", "log", "finish", "config", "summary", "run", "define_metric", "save", "login",
+           "log_model", "use_model", "link_model",
            "Settings", "errors", "RunStopped", *_LAZY]

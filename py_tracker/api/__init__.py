@@ -92,6 +92,15 @@ class Api:
         from ..artifacts import load_artifact
         return load_artifact(self, name, type=type)
 
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list:
+        """Every version of artifact `name` ("[project/]name"), newest first (W&B's older name for
+        `artifacts(type_name, name)`)."""
+        project, _, base = str(name).rpartition("/")
+        hits = [a for a in self.artifacts(project.split("/")[-1] or None, type=type_name) if a.base_name == base]
+        if not hits:
+            raise ValueError(f"no artifact {name!r} of type {type_name!r}; list them with Api().artifacts()")
+        return hits
+
     def artifacts(self, project: str | None = None, type: str | None = None) -> list:
         from ..artifacts import list_artifacts
         return list_artifacts(self, project=project, type=type)

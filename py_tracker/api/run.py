@@ -247,6 +247,16 @@ class ApiRun:
             return "", offset
         return data.decode("utf-8", "replace"), offset + len(data)
 
+    def logged_artifacts(self, per_page: int = 100) -> list:
+        """Artifact versions this run logged (W&B's `Run.logged_artifacts`)."""
+        from ..artifacts import run_artifacts
+        return run_artifacts(self._api.root, self.id, "logged")
+
+    def used_artifacts(self, per_page: int = 100) -> list:
+        """Artifact versions this run used."""
+        from ..artifacts import run_artifacts
+        return run_artifacts(self._api.root, self.id, "used")
+
     def lineage(self) -> dict:
         """Artifacts this run used and logged, and their other runs: {"nodes", "edges"}."""
         from ..artifacts import lineage

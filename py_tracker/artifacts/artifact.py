@@ -45,6 +45,7 @@ class Artifact(DraftBuilder):
     def __init__(self, name: str, type: str, description: str | None = None,
                  metadata: dict | None = None, incremental: bool = False, use_as: str | None = None):
         self._name = _names.check_name(name)
+        self.incremental = bool(incremental)  # W&B: the new version keeps the previous version's files
         self._type = _names.check_type(type)
         self.description = description if description is None else str(description)
         self.metadata = _check_metadata(metadata)
