@@ -78,6 +78,34 @@ class Api:
                 out.append((doc, r))
         return [r for _, r in order_by(out, order or "-created_at", doc=lambda dr: dr[0])]
 
+    # --- W&B cloud features with no offline meaning: a clear error, never AttributeError
+    def _cloud_only(self, what: str, instead: str) -> Any:
+        from ..errors import UnsupportedError
+        raise UnsupportedError(f"Api().{what} needs W&B's cloud and has no offline counterpart; {instead}")
+
+    def team(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("team()", "there are no teams offline; share the store folder (PY_TRACKER_DIR)")
+
+    create_team = team
+
+    def user(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("user()", "there are no accounts offline")
+
+    viewer = user
+
+    def reports(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("reports()", "write an HTML report with py_tracker.report(...)")
+
+    create_report = reports
+
+    def create_run_queue(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("create_run_queue()", "run trials with py_tracker.agent() (W&B Launch is cloud-only)")
+
+    @property
+    def default_entity(self) -> str:
+        from ..core.links import DEFAULT_ENTITY
+        return DEFAULT_ENTITY
+
     # --- sweeps and artifacts (implemented by their packages) ------------------
     def sweep(self, path: str) -> Any:
         from ..sweep import SweepHandle

@@ -72,6 +72,7 @@ class ApiRun:
     sweep_id = property(lambda self: self._f("sweep_id"))
     last_step = property(lambda self: self._f("last_step", -1))
     metrics = property(lambda self: list(self._f("metrics") or []))
+    alerts = property(lambda self: list(self._f("alerts") or []))
 
     @property
     def entity(self) -> str:

@@ -76,6 +76,14 @@ class RunConveniences:
         from ..artifacts import run_artifacts
         return run_artifacts(self.root, self.id, "used")
 
+    def log_code(self, root: str | None = ".", name: str | None = None, include_fn: Any = None,
+                 exclude_fn: Any = None) -> Any:
+        """Log the source files under `root` as a "code" artifact (W&B's filter: *.py,
+        requirements.txt, Dockerfile); returns it, or None when no file matched."""
+        from ..artifacts.code import run_log_code
+        kw = {"include_fn": include_fn} if include_fn is not None else {}
+        return run_log_code(self, root, name=name, exclude_fn=exclude_fn, **kw)
+
     def lineage(self) -> dict:
         from ..artifacts import lineage
         return lineage(self.root, run_id=self.id)

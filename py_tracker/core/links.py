@@ -61,7 +61,13 @@ def folder_url(folder: Path) -> str:
 
 
 class StrPath(str):
-    """A folder path that is a `str` (W&B's `run.dir`) and still joins with `/` like a Path."""
+    """A folder path that is a `str` (W&B's `run.dir`), and still a Path for code written against
+    py_tracker's earlier `run.dir`: `/`, `.exists()`, `.mkdir()`, `.rglob()`... (what str lacks)."""
 
     def __truediv__(self, other: Any) -> Path:
         return Path(self) / other
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(Path(self), attr)

@@ -193,7 +193,7 @@ class Run(RunConveniences):
         return f"<Run {self.path} name={self.name!r} state={self._state}>"
 
     # --- logging (hot path) ----------------------------------------------
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
         """Record metrics for a step. Only memory is touched; the flusher writes.
 
         Keys must be str. Values: numbers, bools, strings, numpy/torch scalars,
@@ -205,6 +205,8 @@ class Run(RunConveniences):
             self._on_alert()
         if self._finished:
             raise RunFinishedError(f"run {self.path} has finished; call py_tracker.init() to start a new run")
+        if data is None:
+            data = {}  # W&B: log() alone commits the pending row (or advances the step)
         if data.__class__ is not dict:
             if not hasattr(data, "items"):
                 raise TypeError(f"log() takes a dict of metrics, e.g. log({{'loss': 0.1}}); got {type(data).__name__}")
@@ -282,6 +284,18 @@ class Run(RunConveniences):
                           f"Rows are kept in memory and written once this is fixed.",
                           RuntimeWarning, stacklevel=3)
         self._alert = self._stop_requested
+
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Raise a notice (W&B's `run.alert`): recorded in the run, shown in its panel and sidebar."""
+        from .alerts import add_alert, make_alert
+        alert, wait = make_alert(title, text, level, wait_duration)
+        if add_alert(self._record, alert, wait):
+            log.warning("py_tracker alert [%s] %s: %s", alert["level"], title, text)
+            self._mark_dirty()
+
+    @property
+    def alerts(self) -> list[dict]:
+        return list(self._record.get("alerts") or [])
 
     def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
                       goal: str | None = None, hidden: bool = False, **kwargs: Any) -> MetricDef:

@@ -72,6 +72,9 @@ class StoreReader:
             runtime += max(0.0, now - (rec.get("updated_at") or now))
         doc["runtime"] = runtime
         doc["summary"] = _scalars(rec.get("summary"))
+        alerts = rec.get("alerts") or []
+        doc["alert_count"] = len(alerts)  # wandb.alert(): the sidebar marks runs that raised one
+        doc["last_alert"] = alerts[-1] if alerts else None
         return doc
 
     # --- projects and runs ----------------------------------------------------------
