@@ -61,9 +61,13 @@ class Api:
             raise ValueError(f"no run {run_id!r} in {where}; list runs with `py-tracker runs` or Api().runs()")
         return ApiRun(self, rec)
 
-    def runs(self, project: str | None = None, filters: dict | None = None, order: str = "-created_at",
-             per_page: int | None = None, include_sweeps: bool = True) -> list[ApiRun]:
-        """Runs of a project (all projects when None), filtered MongoDB-style, ordered by `order`."""
+    def runs(self, path: str | None = None, filters: dict | None = None, order: str = "+created_at",
+             per_page: int | None = None, include_sweeps: bool = True, lazy: bool = True, *,
+             project: str | None = None) -> list[ApiRun]:
+        """Runs of `path` ("entity/project" or "project"; all projects when None), filtered
+        MongoDB-style (W&B's fields, `createdAt` as ISO dates, `sweep` as an id), ordered by
+        `order` (W&B's default "+created_at": oldest first)."""
+        project = path if project is None else project
         if project is not None and "/" in project:
             project = project.rstrip("/").split("/")[-1]
         pred = compile_filter(filters)
@@ -76,7 +80,7 @@ class Api:
             doc["state"] = r.state
             if pred(doc):
                 out.append((doc, r))
-        return [r for _, r in order_by(out, order or "-created_at", doc=lambda dr: dr[0])]
+        return [r for _, r in order_by(out, order or "+created_at", doc=lambda dr: dr[0])]
 
     # --- W&B cloud features with no offline meaning: a clear error, never AttributeError
     def _cloud_only(self, what: str, instead: str) -> Any:

@@ -220,6 +220,11 @@ class Run(RunConveniences):
                 data = flatten(data)
                 self._media = self._media or has_media
                 break
+        summary = self.summary
+        if summary._defs:
+            data = summary.sync_steps(data)
+        if summary._explicit:
+            summary.replaced_by_log(data)
         if step is None and commit is None and not self._partial:
             now = time.time()
             row = dict(data)
@@ -300,7 +305,8 @@ class Run(RunConveniences):
     def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
                       goal: str | None = None, hidden: bool = False, **kwargs: Any) -> MetricDef:
         """Choose summary statistics (`summary="min,max"`), x-axis and goal of a metric (`*` globs)."""
-        m = MetricDef(name, step_metric=step_metric, summary=summary, goal=goal, hidden=hidden)
+        m = MetricDef(name, step_metric=step_metric, summary=summary, goal=goal, hidden=hidden,
+                      step_sync=kwargs.get("step_sync"))
         self.summary.define(m)
         self._record.setdefault("metrics", []).append(m.to_dict())
         self._mark_dirty()

@@ -242,6 +242,8 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             catalog.put("runs", record)
             catalog.insert_new("projects", {"name": project, "created_at": now})
         run = Run(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
+        if sweep:
+            run.config.lock(sweep.get("config") or {})  # W&B: the sweep's values win over the script's
         _live.add(run)
         if reinit != "create_new":  # W&B: create_new never sets wandb.run (nor wandb.log's run)
             _active = run
