@@ -166,8 +166,24 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def _wandb_magic() -> None:
+    """`%wandb` in the running IPython, as `import wandb` gives it (only if IPython is running)."""
+    import sys
+    if "IPython" not in sys.modules:
+        return
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+        if shell is not None and "wandb" not in shell.magics_manager.magics.get("line", {}):
+            from .notebook.magics import register_wandb_magic
+            register_wandb_magic(shell)
+    except Exception:  # a missing magic must never break import or init
+        pass
+
+
 def _notebook_hook(run: Any) -> None:
     """After init(): show the live panel when running inside a Jupyter kernel."""
+    _wandb_magic()
     if not run.settings.display:
         return
     import sys
@@ -188,6 +204,7 @@ def _system_hook(run: Any) -> None:
 
 _session.add_init_hook(_system_hook)
 _session.add_init_hook(_notebook_hook)
+_wandb_magic()
 
 
 def load_ipython_extension(ipython: Any) -> None:
