@@ -26,7 +26,38 @@ class DisabledRun:
         self.name = name or "disabled"
         self.path = f"{project}/disabled"
 
-    def log(self, data: Any, step: Any = None, commit: Any = None) -> None:
+    entity = "local"
+    url = ""
+    alerts: list = []
+
+    def log(self, data: Any = None, step: Any = None, commit: Any = None) -> None:
+        return None
+
+    def _label(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def alert(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def log_code(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def log_model(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def link_model(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def link_artifact(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def logged_artifacts(self) -> list:
+        return []
+
+    def used_artifacts(self) -> list:
+        return []
+
+    def display(self, *a: Any, **k: Any) -> None:
         return None
 
     def _log_system(self, row: dict) -> None:

@@ -37,6 +37,8 @@ class Table(Media):
     """
 
     _type = "table-file"
+    MAX_ROWS = 10_000  # W&B's limits, which scripts read (py_tracker itself stores any size)
+    MAX_ARTIFACT_ROWS = 200_000
 
     def __init__(
         self,

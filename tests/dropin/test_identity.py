@@ -102,3 +102,14 @@ def test_wandb_dir_disabled_and_console(store, monkeypatch, tmp_path):
     off = wandb.init(project="p")
     assert type(off).__name__ == "DisabledRun"
     off.finish()
+
+
+def test_disabled_mode_accepts_the_new_calls(store, tmp_path):
+    run = wandb.init(mode="disabled")
+    wandb.log()
+    wandb.alert("t", "x")
+    run._label(repo="x")
+    assert run.log_model(tmp_path) is None and run.log_code() is None and run.logged_artifacts() == []
+    assert run.entity == "local"
+    wandb.finish()
+    assert not (store / "catalog.json").exists() or wandb.Api().runs() == []

@@ -62,6 +62,7 @@ def test_charts_store_what_wandb_stores(store):
         assert list(df.columns) == list(chart.table.columns), key
         assert df.values.tolist() == [list(r) for r in chart.table.data], key
     assert set(api_run.summary) == {f"{k}_table" for k in theirs}
+    assert wandb.Table.MAX_ROWS == real.Table.MAX_ROWS
 
 
 def test_split_table_and_nested_keys(store):

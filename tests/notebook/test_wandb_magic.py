@@ -33,6 +33,10 @@ def test_wandb_magic_shows_run_project_and_sweep(ip, store):
     run.finish()
     stored = wandb_line(f"local/mp/runs/{run.id}", ip)
     assert isinstance(stored, RunPanel) and stored.source.id == run.id
+    shown = pt.Api().run(run.id).display(height=250)  # ApiRun.display, as W&B's public Run
+    assert isinstance(shown, RunPanel) and shown.widget.layout.height == "250px"
+    with pytest.raises(pt.errors.UsageError, match="height in pixels"):
+        pt.Api().run(run.id).display(height="tall")
     table = wandb_line("local/mp", ip)
     assert isinstance(table, RunsTable) and [r["id"] for r in table.rows] == [run.id]
     sid = pt.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}}, project="mp")
