@@ -135,3 +135,30 @@ def init_env() -> dict[str, Any]:
 def wandb_silent() -> bool:
     """WANDB_SILENT=true: no messages from the library on the terminal (W&B's meaning)."""
     return os.environ.get("WANDB_SILENT", "").strip().lower() in _TRUE
+
+
+def wandb_log_model() -> str | bool:
+    """WANDB_LOG_MODEL with W&B's meaning: "end" (log the final model), "checkpoint" (every
+    checkpoint) or False (off; also "false"/"0"/unset). "true"/"1" mean "end", as in W&B's
+    integrations. Anything else is a UsageError naming the variable."""
+    raw = os.environ.get("WANDB_LOG_MODEL", "").strip().lower()
+    if raw in ("", "false", "0", "no", "off", "none"):
+        return False
+    if raw in ("true", "1", "yes", "end"):
+        return "end"
+    if raw == "checkpoint":
+        return "checkpoint"
+    raise UsageError(f"WANDB_LOG_MODEL={raw!r}: use 'end', 'checkpoint' or 'false'")
+
+
+def wandb_watch() -> str | bool:
+    """WANDB_WATCH with W&B's meaning: "gradients" (default when set to true), "parameters",
+    "all", or False ("false"/unset). Anything else is a UsageError naming the variable."""
+    raw = os.environ.get("WANDB_WATCH", "").strip().lower()
+    if raw in ("", "false", "0", "no", "off", "none"):
+        return False
+    if raw in ("true", "1", "yes", "gradients"):
+        return "gradients"
+    if raw in ("parameters", "all"):
+        return raw
+    raise UsageError(f"WANDB_WATCH={raw!r}: use 'gradients', 'parameters', 'all' or 'false'")

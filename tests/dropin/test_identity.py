@@ -113,3 +113,20 @@ def test_disabled_mode_accepts_the_new_calls(store, tmp_path):
     assert run.entity == "local"
     wandb.finish()
     assert not (store / "catalog.json").exists() or wandb.Api().runs() == []
+
+
+@pytest.mark.parametrize("var, fn, cases", [
+    ("WANDB_LOG_MODEL", "wandb_log_model", {"": False, "false": False, "true": "end", "END": "end",
+                                            "checkpoint": "checkpoint"}),
+    ("WANDB_WATCH", "wandb_watch", {"": False, "false": False, "true": "gradients", "all": "all",
+                                    "parameters": "parameters", "gradients": "gradients"}),
+])
+def test_integration_variables_have_wandbs_meaning(monkeypatch, var, fn, cases):
+    from py_tracker import settings
+    from py_tracker.errors import UsageError
+    for raw, want in cases.items():
+        monkeypatch.setenv(var, raw)
+        assert getattr(settings, fn)() == want, raw
+    monkeypatch.setenv(var, "sometimes")
+    with pytest.raises(UsageError, match=f"{var}='sometimes'"):
+        getattr(settings, fn)()
