@@ -46,7 +46,15 @@ class Table(Media):
         data: Any = None,
         rows: Any = None,
         dataframe: Any = None,
+        dtype: Any = None,
+        optional: Any = True,
+        allow_mixed_types: bool = False,
+        log_mode: str | None = "IMMUTABLE",
     ):
+        # W&B's typing knobs (dtype, optional, allow_mixed_types) and log_mode are accepted: cells
+        # are stored as given; every log() stores a snapshot (W&B's "IMMUTABLE"/"MUTABLE" alike).
+        if log_mode not in (None, "IMMUTABLE", "MUTABLE", "INCREMENTAL"):
+            raise UsageError(f"Table(log_mode={log_mode!r}): use 'IMMUTABLE', 'MUTABLE' or 'INCREMENTAL'")
         if rows is not None:
             if data is not None:
                 raise UsageError("Table takes data or rows (its old name), not both")

@@ -77,3 +77,15 @@ def test_data_types_module_has_wandbs_names():
                  "JoinedTable", "PartitionedTable"):
         assert getattr(wandb.data_types, name) is getattr(wandb, name)
     assert data_types is wandb.data_types
+
+
+def test_wandbs_table_keywords_are_accepted(store):
+    t = wandb.Table(columns=["a", "b"], data=[[1, "x"], ["y", 2.5]], allow_mixed_types=True, optional=True,
+                    dtype=None, log_mode="MUTABLE")
+    run = wandb.init(project="t", settings={"display": False, "monitor_interval": None, "capture_output": False})
+    wandb.log({"t": t})
+    wandb.finish()
+    d = wandb.Api().run(run.id).summary["t"]
+    assert d["_type"] == "table-file" and d["nrows"] == 2
+    with pytest.raises(UsageError, match="log_mode='SOMETIMES'"):
+        wandb.Table(columns=["a"], log_mode="SOMETIMES")
