@@ -7,7 +7,8 @@
   "class_labels": {...}}}``, each stored as ``media/metadata/boxes2D/*.boxes2D.json``
   (W&B's ``"_type": "boxes2D"``), validated as W&B validates them.
 - `figure_png(fig)`: a matplotlib figure (or pyplot, or an Axes) rendered to PNG now.
-- `make_grid(batch)`: a 4-D batch as one image, as W&B's torchvision `make_grid(normalize=True)`.
+- `make_grid(batch)`: a 4-D batch as one image, as torchvision's `make_grid(normalize=True)` (what
+  earlier W&B releases did with a 4-D tensor; W&B 0.31 rejects one).
 - `overlay(image, item, files_dir)`: the image with its masks and boxes drawn on it (the panel).
 """
 from __future__ import annotations
@@ -140,7 +141,8 @@ def figure_png(obj: Any) -> bytes:
 
 def make_grid(batch: np.ndarray, channels_first: bool, nrow: int = 8, padding: int = 2) -> np.ndarray:
     """N images as one HWC float image in 0..1 (torchvision's make_grid(normalize=True), which
-    W&B applies to a 4-D batch): rows of `nrow`, `padding` pixels of 0 between and around."""
+    earlier W&B releases applied to a 4-D batch): rows of `nrow`, `padding` pixels of 0 between
+    and around."""
     arr = np.asarray(batch, dtype=np.float64)
     if not channels_first and arr.shape[-1] in (1, 3, 4):
         arr = arr.transpose(0, 3, 1, 2)

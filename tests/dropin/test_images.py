@@ -55,7 +55,7 @@ def test_a_4d_batch_becomes_one_grid_image(store):
     api_run = wandb.Api().run(run.id)
     row = api_run.history(pandas=False)[0]
     d = row["batch"]
-    # torchvision's make_grid(nrow=8, padding=2, normalize=True), as W&B: 2 rows of 8 columns
+    # torchvision's make_grid(nrow=8, padding=2, normalize=True) (earlier W&B releases): 2 rows of 8
     assert (d["width"], d["height"]) == (8 * (6 + 2) + 2, 2 * (4 + 2) + 2)
     grid = _png(api_run.dir, d)
     assert grid[0, 0].tolist() == [0, 0, 0]  # padding
