@@ -36,8 +36,8 @@ def make_alert(title: str, text: str, level: Any = None, wait_duration: Any = No
         level = AlertLevel(level.value if isinstance(level, AlertLevel) else str(level).upper())
     except ValueError:
         raise UsageError(f"alert(level={level!r}): use AlertLevel.INFO, AlertLevel.WARN or AlertLevel.ERROR") from None
-    if wait_duration is None:
-        wait = 60.0
+    if not wait_duration:
+        wait = 60.0  # W&B: `wait_duration or timedelta(minutes=1)`, so 0 also means a minute
     elif hasattr(wait_duration, "total_seconds"):
         wait = float(wait_duration.total_seconds())
     elif isinstance(wait_duration, (int, float)) and not isinstance(wait_duration, bool) and wait_duration >= 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 import subprocess
 import sys
 
@@ -20,8 +21,10 @@ def test_alert_is_recorded_shown_and_rate_limited(store):
     run = wandb.init(project="a", settings=QUIET)
     wandb.alert(title="Loss <high>", text="loss 3.2 > 2", level=wandb.AlertLevel.WARN)
     wandb.alert(title="Loss <high>", text="again", level=wandb.AlertLevel.WARN)  # within wait_duration: dropped
-    wandb.alert(title="Done", text="ok", level="error", wait_duration=datetime.timedelta(seconds=0))
-    run.alert("Done", "twice is fine with wait 0", wait_duration=0)
+    wandb.alert(title="Done", text="ok", level="error", wait_duration=datetime.timedelta(milliseconds=1))
+    run.alert("Done", "dropped: 0 means W&B's default minute", wait_duration=0)
+    time.sleep(0.01)
+    run.alert("Done", "twice is fine after the wait", wait_duration=0.001)
     with pytest.raises(UsageError, match="AlertLevel.INFO"):
         wandb.alert("x", "y", level="LOUD")
     wandb.finish()
@@ -31,6 +34,7 @@ def test_alert_is_recorded_shown_and_rate_limited(store):
     panel = RunPanel(api_run)
     shown = panel.alerts.value
     assert "Loss &lt;high&gt;" in shown and "<high>" not in shown and "WARN" in shown and "twice is fine" in shown
+    assert "dropped" not in shown
 
 
 def test_log_without_arguments_commits_the_pending_row(store):
