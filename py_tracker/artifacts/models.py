@@ -36,12 +36,15 @@ def run_log_model(run: Any, path: Any, name: str | None = None, aliases: Any = N
 
 
 def run_use_model(run: Any, name: str) -> str:
-    """Record the use of model artifact `name` ("name:alias") and return the folder it is in."""
+    """Record the use of model artifact `name` ("name:alias") and return where its files are:
+    the file itself when the artifact holds one file, else the folder (W&B's rule)."""
     art = run_use_artifact(run, name)
-    if "model" not in art.type:
+    if "model" not in art.type.lower():
         raise UsageError(f"use_model({name!r}): artifact {art.qualified_name} has type {art.type!r}, not a "
                          f"model; use use_artifact() for other types")
-    return str(art.download())
+    path = art.download()
+    entries = os.listdir(path)
+    return str(path / entries[0]) if len(entries) == 1 else str(path)
 
 
 def _target(target_path: str, default_project: str) -> tuple[str, str]:

@@ -2,6 +2,8 @@
 Api().artifact_versions, Artifact(incremental=True): real runs, a real store."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import py_tracker as wandb
@@ -21,8 +23,8 @@ def test_log_use_and_link_models(store, tmp_path):
     assert "production" in linked.aliases
     wandb.finish()
     consumer = wandb.init(project="m", settings=QUIET)
-    folder = wandb.use_model(f"run-{producer.id}-model.pt:best")
-    assert isinstance(folder, str) and open(f"{folder}/model.pt", "rb").read() == b"weights-1"
+    path = wandb.use_model(f"run-{producer.id}-model.pt:best")  # one file: its path (W&B)
+    assert isinstance(path, str) and path.endswith("model.pt") and open(path, "rb").read() == b"weights-1"
     reg = consumer.use_artifact("model-registry/digits-classifier:production")
     assert reg.digest == wandb.Api().artifact("m/clf:latest").digest  # same files, nothing copied
     assert [a.base_name for a in consumer.used_artifacts()] == [f"run-{producer.id}-model.pt", "digits-classifier"]
@@ -46,6 +48,13 @@ def test_link_artifact_to_a_collection_and_artifact_versions(store, tmp_path):
         art.add_file(str(f))
         run.log_artifact(art)
     run.link_artifact(art, "local/p/golden-data", aliases=["golden"])
+    folder_model = tmp_path / "ckpt"
+    folder_model.mkdir()
+    (folder_model / "a.bin").write_bytes(b"a")
+    (folder_model / "b.bin").write_bytes(b"b")
+    run.log_model(folder_model, name="two-files")
+    folder = run.use_model("two-files:latest")  # several files: the folder
+    assert sorted(os.listdir(folder)) == ["a.bin", "b.bin"]
     with pytest.raises(UsageError, match="not a model"):
         run.use_model("data:latest")
     run.finish()
