@@ -16,7 +16,7 @@ from . import errors
 from .core.config import NoRunProxy
 from .core import session as _session
 from .core.session import init
-from .errors import RunStopped
+from .errors import Error, Offline, RunStopped
 from .settings import Settings
 
 __version__ = "0.1.0"
@@ -26,7 +26,7 @@ config: Any = NoRunProxy("config")
 summary: Any = NoRunProxy("summary")
 
 
-def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
     """Log metrics to the active run (see `Run.log`)."""
     r = _session._active
     if r is None:
@@ -56,6 +56,46 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> l
     return require_run("save").save(glob_str, base_path=base_path, policy=policy)
 
 
+def log_model(path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+    """`run.log_model` on the active run."""
+    return _session.require_run("log_model").log_model(path, name=name, aliases=aliases)
+
+
+def use_model(name: str) -> str:
+    """`run.use_model` on the active run: the folder of the model artifact's files."""
+    return _session.require_run("use_model").use_model(name)
+
+
+def link_model(path: Any, registered_model_name: str, name: str | None = None,
+               aliases: list[str] | None = None) -> Any:
+    """`run.link_model` on the active run."""
+    return _session.require_run("link_model").link_model(path, registered_model_name, name=name, aliases=aliases)
+
+
+def alert(title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+    """`run.alert` on the active run: a notice recorded in the run, shown in its panel and sidebar."""
+    _session.require_run("alert").alert(title, text, level=level, wait_duration=wait_duration)
+
+
+def log_code(root: str | None = ".", name: str | None = None, include_fn: Any = None, exclude_fn: Any = None) -> Any:
+    """`run.log_code` on the active run."""
+    kw = {k: v for k, v in (("include_fn", include_fn), ("exclude_fn", exclude_fn)) if v is not None}
+    return _session.require_run("log_code").log_code(root, name=name, **kw)
+
+
+_REQUIREMENTS = ("core", "service", "legacy-service", "require")
+
+
+def require(requirement: str | list[str] | None = None, experiment: Any = None) -> None:
+    """W&B's feature switches ("core", "service"...): accepted, nothing to switch offline;
+    an unknown one raises UnsupportedError, as W&B."""
+    wanted = experiment if requirement is None else requirement
+    for feature in ([wanted] if isinstance(wanted, str) else list(wanted or [])):
+        name = str(feature).split("@", 1)[0].split(":", 1)[0]
+        if name not in _REQUIREMENTS:
+            raise errors.UnsupportedError(f"require() unsupported requirement: {feature}")
+
+
 def login(key: str | None = None, relogin: bool | None = None, **kwargs: Any) -> bool:
     """Accepted for W&B compatibility: there is no account to log in to."""
     return True
@@ -71,6 +111,15 @@ _LAZY = {
     "Image": "py_tracker.media",
     "Histogram": "py_tracker.media",
     "Table": "py_tracker.media",
+    "Classes": "py_tracker.media",
+    "Audio": "py_tracker.media",
+    "Video": "py_tracker.media",
+    "Html": "py_tracker.media",
+    "Object3D": "py_tracker.media",
+    "Molecule": "py_tracker.media",
+    "JoinedTable": "py_tracker.media",
+    "PartitionedTable": "py_tracker.media",
+    "plot_table": "py_tracker.plot",
     "watch": "py_tracker.model",
     "unwatch": "py_tracker.model",
     "sweep": "py_tracker.sweep",
@@ -80,6 +129,11 @@ _LAZY = {
     "use_artifact": "py_tracker.artifacts",
     "log_artifact": "py_tracker.artifacts",
     "report": "py_tracker.report",
+    "AlertLevel": "py_tracker.core.alerts",
+    "restore": "py_tracker.api.restore",
+    "termlog": "py_tracker.term",
+    "termwarn": "py_tracker.term",
+    "termerror": "py_tracker.term",
     "sweep_widget": "py_tracker.notebook.sweep_widget",
     "runs_table": "py_tracker.notebook",
     "SystemMonitor": "py_tracker.monitor",
@@ -87,7 +141,24 @@ _LAZY = {
 }
 
 
+_SUBMODULES = ("plot", "data_types", "util")
+
+# W&B names that need its cloud: a clear UnsupportedError when used, never an AttributeError.
+_OFFLINE = {
+    "launch": "run the training function yourself, or a sweep: py_tracker.sweep() + py_tracker.agent()",
+    "launch_add": "run the job yourself, or queue trials with py_tracker.agent()",
+    "reports": "write an HTML report with py_tracker.report(...) (or %track report)",
+    "apis": "read runs with py_tracker.Api() (runs, history, artifacts, sweeps)",
+    "teams": "there are no teams offline; share the store folder (PY_TRACKER_DIR)",
+    "sync": "runs are already on disk in the store; nothing to sync",
+}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return import_module(f"py_tracker.{name}")
+    if name in _OFFLINE and _OFFLINE[name]:
+        return Offline(f"wandb.{name}", _OFFLINE[name])
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module 'py_tracker' has no attribute {name!r}")
@@ -96,8 +167,24 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def _wandb_magic() -> None:
+    """`%wandb` in the running IPython, as `import wandb` gives it (only if IPython is running)."""
+    import sys
+    if "IPython" not in sys.modules:
+        return
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+        if shell is not None and "wandb" not in shell.magics_manager.magics.get("line", {}):
+            from .notebook.magics import register_wandb_magic
+            register_wandb_magic(shell)
+    except Exception:  # a missing magic must never break import or init
+        pass
+
+
 def _notebook_hook(run: Any) -> None:
     """After init(): show the live panel when running inside a Jupyter kernel."""
+    _wandb_magic()
     if not run.settings.display:
         return
     import sys
@@ -118,6 +205,7 @@ def _system_hook(run: Any) -> None:
 
 _session.add_init_hook(_system_hook)
 _session.add_init_hook(_notebook_hook)
+_wandb_magic()
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -141,4 +229,5 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
 
 
 __all__ = ["init", "log", "finish", "config", "summary", "run", "define_metric", "save", "login",
+           "log_model", "use_model", "link_model", "alert", "log_code", "require", "Error",
            "Settings", "errors", "RunStopped", *_LAZY]

@@ -36,3 +36,44 @@ class RunStopped(BaseException):
     It derives from BaseException, like KeyboardInterrupt, so that a training
     loop's ``except Exception`` does not swallow the request.
     """
+
+
+# W&B's names for its errors (`wandb.Error`, `wandb.errors.*`), so `except wandb.Error` works.
+Error = TrackerError
+
+
+class UnsupportedError(UsageError):
+    """A W&B feature that cannot exist offline (teams, cloud reports, launch); the message says
+    what to use instead."""
+
+
+class CommError(TrackerError):
+    """W&B raises it when its servers cannot be reached; py_tracker never talks to a server."""
+
+
+class AuthenticationError(CommError):
+    """W&B's login failure; there is no account offline, so py_tracker never raises it."""
+
+
+class Offline:
+    """Stands for a W&B name that has no offline meaning: using it (call or attribute) raises
+    UnsupportedError naming what to use instead, while `hasattr`/`getattr(..., None)` probes by
+    libraries still see an object and do not fail."""
+
+    def __init__(self, name: str, instead: str):
+        self._name, self._instead = name, instead
+
+    def _fail(self) -> UnsupportedError:
+        return UnsupportedError(f"{self._name} needs W&B's cloud and has no offline counterpart in py_tracker; "
+                                f"{self._instead}")
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        raise self._fail()
+
+    def __getattr__(self, attr: str) -> None:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise self._fail()
+
+    def __repr__(self) -> str:
+        return f"<offline stand-in for {self._name}>"

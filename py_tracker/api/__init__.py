@@ -61,9 +61,13 @@ class Api:
             raise ValueError(f"no run {run_id!r} in {where}; list runs with `py-tracker runs` or Api().runs()")
         return ApiRun(self, rec)
 
-    def runs(self, project: str | None = None, filters: dict | None = None, order: str = "-created_at",
-             per_page: int | None = None, include_sweeps: bool = True) -> list[ApiRun]:
-        """Runs of a project (all projects when None), filtered MongoDB-style, ordered by `order`."""
+    def runs(self, path: str | None = None, filters: dict | None = None, order: str = "+created_at",
+             per_page: int | None = None, include_sweeps: bool = True, lazy: bool = True, *,
+             project: str | None = None) -> list[ApiRun]:
+        """Runs of `path` ("entity/project" or "project"; all projects when None), filtered
+        MongoDB-style (W&B's fields, `createdAt` as ISO dates, `sweep` as an id), ordered by
+        `order` (W&B's default "+created_at": oldest first)."""
+        project = path if project is None else project
         if project is not None and "/" in project:
             project = project.rstrip("/").split("/")[-1]
         pred = compile_filter(filters)
@@ -76,7 +80,35 @@ class Api:
             doc["state"] = r.state
             if pred(doc):
                 out.append((doc, r))
-        return [r for _, r in order_by(out, order or "-created_at", doc=lambda dr: dr[0])]
+        return [r for _, r in order_by(out, order or "+created_at", doc=lambda dr: dr[0])]
+
+    # --- W&B cloud features with no offline meaning: a clear error, never AttributeError
+    def _cloud_only(self, what: str, instead: str) -> Any:
+        from ..errors import UnsupportedError
+        raise UnsupportedError(f"Api().{what} needs W&B's cloud and has no offline counterpart; {instead}")
+
+    def team(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("team()", "there are no teams offline; share the store folder (PY_TRACKER_DIR)")
+
+    create_team = team
+
+    def user(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("user()", "there are no accounts offline")
+
+    viewer = user
+
+    def reports(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("reports()", "write an HTML report with py_tracker.report(...)")
+
+    create_report = reports
+
+    def create_run_queue(self, *a: Any, **k: Any) -> Any:
+        return self._cloud_only("create_run_queue()", "run trials with py_tracker.agent() (W&B Launch is cloud-only)")
+
+    @property
+    def default_entity(self) -> str:
+        from ..core.links import DEFAULT_ENTITY
+        return DEFAULT_ENTITY
 
     # --- sweeps and artifacts (implemented by their packages) ------------------
     def sweep(self, path: str) -> Any:
@@ -91,6 +123,15 @@ class Api:
     def artifact(self, name: str, type: str | None = None) -> Any:
         from ..artifacts import load_artifact
         return load_artifact(self, name, type=type)
+
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list:
+        """Every version of artifact `name` ("[project/]name"), newest first (W&B's older name for
+        `artifacts(type_name, name)`)."""
+        project, _, base = str(name).rpartition("/")
+        hits = [a for a in self.artifacts(project.split("/")[-1] or None, type=type_name) if a.base_name == base]
+        if not hits:
+            raise ValueError(f"no artifact {name!r} of type {type_name!r}; list them with Api().artifacts()")
+        return hits
 
     def artifacts(self, project: str | None = None, type: str | None = None) -> list:
         from ..artifacts import list_artifacts

@@ -13,7 +13,26 @@ T = TypeVar("T")
 _MISSING = object()
 
 ALIASES = {"summary_metrics": "summary", "display_name": "name", "createdAt": "created_at",
-           "jobType": "job_type", "displayName": "name"}
+           "jobType": "job_type", "displayName": "name", "sweep": "sweep_id", "updatedAt": "updated_at",
+           "heartbeatAt": "heartbeat_at"}
+TIME_FIELDS = ("created_at", "updated_at", "heartbeat_at", "finished_at")
+
+
+def _epoch(arg: Any) -> Any:
+    """An ISO-8601 date/time (W&B's `createdAt` filters: "2024-05-01", "2024-05-01T12:00:00Z")
+    as the epoch seconds the store keeps; other values unchanged. Naive times are UTC, as W&B's."""
+    if isinstance(arg, (list, tuple)):
+        return [_epoch(a) for a in arg]
+    if not isinstance(arg, str):
+        return arg
+    import datetime as dt
+    try:
+        t = dt.datetime.fromisoformat(arg.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"filter date {arg!r} is not ISO 8601; use e.g. '2024-05-01' or '2024-05-01T12:00:00Z'") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.timestamp()
 
 
 def _walk(cur: Any, parts: list[str]) -> Any:
@@ -82,6 +101,8 @@ def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
             else:
                 checks.append(lambda d, s=subs: not any(f(d) for f in s))
             continue
+        if ALIASES.get(key, key) in TIME_FIELDS:
+            cond = {op: _epoch(a) for op, a in cond.items()} if isinstance(cond, dict) else _epoch(cond)
         if isinstance(cond, dict) and cond and all(str(k).startswith("$") for k in cond):
             for op, arg in cond.items():
                 if op == "$not":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import orjson
 
 from ..errors import StorageError
+from ..core.links import entity_of, folder_url, run_path
 from ..storage import history as hist
 from ..storage.atomic import atomic_write
 from ..storage.downsample import union_indices
@@ -64,8 +65,20 @@ class ApiRun:
     job_type = property(lambda self: self._f("job_type"))
     tags = property(lambda self: list(self._f("tags") or []))
     notes = property(lambda self: self._f("notes"))
-    config = property(lambda self: dict(self._f("config") or {}))
-    summary = property(lambda self: dict(self._f("summary") or {}))
+    @property
+    def config(self) -> dict:
+        """The run's config; change it and call `update()` to save it (W&B's public API)."""
+        if getattr(self, "_config", None) is None:
+            self._config = dict(self._f("config") or {})
+        return self._config
+
+    @property
+    def summary(self) -> "ApiSummary":
+        """The run's summary; `summary[k] = v; summary.update()` (or `run.update()`) saves it."""
+        if getattr(self, "_summary", None) is None:
+            self._summary = ApiSummary(self, self._f("summary") or {})
+        return self._summary
+
     summary_metrics = summary
     created_at = property(lambda self: self._f("created_at"))
     updated_at = property(lambda self: self._f("updated_at"))
@@ -74,10 +87,29 @@ class ApiRun:
     sweep_id = property(lambda self: self._f("sweep_id"))
     last_step = property(lambda self: self._f("last_step", -1))
     metrics = property(lambda self: list(self._f("metrics") or []))
+    alerts = property(lambda self: list(self._f("alerts") or []))
+
+    @property
+    def entity(self) -> str:
+        """The entity given at `init(entity=...)`/WANDB_ENTITY, else "local"."""
+        return entity_of(self._record)
 
     @property
     def path(self) -> str:
-        return f"{self.project}/{self.id}"
+        """W&B's run path, "entity/project/id"."""
+        return run_path(self._record)
+
+    @property
+    def url(self) -> str:
+        """Opens the run's folder in JupyterLab when a server here serves the store, else its path."""
+        return folder_url(self.run_dir)
+
+    def display(self, height: int | None = None, hidden: bool = False) -> Any:
+        """Show this run's panel in the notebook (`height` in pixels, as W&B's iframe)."""
+        if hidden:
+            return None
+        from ..notebook import show_run
+        return show_run(self, height=height)
 
     @property
     def run_dir(self) -> Path:
@@ -114,11 +146,28 @@ class ApiRun:
         return f"<ApiRun {self.path} name={self.name!r} state={self.state}>"
 
     def load(self) -> "ApiRun":
-        """Re-read the record from the catalog."""
+        """Re-read the record from the catalog (unsaved config/summary edits are kept)."""
         rec = self._api.catalog.get("runs", self.id)
         if rec is not None:
             self._record = rec
+            if getattr(self, "_config", None) is not None and self._config == dict(rec.get("config") or {}):
+                self._config = None
+            if getattr(self, "_summary", None) is not None and dict(self._summary) == dict(rec.get("summary") or {}):
+                self._summary = None
         return self
+
+    def _save(self, fields: dict[str, Any]) -> None:
+        from ..core.values import config_value
+        from ..storage.atomic import atomic_write
+        for k in ("config", "summary"):
+            if k in fields:
+                fields[k] = {str(key): config_value(v, str(key)) for key, v in fields[k].items()}
+        rec = self._api.writable_catalog().patch("runs", self.id, fields)
+        if rec is None:
+            raise KeyError(f"run {self.id} no longer exists")
+        self._record = rec
+        if "summary" in fields:  # the run folder mirrors the catalog (it can rebuild the record)
+            atomic_write(self.dir / "summary.json", orjson.dumps(fields["summary"], option=orjson.OPT_INDENT_2))
 
     # --- history ------------------------------------------------------------
     def _reachable(self) -> Path:
@@ -160,14 +209,9 @@ class ApiRun:
             if min_step is not None:
                 mask &= steps >= min_step
             if max_step is not None:
-                mask &= steps <= max_step
+                mask &= steps < max_step  # W&B: max_step is exclusive
             cols = {k: v[mask] for k, v in cols.items()}
             n = int(mask.sum())
-        if samples is not None and n > samples:
-            metric_cols = {k: v for k, v in cols.items()
-                           if not k.startswith("_") and getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
-            idx = union_indices(metric_cols, samples) if metric_cols else np.linspace(0, n - 1, samples).astype(int)
-            cols = {k: v[idx] for k, v in cols.items()}
         if keys is not None and n:
             # as W&B: only rows where one of the asked keys was logged
             present = None
@@ -179,6 +223,14 @@ class ApiRun:
                 present = m if present is None else present | m
             if present is not None:
                 cols = {k: v[present] for k, v in cols.items()}
+                n = int(present.sum())
+        if samples is not None and n > samples:
+            metric_cols = {k: v for k, v in cols.items()
+                           if not k.startswith("_") and getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
+            idx = union_indices(metric_cols, samples) if metric_cols else np.linspace(0, n - 1, samples).astype(int)
+            must = _extremes(metric_cols, np)
+            idx = _exactly(np.asarray(idx, dtype=int), n, samples, np, must)
+            cols = {k: v[idx] for k, v in cols.items()}
         if pandas:
             import pandas as pd
             df = pd.DataFrame(cols)
@@ -205,10 +257,10 @@ class ApiRun:
             s = row.get("_step")
             if min_step is not None and s is not None and s < min_step:
                 continue
-            if max_step is not None and s is not None and s > max_step:
-                continue
-            if keys is not None and not any(k in row for k in keys):
-                continue
+            if max_step is not None and s is not None and s >= max_step:
+                continue  # W&B: max_step is exclusive
+            if keys is not None and not all(k in row for k in keys):
+                continue  # W&B: only rows that hold every asked key
             yield row
 
     # --- files -------------------------------------------------------------
@@ -242,6 +294,16 @@ class ApiRun:
             return "", offset
         return data.decode("utf-8", "replace"), offset + len(data)
 
+    def logged_artifacts(self, per_page: int = 100) -> list:
+        """Artifact versions this run logged (W&B's `Run.logged_artifacts`)."""
+        from ..artifacts import run_artifacts
+        return run_artifacts(self._api.root, self.id, "logged")
+
+    def used_artifacts(self, per_page: int = 100) -> list:
+        """Artifact versions this run used."""
+        from ..artifacts import run_artifacts
+        return run_artifacts(self._api.root, self.id, "used")
+
     def lineage(self) -> dict:
         """Artifacts this run used and logged, and their other runs: {"nodes", "edges"}."""
         from ..artifacts import lineage
@@ -250,7 +312,9 @@ class ApiRun:
     # --- writes --------------------------------------------------------------
     def update(self, name: str | None = None, tags: list[str] | None = None, notes: str | None = None,
                group: str | None = None) -> "ApiRun":
-        """Rename / retag a run (also works on a finished run)."""
+        """Rename / retag a run, and save edits made to `run.config` / `run.summary` (W&B's
+        `run.config[k] = v; run.update()`). Meant for finished runs: a run still recording
+        writes its own config and summary over these."""
         fields: dict[str, Any] = {}
         if name is not None:
             fields["name"] = str(name)
@@ -262,10 +326,12 @@ class ApiRun:
             fields["notes"] = str(notes)
         if group is not None:
             fields["group"] = str(group)
-        rec = self._api.writable_catalog().patch("runs", self.id, fields)
-        if rec is None:
-            raise KeyError(f"run {self.id} no longer exists")
-        self._record = rec
+        if getattr(self, "_config", None) is not None and self._config != dict(self._f("config") or {}):
+            fields["config"] = dict(self._config)
+        if getattr(self, "_summary", None) is not None and dict(self._summary) != dict(self._f("summary") or {}):
+            fields["summary"] = dict(self._summary)
+        if fields:
+            self._save(fields)
         return self
 
     def request_stop(self) -> None:
@@ -281,6 +347,53 @@ class ApiRun:
             raise RuntimeError(f"run {self.path} is running; stop or finish it before deleting it")
         self._api.writable_catalog().delete("runs", self.id)
         shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+class ApiSummary(dict):
+    """A run's summary as read back: a dict whose `update()` also saves it (W&B's HTTPSummary)."""
+
+    def __init__(self, run: ApiRun, data: dict):
+        super().__init__(data)
+        self._run = run
+
+    def update(self, d: Any = None, **kw: Any) -> None:  # type: ignore[override]
+        super().update(dict(d or {}, **kw))
+        self._run._save({"summary": dict(self)})
+
+    @property
+    def _json_dict(self) -> dict:
+        return dict(self)
+
+
+def _extremes(cols: dict, np: Any) -> Any:
+    """Row indices of each metric's overall min and max (a sample never loses them)."""
+    out = []
+    for v in cols.values():
+        f = np.asarray(v, dtype=float)
+        if np.isfinite(f).any():
+            out += [int(np.nanargmin(np.where(np.isfinite(f), f, np.nan))),
+                    int(np.nanargmax(np.where(np.isfinite(f), f, np.nan)))]
+    return np.unique(np.asarray(out, dtype=int))
+
+
+def _exactly(idx: Any, n: int, samples: int, np: Any, must: Any = None) -> Any:
+    """`samples` sorted row indices out of `n`: the extremes-keeping pick `idx`, thinned evenly
+    (the overall extremes `must` kept) or topped up with evenly spread rows (W&B returns
+    `samples` rows)."""
+    idx = np.unique(idx[(idx >= 0) & (idx < n)])
+    must = np.asarray(must if must is not None else [], dtype=int)[: samples]
+    if len(idx) > samples:
+        rest = np.setdiff1d(idx, must)
+        keep = samples - len(must)
+        picked = rest[np.unique(np.linspace(0, len(rest) - 1, keep).round().astype(int))] if keep > 0 else rest[:0]
+        idx = np.union1d(must, picked)
+    if len(idx) < samples:
+        spare = np.setdiff1d(np.arange(n), idx)
+        take = spare[np.linspace(0, len(spare) - 1, samples - len(idx)).round().astype(int)]
+        idx = np.union1d(idx, take)
+    while len(idx) < samples:  # rounding collisions: add the first unused rows
+        idx = np.union1d(idx, np.setdiff1d(np.arange(n), idx)[: samples - len(idx)])
+    return idx
 
 
 def _isnull(v: Any, np: Any) -> Any:

@@ -16,9 +16,11 @@ from __future__ import annotations
 from .artifact import Artifact, ArtifactFile
 from .drawing import lineage_svg, lineage_text
 from .lineage import lineage
+from .models import run_artifacts, run_link_artifact, run_link_model, run_log_model, run_use_model
 from .transfer import VerifyError, VerifyReport
 from .usage import (list_artifacts, load_artifact, log_artifact, run_log_artifact, run_use_artifact,
                     use_artifact)
 
 __all__ = ["Artifact", "ArtifactFile", "VerifyReport", "VerifyError", "lineage", "lineage_svg", "lineage_text", "log_artifact",
-           "use_artifact", "run_log_artifact", "run_use_artifact", "load_artifact", "list_artifacts"]
+           "use_artifact", "run_log_artifact", "run_use_artifact", "load_artifact", "list_artifacts",
+           "run_artifacts", "run_link_artifact", "run_link_model", "run_log_model", "run_use_model"]

@@ -45,6 +45,7 @@ class Artifact(DraftBuilder):
     def __init__(self, name: str, type: str, description: str | None = None,
                  metadata: dict | None = None, incremental: bool = False, use_as: str | None = None):
         self._name = _names.check_name(name)
+        self.incremental = bool(incremental)  # W&B: the new version keeps the previous version's files
         self._type = _names.check_type(type)
         self.description = description if description is None else str(description)
         self.metadata = _check_metadata(metadata)
@@ -181,7 +182,8 @@ class Artifact(DraftBuilder):
     get_path = get_entry
 
     def get(self, name: str) -> Any:
-        """A media object added with `add(obj, name)`, read back (a Table as a DataFrame, ...)."""
+        """A media object added with `add(obj, name)`, read back: a Table as a `Table` (W&B's),
+        a JoinedTable/PartitionedTable as itself, an image as a PIL image, ..."""
         self._stored("get")
         import json
         key = _names.entry_path(name)
@@ -190,8 +192,11 @@ class Artifact(DraftBuilder):
         if not hits:
             raise KeyError(f"artifact {self.qualified_name} has no media object {name!r}; see .files()")
         folder = self.download()
-        from ..media import from_json
-        return from_json(json.loads((folder / hits[0]).read_text(encoding="utf-8")), folder)
+        from ..media import Table, from_json
+        doc = json.loads((folder / hits[0]).read_text(encoding="utf-8"))
+        if doc.get("_type") == Table._type:
+            return Table.load(doc, folder)  # a Table, as W&B's artifact.get
+        return from_json(doc, folder)
 
     def download(self, root: str | os.PathLike[str] | None = None, allow_missing_references: bool = False,
                  skip_cache: bool | None = None, path_prefix: str | None = None) -> Path:

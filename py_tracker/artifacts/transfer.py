@@ -97,14 +97,17 @@ def _ingest(blobs: BlobStore, name: str, e: dict) -> dict:
 
 def store(art: "Artifact", root: Path, project: str, run_id: str | None, aliases: Iterable[str]) -> "Artifact":
     """Log the draft `art` into `root` as a version of `project/name`; `art` becomes that version."""
-    if not art._entries:
-        raise UsageError(f"artifact {art.base_name!r} holds no files; add some with add_file/add_dir/"
-                         f"add_reference/new_file before logging it")
     custom = check_aliases(list(aliases) + list(art.aliases))
     blobs = BlobStore(root)
     catalog = Catalog(root)
+    previous = _previous_manifest(catalog, blobs, project, art.base_name) if getattr(art, "incremental", False) else {}
+    if not art._entries and not previous:
+        raise UsageError(f"artifact {art.base_name!r} holds no files; add some with add_file/add_dir/"
+                         f"add_reference/new_file before logging it")
     entries = dict(art._entries)
-    contents = {n: _ingest(blobs, n, e) for n, e in sorted(entries.items())}
+    contents = dict(previous)  # incremental: the latest version's files, then this draft's on top
+    contents.update({n: _ingest(blobs, n, e) for n, e in sorted(entries.items())})
+    contents = dict(sorted(contents.items()))
     for attempt in range(3):
         digest = blobs.write_manifest(contents)
         try:
@@ -125,6 +128,13 @@ def store(art: "Artifact", root: Path, project: str, run_id: str | None, aliases
     if art._staging is not None:
         shutil.rmtree(art._staging, ignore_errors=True)
     return art
+
+
+def _previous_manifest(catalog: Catalog, blobs: BlobStore, project: str, name: str) -> dict[str, dict]:
+    """The files of the latest stored version of project/name ({} when there is none)."""
+    doc = catalog.get(registry.TABLE, registry.doc_id(project, name))
+    entry = registry.find_version(doc, registry.LATEST) if doc else None
+    return dict(blobs.read_manifest(entry["digest"])) if entry else {}
 
 
 def default_download_dir(art: "Artifact") -> Path:

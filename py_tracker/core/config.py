@@ -44,8 +44,28 @@ class Config:
         for k, v in merged.items():
             if not isinstance(k, str):
                 raise TypeError(f"config keys must be str; got {k!r} ({type(k).__name__})")
-            self._data[k] = config_value(v, k)
+            value = config_value(v, k)
+            if k in self._locked and value != self._data.get(k):
+                self._ignored(k)
+                continue
+            self._data[k] = value
         self._changed()
+
+    def lock(self, keys: Any, by: str = "sweep") -> None:
+        """Lock `keys` to their current values (W&B: a sweep's parameters): later updates of
+        them are ignored, with one warning per key, so the run trains with what the sweep records."""
+        for k in keys:
+            if k in self._data:
+                self._locked[k] = by
+
+    def _ignored(self, key: str) -> None:
+        warned = self.__dict__.setdefault("_warned", set())
+        if key not in warned:
+            warned.add(key)
+            import warnings
+            warnings.warn(f"Config item {key!r} was locked by {self._locked[key]!r} (ignored update): the "
+                          f"run keeps {self._data.get(key)!r}, the value the sweep records.", UserWarning,
+                          stacklevel=4)
 
     def setdefaults(self, d: Mapping[str, Any]) -> None:
         for k, v in d.items():

@@ -47,14 +47,53 @@ class RunConveniences:
         from ..artifacts import run_use_artifact
         return run_use_artifact(self, artifact_or_name, type=type, aliases=aliases)
 
+    def log_model(self, path: Any, name: str | None = None, aliases: list[str] | None = None) -> Any:
+        """Log a saved model file/folder as a "model" artifact (see py_tracker.artifacts.models)."""
+        from ..artifacts import run_log_model
+        return run_log_model(self, path, name=name, aliases=aliases)
+
+    def use_model(self, name: str) -> str:
+        """Use a model artifact; returns the folder holding its files."""
+        from ..artifacts import run_use_model
+        return run_use_model(self, name)
+
+    def link_model(self, path: Any, registered_model_name: str, name: str | None = None,
+                   aliases: list[str] | None = None) -> Any:
+        """log_model, then link it into the "model-registry" project's `registered_model_name`."""
+        from ..artifacts import run_link_model
+        return run_link_model(self, path, registered_model_name, name=name, aliases=aliases)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: list[str] | None = None) -> Any:
+        """Link a logged artifact into the collection `target_path` ("project/collection")."""
+        from ..artifacts import run_link_artifact
+        return run_link_artifact(self, artifact, target_path, aliases=aliases)
+
+    def logged_artifacts(self) -> list:
+        from ..artifacts import run_artifacts
+        return run_artifacts(self.root, self.id, "logged")
+
+    def used_artifacts(self) -> list:
+        from ..artifacts import run_artifacts
+        return run_artifacts(self.root, self.id, "used")
+
+    def log_code(self, root: str | None = ".", name: str | None = None, include_fn: Any = None,
+                 exclude_fn: Any = None) -> Any:
+        """Log the source files under `root` as a "code" artifact (W&B's filter: *.py,
+        requirements.txt, Dockerfile); returns it, or None when no file matched."""
+        from ..artifacts.code import run_log_code
+        kw = {"include_fn": include_fn} if include_fn is not None else {}
+        return run_log_code(self, root, name=name, exclude_fn=exclude_fn, **kw)
+
     def lineage(self) -> dict:
         from ..artifacts import lineage
         return lineage(self.root, run_id=self.id)
 
-    def display(self) -> Any:
-        """Show this run's live panel in the notebook."""
+    def display(self, height: int | None = None, hidden: bool = False) -> Any:
+        """Show this run's live panel in the notebook (`height` in pixels, as W&B's iframe)."""
+        if hidden:
+            return None
         from ..notebook import show_run
-        return show_run(self)
+        return show_run(self, height=height)
 
     def files(self) -> list:
         from ..api import Api

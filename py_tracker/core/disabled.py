@@ -57,9 +57,6 @@ class DisabledRun:
     def unwatch(self, models: Any = None) -> None:
         return None
 
-    def display(self) -> None:
-        return None
-
     def files(self) -> list:
         return []
 
@@ -69,7 +66,47 @@ class DisabledRun:
     def remove_row_listener(self, fn: Callable[[str, list[dict]], None]) -> None:
         return None
 
-    def log(self, data: Any, step: Any = None, commit: Any = None) -> None:
+    entity = "local"
+    url = ""
+    alerts: list = []
+
+    def log(self, data: Any = None, step: Any = None, commit: Any = None) -> None:
+        return None
+
+    def _label(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def alert(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def log_code(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def log_model(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def use_model(self, name: str) -> None:
+        return None
+
+    def get_url(self) -> str:
+        return self.url
+
+    def get_project_url(self) -> str:
+        return ""
+
+    def link_model(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def link_artifact(self, *a: Any, **k: Any) -> None:
+        return None
+
+    def logged_artifacts(self) -> list:
+        return []
+
+    def used_artifacts(self) -> list:
+        return []
+
+    def display(self, *a: Any, **k: Any) -> None:
         return None
 
     def _log_system(self, row: dict) -> None:
@@ -103,12 +140,6 @@ class DisabledRun:
 
     def request_stop(self) -> None:
         return None
-
-    def _label(self, *a: Any, **k: Any) -> None:  # transformers' Trainer calls it after init
-        return None
-
-    url = ""
-    entity = "local"
 
     def finish(self, exit_code: Any = None, quiet: Any = None, **k: Any) -> None:
         from . import session

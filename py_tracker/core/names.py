@@ -6,6 +6,8 @@ import re
 import secrets
 import string
 
+from ..errors import UsageError
+
 _ADJ = ("brave calm eager fancy gentle happy jolly kind lively misty noble proud quiet rapid "
         "shiny silent smooth snowy solar sunny swift vivid wild wise young amber azure bold "
         "cosmic crisp dainty dry dusky earthy floral frosty golden hardy icy lucky").split()
@@ -30,11 +32,11 @@ def new_name(seq: int | None = None) -> str:
 
 def check_id(run_id: str) -> str:
     if not isinstance(run_id, str) or not ID_RE.match(run_id):
-        raise ValueError(f"run id {run_id!r} is invalid: use 1-64 letters, digits, '_' or '-'")
+        raise UsageError(f"run id {run_id!r} is invalid: use 1-64 letters, digits, '_' or '-'")
     return run_id
 
 
 def check_project(project: str) -> str:
     if not isinstance(project, str) or not PROJECT_RE.match(project) or project.strip() in ("", ".", ".."):
-        raise ValueError(f"project name {project!r} is invalid: use 1-128 characters without / \\ # ? % :")
+        raise UsageError(f"project name {project!r} is invalid: use 1-128 characters without / \\ # ? % :")
     return project

@@ -30,9 +30,9 @@ from ..storage.records import pid_start
 from .config import Config
 from .conveniences import RunConveniences
 from .flusher import Flusher, touch
+from .links import StrPath, entity_of, folder_url, run_path
 from .summary import MetricDef, Summary
 from .values import log_values, scalar
-from .wandb_names import WandbRunNames
 
 log = logging.getLogger("py_tracker")
 
@@ -40,7 +40,7 @@ _BASIC = frozenset({int, float, bool, str})
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
 
 
-class Run(RunConveniences, WandbRunNames):
+class Run(RunConveniences):
     """A run being recorded in this process. Create it with `py_tracker.init()`."""
 
     def __init__(self, catalog: Catalog, record: dict, settings: Settings, *,
@@ -84,8 +84,8 @@ class Run(RunConveniences, WandbRunNames):
         for d in record.get("metrics") or []:
             self.summary.define(MetricDef(**d))
         run_dir = self._layout.run_dir(self.id)
-        self.dir: Path = run_dir / "files"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._files: Path = run_dir / "files"
+        self._files.mkdir(parents=True, exist_ok=True)
         self._history = HistoryWriter(self._layout.history(self.id, "history"))
         self._system = HistoryWriter(self._layout.history(self.id, "system"))
         self._heartbeat = self._layout.heartbeat(self.id)
@@ -149,8 +149,40 @@ class Run(RunConveniences, WandbRunNames):
         return self._layout.root
 
     @property
+    def entity(self) -> str:
+        """W&B's entity: `init(entity=...)` or WANDB_ENTITY, else "local" (no account offline)."""
+        return entity_of(self._record)
+
+    @property
     def path(self) -> str:
-        return f"{self.project}/{self.id}"
+        """W&B's run path, "entity/project/id" (what `Api().run(path)` takes)."""
+        return run_path(self._record)
+
+    @property
+    def dir(self) -> StrPath:
+        """The run's files folder as a `str` (W&B); `run.dir / "x"` still gives a Path."""
+        return StrPath(self._files)
+
+    @property
+    def url(self) -> str:
+        """Opens the run's folder in JupyterLab when a server here serves the store, else its path."""
+        return folder_url(self._files.parent)
+
+    def _label(self, code: str | None = None, repo: str | None = None, code_version: str | None = None,
+               **kwargs: Any) -> None:
+        """W&B's integrations tag their telemetry with `run._label(code=...)`: kept under
+        record["labels"], so the store says which library drove the run."""
+        labels = {k: v for k, v in {"code": code, "repo": repo, "code_version": code_version, **kwargs}.items()
+                  if v is not None}
+        if labels:
+            self._record.setdefault("labels", {}).update({k: str(v) for k, v in labels.items()})
+            self._mark_dirty()
+
+    def get_url(self) -> str:
+        return self.url
+
+    def get_project_url(self) -> str:
+        return str(self._layout.root)
 
     @property
     def step(self) -> int:
@@ -177,7 +209,7 @@ class Run(RunConveniences, WandbRunNames):
         return f"<Run {self.path} name={self.name!r} state={self._state}>"
 
     # --- logging (hot path) ----------------------------------------------
-    def log(self, data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    def log(self, data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
         """Record metrics for a step. Only memory is touched; the flusher writes.
 
         Keys must be str. Values: numbers, bools, strings, numpy/torch scalars,
@@ -189,6 +221,8 @@ class Run(RunConveniences, WandbRunNames):
             self._on_alert()
         if self._finished:
             raise RunFinishedError(f"run {self.path} has finished; call py_tracker.init() to start a new run")
+        if data is None:
+            data = {}  # W&B: log() alone commits the pending row (or advances the step)
         if data.__class__ is not dict:
             if not hasattr(data, "items"):
                 raise TypeError(f"log() takes a dict of metrics, e.g. log({{'loss': 0.1}}); got {type(data).__name__}")
@@ -202,6 +236,11 @@ class Run(RunConveniences, WandbRunNames):
                 data = flatten(data)
                 self._media = self._media or has_media
                 break
+        summary = self.summary
+        if summary._defs:
+            data = summary.sync_steps(data)
+        if summary._explicit:
+            summary.replaced_by_log(data)
         if step is None and commit is None and not self._partial:
             row = dict(data)
             row["_step"] = self._step
@@ -265,10 +304,23 @@ class Run(RunConveniences, WandbRunNames):
                           RuntimeWarning, stacklevel=3)
         self._alert = self._stop_requested
 
+    def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
+        """Raise a notice (W&B's `run.alert`): recorded in the run, shown in its panel and sidebar."""
+        from .alerts import add_alert, make_alert
+        alert, wait = make_alert(title, text, level, wait_duration)
+        if add_alert(self._record, alert, wait):
+            log.warning("py_tracker alert [%s] %s: %s", alert["level"], title, text)
+            self._mark_dirty()
+
+    @property
+    def alerts(self) -> list[dict]:
+        return list(self._record.get("alerts") or [])
+
     def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
                       goal: str | None = None, hidden: bool = False, **kwargs: Any) -> MetricDef:
         """Choose summary statistics (`summary="min,max"`), x-axis and goal of a metric (`*` globs)."""
-        m = MetricDef(name, step_metric=step_metric, summary=summary, goal=goal, hidden=hidden)
+        m = MetricDef(name, step_metric=step_metric, summary=summary, goal=goal, hidden=hidden,
+                      step_sync=kwargs.get("step_sync"))
         self.summary.define(m)
         self._record.setdefault("metrics", []).append(m.to_dict())
         self._mark_dirty()
@@ -333,7 +385,7 @@ class Run(RunConveniences, WandbRunNames):
         for k, v in row.items():
             if hasattr(v, "to_json"):
                 try:
-                    obj, v = v, v.to_json(self.dir, k, row.get("_step", 0))
+                    obj, v = v, v.to_json(self._files, k, row.get("_step", 0))
                     if self.summary._last.get(k) is obj:
                         self.summary._last[k] = v  # the summary points at the newest file
                 except Exception as exc:
@@ -390,7 +442,7 @@ class Run(RunConveniences, WandbRunNames):
         snap = self._snapshot()
         try:
             self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
-            atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
+            atomic_write(self._files / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
             # YAML of a large config (transformers' TrainingArguments: ~150 keys) costs ~15 ms;
             # most saves only carry a new summary, so config.yaml is rewritten only when it changed.
             try:
@@ -398,7 +450,7 @@ class Run(RunConveniences, WandbRunNames):
             except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits: always write
                 key = None
             if key is None or key != self._config_written:
-                atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+                atomic_write(self._files / "config.yaml", _yaml(snap["config"]))
                 self._config_written = key
         except (OSError, StorageError) as exc:
             self._meta_dirty = True

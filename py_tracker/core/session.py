@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from ..errors import NoActiveRunError, UsageError
-from ..settings import Settings
+from ..settings import Settings, init_env
 from ..storage.catalog import Catalog
 from ..storage.history import last_step
 from ..storage.paths import default_root
@@ -137,7 +137,18 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
     global _active
     if unknown:
         raise UsageError(f"init() got unknown argument(s) {sorted(unknown)}; see help(py_tracker.init)")
-    mode = mode or os.environ.get("PY_TRACKER_MODE") or os.environ.get("WANDB_MODE") or "offline"
+    env = init_env()
+    project = project or env.get("project")
+    entity = entity or env.get("entity")
+    name = name if name is not None else env.get("name")
+    notes = notes if notes is not None else env.get("notes")
+    tags = tags if tags is not None else env.get("tags")
+    group = group if group is not None else env.get("group")
+    job_type = job_type if job_type is not None else env.get("job_type")
+    id = id or env.get("id")
+    resume = resume if resume is not None else env.get("resume")
+    dir = dir if dir is not None else env.get("dir")
+    mode = mode or env.get("mode") or "offline"
     if mode not in ("online", "offline", "disabled", "dryrun", "run", "shared"):
         raise UsageError(f"init(mode={mode!r}): use 'offline' (default), 'online' (same thing here) or 'disabled'")
     s = Settings.resolve(settings)  # a bad setting fails here, before the active run is touched
@@ -160,7 +171,10 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             s.display = bool(display)
         if save_code is not None:
             s.save_code = bool(save_code)
-        cfg = _load_config(config)
+        cfg = {}
+        for path in env.get("config_paths") or ():
+            cfg.update(_load_config(path))  # WANDB_CONFIG_PATHS: defaults under init(config=...)
+        cfg.update(_load_config(config))
         if config_exclude_keys:
             cfg = {k: v for k, v in cfg.items() if k not in set(config_exclude_keys)}
         if config_include_keys:
@@ -173,8 +187,7 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             cfg.update(sweep.get("config") or {})
             dir = sweep.get("root") or dir
             id = sweep.get("run_id") or id
-        project = check_project(project or os.environ.get("PY_TRACKER_PROJECT")
-                                or os.environ.get("WANDB_PROJECT") or DEFAULT_PROJECT)
+        project = check_project(project or DEFAULT_PROJECT)
         if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
             raise UsageError(f"init(tags=...) takes a list of strings, e.g. tags=['baseline']; got {tags!r}")
         root = Path(dir).expanduser() if dir is not None else default_root()
@@ -222,15 +235,20 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
         else:
             record = new_record(run_id, project, name=name, group=group, job_type=job_type,
                                 tags=tags, notes=notes, config=cfg, sweep_id=sweep_id, now=now)
+        if entity:
+            record["entity"] = str(entity)
         # normalize config through Config so numpy scalars etc. become plain values
         record["config"] = Config(record["config"]).as_dict()
         with catalog.transaction():
             catalog.put("runs", record)
             catalog.insert_new("projects", {"name": project, "created_at": now})
         run = Run(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
+        if sweep:
+            run.config.lock(sweep.get("config") or {})  # W&B: the sweep's values win over the script's
         _live.add(run)
-        _active = run
-        _set_module_attrs(run)
+        if reinit != "create_new":  # W&B: create_new never sets wandb.run (nor wandb.log's run)
+            _active = run
+            _set_module_attrs(run)
         _install_exit_hooks()
     for hook in list(_init_hooks):
         try:

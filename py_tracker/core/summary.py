@@ -2,8 +2,8 @@
 
 By default the summary holds each key's last logged value. `define_metric`
 asks for min/max/mean/first/last instead (W&B's shape: summary["loss"] ==
-{"min": ..., "last": ...}); names may end in `*` to match a prefix. Values set
-by the user win over logged ones.
+{"min": ..., "last": ...}); names may end in `*` to match a prefix. A value set
+by the user (summary[k] = v) holds until the key is logged again (W&B's rule).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class MetricDef:
     """One `define_metric` call: which statistics to keep, its x-axis and its goal."""
 
     def __init__(self, name: str, step_metric: str | None = None, summary: str | None = None,
-                 goal: str | None = None, hidden: bool = False):
+                 goal: str | None = None, hidden: bool = False, step_sync: bool | None = None):
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric needs a metric name, e.g. define_metric('val/loss', summary='min')")
         stats = [s.strip() for s in (summary or "").split(",") if s.strip()]
@@ -31,13 +31,15 @@ class MetricDef:
             raise ValueError(f"define_metric({name!r}): goal must be 'minimize' or 'maximize', got {goal!r}")
         self.name, self.step_metric, self.stats, self.hidden = name, step_metric, stats, hidden
         self.goal = {"min": "minimize", "max": "maximize"}.get(goal or "", goal)
+        # W&B: with a step metric, a row without it gets the step metric's last value (default on)
+        self.step_sync = bool(step_metric) if step_sync is None else bool(step_sync)
 
     def matches(self, key: str) -> bool:
         return fnmatch.fnmatchcase(key, self.name) if "*" in self.name else key == self.name
 
     def to_dict(self) -> dict:
         return {"name": self.name, "step_metric": self.step_metric, "summary": ",".join(self.stats),
-                "goal": self.goal, "hidden": self.hidden}
+                "goal": self.goal, "hidden": self.hidden, "step_sync": self.step_sync}
 
 
 class _Agg:
@@ -91,6 +93,29 @@ class Summary:
         self._defs.append(m)
         self._key_def.clear()
 
+    def _def(self, key: str) -> MetricDef | None:
+        d = self._key_def.get(key, False)
+        if d is False:
+            d = self._key_def[key] = next((m for m in reversed(self._defs) if m.matches(key)), None)
+        return d  # type: ignore[return-value]
+
+    def sync_steps(self, row: dict) -> dict:
+        """W&B's step_sync: keys whose metric has a step metric that this row lacks get that step
+        metric's last logged value added to the row (so `val/acc` alone still has its `epoch`)."""
+        add = None
+        for k in row:
+            d = self._def(k)
+            if d is not None and d.step_sync and d.step_metric and d.step_metric not in row \
+                    and d.step_metric in self._last:
+                add = add or {}
+                add[d.step_metric] = self._last[d.step_metric]
+        return {**row, **add} if add else row
+
+    def replaced_by_log(self, keys: Any) -> None:
+        """W&B: logging a key again replaces a value the user set with summary[k] = v."""
+        for k in keys:
+            self._explicit.pop(k, None)
+
     def _value(self, key: str) -> Any:
         if key in self._explicit:
             return self._explicit[key]
@@ -117,7 +142,7 @@ class Summary:
         return self._last[key]
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._explicit and key not in self._last:
+        if key not in self._explicit and key not in self._last or self._defs and self._hidden(key):
             raise KeyError(key)
         return self._value(key)
 
@@ -145,8 +170,14 @@ class Summary:
         except KeyError:
             return default
 
+    def _hidden(self, key: str) -> bool:
+        d = self._def(key) if self._defs else None
+        return d is not None and "none" in d.stats and key not in self._explicit
+
     def keys(self) -> list[str]:
-        return list(dict.fromkeys([*self._last, *self._explicit]))
+        """Summary keys; a metric defined with summary="none" has none (W&B)."""
+        keys = dict.fromkeys([*self._last, *self._explicit])
+        return [k for k in keys if not self._hidden(k)] if self._defs else list(keys)
 
     def items(self) -> list[tuple[str, Any]]:
         return [(k, self._value(k)) for k in self.keys()]
@@ -155,7 +186,12 @@ class Summary:
         return iter(self.keys())
 
     def __contains__(self, key: object) -> bool:
-        return key in self._explicit or key in self._last
+        return (key in self._explicit or key in self._last) and not (self._defs and self._hidden(str(key)))
+
+    @property
+    def _json_dict(self) -> dict[str, Any]:
+        """W&B's name for the summary as a plain dict."""
+        return self.as_dict()
 
     def __len__(self) -> int:
         return len(self.keys())

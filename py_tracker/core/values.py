@@ -88,7 +88,13 @@ def log_values(data: dict, prefix: str = "") -> tuple[dict, bool]:
             out[k], m = log_values(v, key + ".")
             media = media or m
         else:
-            out[k], m = _log_value(key, v)
+            value, m = _log_value(key, v)
+            row_key = getattr(value, "row_key", None)
+            if row_key is not None:  # a chart (wandb.plot.*): its table goes under "<key>_table", as W&B
+                rk = row_key(key)
+                out[rk[len(prefix):] if rk.startswith(prefix) else rk] = value
+            else:
+                out[k] = value
             media = media or m
     return out, media
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from .base import MEDIA_DIR, Media, from_json, is_media_json, safe_key
 from .coerce import HISTOGRAM_MIN_ELEMENTS, coerce
+from .files_media import Audio, Html, Molecule, Object3D, Video
 from .histogram import Histogram
 from .image import Image, ImageList
+from .overlays import Classes
 from .table import Table
+from .table_views import JoinedTable, PartitionedTable
 
 __all__ = [
-    "HISTOGRAM_MIN_ELEMENTS", "MEDIA_DIR", "Histogram", "Image", "ImageList", "Media", "Table",
+    "HISTOGRAM_MIN_ELEMENTS", "MEDIA_DIR", "Audio", "Classes", "Histogram", "Html", "JoinedTable", "Molecule", "Object3D",
+    "PartitionedTable", "Video", "Image", "ImageList", "Media", "Table",
     "coerce", "from_json", "is_media_json", "safe_key",
 ]

@@ -9,6 +9,7 @@ from ..errors import UsageError
 from .base import Media
 from .histogram import Histogram
 from .image import Image, ImageList, _is_pil, _is_torch_tensor
+from .overlays import is_matplotlib
 from .table import Table
 
 #: Arrays/tensors with more elements than this become histograms (as in W&B).
@@ -23,7 +24,7 @@ def coerce(value: Any) -> Media | None:
     """The Media to store for `value`, or None when this module does not handle it.
 
     - a Media -> its snapshot (a Table logged now is not changed by later add_data);
-    - a PIL image -> Image;
+    - a PIL image or a matplotlib figure (or pyplot, an Axes) -> Image;
     - a non-empty list/tuple of Image (or PIL images) -> ImageList (one "images" entry);
     - a numeric numpy array / torch tensor with more than 32 elements -> Histogram;
     - a pandas DataFrame -> Table.
@@ -32,8 +33,8 @@ def coerce(value: Any) -> Media | None:
     """
     if isinstance(value, Media):
         return value.snapshot()
-    if _is_pil(value):
-        return Image(value)
+    if _is_pil(value) or is_matplotlib(value):
+        return Image(value)  # W&B logs a figure as Plotly when plotly is installed; here it is a PNG
     if isinstance(value, (list, tuple)) and value:
         is_image = [isinstance(v, Image) or _is_pil(v) for v in value]
         if all(is_image):

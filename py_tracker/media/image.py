@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import UsageError
 from .base import Media, media_path, resolve, sha256, write_bytes_atomic
+from .overlays import Classes, check_boxes, check_mask, figure_png, is_matplotlib, make_grid, write_boxes, write_mask
 
 _MODES = {"1", "L", "LA", "P", "RGB", "RGBA", "I", "F", "CMYK", "YCbCr", "I;16"}
 _CHANNELS = (1, 3, 4)
@@ -95,18 +96,32 @@ class Image(Media):
 
     _type = "image-file"
 
-    def __init__(self, data_or_path: Any, caption: str | None = None, mode: str | None = None):
+    def __init__(self, data_or_path: Any, mode: str | None = None, caption: str | None = None,
+                 grouping: int | None = None, classes: Any = None, boxes: dict | None = None,
+                 masks: dict | None = None, file_type: str | None = None, normalize: bool = True):
         if caption is not None and not isinstance(caption, str):
             caption = str(caption)
         if mode is not None and mode not in _MODES:
             raise UsageError(f"Image mode {mode!r} is not a PIL mode; use one of {sorted(_MODES)}")
+        if file_type not in (None, "png"):
+            raise UsageError(f"Image(file_type={file_type!r}): py_tracker stores images as PNG; omit file_type")
         self.caption = caption
         self.mode = mode
+        self.grouping = grouping
         self._array: np.ndarray | None = None
         self._pil: Any = None
         self._file_bytes: bytes | None = None
-        if isinstance(data_or_path, Image):
+        self._overlays(classes, boxes, masks)
+        if is_matplotlib(data_or_path):
+            self._file_bytes = figure_png(data_or_path)  # rendered now: the figure may change later
+        elif _is_torch_tensor(data_or_path) and data_or_path.dim() == 4:
+            self._array = make_grid(_torch_to_numpy(data_or_path), channels_first=True)
+        elif isinstance(data_or_path, np.ndarray) and data_or_path.ndim == 4:
+            self._array = make_grid(data_or_path, channels_first=False)
+        elif isinstance(data_or_path, Image):
             self._array, self._pil, self._file_bytes = data_or_path._array, data_or_path._pil, data_or_path._file_bytes
+            if masks is None and boxes is None and classes is None:
+                self._masks, self._boxes, self._classes = data_or_path._masks, data_or_path._boxes, data_or_path._classes
             self.caption = caption if caption is not None else data_or_path.caption
             self.mode = mode or data_or_path.mode
         elif isinstance(data_or_path, (str, os.PathLike)):
@@ -125,6 +140,22 @@ class Image(Media):
                 f"Image cannot be made from {type(data_or_path).__name__}; give a numpy array, "
                 "a PIL image, a torch tensor or a path to an image file"
             )
+
+    def _overlays(self, classes: Any, boxes: dict | None, masks: dict | None) -> None:
+        """Check masks/boxes/classes now (a mistake raises at the user's call); W&B's merge of
+        the class names of masks, boxes and `classes` into one set is kept."""
+        if masks is not None and not isinstance(masks, dict):
+            raise UsageError("Image(masks=...) takes a dict: {'predictions': {'mask_data': ..., 'class_labels': ...}}")
+        if boxes is not None and not isinstance(boxes, dict):
+            raise UsageError("Image(boxes=...) takes a dict: {'predictions': {'box_data': [...], 'class_labels': ...}}")
+        self._masks = {str(k): check_mask(str(k), v) for k, v in (masks or {}).items()}
+        self._boxes = {str(k): check_boxes(str(k), v) for k, v in (boxes or {}).items()}
+        names: dict[int, str] = {}
+        for part in [*self._boxes.values(), *self._masks.values()]:
+            names.update(part["class_labels"])
+        if classes is not None:
+            names.update((classes if isinstance(classes, Classes) else Classes(classes)).names())
+        self._classes = Classes([{"id": k, "name": v} for k, v in names.items()]) if names else None
 
     @staticmethod
     def _read_file(path: Path) -> bytes:
@@ -180,6 +211,14 @@ class Image(Media):
         }
         if self.caption is not None:
             d["caption"] = self.caption
+        if self.grouping is not None:
+            d["grouping"] = self.grouping
+        if self._classes is not None:
+            d["classes"] = self._classes.to_json()
+        if self._boxes:
+            d["boxes"] = {n: write_boxes(files_dir, key, step, n, b) for n, b in self._boxes.items()}
+        if self._masks:
+            d["masks"] = {n: write_mask(files_dir, key, step, n, m) for n, m in self._masks.items()}
         return d
 
     @classmethod

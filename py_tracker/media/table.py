@@ -37,6 +37,8 @@ class Table(Media):
     """
 
     _type = "table-file"
+    MAX_ROWS = 10_000  # W&B's limits, which scripts read (py_tracker itself stores any size)
+    MAX_ARTIFACT_ROWS = 200_000
 
     def __init__(
         self,
@@ -44,7 +46,15 @@ class Table(Media):
         data: Any = None,
         rows: Any = None,
         dataframe: Any = None,
+        dtype: Any = None,
+        optional: Any = True,
+        allow_mixed_types: bool = False,
+        log_mode: str | None = "IMMUTABLE",
     ):
+        # W&B's typing knobs (dtype, optional, allow_mixed_types) and log_mode are accepted: cells
+        # are stored as given; every log() stores a snapshot (W&B's "IMMUTABLE"/"MUTABLE" alike).
+        if log_mode not in (None, "IMMUTABLE", "MUTABLE", "INCREMENTAL"):
+            raise UsageError(f"Table(log_mode={log_mode!r}): use 'IMMUTABLE', 'MUTABLE' or 'INCREMENTAL'")
         if rows is not None:
             if data is not None:
                 raise UsageError("Table takes data or rows (its old name), not both")
@@ -126,6 +136,32 @@ class Table(Media):
         i = self.columns.index(name)
         return [row[i] for row in self.data]
 
+    def get_index(self) -> list[int]:
+        """The row indices (W&B's, for an index column: `table.add_column("id", table.get_index())`)."""
+        return list(range(len(self.data)))
+
+    def iterrows(self) -> Any:
+        """(index, row) for every row, as W&B's `Table.iterrows`."""
+        for i, row in enumerate(self.data):
+            yield i, list(row)
+
+    def add_computed_columns(self, fn: Any) -> None:
+        """Add columns computed per row: `fn(index, {column: value})` returns {new column: value}."""
+        new: dict[str, list[Any]] = {}
+        for i, row in self.iterrows():
+            out = fn(i, dict(zip(self.columns, row)))
+            if not isinstance(out, dict):
+                raise UsageError(f"add_computed_columns: fn must return a dict of new column values; it "
+                                 f"returned {type(out).__name__} for row {i}")
+            for k, v in out.items():
+                new.setdefault(str(k), []).append(v)
+        for k, values in new.items():
+            if len(values) != len(self.data):
+                raise UsageError(f"add_computed_columns: column {k!r} was returned for {len(values)} of "
+                                 f"{len(self.data)} rows; return it for every row")
+        for k, values in new.items():
+            self.add_column(k, values)
+
     def get_dataframe(self) -> Any:
         """The table as a pandas DataFrame."""
         import pandas as pd
@@ -160,6 +196,12 @@ class Table(Media):
             "_type": self._type, "path": rel, "sha256": digest, "size": len(body),
             "ncols": len(self.columns), "nrows": len(rows),
         }
+
+    @classmethod
+    def load(cls, d: dict[str, Any], files_dir: Path) -> Table:
+        """The stored table as a `Table` again (what W&B's `artifact.get(name)` returns)."""
+        df = cls.from_json(d, files_dir)
+        return cls(columns=list(df.columns), data=[list(r) for r in df.itertuples(index=False, name=None)])
 
     @classmethod
     def from_json(cls, d: dict[str, Any], files_dir: Path) -> Any:

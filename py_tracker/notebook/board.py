@@ -1,8 +1,9 @@
 """`ChartBoard`: the charts of one history stream, created as keys appear, grouped in sections.
 
 Takes columns (as `StreamTail` reads them), routes each key to its chart: numbers
-to a `LiveChart`, images to an `ImageStrip`, histograms to a `HistogramHeatmap`.
-Other values (strings, tables) are not charted. Used for the Charts tab (sections
+to a `LiveChart`, images to an `ImageStrip`, histograms to a `HistogramHeatmap`, custom
+charts (`wandb.plot.*` tables with a spec) to a `CustomChartView`. Other values (strings,
+plain tables) are not charted. Used for the Charts tab (sections
 by key prefix) and the System tab (sections by device).
 """
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Any, Callable
 import numpy as np
 
 from .charts import BASE_X, ChartOptions, LiveChart, section_of, step_metric_for
+from ..media.chart import chart_of
+from .custom_charts import CustomChartView
 from .media_charts import HistogramHeatmap, ImageStrip
+from .media_files import FILE_TYPES, MediaFileStrip
 
 IMAGE_TYPES = ("image-file", "images")
 HISTOGRAM_TYPES = ("histogram",)
@@ -81,6 +85,11 @@ class ChartBoard:
             chart = self._chart(key, "images", defs)
         elif kind in HISTOGRAM_TYPES:
             chart = self._chart(key, "histogram", defs)
+        elif kind in FILE_TYPES:
+            chart = self._chart(key, "file", defs)
+        elif chart_of(arr[idx[-1]]) is not None:
+            idx = [i for i in idx if chart_of(arr[i]) is not None]
+            chart = self._chart(key, "custom", defs)
         else:
             return
         if chart is None:
@@ -101,6 +110,10 @@ class ChartBoard:
             chart.wall_offset = self.wall_offset
         elif kind == "images":
             chart = ImageStrip(key, self.files_dir)
+        elif kind == "file":
+            chart = MediaFileStrip(key, self.files_dir)
+        elif kind == "custom":
+            chart = CustomChartView(key, self.files_dir, width=self.chart_width, height=self.chart_height)
         else:
             chart = HistogramHeatmap(key, self.files_dir, width=self.chart_width, height=self.chart_height)
         self.charts[key] = chart

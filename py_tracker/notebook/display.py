@@ -45,14 +45,22 @@ def ensure_bokeh(force: bool = False) -> None:
     _bokeh_loaded = True
 
 
-def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25) -> Any:
+def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
+             height: int | None = None) -> Any:
     """Display the panel of `run` (a Run, an ApiRun, "project/id" or "id"; default: the active
-    run) under the current cell, and return the `RunPanel`."""
+    run) under the current cell, and return the `RunPanel`. `height` (pixels, as W&B's
+    `run.display(height=)`) bounds the panel, which then scrolls."""
     from IPython.display import display
     from .panel import RunPanel
     run = resolve_run(run)
     ensure_bokeh()
     panel = RunPanel(run, interval=interval)
+    if height is not None:
+        if not isinstance(height, int) or isinstance(height, bool) or height <= 0:
+            from ..errors import UsageError
+            raise UsageError(f"display(height={height!r}): give the panel's height in pixels, e.g. height=420")
+        panel.widget.layout.height = f"{height}px"
+        panel.widget.layout.overflow = "auto"
     display(panel.widget)
     if snapshot:
         did = f"py-tracker-snapshot-{uuid.uuid4().hex}"

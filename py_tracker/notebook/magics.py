@@ -159,6 +159,17 @@ def load_ipython_extension(ipython: Any) -> None:
 
     TrackMagics.track.__doc__ = LINE_HELP + "\n" + cell_parser().format_help()
     ipython.register_magics(TrackMagics)
+    register_wandb_magic(ipython)
+
+
+def register_wandb_magic(ipython: Any) -> None:
+    """`%wandb` (W&B's line magic; see `py_tracker.notebook.wandb_magic`)."""
+    from .wandb_magic import __doc__ as doc, wandb_line
+
+    def wandb(line: str) -> None:
+        wandb_line(line, ipython)
+    wandb.__doc__ = doc
+    ipython.register_magic_function(wandb, "line", "wandb")
 
 
 def unload_ipython_extension(ipython: Any) -> None:  # pragma: no cover - IPython keeps magics

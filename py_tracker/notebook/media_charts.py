@@ -1,4 +1,5 @@
-"""Media in the Charts tab: images per step with a slider, histograms over steps as a heatmap.
+"""Media in the Charts tab: images per step with a slider (masks and boxes drawn on them),
+histograms over steps as a heatmap.
 
 Both take history values as stored (dicts with "_type", see `py_tracker.media`)
 and read image files lazily from the run's files folder, so a run with
@@ -14,6 +15,18 @@ from typing import Any
 import numpy as np
 
 from ..media import from_json
+
+
+def overlaid_png(png: bytes, item: dict, files_dir: Path) -> bytes:
+    """The image with its masks and boxes drawn on it (see `py_tracker.media.overlays`)."""
+    import io
+    from PIL import Image as PILImage
+    from ..media.overlays import overlay
+    with PILImage.open(io.BytesIO(png)) as im:
+        out = overlay(im, item, files_dir)
+    buf = io.BytesIO()
+    out.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 class ImageStrip:
@@ -69,7 +82,9 @@ class ImageStrip:
         for item in items[:16]:
             try:
                 data = (self.files_dir / item["path"]).read_bytes() if "path" in item else b""
-            except (OSError, KeyError):
+                if data and (item.get("masks") or item.get("boxes")):
+                    data = overlaid_png(data, item, self.files_dir)
+            except (OSError, KeyError, ValueError):
                 data = b""
             width = min(int(item.get("width") or 128), 256)
             imgs.append(w.Image(value=data, format="png", layout=w.Layout(width=f"{max(width, 48)}px")))

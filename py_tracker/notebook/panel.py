@@ -54,7 +54,9 @@ class RunPanel(Tickable):
         self.stop_button.add_class("py-tracker-stop")
         self.stop_button.add_class(f"py-tracker-run-{src.id}")
         self.stop_button.on_click(self._on_stop)
-        header = w.HBox([w.VBox([self.title, self.status], layout=w.Layout(flex="1")), self.stop_button],
+        self.alerts = w.HTML()
+        self.alerts.add_class("py-tracker-alerts")
+        header = w.HBox([w.VBox([self.title, self.status, self.alerts], layout=w.Layout(flex="1")), self.stop_button],
                         layout=w.Layout(align_items="center"))
 
         # controls of the Charts tab
@@ -161,6 +163,7 @@ class RunPanel(Tickable):
         self.status.value = (" · ".join(bits) + f" · duration <b>{duration_text(src.runtime)}</b>"
                              f" · step <b>{max(0, src.step)}</b>"
                              f" · <span class='py-tracker-points'>{self.charts.points}</span> points")
+        self.alerts.value = alerts_html(src.alerts)
 
     def _finished_ui(self) -> None:
         self.stop_button.layout.display = "none"
@@ -209,5 +212,21 @@ class RunPanel(Tickable):
     def close(self) -> None:
         self.updater.stop()
         self.source.unlisten()
+
+
+ALERT_COLORS = {"INFO": "#1c7ed6", "WARN": "#f08c00", "ERROR": "#e03131"}
+
+
+def alerts_html(alerts: list[dict], newest: int = 5) -> str:
+    """The newest `wandb.alert()` notices as coloured lines (all text escaped)."""
+    lines = []
+    for a in alerts[-newest:][::-1]:
+        level = str(a.get("level") or "INFO")
+        when = time.strftime("%H:%M:%S", time.localtime(float(a.get("at") or 0)))
+        lines.append(f"<div style='border-left:4px solid {ALERT_COLORS.get(level, '#666')};padding:1px 6px;"
+                     f"margin:2px 0;background:#fafafa'><b>{html.escape(level)}</b> {html.escape(when)} "
+                     f"<b>{html.escape(str(a.get('title', '')))}</b>: {html.escape(str(a.get('text', '')))}</div>")
+    more = f"<div style='color:#888'>{len(alerts) - newest} earlier alert(s)</div>" if len(alerts) > newest else ""
+    return "".join(lines) + more
 
 

@@ -128,6 +128,11 @@ class RunSource:
         return self._get("job_type")
 
     @property
+    def alerts(self) -> list[dict]:
+        """The run's `wandb.alert()` notices (re-read from the catalog for a finished run)."""
+        return list(self._get("alerts") or [])
+
+    @property
     def state(self) -> str:
         if self.live_run is not None:
             return self.live_run.state

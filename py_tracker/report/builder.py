@@ -133,6 +133,27 @@ def _lineage_block(tgt: data.Target) -> str:
             f"<table><tr><th>artifact</th><th>type</th><th>aliases</th></tr>{rows}</table>")
 
 
+def _custom_figures(runs: list[data.RunData]) -> list[tuple[str, Any]]:
+    """(title, figure) of each run's newest custom chart (`wandb.plot.*`), read from its summary."""
+    from ..media import from_json
+    from ..media.chart import chart_of
+    from ..plot.figures import chart_figure
+    figs = []
+    for r in runs:
+        for key, value in sorted(r.summary.items()):
+            chart = chart_of(value)
+            if chart is None:
+                continue
+            try:
+                fig = chart_figure(chart, from_json(value, r.api_run.dir))
+            except (OSError, ValueError, KeyError):
+                continue  # a missing or damaged table file: the summary table still lists the key
+            if fig is not None:
+                figs.append((f"{chart.get('key') or key} · {r.label}" if len(runs) > 1 else str(chart.get("key") or key),
+                             fig))
+    return figs
+
+
 def _embed(figs: list[Any], nonce: str) -> tuple[str, str, list[tuple[str, str]]]:
     """(head html, end-of-body html: chart data, BokehJS, lazy loader; (data id, div) per figure)."""
     if not figs:
@@ -177,13 +198,16 @@ def report(target: Any = None, title: str | None = None, description: str | None
     sys_figs = _figures(tgt.runs, groups, data.system_keys(tgt.runs), "system", x_axis, max_points) \
         if system else []
     sweep_html, par_fig = _sweep_block(tgt) if tgt.sweep is not None else ("", None)
+    custom_figs = _custom_figures(tgt.runs)
 
-    all_figs = [f for _, f in metric_figs] + [f for _, f in sys_figs] + ([par_fig] if par_fig is not None else [])
+    all_figs = [f for _, f in metric_figs] + [f for _, f in sys_figs] + ([par_fig] if par_fig is not None else []) \
+        + [f for _, f in custom_figs]
     nonce = page.new_nonce()
     head_scripts, tail_scripts, divs = _embed(all_figs, nonce)
     m, n_sys = len(metric_figs), len(sys_figs)
     metric_divs, sys_divs = list(divs[:m]), list(divs[m:m + n_sys])
     par_div = divs[m + n_sys] if par_fig is not None else None
+    custom_divs = divs[len(divs) - len(custom_figs):] if custom_figs else []
 
     if title is None:
         title = (f"Sweep {tgt.sweep.get('name') or tgt.sweep.get('id')}" if tgt.sweep
@@ -212,6 +236,10 @@ def report(target: Any = None, title: str | None = None, description: str | None
     if metric_figs or not sys_figs:
         parts.append(("charts", "Charts", grid(metric_figs, metric_divs) if metric_figs
                       else '<p class="meta">These runs logged no numeric metrics.</p>'))
+    if custom_figs:
+        cells = "".join(f'<div class="chart" data-key="{escape(k)}" data-item="{item}">{d}</div>'
+                        for (k, _), (item, d) in zip(custom_figs, custom_divs))
+        parts.append(("custom-charts", "Custom charts", f'<div class="grid">{cells}</div>'))
     if sys_figs:
         parts.append(("system", "System", grid(sys_figs, sys_divs)))
     lineage_html = _lineage_block(tgt)

@@ -89,6 +89,9 @@ class StoreReader:
         doc["tags"] = list(rec.get("tags") or [])
         doc["runtime"] = self._runtime(rec, state, now)
         doc["summary"] = _scalars(rec.get("summary"))
+        alerts = rec.get("alerts") or []
+        doc["alert_count"] = len(alerts)  # wandb.alert(): the sidebar marks runs that raised one
+        doc["last_alert"] = alerts[-1] if alerts else None
         return doc
 
     # --- projects and runs ----------------------------------------------------------

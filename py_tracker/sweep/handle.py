@@ -103,12 +103,22 @@ class SweepHandle:
         return [{"id": t.id, "config": t.config, "state": t.state, "value": t.value}
                 for t in self._store().trials(self.reload()._rec)]
 
+    @property
+    def order(self) -> str | None:
+        """W&B's order key of the sweep metric: "+summary_metrics.loss" (minimize) or
+        "-summary_metrics.acc" (maximize); None when the sweep has no metric."""
+        metric = self.config.get("metric") or {}
+        if not metric.get("name"):
+            return None
+        return ("-" if metric.get("goal") == "maximize" else "+") + f"summary_metrics.{metric['name']}"
+
     def best_run(self, order: str | None = None) -> Any:
         """The run with the best summary value of the sweep metric (or of `order`, e.g.
         "-accuracy" / "+loss"); None when no run logged it."""
         metric = self.config.get("metric") or {}
         if order:
             key, maximize = order.lstrip("+-"), order.startswith("-")
+            key = key.removeprefix("summary_metrics.").removeprefix("summary.")
         elif metric.get("name"):
             key, maximize = metric["name"], metric.get("goal") == "maximize"
         else:

@@ -36,7 +36,8 @@ def test_filters_mongo_style(three_runs):
 def test_order_and_projects(three_runs):
     api = wandb.Api()
     assert [r.id for r in api.runs("f", order="+summary.loss")] == [three_runs[1], three_runs[0], three_runs[2]]
-    assert [r.id for r in api.runs("f")] == three_runs[::-1]          # newest first
+    assert [r.id for r in api.runs("f")] == three_runs                # W&B's default "+created_at": oldest first
+    assert [r.id for r in api.runs("f", order="-created_at")] == three_runs[::-1]
     (p,) = api.projects()
     assert p["name"] == "f" and p["run_count"] == 3
     assert api.run(f"f/{three_runs[0]}").id == three_runs[0]
@@ -57,10 +58,10 @@ def test_history_samples_keep_min_and_max(store):
     small = r.history(samples=500)
     assert len(full) == 20000 and len(small) <= 520
     assert small["y"].max() == 9.0 and small["y"].min() == full["y"].min()
-    assert list(r.history(keys=["y"], min_step=10, max_step=19)["_step"]) == list(range(10, 20))
+    assert list(r.history(keys=["y"], min_step=10, max_step=20)["_step"]) == list(range(10, 20))  # max exclusive
     rows = r.history(pandas=False, keys=["y"])
     assert len(rows) == 20000 and rows[777]["y"] == 9.0
-    assert sum(1 for _ in r.scan_history(keys=["y"], min_step=100, max_step=199)) == 100
+    assert sum(1 for _ in r.scan_history(keys=["y"], min_step=100, max_step=200)) == 100  # max exclusive (W&B)
 
 
 def test_files_update_delete(store):

@@ -163,8 +163,10 @@ def test_media_objects_round_trip(root: Path, new_run) -> None:
     entry = art.add(table, "val_table")
     assert entry.name == "val_table.table-file.json"
     stored = run_log_artifact(new_run(), art)
-    df = pt.Api(root).artifact("p/preds:latest").get("val_table")
-    assert isinstance(df, pd.DataFrame) and list(df["a"]) == [1, 2]
+    got = pt.Api(root).artifact("p/preds:latest").get("val_table")
+    assert isinstance(got, pt.Table) and got.get_column("a") == [1, 2]  # a Table, as W&B's artifact.get
+    df = got.get_dataframe()
+    assert isinstance(df, pd.DataFrame) and list(df["b"]) == ["x", "y"]
     assert stored.verify()
     with pytest.raises(UsageError, match="media object"):
         Artifact("x", "y").add(object(), "nope")

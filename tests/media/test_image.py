@@ -118,7 +118,7 @@ def test_image_list_one_entry(tmp_path, rgb):
     "bad, match",
     [
         (np.zeros((5, 5, 2)), "1, 3 or 4 channels"),
-        (np.zeros((2, 3, 4, 4)), "list of Image"),
+        (np.zeros((2, 5, 4, 7)), "batch of shape .* 1, 3 or 4 channels"),  # a 4-D batch is a grid, as W&B
         (np.zeros(5), "2-D"),
         (np.zeros((0, 3)), "empty"),
         (np.array([["a", "b"]]), "numeric"),

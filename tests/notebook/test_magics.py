@@ -20,7 +20,7 @@ def ip():
 
 
 def _last_run(store, project="m"):
-    runs = pt.Api(store).runs(project)
+    runs = pt.Api(store).runs(project, order="-created_at")  # newest first
     assert runs, "no run recorded"
     return runs[0]
 
