@@ -28,9 +28,9 @@ from ..storage.paths import StoreLayout
 from ..storage.records import pid_start
 from .config import Config
 from .conveniences import RunConveniences
-from .flusher import Flusher, touch
+from .flusher import Bookkeeper, Flusher, touch
 from .summary import MetricDef, Summary
-from .values import log_values, scalar
+from .values import json_safe, log_values, scalar
 
 log = logging.getLogger("py_tracker")
 
@@ -59,6 +59,9 @@ class Run(RunConveniences):
         self._retry: list[dict] = []
         self._sys_retry: list[dict] = []
         self._flush_lock = threading.Lock()
+        self._meta_lock = threading.Lock()
+        self._notes: collections.deque[str] = collections.deque()  # warnings for the user's thread
+        self._noted: set[str] = set()
         self._meta_dirty = True
         self._alert = False
         self._stop_requested = False
@@ -88,8 +91,7 @@ class Run(RunConveniences):
         except FileNotFoundError:
             pass
         touch(self._heartbeat)
-        self._flusher = Flusher(self)
-        self._flusher.start()
+        self._start_threads()
 
     # --- identity -----------------------------------------------------
     @property
@@ -253,7 +255,22 @@ class Run(RunConveniences):
             warnings.warn(f"py_tracker could not write run {self.path} to disk: {self._error}. "
                           f"Rows are kept in memory and written once this is fixed.",
                           RuntimeWarning, stacklevel=3)
-        self._alert = self._stop_requested
+        self._warn_notes(stacklevel=4)
+        self._alert = self._stop_requested or bool(self._notes)
+
+    def _warn_notes(self, stacklevel: int) -> None:
+        while self._notes:
+            warnings.warn(self._notes.popleft(), UserWarning, stacklevel=stacklevel)
+
+    def _note(self, notes: list[str]) -> None:
+        """Queue sentences about stored-but-changed values; `log()`/`finish()` warn with them
+        on the user's thread (once per sentence and run)."""
+        for msg in notes:
+            if msg not in self._noted:
+                self._noted.add(msg)
+                log.warning("py_tracker: run %s: %s", self.id, msg)
+                self._notes.append(f"py_tracker run {self.path}: {msg}")
+                self._alert = True
 
     def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
                       goal: str | None = None, hidden: bool = False, **kwargs: Any) -> MetricDef:
@@ -286,6 +303,9 @@ class Run(RunConveniences):
         self._error = exc
         self._alert = True
 
+    def _pending_rows(self) -> int:
+        return len(self._queue) + len(self._retry) + len(self._sys_queue) + len(self._sys_retry)
+
     def flush(self) -> None:
         """Write all pending rows now. Raises StorageError if the disk refuses them
         (they stay in memory and are written on a later flush)."""
@@ -293,17 +313,25 @@ class Run(RunConveniences):
             for queue, retry, writer in ((self._queue, self._retry, self._history),
                                          (self._sys_queue, self._sys_retry, self._system)):
                 while queue or retry:
-                    n = min(len(queue), _CHUNK_ROWS)
-                    rows = retry + [queue.popleft() for _ in range(n)]
+                    # A refused chunk is retried as it was (never grown): the rows behind it wait
+                    # in the queue, so each attempt costs one chunk, however long the disk is full.
+                    if retry:
+                        rows = list(retry)
+                    else:
+                        rows = [queue.popleft() for _ in range(min(len(queue), _CHUNK_ROWS))]
                     retry.clear()
+                    notes: list[str] = []
                     try:
                         if self._media:
                             rows = [self._prepare(r) for r in rows]
-                        writer.write(rows)
-                    except OSError as exc:
+                        writer.write(rows, notes)
+                    except Exception as exc:  # OSError (disk full) or anything else: keep the rows
                         retry.extend(rows)
                         self._set_error(exc)
                         raise StorageError(f"could not write history of run {self.path}: {exc}") from exc
+                    finally:
+                        if notes:
+                            self._note(notes)
                     stream = "history" if writer is self._history else "system"
                     for fn in list(self._row_listeners):
                         try:
@@ -312,7 +340,7 @@ class Run(RunConveniences):
                             log.warning("py_tracker: a row listener failed: %s", exc)
             if self._error is not None:
                 self._error = None
-                self._alert = self._stop_requested
+                self._alert = self._stop_requested or bool(self._notes)
 
     def _prepare(self, row: dict) -> dict:
         for v in row.values():
@@ -372,28 +400,48 @@ class Run(RunConveniences):
         rec["runtime"] = time.time() - self._start + self._runtime_offset
         rec["updated_at"] = time.time()
         rec["heartbeat_at"] = time.time()
-        return dict(rec)
+        notes: list[str] = []
+        snap = {k: json_safe(v, k, notes) for k, v in rec.items()}
+        if notes:
+            self._note(notes)
+        return snap
 
-    def _save_meta(self, force: bool = False) -> None:
-        if not (self._meta_dirty or force):
-            return
-        self._meta_dirty = False
-        snap = self._snapshot()
-        try:
-            self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
-            atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
-            atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
-        except (OSError, StorageError) as exc:
-            self._meta_dirty = True
-            self._set_error(exc)
+    def _save_meta(self, force: bool = False) -> bool:
+        """Save summary/config to the catalog and the run folder when they changed.
+        Returns False (and keeps them marked changed, for a retry) when that failed."""
+        with self._meta_lock:
+            if not (self._meta_dirty or force):
+                return True
+            self._meta_dirty = False
+            snap = self._snapshot()
+            try:
+                self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
+                atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
+                atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+            except Exception as exc:
+                self._meta_dirty = True
+                self._set_error(exc)
+                return False
+            return True
+
+    def _start_threads(self) -> None:
+        self._flusher = Flusher(self)
+        self._flusher.start()
+        self._bookkeeper = Bookkeeper(self)
+        self._bookkeeper.start()
+
+    def _stop_threads(self) -> None:
+        self._flusher.stop()
+        self._bookkeeper.stop()
 
     # --- ending ------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: str | None = None) -> None:
         """End the run: state "finished" (exit_code 0/None) or "failed". Idempotent.
 
-        Everything logged is on disk when it returns. If the disk refuses the
-        data, StorageError is raised and the run stays open: call finish() again
-        once space is back.
+        Everything logged is on disk when it returns. If the disk or the catalog
+        refuses the data, StorageError is raised, the run stays open and keeps
+        writing in the background (rows logged meanwhile are kept too): call
+        finish() again once space is back.
         """
         if self._finished:
             return
@@ -406,31 +454,38 @@ class Run(RunConveniences):
             except Exception as exc:
                 log.warning("py_tracker: a finish hook of run %s failed: %s", self.id, exc)
         self._finish_hooks = [h for h in self._finish_hooks if getattr(h, "_repeat", False)]
-        self._flusher.stop()
-        try:
-            self.flush()
-        except StorageError:
-            self._flusher = Flusher(self)
-            self._flusher.start()
-            raise
-        for w in (self._history, self._system):
-            try:
-                w.fsync()
-            except OSError:
-                pass
-            w.close()
+        self._stop_threads()
         if state is None:
             state = "finished" if not exit_code else "failed"
-        self._state = state
-        self._record["state"] = state
-        self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
-        self._record["finished_at"] = time.time()
-        self._finished = True
-        self._save_meta(force=True)
-        if self._error is not None and self._meta_dirty:
+        before = {k: self._record[k] for k in ("state", "exit_code", "finished_at") if k in self._record}
+        state_before = self._state
+        try:
+            self.flush()
+            for w in (self._history, self._system):
+                w.fsync()
+            self._state = state
+            self._record["state"] = state
+            self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
+            self._record["finished_at"] = time.time()
+            self._finished = True
+            if not self._save_meta(force=True):
+                err, self._error = self._error, None
+                raise StorageError(f"could not record the end of run {self.path}: {err}")
+        except BaseException:
+            # Not finished: the run goes on as before (state, threads), so nothing logged
+            # from now on waits in memory for a finish() that may never come.
             self._finished = False
-            err, self._error = self._error, None
-            raise StorageError(f"could not record the end of run {self.path}: {err}")
+            self._state = state_before
+            for k in ("state", "exit_code", "finished_at"):
+                self._record.pop(k, None)
+            self._record.update(before)
+            self._meta_dirty = True
+            self._start_threads()
+            self._warn_notes(stacklevel=2)
+            raise
+        for w in (self._history, self._system):
+            w.close()
+        self._warn_notes(stacklevel=2)
         from . import session
         session._on_finish(self)
 
