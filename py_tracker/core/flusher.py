@@ -48,10 +48,7 @@ class Flusher(_RunThread):
     def run(self) -> None:  # noqa: D401 - Thread API
         r = self.target
         s = r.settings
-        try:  # the history writer needs numpy: import it here, off the user's thread
-            import numpy  # noqa: F401
-        except ImportError:
-            pass
+        # (the history writer imports numpy at its first chunk, here, off the user's thread)
         last_beat = 0.0
         wait = s.flush_interval
         while not self._stop_evt.wait(wait):
