@@ -30,9 +30,22 @@ class _RunThread(threading.Thread):
         super().__init__(name=f"py_tracker-{role}-{run.id}", daemon=True)
         self.target = run
         self._stop_evt = threading.Event()
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Cut the current wait short (the loop runs at once); for back-pressure."""
+        self._wake.set()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait `seconds` or until woken; True when the thread should stop."""
+        if seconds > 0 and not self._wake.is_set():
+            self._wake.wait(seconds)
+        self._wake.clear()
+        return self._stop_evt.is_set()
 
     def stop(self, timeout: float = 10) -> None:
         self._stop_evt.set()
+        self._wake.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout=timeout)
 
@@ -51,11 +64,11 @@ class Flusher(_RunThread):
         # (the history writer imports numpy at its first chunk, here, off the user's thread)
         last_beat = 0.0
         wait = s.flush_interval
-        while not self._stop_evt.wait(wait):
+        while not self._sleep(wait):
             try:
                 r.flush()
                 # A producer logging faster than we write: keep going instead of sleeping.
-                wait = 0.0 if r._pending_rows() > 20000 else s.flush_interval
+                wait = 0.0 if r._pending_cells() > 100_000 else s.flush_interval
             except Exception as exc:  # keep flushing whatever happens; errors surface in log()
                 r._set_error(exc)
                 wait = min(max(wait * 2, s.flush_interval), _MAX_BACKOFF)
@@ -81,7 +94,7 @@ class Bookkeeper(_RunThread):
         s = r.settings
         last_cat = 0.0
         tick = min(s.heartbeat_interval, s.catalog_interval)
-        while not self._stop_evt.wait(tick):
+        while not self._sleep(tick):
             for hook in list(r._poll_hooks):
                 try:
                     hook()

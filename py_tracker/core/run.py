@@ -35,7 +35,12 @@ from .values import json_safe, log_values, scalar
 log = logging.getLogger("py_tracker")
 
 _BASIC = frozenset({int, float, bool, str})
+_WIDE = 16  # rows with more keys are checked with set operations (C loops) once their keys are known
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
+_CHUNK_CELLS = 500_000  # ... and values per chunk, so wide rows make smaller chunks (bounded memory)
+# Past this many pending values (rows x keys) log() waits for the flusher (never drops a row);
+# ~30 MB of 2-key rows. While the disk refuses writes rows are kept in memory instead.
+_MAX_PENDING_CELLS = 1_000_000
 
 
 class Run(RunConveniences):
@@ -60,6 +65,7 @@ class Run(RunConveniences):
         self._sys_retry: list[dict] = []
         self._flush_lock = threading.Lock()
         self._meta_lock = threading.Lock()
+        self._wide_keys: frozenset[str] = frozenset()  # keys of the last wide row, all str
         self._notes: collections.deque[str] = collections.deque()  # warnings for the user's thread
         self._noted: set[str] = set()
         self._meta_dirty = True
@@ -183,15 +189,21 @@ class Run(RunConveniences):
             if not hasattr(data, "items"):
                 raise TypeError(f"log() takes a dict of metrics, e.g. log({{'loss': 0.1}}); got {type(data).__name__}")
             data = dict(data.items())
-        for k, v in data.items():
-            if k.__class__ is not str:
-                raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
-                                f"Use str(key) or an f-string.")
-            if v.__class__ not in _BASIC:
-                data, has_media = log_values(data)
-                data = flatten(data)
-                self._media = self._media or has_media
-                break
+        if len(data) > _WIDE and data.keys() == self._wide_keys and set(map(type, data.values())) <= _BASIC:
+            pass  # a wide row with the keys of an earlier one and plain values: checked at C speed
+        else:
+            for k, v in data.items():
+                if k.__class__ is not str:
+                    raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
+                                    f"Use str(key) or an f-string.")
+                if v.__class__ not in _BASIC:
+                    data, has_media = log_values(data)
+                    data = flatten(data)
+                    self._media = self._media or has_media
+                    break
+            else:
+                if len(data) > _WIDE:
+                    self._wide_keys = frozenset(data)
         if step is None and commit is None and not self._partial:
             now = time.time()
             row = dict(data)
@@ -199,10 +211,13 @@ class Run(RunConveniences):
             row["_runtime"] = now - self._start + self._runtime_offset
             row["_timestamp"] = now
             self._step += 1
-            self._queue.append(row)
+            q = self._queue
+            q.append(row)
             self.summary._last.update(data)
             if self.summary._defs:
                 self.summary.observe(data)
+            if len(q) * len(row) > _MAX_PENDING_CELLS:
+                self._back_pressure()
             return
         self._log_slow(data, step, commit)
 
@@ -244,6 +259,19 @@ class Run(RunConveniences):
         row["_timestamp"] = now
         self._step += 1
         self._queue.append(row)
+        if len(self._queue) * len(row) > _MAX_PENDING_CELLS:
+            self._back_pressure()
+
+    def _back_pressure(self) -> None:
+        """Logging outruns the flusher: wait (GIL released) until it has written half the
+        backlog. Never while writes fail (the rows then wait in memory, with a warning)
+        or when the flusher is not running."""
+        q = self._queue
+        flusher = self._flusher
+        while (self._error is None and flusher.is_alive() and q
+               and len(q) * len(q[-1]) > _MAX_PENDING_CELLS // 2):
+            flusher.wake()
+            time.sleep(0.001)
 
     def _on_alert(self) -> None:
         if self._stop_requested and not self._finished:
@@ -303,8 +331,13 @@ class Run(RunConveniences):
         self._error = exc
         self._alert = True
 
-    def _pending_rows(self) -> int:
-        return len(self._queue) + len(self._retry) + len(self._sys_queue) + len(self._sys_retry)
+    def _pending_cells(self) -> int:
+        """About how many values wait to be written (rows x width of the newest row)."""
+        q = self._queue
+        try:
+            return len(q) * len(q[-1]) + len(self._retry)
+        except IndexError:
+            return len(self._retry)
 
     def flush(self) -> None:
         """Write all pending rows now. Raises StorageError if the disk refuses them
@@ -318,7 +351,8 @@ class Run(RunConveniences):
                     if retry:
                         rows = list(retry)
                     else:
-                        rows = [queue.popleft() for _ in range(min(len(queue), _CHUNK_ROWS))]
+                        per_chunk = max(1, min(_CHUNK_ROWS, _CHUNK_CELLS // max(1, len(queue[0]))))
+                        rows = [queue.popleft() for _ in range(min(len(queue), per_chunk))]
                     retry.clear()
                     notes: list[str] = []
                     try:
