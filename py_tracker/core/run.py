@@ -8,6 +8,7 @@ drains everything and records the final state.
 from __future__ import annotations
 
 import collections
+import errno
 import logging
 import os
 import socket
@@ -39,8 +40,9 @@ _WIDE = 16  # rows with more keys are checked with set operations (C loops) once
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
 _CHUNK_CELLS = 500_000  # ... and values per chunk, so wide rows make smaller chunks (bounded memory)
 # Past this many pending values (rows x keys) log() waits for the flusher (never drops a row);
-# ~30 MB of 2-key rows. While the disk refuses writes rows are kept in memory instead.
-_MAX_PENDING_CELLS = 1_000_000
+# ~35 MB of 2-key rows (5 values with _step, _runtime, _timestamp; ~70 B a value as dicts).
+# While the disk refuses writes rows are kept in memory instead.
+_MAX_PENDING_CELLS = 500_000
 
 
 class Run(RunConveniences):
@@ -268,6 +270,8 @@ class Run(RunConveniences):
         or when the flusher is not running."""
         q = self._queue
         flusher = self._flusher
+        if threading.current_thread() is flusher:
+            return  # a row listener logging: the flusher cannot wait for itself
         while (self._error is None and flusher.is_alive() and q
                and len(q) * len(q[-1]) > _MAX_PENDING_CELLS // 2):
             flusher.wake()
@@ -496,7 +500,11 @@ class Run(RunConveniences):
         try:
             self.flush()
             for w in (self._history, self._system):
-                w.fsync()
+                try:
+                    w.fsync()
+                except OSError as exc:
+                    if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # file systems without fsync
+                        raise StorageError(f"could not write history of run {self.path} to disk: {exc}") from exc
             self._state = state
             self._record["state"] = state
             self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
