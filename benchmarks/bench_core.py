@@ -133,10 +133,15 @@ def bench_memory(root: Path, n: int) -> tuple[float, float, float]:
     """(peak RSS above the RSS right after init(), MB; seconds logging; seconds in finish())
     for n rows logged flat out in a fresh process with default settings."""
     out = _fresh(f"""
-        import os, resource, time
+        import os, resource, sys, time
         import py_tracker as pt
         run = pt.init(project="mem")
         pt.log({{"loss": 0.5, "acc": 0.9}})
+        # the baseline is a run fully started: the monitor (psutil, NVML) and the writer (numpy)
+        # are imported in the background, so wait for them
+        t = time.monotonic()
+        while not {{"numpy", "psutil"}} <= set(sys.modules) and time.monotonic() - t < 10:
+            time.sleep(0.05)
         time.sleep(0.5)
         base = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         log = pt.log
