@@ -32,10 +32,14 @@ def test_full_disk_keeps_every_row_queued_and_writes_them_when_space_is_back(sma
     run.flush()
     small_disk.fill()
     with pytest.warns(RuntimeWarning, match="could not write run full/fullrun"):
-        for i in range(300, 2610):
+        for i in range(300, 2609):
             wandb.log({"x": i, "pad": "y" * 40})
             if i % 200 == 0:
                 time.sleep(0.1)          # let the flusher hit the full disk, several times
+        deadline = time.monotonic() + 20
+        while run._error is None and time.monotonic() < deadline:
+            time.sleep(0.05)             # (a loaded machine may run the flusher late)
+        wandb.log({"x": 2609, "pad": "y" * 40})
     with pytest.raises(StorageError):
         run.finish()                     # the rows are not on disk: no success, no "finished"
     assert run.state == "running" and not run.finished
@@ -141,7 +145,7 @@ def test_a_stalled_holder_of_the_catalog_lock_does_not_stop_history(store):
         writer.stdin.write("go\n")
         writer.stdin.flush()
         assert writer.stdout.readline().strip() == "logged"
-        time.sleep(1.5)                      # a few flush intervals, far less than the lock's 30 s
+        time.sleep(2.5)                      # ten flush intervals, far less than the lock's 30 s
         writer.send_signal(signal.SIGKILL)
         writer.wait(10)
     finally:
