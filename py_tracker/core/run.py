@@ -191,8 +191,9 @@ class Run(RunConveniences):
             if not hasattr(data, "items"):
                 raise TypeError(f"log() takes a dict of metrics, e.g. log({{'loss': 0.1}}); got {type(data).__name__}")
             data = dict(data.items())
+        same = False
         if len(data) > _WIDE and data.keys() == self._wide_keys and set(map(type, data.values())) <= _BASIC:
-            pass  # a wide row with the keys of an earlier one and plain values: checked at C speed
+            same = True  # a wide row with the keys of the last one and plain values: checked at C speed
         else:
             for k, v in data.items():
                 if k.__class__ is not str:
@@ -206,6 +207,8 @@ class Run(RunConveniences):
             else:
                 if len(data) > _WIDE:
                     self._wide_keys = frozenset(data)
+            if self._wide_keys and data.keys() != self._wide_keys:
+                self._wide_keys = frozenset()  # the next wide row takes the slow path again
         if step is None and commit is None and not self._partial:
             now = time.time()
             row = dict(data)
@@ -215,8 +218,14 @@ class Run(RunConveniences):
             self._step += 1
             q = self._queue
             q.append(row)
-            self.summary._last.update(data)
-            if self.summary._defs:
+            summary = self.summary
+            if same:
+                summary.set_tail(row)  # replaces the last row's values, which had these keys
+            else:
+                if summary._tail is not None:
+                    summary.fold()
+                summary._last.update(data)
+            if summary._defs:
                 self.summary.observe(data)
             if len(q) * len(row) > _MAX_PENDING_CELLS:
                 self._back_pressure()
@@ -246,6 +255,7 @@ class Run(RunConveniences):
                     self._commit()
                 self._step = step
         self._partial.update(data)
+        self.summary.fold()
         self.summary._last.update(data)
         if self.summary._defs:
             self.summary.observe(data)

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from .values import config_value
 
 STATS = ("min", "max", "mean", "first", "last", "best", "none", "copy")
+_ROW_KEYS = frozenset({"_step", "_runtime", "_timestamp"})  # added to every history row, not summary
 
 
 class MetricDef:
@@ -69,6 +70,9 @@ class Summary:
 
     def __init__(self, on_change: Callable[[], None] | None = None, initial: dict | None = None):
         self._last: dict[str, Any] = {}
+        # The newest wide row logged with the same keys as the one before it, not yet copied
+        # into _last (Run.log sets it instead of updating _last key by key: see `set_tail`).
+        self._tail: dict[str, Any] | None = None
         self._explicit: dict[str, Any] = dict(initial or {})
         self._defs: list[MetricDef] = []
         self._key_def: dict[str, MetricDef | None] = {}
@@ -86,6 +90,34 @@ class Summary:
                 if agg is None:
                     agg = self._aggs[k] = _Agg()
                 agg.add(v)
+
+    def set_tail(self, row: dict) -> None:
+        """Take `row` (a history row, never mutated afterwards) as the newest logged values.
+
+        Only for a row whose user keys are those of the previous logged row, whose values it
+        all replaces, so nothing is lost by not folding the previous tail. Readers look in
+        the tail first; `fold()` copies it into `_last` before any other change."""
+        self._tail = row
+
+    def fold(self) -> None:
+        """Copy the tail into `_last` (on the logging thread, before `_last` is changed)."""
+        t = self._tail
+        if t is not None:
+            self._tail = None
+            last = self._last
+            last.update(t)
+            for k in _ROW_KEYS:
+                last.pop(k, None)
+
+    def _logged(self, key: str) -> Any:
+        t = self._tail
+        if t is not None and key in t and key not in _ROW_KEYS:
+            return t[key]
+        return self._last[key]
+
+    def _is_logged(self, key: object) -> bool:
+        t = self._tail
+        return key in self._last or (t is not None and key in t and key not in _ROW_KEYS)
 
     def define(self, m: MetricDef) -> None:
         self._defs.append(m)
@@ -114,10 +146,10 @@ class Summary:
             if "none" in d.stats:
                 return None
             return out
-        return self._last[key]
+        return self._logged(key)
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._explicit and key not in self._last:
+        if key not in self._explicit and not self._is_logged(key):
             raise KeyError(key)
         return self._value(key)
 
@@ -133,6 +165,7 @@ class Summary:
             self._on_change()
 
     def __delitem__(self, key: str) -> None:
+        self.fold()
         self._explicit.pop(key, None)
         self._last.pop(key, None)
         self._aggs.pop(key, None)
@@ -146,7 +179,9 @@ class Summary:
             return default
 
     def keys(self) -> list[str]:
-        return list(dict.fromkeys([*self._last, *self._explicit]))
+        t = self._tail
+        tail = [k for k in t if k not in _ROW_KEYS] if t is not None else ()
+        return list(dict.fromkeys([*self._last, *tail, *self._explicit]))
 
     def items(self) -> list[tuple[str, Any]]:
         return [(k, self._value(k)) for k in self.keys()]
@@ -155,7 +190,7 @@ class Summary:
         return iter(self.keys())
 
     def __contains__(self, key: object) -> bool:
-        return key in self._explicit or key in self._last
+        return key in self._explicit or self._is_logged(key)
 
     def __len__(self) -> int:
         return len(self.keys())

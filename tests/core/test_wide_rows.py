@@ -26,3 +26,24 @@ def test_wide_rows_checked_like_narrow_ones(store):
     assert n == 3 and list(cols["m3"]) == [3.0, 2.5, 3.0] and list(cols["m0"]) == [0.0, 0.0, -1.0]
     assert cols["m3"].dtype == np.float64
     assert wandb.Api().run("widerun").summary["m0"] == -1.0
+
+
+def test_summary_of_wide_rows_is_the_newest_value_whatever_the_path(store):
+    run = wandb.init(project="wide", id="widesum")
+    row = {f"m{j}": float(j) for j in range(40)}
+    for i in range(5):
+        wandb.log(dict(row, m0=float(i)))           # same keys: the fast path
+    assert run.summary["m0"] == 4.0 and "m39" in run.summary and "_step" not in run.summary
+    wandb.log({"narrow": 1})                         # other keys in between
+    assert run.summary["m0"] == 4.0 and run.summary["narrow"] == 1
+    for i in range(3):
+        wandb.log(dict(row, m0=10.0 + i))
+    wandb.log(dict(row, m0=99.0), step=run.step)     # the step= path sees the same summary
+    assert run.summary["m0"] == 99.0
+    wandb.log(dict(row, m0=7.0))
+    assert dict(run.summary.items())["m0"] == 7.0 and len(run.summary) == 41
+    del run.summary["m1"]
+    assert "m1" not in run.summary and run.summary["m0"] == 7.0
+    run.finish()
+    saved = wandb.Api().run("widesum").summary
+    assert saved["m0"] == 7.0 and saved["narrow"] == 1 and "m1" not in saved and "_step" not in saved
