@@ -1,9 +1,12 @@
 """`Run`: one tracked execution. `log()` only touches memory; a flusher thread writes.
 
 Data flow: log() → an in-memory queue (a deque, safe between threads) →
-Flusher → append-only history file (durable within `flush_interval`) and,
-every few seconds, the catalog (summary, config, heartbeat). `finish()`
-drains everything and records the final state.
+Flusher → append-only history file (durable within `flush_interval`); the
+Bookkeeper thread saves summary/config to the catalog every few seconds, so
+history never waits on the catalog lock. The queue is bounded: past
+`_MAX_PENDING_CELLS` values log() waits for the flusher (never dropping a row;
+not while the disk refuses writes). `finish()` drains everything and records
+the final state, or raises and leaves the run going.
 """
 from __future__ import annotations
 
