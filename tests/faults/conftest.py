@@ -40,7 +40,7 @@ def small_disk(tmp_path, monkeypatch):
         pytest.skip("mounting a tmpfs needs root")
     mnt = tmp_path / "small"
     mnt.mkdir()
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=False,
                          capture_output=True, text=True)
     if res.returncode != 0:
         pytest.skip(f"mount -t tmpfs refused here: {res.stderr.strip()}")
@@ -59,7 +59,7 @@ def small_disk(tmp_path, monkeypatch):
                 run.finish()
             except Exception:
                 pass
-        subprocess.run(["umount", "-l", str(mnt)])
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def py_proc(code: str, root: Path, *args: str, **kw) -> subprocess.Popen:

@@ -9,8 +9,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 import py_tracker as wandb
 from py_tracker.storage.doctor import doctor
 
