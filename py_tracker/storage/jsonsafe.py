@@ -48,12 +48,13 @@ def json_safe(v: Any, key: str = "", notes: list[str] | None = None) -> Any:
     if c is int:
         if INT_MIN <= v <= INT_MAX:
             return v
-        _note(notes, key, f"is an int beyond 64 bits ({_short(v)}); it was stored as the float {float(v)!r}")
+        # (no value in the sentence: the run warns once per distinct sentence, so once per key)
+        _note(notes, key, "is an int beyond 64 bits; it is stored as a float (e.g. 2**70 -> 1.18e+21)")
         return float(v)
     if c is str:
         if _utf8(v):
             return v
-        _note(notes, key, "holds a lone surrogate (not valid UTF-8); it was stored with U+FFFD in its place")
+        _note(notes, key, "holds a lone surrogate (not valid UTF-8); it is stored with U+FFFD in its place")
         return _replace_surrogates(v)
     if c is dict:
         out = None
@@ -78,11 +79,6 @@ def json_safe(v: Any, key: str = "", notes: list[str] | None = None) -> Any:
 
 def _replace_surrogates(s: str) -> str:
     return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in s)
-
-
-def _short(v: int) -> str:
-    text = str(v)
-    return text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} digits)"
 
 
 def _note(notes: list[str] | None, key: str, what: str) -> None:

@@ -212,3 +212,17 @@ def test_chunks_from_before_checksums_still_read_and_damage_in_them_is_found(sto
     assert n == 100 and list(cols["x"]) == list(range(100))
     assert np.all(np.diff(cols["x"]) == 1)
     assert [ln for ln, _ in damaged_chunks(hist)] == [3]
+
+
+def test_many_odd_values_under_one_key_warn_once(store):
+    run = wandb.init(project="odd", id="manyodd")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for i in range(2000):
+            wandb.log({"x": 2**70 + i})
+            if i % 500 == 0:
+                run.flush()
+        run.finish()
+    mine = [w for w in seen if "'x' is an int beyond 64 bits" in str(w.message)]
+    assert len(mine) == 1
+    assert _history(store, "manyodd")[0] == 2000
