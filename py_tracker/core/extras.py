@@ -18,13 +18,11 @@ log = logging.getLogger("py_tracker")
 def attach(run: Any) -> None:
     s = run.settings
     if s.monitor_interval:
-        from ..monitor import SystemMonitor
-        try:
-            monitor = SystemMonitor(run._log_system, interval=max(0.05, float(s.monitor_interval)))
-            monitor.start()
-            run.add_finish_hook(lambda: monitor.stop(final_sample=True))
-        except Exception as exc:
-            log.warning("py_tracker: system monitor not started: %s", exc)
+        # psutil and NVML take tens of ms to import and probe: start the monitor off the
+        # user's thread so init() returns at once; finish waits for it and stops it.
+        starter = _MonitorStarter(run._log_system, max(0.05, float(s.monitor_interval)))
+        starter.start()
+        run.add_finish_hook(starter.stop)
     if s.capture_output:
         from ..output import OutputCapture
         capture = OutputCapture(run.dir / "output.log")
@@ -38,6 +36,29 @@ def attach(run: Any) -> None:
     env.start()
     # metadata.json & co. are part of the run: finish waits for them (they take well under 1 s)
     run.add_finish_hook(lambda: env.join(timeout=5))
+
+
+class _MonitorStarter(threading.Thread):
+    """Imports and starts the SystemMonitor of a run in the background; `stop()` stops it."""
+
+    def __init__(self, sink: Any, interval: float):
+        super().__init__(name="py_tracker-monitor-start", daemon=True)
+        self.sink, self.interval = sink, interval
+        self.monitor: Any = None
+
+    def run(self) -> None:
+        try:
+            from ..monitor import SystemMonitor
+            monitor = SystemMonitor(self.sink, interval=self.interval)
+            monitor.start()
+            self.monitor = monitor
+        except Exception as exc:
+            log.warning("py_tracker: system monitor not started: %s", exc)
+
+    def stop(self) -> None:
+        self.join(timeout=10)
+        if self.monitor is not None:
+            self.monitor.stop(final_sample=True)
 
 
 def _environment(run: Any) -> None:

@@ -1,13 +1,17 @@
 """`Run`: one tracked execution. `log()` only touches memory; a flusher thread writes.
 
 Data flow: log() → an in-memory queue (a deque, safe between threads) →
-Flusher → append-only history file (durable within `flush_interval`) and,
-every few seconds, the catalog (summary, config, heartbeat). `finish()`
-drains everything and records the final state.
+Flusher → append-only history file (durable within `flush_interval`); the
+Bookkeeper thread saves summary/config to the catalog every few seconds, so
+history never waits on the catalog lock. The queue is bounded: past
+`_MAX_PENDING_CELLS` values log() waits for the flusher (never dropping a row;
+not while the disk refuses writes). `finish()` drains everything and records
+the final state, or raises and leaves the run going.
 """
 from __future__ import annotations
 
 import collections
+import errno
 import logging
 import os
 import socket
@@ -29,15 +33,21 @@ from ..storage.paths import StoreLayout
 from ..storage.records import pid_start
 from .config import Config
 from .conveniences import RunConveniences
-from .flusher import Flusher, touch
+from .flusher import Bookkeeper, Flusher, touch
 from .links import StrPath, entity_of, folder_url, run_path
 from .summary import MetricDef, Summary
-from .values import log_values, scalar
+from .values import json_safe, log_values, scalar
 
 log = logging.getLogger("py_tracker")
 
 _BASIC = frozenset({int, float, bool, str})
+_WIDE = 16  # rows with more keys are checked with set operations (C loops) once their keys are known
 _CHUNK_ROWS = 50_000  # rows per history chunk: bounds the time finish() waits for a flush
+_CHUNK_CELLS = 500_000  # ... and values per chunk, so wide rows make smaller chunks (bounded memory)
+# Past this many pending values (rows x keys) log() waits for the flusher (never drops a row);
+# ~35 MB of 2-key rows (5 values with _step, _runtime, _timestamp; ~70 B a value as dicts).
+# While the disk refuses writes rows are kept in memory instead.
+_MAX_PENDING_CELLS = 500_000
 
 
 class Run(RunConveniences):
@@ -65,6 +75,10 @@ class Run(RunConveniences):
         self._retry: list[dict] = []
         self._sys_retry: list[dict] = []
         self._flush_lock = threading.Lock()
+        self._meta_lock = threading.Lock()
+        self._wide_keys: frozenset[str] = frozenset()  # keys of the last wide row, all str
+        self._notes: collections.deque[str] = collections.deque()  # warnings for the user's thread
+        self._noted: set[str] = set()
         self._meta_dirty = True
         self._config_written: bytes | None = None  # config last written to config.yaml (see _save_meta)
         self._alert = False
@@ -95,8 +109,7 @@ class Run(RunConveniences):
         except FileNotFoundError:
             pass
         touch(self._heartbeat)
-        self._flusher = Flusher(self)
-        self._flusher.start()
+        self._start_threads()
 
     # --- identity -----------------------------------------------------
     @property
@@ -227,15 +240,24 @@ class Run(RunConveniences):
             if not hasattr(data, "items"):
                 raise TypeError(f"log() takes a dict of metrics, e.g. log({{'loss': 0.1}}); got {type(data).__name__}")
             data = dict(data.items())
-        for k, v in data.items():
-            if k.__class__ is not str:
-                raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
-                                f"Use str(key) or an f-string.")
-            if v.__class__ not in _BASIC:
-                data, has_media = log_values(data)
-                data = flatten(data)
-                self._media = self._media or has_media
-                break
+        same = False
+        if len(data) > _WIDE and data.keys() == self._wide_keys and set(map(type, data.values())) <= _BASIC:
+            same = True  # a wide row with the keys of the last one and plain values: checked at C speed
+        else:
+            for k, v in data.items():
+                if k.__class__ is not str:
+                    raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
+                                    f"Use str(key) or an f-string.")
+                if v.__class__ not in _BASIC:
+                    data, has_media = log_values(data)
+                    data = flatten(data)
+                    self._media = self._media or has_media
+                    break
+            else:
+                if len(data) > _WIDE:
+                    self._wide_keys = frozenset(data)
+            if self._wide_keys and data.keys() != self._wide_keys:
+                self._wide_keys = frozenset()  # the next wide row takes the slow path again
         summary = self.summary
         if summary._defs:
             data = summary.sync_steps(data)
@@ -247,10 +269,19 @@ class Run(RunConveniences):
             row["_runtime"] = time.monotonic() - self._mono_start + self._runtime_offset
             row["_timestamp"] = time.time()
             self._step += 1
-            self._queue.append(row)
-            self.summary._last.update(data)
-            if self.summary._defs:
+            q = self._queue
+            q.append(row)
+            summary = self.summary
+            if same:
+                summary.set_tail(row)  # replaces the last row's values, which had these keys
+            else:
+                if summary._tail is not None:
+                    summary.fold()
+                summary._last.update(data)
+            if summary._defs:
                 self.summary.observe(data)
+            if len(q) * len(row) > _MAX_PENDING_CELLS:
+                self._back_pressure()
             return
         self._log_slow(data, step, commit)
 
@@ -277,6 +308,7 @@ class Run(RunConveniences):
                     self._commit()
                 self._step = step
         self._partial.update(data)
+        self.summary.fold()
         self.summary._last.update(data)
         if self.summary._defs:
             self.summary.observe(data)
@@ -291,6 +323,21 @@ class Run(RunConveniences):
         row["_timestamp"] = time.time()
         self._step += 1
         self._queue.append(row)
+        if len(self._queue) * len(row) > _MAX_PENDING_CELLS:
+            self._back_pressure()
+
+    def _back_pressure(self) -> None:
+        """Logging outruns the flusher: wait (GIL released) until it has written half the
+        backlog. Never while writes fail (the rows then wait in memory, with a warning)
+        or when the flusher is not running."""
+        q = self._queue
+        flusher = self._flusher
+        if threading.current_thread() is flusher:
+            return  # a row listener logging: the flusher cannot wait for itself
+        while (self._error is None and flusher.is_alive() and q
+               and len(q) * len(q[-1]) > _MAX_PENDING_CELLS // 2):
+            flusher.wake()
+            time.sleep(0.001)
 
     def _on_alert(self) -> None:
         if self._stop_requested and not self._finished:
@@ -302,7 +349,22 @@ class Run(RunConveniences):
             warnings.warn(f"py_tracker could not write run {self.path} to disk: {self._error}. "
                           f"Rows are kept in memory and written once this is fixed.",
                           RuntimeWarning, stacklevel=3)
-        self._alert = self._stop_requested
+        self._warn_notes(stacklevel=4)
+        self._alert = self._stop_requested or bool(self._notes)
+
+    def _warn_notes(self, stacklevel: int) -> None:
+        while self._notes:
+            warnings.warn(self._notes.popleft(), UserWarning, stacklevel=stacklevel)
+
+    def _note(self, notes: list[str]) -> None:
+        """Queue sentences about stored-but-changed values; `log()`/`finish()` warn with them
+        on the user's thread (once per sentence and run)."""
+        for msg in notes:
+            if msg not in self._noted:
+                self._noted.add(msg)
+                log.warning("py_tracker: run %s: %s", self.id, msg)
+                self._notes.append(f"py_tracker run {self.path}: {msg}")
+                self._alert = True
 
     def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
         """Raise a notice (W&B's `run.alert`): recorded in the run, shown in its panel and sidebar."""
@@ -347,6 +409,14 @@ class Run(RunConveniences):
         self._error = exc
         self._alert = True
 
+    def _pending_cells(self) -> int:
+        """About how many values wait to be written (rows x width of the newest row)."""
+        q = self._queue
+        try:
+            return len(q) * len(q[-1]) + len(self._retry)
+        except IndexError:
+            return len(self._retry)
+
     def flush(self) -> None:
         """Write all pending rows now. Raises StorageError if the disk refuses them
         (they stay in memory and are written on a later flush)."""
@@ -354,17 +424,26 @@ class Run(RunConveniences):
             for queue, retry, writer in ((self._queue, self._retry, self._history),
                                          (self._sys_queue, self._sys_retry, self._system)):
                 while queue or retry:
-                    n = min(len(queue), _CHUNK_ROWS)
-                    rows = retry + [queue.popleft() for _ in range(n)]
+                    # A refused chunk is retried as it was (never grown): the rows behind it wait
+                    # in the queue, so each attempt costs one chunk, however long the disk is full.
+                    if retry:
+                        rows = list(retry)
+                    else:
+                        per_chunk = max(1, min(_CHUNK_ROWS, _CHUNK_CELLS // max(1, len(queue[0]))))
+                        rows = [queue.popleft() for _ in range(min(len(queue), per_chunk))]
                     retry.clear()
+                    notes: list[str] = []
                     try:
                         if self._media:
                             rows = [self._prepare(r) for r in rows]
-                        writer.write(rows)
-                    except OSError as exc:
+                        writer.write(rows, notes)
+                    except Exception as exc:  # OSError (disk full) or anything else: keep the rows
                         retry.extend(rows)
                         self._set_error(exc)
                         raise StorageError(f"could not write history of run {self.path}: {exc}") from exc
+                    finally:
+                        if notes:
+                            self._note(notes)
                     stream = "history" if writer is self._history else "system"
                     for fn in list(self._row_listeners):
                         try:
@@ -373,7 +452,7 @@ class Run(RunConveniences):
                             log.warning("py_tracker: a row listener failed: %s", exc)
             if self._error is not None:
                 self._error = None
-                self._alert = self._stop_requested
+                self._alert = self._stop_requested or bool(self._notes)
 
     def _prepare(self, row: dict) -> dict:
         for v in row.values():
@@ -433,36 +512,56 @@ class Run(RunConveniences):
         rec["runtime"] = self.runtime
         rec["updated_at"] = time.time()
         rec["heartbeat_at"] = time.time()
-        return dict(rec)
+        notes: list[str] = []
+        snap = {k: json_safe(v, k, notes) for k, v in rec.items()}
+        if notes:
+            self._note(notes)
+        return snap
 
-    def _save_meta(self, force: bool = False) -> None:
-        if not (self._meta_dirty or force):
-            return
-        self._meta_dirty = False
-        snap = self._snapshot()
-        try:
-            self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
-            atomic_write(self._files / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
-            # YAML of a large config (transformers' TrainingArguments: ~150 keys) costs ~15 ms;
-            # most saves only carry a new summary, so config.yaml is rewritten only when it changed.
+    def _save_meta(self, force: bool = False) -> bool:
+        """Save summary/config to the catalog and the run folder when they changed.
+        Returns False (and keeps them marked changed, for a retry) when that failed."""
+        with self._meta_lock:
+            if not (self._meta_dirty or force):
+                return True
+            self._meta_dirty = False
+            snap = self._snapshot()
             try:
-                key: bytes | None = orjson.dumps(snap["config"], default=repr, option=orjson.OPT_NON_STR_KEYS)
-            except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits: always write
-                key = None
-            if key is None or key != self._config_written:
-                atomic_write(self._files / "config.yaml", _yaml(snap["config"]))
-                self._config_written = key
-        except (OSError, StorageError) as exc:
-            self._meta_dirty = True
-            self._set_error(exc)
+                self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
+                atomic_write(self._files / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
+                # YAML of a large config (transformers' TrainingArguments: ~150 keys) costs ~15 ms;
+                # most saves only carry a new summary, so config.yaml is rewritten only when it changed.
+                try:
+                    key: bytes | None = orjson.dumps(snap["config"], default=repr, option=orjson.OPT_NON_STR_KEYS)
+                except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits: always write
+                    key = None
+                if key is None or key != self._config_written:
+                    atomic_write(self._files / "config.yaml", _yaml(snap["config"]))
+                    self._config_written = key
+            except Exception as exc:
+                self._meta_dirty = True
+                self._set_error(exc)
+                return False
+            return True
+
+    def _start_threads(self) -> None:
+        self._flusher = Flusher(self)
+        self._flusher.start()
+        self._bookkeeper = Bookkeeper(self)
+        self._bookkeeper.start()
+
+    def _stop_threads(self) -> None:
+        self._flusher.stop()
+        self._bookkeeper.stop()
 
     # --- ending ------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None, *, state: str | None = None) -> None:
         """End the run: state "finished" (exit_code 0/None) or "failed". Idempotent.
 
-        Everything logged is on disk when it returns. If the disk refuses the
-        data, StorageError is raised and the run stays open: call finish() again
-        once space is back.
+        Everything logged is on disk when it returns. If the disk or the catalog
+        refuses the data, StorageError is raised, the run stays open and keeps
+        writing in the background (rows logged meanwhile are kept too): call
+        finish() again once space is back.
         """
         if self._finished:
             return
@@ -475,31 +574,42 @@ class Run(RunConveniences):
             except Exception as exc:
                 log.warning("py_tracker: a finish hook of run %s failed: %s", self.id, exc)
         self._finish_hooks = [h for h in self._finish_hooks if getattr(h, "_repeat", False)]
-        self._flusher.stop()
-        try:
-            self.flush()
-        except StorageError:
-            self._flusher = Flusher(self)
-            self._flusher.start()
-            raise
-        for w in (self._history, self._system):
-            try:
-                w.fsync()
-            except OSError:
-                pass
-            w.close()
+        self._stop_threads()
         if state is None:
             state = "finished" if not exit_code else "failed"
-        self._state = state
-        self._record["state"] = state
-        self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
-        self._record["finished_at"] = time.time()
-        self._finished = True
-        self._save_meta(force=True)
-        if self._error is not None and self._meta_dirty:
+        before = {k: self._record[k] for k in ("state", "exit_code", "finished_at") if k in self._record}
+        state_before = self._state
+        try:
+            self.flush()
+            for w in (self._history, self._system):
+                try:
+                    w.fsync()
+                except OSError as exc:
+                    if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # file systems without fsync
+                        raise StorageError(f"could not write history of run {self.path} to disk: {exc}") from exc
+            self._state = state
+            self._record["state"] = state
+            self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
+            self._record["finished_at"] = time.time()
+            self._finished = True
+            if not self._save_meta(force=True):
+                err, self._error = self._error, None
+                raise StorageError(f"could not record the end of run {self.path}: {err}")
+        except BaseException:
+            # Not finished: the run goes on as before (state, threads), so nothing logged
+            # from now on waits in memory for a finish() that may never come.
             self._finished = False
-            err, self._error = self._error, None
-            raise StorageError(f"could not record the end of run {self.path}: {err}")
+            self._state = state_before
+            for k in ("state", "exit_code", "finished_at"):
+                self._record.pop(k, None)
+            self._record.update(before)
+            self._meta_dirty = True
+            self._start_threads()
+            self._warn_notes(stacklevel=2)
+            raise
+        for w in (self._history, self._system):
+            w.close()
+        self._warn_notes(stacklevel=2)
         from . import session
         session._on_finish(self)
 

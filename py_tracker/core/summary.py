@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from .values import config_value
 
 STATS = ("min", "max", "mean", "first", "last", "best", "none", "copy")
+_ROW_KEYS = frozenset({"_step", "_runtime", "_timestamp"})  # added to every history row, not summary
 
 
 class MetricDef:
@@ -71,6 +72,9 @@ class Summary:
 
     def __init__(self, on_change: Callable[[], None] | None = None, initial: dict | None = None):
         self._last: dict[str, Any] = {}
+        # The newest wide row logged with the same keys as the one before it, not yet copied
+        # into _last (Run.log sets it instead of updating _last key by key: see `set_tail`).
+        self._tail: dict[str, Any] | None = None
         self._explicit: dict[str, Any] = dict(initial or {})
         self._defs: list[MetricDef] = []
         self._key_def: dict[str, MetricDef | None] = {}
@@ -89,6 +93,34 @@ class Summary:
                     agg = self._aggs[k] = _Agg()
                 agg.add(v)
 
+    def set_tail(self, row: dict) -> None:
+        """Take `row` (a history row, never mutated afterwards) as the newest logged values.
+
+        Only for a row whose user keys are those of the previous logged row, whose values it
+        all replaces, so nothing is lost by not folding the previous tail. Readers look in
+        the tail first; `fold()` copies it into `_last` before any other change."""
+        self._tail = row
+
+    def fold(self) -> None:
+        """Copy the tail into `_last` (on the logging thread, before `_last` is changed)."""
+        t = self._tail
+        if t is not None:
+            self._tail = None
+            last = self._last
+            last.update(t)
+            for k in _ROW_KEYS:
+                last.pop(k, None)
+
+    def _logged(self, key: str) -> Any:
+        t = self._tail
+        if t is not None and key in t and key not in _ROW_KEYS:
+            return t[key]
+        return self._last[key]
+
+    def _is_logged(self, key: object) -> bool:
+        t = self._tail
+        return key in self._last or (t is not None and key in t and key not in _ROW_KEYS)
+
     def define(self, m: MetricDef) -> None:
         self._defs.append(m)
         self._key_def.clear()
@@ -106,9 +138,9 @@ class Summary:
         for k in row:
             d = self._def(k)
             if d is not None and d.step_sync and d.step_metric and d.step_metric not in row \
-                    and d.step_metric in self._last:
+                    and self._is_logged(d.step_metric):
                 add = add or {}
-                add[d.step_metric] = self._last[d.step_metric]
+                add[d.step_metric] = self._logged(d.step_metric)
         return {**row, **add} if add else row
 
     def replaced_by_log(self, keys: Any) -> None:
@@ -139,10 +171,10 @@ class Summary:
             if "none" in d.stats:
                 return None
             return out
-        return self._last[key]
+        return self._logged(key)
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._explicit and key not in self._last or self._defs and self._hidden(key):
+        if key not in self._explicit and not self._is_logged(key) or self._defs and self._hidden(key):
             raise KeyError(key)
         return self._value(key)
 
@@ -158,6 +190,7 @@ class Summary:
             self._on_change()
 
     def __delitem__(self, key: str) -> None:
+        self.fold()
         self._explicit.pop(key, None)
         self._last.pop(key, None)
         self._aggs.pop(key, None)
@@ -176,7 +209,9 @@ class Summary:
 
     def keys(self) -> list[str]:
         """Summary keys; a metric defined with summary="none" has none (W&B)."""
-        keys = dict.fromkeys([*self._last, *self._explicit])
+        t = self._tail
+        tail = [k for k in t if k not in _ROW_KEYS] if t is not None else ()
+        keys = dict.fromkeys([*self._last, *tail, *self._explicit])
         return [k for k in keys if not self._hidden(k)] if self._defs else list(keys)
 
     def items(self) -> list[tuple[str, Any]]:
@@ -186,7 +221,7 @@ class Summary:
         return iter(self.keys())
 
     def __contains__(self, key: object) -> bool:
-        return (key in self._explicit or key in self._last) and not (self._defs and self._hidden(str(key)))
+        return (key in self._explicit or self._is_logged(key)) and not (self._defs and self._hidden(str(key)))
 
     @property
     def _json_dict(self) -> dict[str, Any]:

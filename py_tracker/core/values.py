@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..storage.jsonsafe import json_safe, storable_problem
+
+__all__ = ["PLAIN", "scalar", "config_value", "log_values", "json_safe", "storable_problem", "check_storable"]
+
 PLAIN = frozenset({int, float, bool, str, type(None)})
 
 
@@ -118,3 +122,24 @@ def _log_value(key: str, v: Any) -> tuple[Any, bool]:
                     f"which cannot be logged. Log a number, bool, str, nested dict, numpy/torch "
                     f"scalar or a media object (py_tracker.Image, Histogram, Table). Nothing of this "
                     f"log() call was recorded; the run goes on.")
+
+
+def check_storable(v: Any, key: str) -> None:
+    """Raise TypeError naming `key` when `v` (walked through dicts/lists) holds a value JSON
+    on disk cannot hold: an int beyond 64 bits or a string with a lone surrogate.
+
+    For callers that prefer refusing such a value up front (config values, before they
+    reach the catalog) to storing it changed, as `json_safe` does on the write paths.
+    """
+    if v.__class__ is dict:
+        for k, x in v.items():
+            check_storable(x, f"{key}.{k}" if key else str(k))
+        return
+    if v.__class__ in (list, tuple):
+        for i, x in enumerate(v):
+            check_storable(x, f"{key}[{i}]")
+        return
+    problem = storable_problem(v)
+    if problem is not None:
+        hint = "use float(value) or str(value)" if v.__class__ is int else "clean the string (e.g. .encode('utf-8', 'replace').decode())"
+        raise TypeError(f"value of {key or '<value>'!r} {problem} and cannot be stored; {hint}")

@@ -5,7 +5,10 @@
 - run folders missing from the catalog (e.g. written after that copy) are
   re-registered from their files;
 - runs stuck as "running" whose process is gone are marked "crashed", with
-  their step count and last values recovered from the history.
+  their step count and last values recovered from the history;
+- damaged history chunks (checksum mismatch, undecodable columns) are reported
+  with their run, file and line; readers already skip them, so only that chunk's
+  rows are missing, and the file is left as it is (nothing is deleted).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from pathlib import Path
 import orjson
 
 from .catalog import Catalog
-from .history import last_step, read_chunks
+from .history import damaged_chunks, last_step, read_chunks
 from .paths import StoreLayout
 from .records import effective_state
 
@@ -112,6 +115,22 @@ def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
                 catalog.patch("runs", rec["id"], {"state": "crashed", "summary": summary,
                                                   "last_step": last if last is not None else rec.get("last_step", -1)})
                 rep.info(f"marked run {rec['id']} crashed (steps recovered: {(last or -1) + 1})")
+    check_history_chunks(layout, rep)
     if rep.problems == 0:
         rep.info(f"store {layout.root} is healthy ({len(known)} runs)")
     return rep
+
+
+def check_history_chunks(layout: StoreLayout, rep: DoctorReport) -> None:
+    """Report every damaged chunk of every run's history and system files (read-only)."""
+    runs_dir = layout.root / "runs"
+    if not runs_dir.is_dir():
+        return
+    for d in sorted(runs_dir.iterdir()):
+        if not d.is_dir():
+            continue
+        for stream in ("history", "system"):
+            path = layout.history(d.name, stream)
+            for line, why in damaged_chunks(path):
+                rep.problem(f"run {d.name}: {path.name} line {line} is a damaged chunk ({why}); "
+                            f"its rows are skipped when reading, the rest of the history is intact")

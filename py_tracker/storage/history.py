@@ -8,18 +8,28 @@ JSON list with `null` where the key was not logged in that row, plus
 `"x": {key: {row: "nan"|"inf"|"-inf"}}` for non-finite floats in such lists.
 One line per batch keeps the writer cheap and lets a reader load a million
 rows with a few dozen parses. A line cut short by a crash is skipped.
+
+Each line ends in a checksum, `..., "k": "<crc32 hex>"}`: the CRC-32 of the line
+with that member removed (its bytes up to `,"k":` plus the closing `}`). A chunk
+whose checksum does not match is damaged: readers skip it with a warning (it
+costs that chunk only) and `py-tracker doctor --check` reports it. Lines written
+before checksums existed have no `"k"` and are checked by decoding them instead.
 """
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 import math
 import os
+import zlib
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import orjson
+
+from .jsonsafe import json_safe
 
 log = logging.getLogger("py_tracker")
 
@@ -50,8 +60,14 @@ def _typed(col: list, known: type | None = None) -> dict | None:
     return {"t": t, "b": base64.b64encode(arr.tobytes()).decode("ascii")}
 
 
-def encode_chunk(rows: list[dict]) -> bytes:
-    """Serialize flat rows into one chunk line (bytes ending in newline)."""
+def encode_chunk(rows: list[dict], notes: list[str] | None = None) -> bytes:
+    """Serialize flat rows into one chunk line (bytes ending in newline), checksum included.
+
+    Never fails on a value orjson refuses (ints beyond 64 bits, lone surrogates,
+    unknown objects): those are stored in a faithful form (see `jsonsafe`) and a
+    sentence naming the key is appended to `notes`, so one odd value never costs
+    the other rows of the batch.
+    """
     keys: dict[str, None] = {}
     first = rows[0]
     if len(set(map(len, rows))) == 1 and all(r.keys() == first.keys() for r in (rows[-1], rows[len(rows) // 2])):
@@ -68,7 +84,7 @@ def encode_chunk(rows: list[dict]) -> bytes:
             col = list(map(itemgetter(k), rows))
         except KeyError:
             if len(keys) == len(first):  # the quick key guess was wrong: start over carefully
-                return _encode_mixed(rows)
+                return _encode_mixed(rows, notes)
             col = [r.get(k) for r in rows]
         typed = _typed(col, _INTERNAL.get(k))
         if typed is not None:
@@ -85,31 +101,71 @@ def encode_chunk(rows: list[dict]) -> bytes:
     if special:
         doc["x"] = special
     try:
-        return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        body = orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
     except TypeError:
-        # ints beyond 64 bits (JSON readers cannot hold them exactly either) become floats
-        for k, col in cols.items():
-            if isinstance(col, list):
-                cols[k] = [float(v) if v.__class__ is int and not -2**63 <= v < 2**64 else v for v in col]
-        return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        body = _dumps_sanitized(doc, cols, notes)
+    return _with_checksum(body)
 
 
-def _encode_mixed(rows: list[dict]) -> bytes:
+def _dumps_sanitized(doc: dict, cols: dict[str, Any], notes: list[str] | None) -> bytes:
+    """Slow path: make every list column storable, naming each key that needed it once."""
+    seen: set[str] = set()
+    for k, col in cols.items():
+        if not isinstance(col, list):
+            continue
+        found: list[str] = []
+        fixed = [v if v.__class__ in (float, bool) or v is None else json_safe(v, k, found) for v in col]
+        for i, v in enumerate(fixed):
+            try:
+                orjson.dumps(v, option=orjson.OPT_SERIALIZE_NUMPY)
+            except TypeError:
+                fixed[i] = repr(v)
+                found.append(f"value of {k!r} has type {type(v).__name__}, which JSON cannot hold; "
+                             f"it was stored as its repr()")
+        if fixed != col or found:
+            cols[k] = fixed
+        for msg in found:
+            if k not in seen and notes is not None:
+                notes.append(msg)
+            seen.add(k)
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _with_checksum(body: bytes) -> bytes:
+    """`{...}` -> `{..., "k": "<crc32 of the line without it>"}` + newline."""
+    crc = zlib.crc32(b"}", zlib.crc32(memoryview(body)[:-1]))
+    return b"%s,\"k\":\"%08x\"}\n" % (memoryview(body)[:-1], crc)
+
+
+_SUM = b',"k":"'
+_SUM_LEN = len(_SUM) + 8 + 2  # ,"k":"xxxxxxxx"}
+
+
+def _checksum_ok(line: bytes) -> bool | None:
+    """True/False for a line carrying a checksum; None for a line from before checksums."""
+    if len(line) < _SUM_LEN or line[-_SUM_LEN:-_SUM_LEN + len(_SUM)] != _SUM or line[-2:] != b'"}':
+        return None
+    try:
+        want = int(line[-10:-2], 16)
+    except ValueError:
+        return False
+    return zlib.crc32(b"}", zlib.crc32(memoryview(line)[:-_SUM_LEN])) == want
+
+
+def _encode_mixed(rows: list[dict], notes: list[str] | None = None) -> bytes:
     keys: dict[str, None] = {}
     for r in rows:
         for k in r:
             keys.setdefault(k)
     filled = [{k: r.get(k) for k in keys} for r in rows]
     # rows now share keys; None marks "not logged", which _typed rejects, so such columns stay lists
-    return encode_chunk(filled) if len(filled) > 0 else b""
+    return encode_chunk(filled, notes) if len(filled) > 0 else b""
 
 
 def decode_line(line: bytes) -> dict | None:
-    try:
-        doc = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(doc, dict) or "c" not in doc or "n" not in doc:
+    """One chunk line as a dict, or None when it is damaged (bad checksum, bad JSON, wrong shape)."""
+    doc, _ = _check(line)
+    if doc is None:
         return None
     for k, marks in (doc.get("x") or {}).items():
         col = doc["c"].get(k)
@@ -120,11 +176,52 @@ def decode_line(line: bytes) -> dict | None:
     return doc
 
 
+def _check(line: bytes) -> tuple[dict | None, str]:
+    """(the parsed chunk, "") when the line is whole, else (None, why it cannot be trusted)."""
+    ok = _checksum_ok(line)
+    if ok is False:
+        return None, "checksum mismatch"
+    try:
+        doc = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None, "not valid JSON"
+    if not isinstance(doc, dict) or not isinstance(doc.get("c"), dict) or not isinstance(doc.get("n"), int):
+        return None, "not a history chunk"
+    if ok is None:  # written before checksums: check that every column decodes to n values
+        n = doc["n"]
+        for k, c in doc["c"].items():
+            try:
+                size = len(decode_column(c))
+            except (ValueError, TypeError, KeyError, binascii.Error):
+                return None, f"column {k!r} does not decode"
+            if size != n:
+                return None, f"column {k!r} holds {size} values for {n} rows"
+    return doc, ""
+
+
+def damaged_chunks(path: str | os.PathLike[str]) -> list[tuple[int, str]]:
+    """(line number, reason) of every damaged chunk of a history file; a torn last line
+    (a crash mid-write, repaired by the next writer) is not damage."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    out = []
+    for n, line in enumerate(data.split(b"\n")[:-1]):
+        if line:
+            doc, why = _check(line)
+            if doc is None:
+                out.append((n + 1, why))
+    return out
+
+
 def decode_column(c: Any) -> Any:
     """A decoded column: numpy array for typed columns, list otherwise."""
     if isinstance(c, dict) and "t" in c and "b" in c:
         import numpy as np
-        return np.frombuffer(base64.b64decode(c["b"]), dtype="<" + c["t"])
+        if c["t"] not in ("f8", "i8"):
+            raise ValueError(f"unknown column type {c['t']!r}")
+        return np.frombuffer(base64.b64decode(c["b"], validate=True), dtype="<" + c["t"])
     return c
 
 
@@ -141,7 +238,9 @@ def read_chunks(path: str | os.PathLike[str]) -> Iterator[dict]:
             continue
         doc = decode_line(line)
         if doc is None:
-            log.warning("py_tracker: skipped a damaged line %d in %s", n + 1, path)
+            log.warning("py_tracker: skipped a damaged line %d in %s (%s): the rows of that chunk are "
+                        "missing, the other chunks are read. `py-tracker doctor --check` lists damaged chunks.",
+                        n + 1, path, _check(line)[1])
             continue
         yield doc
 
@@ -248,15 +347,18 @@ class HistoryWriter:
         self.path = Path(path)
         self._f = None
 
-    def write(self, rows: list[dict]) -> None:
+    def write(self, rows: list[dict], notes: list[str] | None = None) -> None:
+        """Append `rows` as one chunk; on OSError the file is left as it was (whole lines)."""
         if not rows:
             return
-        data = encode_chunk(rows)
+        data = encode_chunk(rows, notes)
         if self._f is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._f = open(self.path, "ab", buffering=0)
             self._repair_tail()
-        pos = self._f.tell()
+        # The end of the file, not tell(): after a short write and a truncate the file offset
+        # lies past the end, and truncating "back" to it would pad the file with NUL bytes.
+        pos = self._f.seek(0, os.SEEK_END)
         try:
             view = memoryview(data)
             while view:
@@ -268,6 +370,7 @@ class HistoryWriter:
             # Drop any partial write so the file stays a sequence of whole lines.
             try:
                 self._f.truncate(pos)
+                self._f.seek(pos)
             except OSError:
                 pass
             raise
