@@ -83,6 +83,7 @@ _LAZY = {
     "sweep_widget": "py_tracker.notebook.sweep_widget",
     "runs_table": "py_tracker.notebook",
     "SystemMonitor": "py_tracker.monitor",
+    "import_runs": "py_tracker.importers",
 }
 
 

@@ -140,6 +140,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if report.problems and args.check else 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importers import run_import
+    report = run_import(args.source, args.paths, project=args.project, root=args.dir,
+                        progress=None if not args.no_progress else False)
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="py-tracker", description="Local experiment tracking: inspect the store.")
     p.add_argument("--dir", default=None, help="store root (default: $PY_TRACKER_DIR or ~/.py_tracker)")
@@ -167,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="check and repair the store (never deletes data)")
     s.add_argument("--check", action="store_true", help="only report; exit 1 if something is wrong")
     s.set_defaults(fn=cmd_doctor)
+    s = sub.add_parser("import", help="import runs from W&B offline folders, TensorBoard logs or MLflow stores")
+    s.add_argument("source", choices=("wandb", "tensorboard", "mlflow"))
+    s.add_argument("paths", nargs="+", metavar="PATH",
+                   help="wandb: wandb/ or offline-run-* folders; tensorboard: log dir; "
+                        "mlflow: mlruns/ folder, SQLite file or tracking URI")
+    s.add_argument("--project", help="put every imported run into this project (default: the source's)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_import)
     try:
         from .sweep.cli import add_parser as add_agent
     except ImportError:

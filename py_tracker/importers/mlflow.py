@@ -70,7 +70,8 @@ class MlflowSource(Source):
 
     def _client(self, uri: str) -> Any:
         if uri not in self._clients:
-            self._clients[uri] = self._client_cls(tracking_uri=uri)
+            with self._allow(uri):
+                self._clients[uri] = self._client_cls(tracking_uri=uri)
         return self._clients[uri]
 
     @staticmethod

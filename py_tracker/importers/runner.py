@@ -66,8 +66,12 @@ def run_import(kind: str, paths: Sequence[str | os.PathLike[str]] | str | os.Pat
     done = {(r.get("imported") or {}).get("id") for r in catalog.all("runs")
             if (r.get("imported") or {}).get("source") == kind}
     show = sys.stderr.isatty() if progress is None else progress
-    from tqdm.auto import tqdm
-    bar = tqdm(items, desc=f"import {kind}", unit="run", disable=not show, file=sys.stderr)
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # the bar is a nicety: without tqdm the import runs the same
+        tqdm = None
+    bar = tqdm(items, desc=f"import {kind}", unit="run", disable=not show, file=sys.stderr) \
+        if tqdm is not None else _NoBar(items)
     for item in bar:
         if item.source_id in done:
             report.skipped.append((item.label, "already imported"))
@@ -99,3 +103,13 @@ def run_import(kind: str, paths: Sequence[str | os.PathLike[str]] | str | os.Pat
         bar.set_postfix(rows=report.rows)
     bar.close()
     return report
+
+
+class _NoBar(list):
+    """Stands in for a tqdm bar when tqdm is not installed."""
+
+    def set_postfix(self, **_: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
