@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from ..core.names import check_project
 from ..errors import UsageError
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
@@ -48,7 +49,7 @@ def run_import(kind: str, paths: Sequence[str | os.PathLike[str]] | str | os.Pat
     if not paths:
         raise UsageError(f"py-tracker import {kind}: give at least one path")
     if project is not None:
-        project = clean_project(project)
+        project = check_project(project)  # the user's own choice: a bad name is an error, not fixed
     catalog = Catalog(Path(root).expanduser() if root is not None else default_root())
     for left in clean_leftovers(catalog):
         log.info("py_tracker: removed %s left by an interrupted import", left)
@@ -82,6 +83,12 @@ def run_import(kind: str, paths: Sequence[str | os.PathLike[str]] | str | os.Pat
             source.read(item, staged)
             if project is not None:
                 staged.record["project"] = project
+            else:
+                given = staged.record["project"]
+                staged.record["project"] = clean_project(given)
+                if staged.record["project"] != given:
+                    staged.problem(f"project name {given!r} is not valid in py_tracker; "
+                                   f"imported into {staged.record['project']!r}")
             staged.commit()
         except UsageError:
             staged.abort()
