@@ -43,6 +43,7 @@ STAGING = ".imports"
 MARKER = ".importing"
 CHUNK_ROWS = 50_000  # rows per history chunk (as a live run writes them)
 EXTRA_HINT = "pip install 'py_tracker[import]'"
+MAX_PROBLEMS = 20  # problems kept per run; the rest are counted
 
 
 @dataclass
@@ -147,6 +148,7 @@ class StagedRun:
         self.record.update(host=None, pid=None, pid_start=None, state="finished",
                            imported={"source": kind, "id": item.source_id, "path": str(item.location)})
         self.problems: list[str] = []
+        self._more_problems = 0
         self.rows = 0
         self.system_rows = 0
         self.files = 0
@@ -236,14 +238,21 @@ class StagedRun:
         self.files += 1
 
     def problem(self, text: str) -> None:
-        """Something of this run could not be read; it is reported and kept in the record."""
-        self.problems.append(text)
+        """Something of this run could not be read; it is reported and kept in the record
+        (the first `MAX_PROBLEMS`, then a count, so a badly damaged file stays readable)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+        else:
+            self._more_problems += 1
 
     # --- the end -------------------------------------------------------------------------
     def commit(self) -> None:
         """Write what is pending, move the folder into runs/ and record the run."""
         self._flush_rows()
         self._flush_system()
+        if self._more_problems:
+            self.problems.append(f"... and {self._more_problems} more problem(s) of the same run")
+            self._more_problems = 0
         for w in (self._history, self._system):
             w.fsync()
             w.close()
@@ -291,6 +300,16 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def map_file(path: Path) -> Any:
+    """The file's bytes as a read-only memory map (b"" when empty): readers of big logs slice
+    it without holding a copy of the whole file."""
+    import mmap
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def clean_leftovers(catalog: Catalog) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..errors import UsageError
-from .base import EXTRA_HINT, Source, SourceRun, StagedRun, merge_points
+from .base import EXTRA_HINT, Source, SourceRun, StagedRun, map_file, merge_points
 
 EVENTS = "events.out.tfevents."
 
@@ -52,7 +52,7 @@ class RecordReader:
         self.problems: list[str] = []
 
     def __iter__(self) -> Iterator[bytes]:
-        data = self.path.read_bytes()
+        data = map_file(self.path)
         crc = _crc()
         pos, end = 0, len(data)
         head = struct.Struct("<Q")

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import orjson
 
 from ..errors import UsageError
-from .base import EXTRA_HINT, Source, SourceRun, StagedRun
+from .base import EXTRA_HINT, Source, SourceRun, StagedRun, map_file
 
 BLOCK = 32768
 HEADER = 7
@@ -53,7 +53,7 @@ class LogReader:
         self.problems: list[str] = []
 
     def __iter__(self) -> Iterator[bytes]:
-        data = self.path.read_bytes()
+        data = map_file(self.path)
         if len(data) < HEADER:
             self.problems.append(f"{self.path.name} is {len(data)} bytes long: no W&B header")
             return
