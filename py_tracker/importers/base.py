@@ -179,12 +179,19 @@ class StagedRun:
         self.rows += len(rows)
         last = rows[-1]
         self.last_step = max(self.last_step, int(last.get("_step", self.last_step)))
-        # the summary's "last logged value" of every key, as a live run keeps it
-        seen = self.last_values
+        # the summary's "last logged value" of every key, as a live run keeps it: walk back
+        # from the last row only until every key of the chunk has been seen (usually one row)
+        keys: set[str] = set()
+        for r in rows:
+            keys.update(r)
+        found: dict[str, Any] = {}
         for r in reversed(rows):
             for k, v in r.items():
-                if k not in seen:
-                    seen[k] = v
+                if k not in found:
+                    found[k] = v
+            if len(found) == len(keys):
+                break
+        self.last_values.update(found)
 
     def add_system(self, row: dict) -> None:
         """One system sample: keys `system.*` plus `_timestamp` / `_runtime`."""
@@ -365,6 +372,11 @@ def merge_points(series: dict[str, tuple[Any, Any, Any]], start: float | None) -
     if not series:
         return
     keys = list(series)
+    if len(keys) == 1:
+        steps, times, values = (np.asarray(a) for a in series[keys[0]])
+        if len(steps) < 2 or bool(np.all(steps[1:] > steps[:-1])):  # one metric in step order: as is
+            yield from _single(keys[0], steps, times, values, start)
+            return
     steps_all = np.unique(np.concatenate([np.asarray(series[k][0], dtype=np.int64) for k in keys]))
     n = len(steps_all)
     cols: dict[str, tuple[Any, Any]] = {}
@@ -392,17 +404,23 @@ def merge_points(series: dict[str, tuple[Any, Any, Any]], start: float | None) -
     col_lists = {k: (p.tolist(), f.tolist()) for k, (p, f) in cols.items()}
     for lo in range(0, n, CHUNK_ROWS):
         hi = min(n, lo + CHUNK_ROWS)
-        if len(keys) == 1:
-            (k,) = keys
-            _, vals = col_lists[k]
-            chunk = [{k: vals[i], "_step": step_list[i], "_runtime": run_list[i], "_timestamp": wall_list[i]}
-                     for i in range(lo, hi)]
-        else:
-            chunk = []
-            for i in range(lo, hi):
-                row = {k: f[i] for k, (p, f) in col_lists.items() if p[i]}
-                row["_step"] = step_list[i]
-                row["_runtime"] = run_list[i]
-                row["_timestamp"] = wall_list[i]
-                chunk.append(row)
+        chunk = []
+        for i in range(lo, hi):
+            row = {k: f[i] for k, (p, f) in col_lists.items() if p[i]}
+            row["_step"] = step_list[i]
+            row["_runtime"] = run_list[i]
+            row["_timestamp"] = wall_list[i]
+            chunk.append(row)
         yield chunk
+
+
+def _single(key: str, steps: Any, times: Any, values: Any, start: float | None) -> Iterator[list[dict]]:
+    """`merge_points` for one metric whose steps already increase: rows straight from the arrays."""
+    if not len(steps):
+        return
+    t0 = start if start is not None else float(times.min())
+    s, t, r, v = steps.tolist(), times.astype(float).tolist(), (times - t0).tolist(), values.tolist()
+    for lo in range(0, len(s), CHUNK_ROWS):
+        hi = lo + CHUNK_ROWS
+        yield [{key: a, "_step": b, "_runtime": c, "_timestamp": d}
+               for a, b, c, d in zip(v[lo:hi], s[lo:hi], r[lo:hi], t[lo:hi])]

@@ -29,19 +29,14 @@ from .base import EXTRA_HINT, Source, SourceRun, StagedRun, map_file, merge_poin
 EVENTS = "events.out.tfevents."
 
 
-def _crc() -> Callable[[bytes], int]:
-    """masked CRC32C, as TFRecord stores it."""
+def _crc_value() -> Callable[[bytes], int]:
+    """Plain (unmasked) CRC32C: google_crc32c's C code when installed, else tensorboard's."""
     try:
         import google_crc32c
-        value = google_crc32c.value
-
-        def masked(data: bytes) -> int:
-            x = value(data)
-            return (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-        return masked
+        return google_crc32c.value
     except ImportError:
-        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-        return masked_crc32c
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import crc32c
+        return crc32c
 
 
 class RecordReader:
@@ -53,17 +48,17 @@ class RecordReader:
 
     def __iter__(self) -> Iterator[bytes]:
         data = map_file(self.path)
-        crc = _crc()
+        value = _crc_value()
         pos, end = 0, len(data)
-        head = struct.Struct("<Q")
-        word = struct.Struct("<I")
+        head = struct.Struct("<QI").unpack_from
+        word = struct.Struct("<I").unpack_from
         while pos < end:
             if pos + 12 > end:
                 self.problems.append(f"{self.path.name}: torn record at byte {pos} ({end - pos} bytes unreadable)")
                 return
-            header = data[pos:pos + 8]
-            (length,) = head.unpack(header)
-            if word.unpack_from(data, pos + 8)[0] != crc(header):
+            length, stored = head(data, pos)
+            x = value(data[pos:pos + 8])  # masked CRC32C, inlined: this loop runs once per event
+            if (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF != stored:
                 self.problems.append(f"{self.path.name}: damaged record header at byte {pos} "
                                      f"({end - pos} bytes unreadable)")
                 return
@@ -72,7 +67,8 @@ class RecordReader:
                 self.problems.append(f"{self.path.name}: torn record at byte {pos} ({end - pos} bytes unreadable)")
                 return
             chunk = data[start:stop]
-            if word.unpack_from(data, stop)[0] != crc(chunk):
+            x = value(chunk)
+            if (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF != word(data, stop)[0]:
                 self.problems.append(f"{self.path.name}: record at byte {pos} fails its checksum "
                                      f"({end - pos} bytes unreadable)")
                 return
@@ -111,8 +107,8 @@ class TensorBoardSource(Source):
         from tensorboard.util import tensor_util
         rec = run.record
         rec["name"] = item.extra["name"]
-        scalars: dict[str, tuple[list, list, list]] = {}
-        media: dict[str, tuple[list, list, list]] = {}
+        scalars: dict[str, list[tuple[int, float, float]]] = {}  # tag -> [(step, wall time, value)]
+        media: dict[str, list[tuple[int, float, Any]]] = {}
         config: dict[str, Any] = {}
         first_wall: float | None = None
         last_wall: float | None = None
@@ -122,43 +118,52 @@ class TensorBoardSource(Source):
                 continue
             reader = RecordReader(f)
             ev = event_pb2.Event()
-            for raw in reader:
+            parse = ev.ParseFromString
+            last_tag, points = None, None
+            for raw in reader:  # the hot loop: one pass per event, as few protobuf accesses as can be
                 try:
-                    ev.ParseFromString(raw)
+                    parse(raw)
                 except Exception:
                     bad += 1
                     continue
-                wall = ev.wall_time
-                if first_wall is None or wall < first_wall:
-                    first_wall = wall
-                if last_wall is None or wall > last_wall:
-                    last_wall = wall
-                if not ev.HasField("summary"):
+                values = ev.summary.value
+                if not values:  # file version, graph, session log...
+                    wall = ev.wall_time
+                    first_wall = wall if first_wall is None else min(first_wall, wall)
+                    last_wall = wall if last_wall is None else max(last_wall, wall)
                     continue
-                step = ev.step
-                for v in ev.summary.value:
-                    kind = v.WhichOneof("value")
-                    if kind == "simple_value":  # the common case, kept off the slow path
-                        s = scalars.get(v.tag)
-                        if s is None:
-                            s = scalars[v.tag] = ([], [], [])
-                        s[0].append(step)
-                        s[1].append(wall)
-                        s[2].append(v.simple_value)
+                step, wall = ev.step, ev.wall_time
+                for v in values:
+                    if v.WhichOneof("value") == "simple_value":  # torch/TF1 scalars: the common case
+                        tag = v.tag
+                        if tag != last_tag:
+                            points = scalars.get(tag)
+                            if points is None:
+                                points = scalars[tag] = []
+                            last_tag = tag
+                        points.append((step, wall, v.simple_value))
                         continue
                     self._value(data_compat.migrate_value(v), step, wall, scalars, media, config,
                                 tensor_util, run)
+                    last_tag = None
             for text in reader.problems:
                 run.problem(text)
         if bad:
             run.problem(f"{bad} event(s) could not be decoded")
-        series: dict[str, tuple[Any, Any, Any]] = {
-            k: (np.asarray(s, dtype=np.int64), np.asarray(t, dtype=float), np.asarray(v, dtype=float))
-            for k, (s, t, v) in scalars.items()}
-        for k, (s, t, v) in media.items():
-            arr = np.empty(len(v), dtype=object)
-            arr[:] = v
-            series[k] = (np.asarray(s, dtype=np.int64), np.asarray(t, dtype=float), arr)
+        series: dict[str, tuple[Any, Any, Any]] = {}
+        for k, pts in scalars.items():
+            arr = np.array(pts, dtype=float).reshape(-1, 3)
+            series[k] = (arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2])
+        for k, pts in media.items():
+            objs = np.empty(len(pts), dtype=object)
+            objs[:] = [p[2] for p in pts]
+            series[k] = (np.array([p[0] for p in pts], dtype=np.int64), np.array([p[1] for p in pts], dtype=float),
+                         objs)
+        for _, t, _ in series.values():  # the run's span: every event's wall time counts
+            if len(t):
+                lo, hi = float(t.min()), float(t.max())
+                first_wall = lo if first_wall is None else min(first_wall, lo)
+                last_wall = hi if last_wall is None else max(last_wall, hi)
         for chunk in merge_points(series, first_wall):
             run.add_rows(chunk)
         rec["config"] = config
@@ -183,7 +188,7 @@ class TensorBoardSource(Source):
             run.problem(f"tag {v.tag!r} at step {step}: unreadable tensor ({exc})")
             return
         if plugin == "scalars" or (not plugin and arr.size == 1 and arr.dtype.kind in "fiub"):
-            target = scalars.setdefault(v.tag, ([], [], []))
+            target = scalars.setdefault(v.tag, [])
             value: Any = float(arr.reshape(-1)[0])
         elif plugin == "histograms":
             from ..media.histogram import Histogram
@@ -195,7 +200,7 @@ class TensorBoardSource(Source):
             except Exception as exc:
                 run.problem(f"histogram {v.tag!r} at step {step}: {exc}")
                 return
-            target = media.setdefault(v.tag, ([], [], []))
+            target = media.setdefault(v.tag, [])
         elif plugin == "images":
             from PIL import Image as PILImage
             from ..media.image import Image
@@ -212,15 +217,11 @@ class TensorBoardSource(Source):
                 return
             value = out[0]
             for i, extra in enumerate(out[1:], 1):
-                media.setdefault(f"{v.tag}/{i}", ([], [], []))
-                for lst, x in zip(media[f"{v.tag}/{i}"], (step, wall, extra)):
-                    lst.append(x)
-            target = media.setdefault(v.tag, ([], [], []))
+                media.setdefault(f"{v.tag}/{i}", []).append((step, wall, extra))
+            target = media.setdefault(v.tag, [])
         else:
             return  # text, audio, PR curves, graphs: not imported
-        target[0].append(step)
-        target[1].append(wall)
-        target[2].append(value)
+        target.append((step, wall, value))
 
     @staticmethod
     def _hparams(v: Any, config: dict, run: StagedRun) -> None:
