@@ -228,7 +228,6 @@ class WandbSource(Source):
                 # JSON text and decode it once at the end
                 for it in record.summary.update:
                     k = it.key or tuple(it.nested_key)
-                    summary_raw.pop(k, None)
                     summary_raw[k] = it.value_json
                 for it in record.summary.remove:
                     k = it.key or tuple(it.nested_key)
