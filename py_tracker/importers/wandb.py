@@ -123,16 +123,16 @@ def _key(item: Any) -> str:
     return item.key or ".".join(item.nested_key)
 
 
-def _loads(text: str) -> Any:
+def _loads(text: str | bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)  # NaN / Infinity, which W&B writes for non-finite floats
 
 
-def _loads_many(texts: list[str]) -> list[Any]:
+def _loads_many(texts: list[bytes]) -> list[Any]:
     try:
-        return orjson.loads("[" + ",".join(texts) + "]")
+        return orjson.loads(b"[" + b",".join(texts) + b"]")
     except orjson.JSONDecodeError:
         return [_loads(t) for t in texts]
 
@@ -159,6 +159,97 @@ def _del_nested(target: dict, key: str | None, nested: Any) -> None:
         if not isinstance(d, dict):
             return
     d.pop(parts[-1], None)
+
+
+def _view_class() -> Any:
+    """A structural view of `Record` that keeps history and summary items as raw bytes.
+
+    Reading each item through protobuf objects costs microseconds per field; W&B writes
+    a history record and two summary records per logged row, a dozen items in all. The
+    view (its own descriptor pool, field numbers as in wandb_internal.proto: Record.history
+    = 2, Record.summary = 3, HistoryRecord.item = 1 / step = 2, SummaryRecord.update = 1 /
+    remove = 2) lets the C parser hand over the items' bytes, which `ItemSplitter` splits.
+    """
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    F = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(name="py_tracker_wandb_view.proto", package="py_tracker_view",
+                                             syntax="proto3")
+
+    def message(name: str, *fields: tuple) -> None:
+        m = fdp.message_type.add(name=name)
+        for fname, number, ftype, label, tname in fields:
+            f = m.field.add(name=fname, number=number, type=ftype, label=label)
+            if tname:
+                f.type_name = f".py_tracker_view.{tname}"
+    message("Step", ("num", 1, F.TYPE_INT64, F.LABEL_OPTIONAL, None))
+    message("History", ("item", 1, F.TYPE_BYTES, F.LABEL_REPEATED, None),
+            ("step", 2, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, "Step"))
+    message("Summary", ("update", 1, F.TYPE_BYTES, F.LABEL_REPEATED, None),
+            ("remove", 2, F.TYPE_BYTES, F.LABEL_REPEATED, None))
+    message("Record", ("history", 2, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, "History"),
+            ("summary", 3, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, "Summary"))
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("py_tracker_view.Record"))
+
+
+class ItemSplitter:
+    """Splits the bytes of a W&B `HistoryItem`/`SummaryItem` into (key path, JSON bytes).
+
+    An item is `key (1) | nested_key (2)... | value_json (16)`, fields in number order, so
+    it is a key part, the tag of field 16 (bytes 0x82 0x01), a length and the JSON. The
+    key part is decoded by W&B's own `HistoryItem` protobuf, once per distinct key; the
+    split is accepted only when that decode succeeds without a value and the length
+    matches the rest exactly. Anything else is parsed whole by the protobuf.
+    """
+
+    def __init__(self, pb: Any):
+        self.item_cls = pb.HistoryItem
+        self.keys: dict[bytes, tuple[str, tuple[str, ...]] | None] = {}
+
+    def _key_of(self, part: bytes) -> tuple[str, tuple[str, ...]] | None:
+        try:
+            it = self.item_cls.FromString(part)
+        except Exception:
+            return None
+        if it.value_json or (not it.key and not it.nested_key):
+            return None
+        path = (it.key,) if it.key else tuple(it.nested_key)
+        return ".".join(path), path
+
+    def key_part(self, b: bytes) -> Any:
+        """A hashable stand-in for the item's key: its key part's bytes when the split is
+        valid, else the decoded key path. The same key always gives the same value."""
+        i = b.find(b"\x82\x01")
+        if i > 0:
+            part = b[:i]
+            try:
+                key = self.keys[part]
+            except KeyError:
+                key = self.keys[part] = self._key_of(part)
+            if key is not None:
+                return key[1]
+        it = self.item_cls.FromString(b)
+        return (it.key,) if it.key or not it.nested_key else tuple(it.nested_key)
+
+    def split(self, b: bytes) -> tuple[str, tuple[str, ...], bytes]:
+        i = b.find(b"\x82\x01")
+        if i > 0:
+            part = b[:i]
+            try:
+                key = self.keys[part]
+            except KeyError:
+                key = self.keys[part] = self._key_of(part)
+            if key is not None and i + 2 < len(b):
+                n = b[i + 2]
+                if n < 0x80:
+                    if len(b) == i + 3 + n:
+                        return key[0], key[1], b[i + 3:]
+                elif i + 3 < len(b) and b[i + 3] < 0x80 and len(b) == i + 4 + ((n & 0x7F) | (b[i + 3] << 7)):
+                    return key[0], key[1], b[i + 4:]
+        it = self.item_cls.FromString(b)
+        path = (it.key,) if it.key or not it.nested_key else tuple(it.nested_key)
+        return ".".join(path), path, it.value_json.encode()
 
 
 class WandbSource(Source):
@@ -200,39 +291,51 @@ class WandbSource(Source):
         reader = LogReader(item.extra["log"])
         rec = run.record
         config: dict = {}
-        summary_raw: dict[Any, str | None] = {}
+        summary_raw: dict[Any, bytes | None] = {}  # key part (or key path) -> newest item bytes
         output: list[str] = []
         start: float | None = None
         exit_rec: Any = None
-        hist: list[Any] = []
+        hist: list[tuple[list[bytes], int]] = []  # (item bytes, step) of history records not yet decoded
         record = pb.Record()
         parse = record.ParseFromString
         which = record.WhichOneof
+        view = _view_class()()
+        vparse = view.ParseFromString
+        has = view.HasField
+        splitter = ItemSplitter(pb)
+        split = splitter.split
+        key_of = splitter.key_part
         bad = 0
         for raw in reader:
+            try:
+                vparse(raw)
+            except Exception:
+                bad += 1
+                continue
+            if has("history"):
+                h = view.history
+                hist.append((list(h.item), h.step.num))
+                if len(hist) >= _BATCH:
+                    self._rows(hist, splitter, run)
+                    hist = []
+                continue
+            if has("summary"):
+                # W&B writes two summary records per logged row: keep each key's newest JSON
+                # and decode it once at the end
+                sm = view.summary
+                for b in sm.update:  # keyed by the item's key part: split once per key at the end
+                    summary_raw[key_of(b)] = b
+                for b in sm.remove:
+                    it = pb.SummaryItem.FromString(b)
+                    summary_raw[(it.key,) if it.key else tuple(it.nested_key)] = None
+                continue
             try:
                 parse(raw)
             except Exception:
                 bad += 1
                 continue
             kind = which("record_type")
-            if kind == "history":
-                hist.append(record.history)
-                record = pb.Record()
-                parse, which = record.ParseFromString, record.WhichOneof
-                if len(hist) >= _BATCH:
-                    self._rows(hist, run)
-                    hist = []
-            elif kind == "summary":
-                # W&B writes a summary record per logged row: keep only each key's newest
-                # JSON text and decode it once at the end
-                for it in record.summary.update:
-                    k = it.key or tuple(it.nested_key)
-                    summary_raw[k] = it.value_json
-                for it in record.summary.remove:
-                    k = it.key or tuple(it.nested_key)
-                    summary_raw[k] = None
-            elif kind == "run":
+            if kind == "run":
                 r = record.run
                 start = r.start_time.seconds + r.start_time.nanos / 1e9 if r.HasField("start_time") else None
                 for it in r.config.update:
@@ -268,18 +371,18 @@ class WandbSource(Source):
                 record = pb.Record()
                 parse, which = record.ParseFromString, record.WhichOneof
         if hist:
-            self._rows(hist, run)
+            self._rows(hist, splitter, run)
         if bad:
             run.problem(f"{bad} record(s) of {item.extra['log'].name} could not be decoded")
         for text in reader.problems:
             run.problem(text)
         summary: dict = {}
-        for k, text in summary_raw.items():
-            key, nested = (k, ()) if isinstance(k, str) else (None, k)
-            if text is None:
-                _del_nested(summary, key, nested)
+        for k, b in summary_raw.items():
+            if b is None:
+                _del_nested(summary, None, k)
             else:
-                _set_nested(summary, key, nested, _loads(text))
+                _, path, text = split(b)
+                _set_nested(summary, None, path, _loads(text))
         config.pop("_wandb", None)
         summary.pop("_wandb", None)
         rec["config"] = config
@@ -307,31 +410,35 @@ class WandbSource(Source):
                         "imported as crashed")
 
     @staticmethod
-    def _rows(hist: list[Any], run: StagedRun) -> None:
+    def _rows(hist: list[tuple[list[bytes], int]], splitter: ItemSplitter, run: StagedRun) -> None:
         """Decode a batch of history records: one JSON parse for all their values."""
         keys: list[str] = []
-        texts: list[str] = []
-        counts: list[int] = []
-        cache: dict[Any, str] = {}
-        for h in hist:
-            items = h.item
-            counts.append(len(items))
-            for it in items:
-                k = it.key
-                if not k:
-                    nk = tuple(it.nested_key)
-                    k = cache.get(nk)
-                    if k is None:
-                        k = cache[nk] = ".".join(nk)
-                keys.append(k)
-                texts.append(it.value_json)
+        texts: list[bytes] = []
+        add_key, add_text = keys.append, texts.append
+        known = splitter.keys
+        split = splitter.split
+        for items, _ in hist:
+            for b in items:
+                # ItemSplitter.split's common case, inlined (this runs once per logged value)
+                i = b.find(b"\x82\x01")
+                key = known.get(b[:i]) if i > 0 else None
+                if key is not None and i + 2 < len(b):
+                    n = b[i + 2]
+                    if n < 0x80 and len(b) == i + 3 + n:
+                        add_key(key[0])
+                        add_text(b[i + 3:])
+                        continue
+                k, _, text = split(b)
+                add_key(k)
+                add_text(text)
         values = _loads_many(texts)
         rows = []
         pos = 0
-        for h, n in zip(hist, counts):
+        for items, step in hist:
+            n = len(items)
             row = dict(zip(keys[pos:pos + n], values[pos:pos + n]))
             pos += n
             if "_step" not in row:
-                row["_step"] = h.step.num
+                row["_step"] = step
             rows.append(row)
         run.add_rows(rows)
