@@ -20,6 +20,12 @@ for i in range(300):
         row["maybe"] = math.nan
     if i == 8:
         row["maybe"] = math.inf
+    if i == 10:  # shapes that take the reader's slow paths: long keys and values, odd bytes in keys
+        row["k" * 130] = 1.5
+        row["long_text"] = "x" * 200
+        row["huge_text"] = "y" * 20000
+        row["we\u0082\u0001ird"] = 2
+        row["unicode_é"] = "ü"
     run.log(row)
     rows.append(row)
 run.config.update({"late": "added"})
