@@ -89,3 +89,16 @@ def test_cli_imports_and_prints_the_summary(tb_dir, root, capsys):
     assert "imported 0 run(s)" in out and out.count("already imported") == 3
     assert main(["--dir", str(root), "import", "tensorboard", str(tb_dir / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_imported_runs_are_ordinary_runs_for_the_server(tb_dir, root):
+    from py_tracker.server.store import StoreReader
+    runs = import_runs("tensorboard", tb_dir / "logs", dir=root, quiet=True)
+    reader = StoreReader(root)
+    listed = {r["id"]: r for r in reader.runs()["runs"]}
+    assert set(listed) == {r.id for r in runs}
+    assert all(r["state"] == "finished" and r["project"] == "logs" for r in listed.values())
+    train = next(r for r in runs if r.name == "train")
+    detail = reader.run_detail(train.id)["run"]
+    assert detail["imported"]["source"] == "tensorboard"
+    assert detail["imported"]["path"] == str((tb_dir / "logs" / "train").resolve())
