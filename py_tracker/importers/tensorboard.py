@@ -57,17 +57,18 @@ class RecordReader:
                 self.problems.append(f"{self.path.name}: torn record at byte {pos} ({end - pos} bytes unreadable)")
                 return
             length, stored = head(data, pos)
-            x = value(data[pos:pos + 8])  # masked CRC32C, inlined: this loop runs once per event
-            if (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF != stored:
-                self.problems.append(f"{self.path.name}: damaged record header at byte {pos} "
-                                     f"({end - pos} bytes unreadable)")
-                return
             start, stop = pos + 12, pos + 12 + length
             if stop + 4 > end:
-                self.problems.append(f"{self.path.name}: torn record at byte {pos} ({end - pos} bytes unreadable)")
+                # a torn end, or a damaged length: which one, the length's own CRC says
+                x = value(data[pos:pos + 8])
+                torn = (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF == stored
+                self.problems.append(f"{self.path.name}: {'torn record' if torn else 'damaged record header'} "
+                                     f"at byte {pos} ({end - pos} bytes unreadable)")
                 return
+            # The length's CRC is not checked on this path: a damaged length makes the data
+            # CRC below fail (it is read at the wrong place), which stops the file just the same.
             chunk = data[start:stop]
-            x = value(chunk)
+            x = value(chunk)  # masked CRC32C, inlined: this loop runs once per event
             if (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF != word(data, stop)[0]:
                 self.problems.append(f"{self.path.name}: record at byte {pos} fails its checksum "
                                      f"({end - pos} bytes unreadable)")
