@@ -4,6 +4,7 @@ import json
 import math
 import os
 import sys
+import time
 
 out = sys.argv[1]
 os.environ["WANDB_MODE"] = "offline"
@@ -12,7 +13,8 @@ import wandb  # noqa: E402
 
 expected = []
 run = wandb.init(project="imported-proj", name="first", config={"lr": 0.01, "layers": [64, 32], "opt": {"name": "adam"}},
-                 tags=["a", "b"], group="grp", job_type="train", notes="some notes", dir=out)
+                 tags=["a", "b"], group="grp", job_type="train", notes="some notes", dir=out,
+                 settings=wandb.Settings(x_stats_sampling_interval=0.2))
 rows = []
 for i in range(300):
     row = {"loss": 1.0 / (i + 1), "acc": i / 300, "nested": {"x": i * 2}, "label": f"s{i}"}
@@ -30,6 +32,7 @@ for i in range(300):
     rows.append(row)
 run.config.update({"late": "added"})
 run.summary["best"] = 0.25
+time.sleep(1.5)  # a few system samples
 print("hello stdout")
 print("to stderr", file=sys.stderr)
 with open(os.path.join(out, "notes.txt"), "w") as f:

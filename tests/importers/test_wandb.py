@@ -69,8 +69,13 @@ def test_every_value_comes_back(wandb_dir, root):
     assert "hello stdout" in log and "to stderr" in log
     assert (files / "notes.txt").read_text() == "a saved file"
     assert not (files / "notes.txt").is_symlink()
-    for row in first.scan_history(stream="system"):
-        assert all(k.startswith("system.") or k.startswith("_") for k in row)
+    system = list(first.scan_history(stream="system"))
+    assert len(system) >= 3  # sampled every 0.2 s for 1.5 s
+    rec = first.to_dict()
+    for row in system:
+        assert all(k.startswith("system.") or k in ("_timestamp", "_runtime") for k in row)
+        assert rec["created_at"] - 5 <= row["_timestamp"] <= rec["finished_at"] + 5
+        assert 0 < row["system.memory_percent"] <= 100
 
 
 def test_second_import_adds_nothing(wandb_dir, root):
