@@ -218,8 +218,8 @@ class ItemSplitter:
         return ".".join(path), path
 
     def key_part(self, b: bytes) -> Any:
-        """A hashable stand-in for the item's key: its key part's bytes when the split is
-        valid, else the decoded key path. The same key always gives the same value."""
+        """The item's key path (a tuple), read from the bytes before its value: decoded once
+        per distinct key part, and by a whole-item parse when the split does not hold."""
         i = b.find(b"\x82\x01")
         if i > 0:
             part = b[:i]
@@ -350,6 +350,8 @@ class WandbSource(Source):
                 if r.project:
                     item.project = r.project
                 rec["imported"]["run_id"] = r.run_id
+                if not r.display_name and r.run_id:
+                    rec["name"] = r.run_id  # W&B shows an unnamed run by its id
                 if start is not None:
                     rec["created_at"] = start
             elif kind == "config":
