@@ -93,6 +93,7 @@ def verdict(rate: float) -> str:
 def tb_peer(path: Path, limit: int = 100_000) -> float:
     """CPU seconds per event of tensorboard's own loader."""
     import warnings
+
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
     (f,) = sorted(path.rglob("events.out.tfevents.*"))
     t = time.process_time()

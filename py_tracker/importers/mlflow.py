@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import UsageError
 from .base import EXTRA_HINT, Source, SourceRun, StagedRun, merge_points
 
+
 @contextmanager
 def _env(**values: str) -> Iterator[None]:
     old = {k: os.environ.get(k) for k in values}

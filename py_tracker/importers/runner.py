@@ -12,7 +12,15 @@ from ..core.names import check_project
 from ..errors import UsageError
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
-from .base import ImportReport, Source, SourceRun, StagedRun, clean_leftovers, clean_project, pick_run_id
+from .base import (
+    ImportReport,
+    Source,
+    SourceRun,
+    StagedRun,
+    clean_leftovers,
+    clean_project,
+    pick_run_id,
+)
 
 log = logging.getLogger("py_tracker")
 

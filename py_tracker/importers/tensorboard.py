@@ -84,8 +84,8 @@ class TensorBoardSource(Source):
 
     def __init__(self) -> None:
         try:
-            from tensorboard import data_compat  # noqa: F401
-            from tensorboard.compat.proto import event_pb2  # noqa: F401
+            from tensorboard import data_compat
+            from tensorboard.compat.proto import event_pb2
         except ImportError as exc:
             raise UsageError(f"importing TensorBoard logs needs the tensorboard package ({exc}); "
                              f"install it with: {EXTRA_HINT}") from None
@@ -204,6 +204,7 @@ class TensorBoardSource(Source):
             target = media.setdefault(v.tag, [])
         elif plugin == "images":
             from PIL import Image as PILImage
+
             from ..media.image import Image
             pics = arr.reshape(-1)[2:]
             out = []
