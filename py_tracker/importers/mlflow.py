@@ -90,6 +90,7 @@ class MlflowSource(Source):
                              f"folder, an SQLite file or a tracking URI")
         client = self._client(uri)
         found: list[SourceRun] = []
+        skipped: list[tuple[str, str]] = []
         with self._allow(uri):
             try:
                 experiments = client.search_experiments(view_type=ViewType.ALL)
@@ -99,19 +100,44 @@ class MlflowSource(Source):
             for exp in experiments:
                 token = None
                 while True:
-                    page = client.search_runs([exp.experiment_id], run_view_type=ViewType.ALL, max_results=1000,
-                                              page_token=token)
+                    try:
+                        page = client.search_runs([exp.experiment_id], run_view_type=ViewType.ALL,
+                                                  max_results=1000, page_token=token)
+                    except Exception as exc:  # one damaged run makes MLflow's search fail
+                        skipped += self._one_by_one(client, uri, exp, path, found, exc)
+                        break
                     for r in page:
-                        found.append(SourceRun(
-                            source_id=r.info.run_id, label=f"{exp.name}/{r.info.run_name or r.info.run_id}",
-                            location=Path(str(path)), native_id=r.info.run_id[:32], project=exp.name,
-                            extra={"uri": uri, "run": r, "experiment": exp.name}))
+                        found.append(self._item(r, exp.name, uri, path))
                     token = page.token
                     if not token:
                         break
+        yield from skipped
         yield from found
         if not found:
             raise UsageError(f"py-tracker import mlflow: no runs in {str(path)!r} ({uri})")
+
+    @staticmethod
+    def _item(r: Any, experiment: str, uri: str, path: Path) -> SourceRun:
+        return SourceRun(source_id=r.info.run_id, label=f"{experiment}/{r.info.run_name or r.info.run_id}",
+                         location=Path(str(path)), native_id=r.info.run_id[:32], project=experiment,
+                         extra={"uri": uri, "run": r, "experiment": experiment})
+
+    def _one_by_one(self, client: Any, uri: str, exp: Any, path: Path, found: list[SourceRun],
+                    error: Exception) -> list[tuple[str, str]]:
+        """When MLflow cannot list an experiment's runs, open them one by one (file stores keep
+        one folder per run), so only the damaged runs are left out, each with MLflow's reason."""
+        if not uri.startswith("file:"):
+            return [(exp.name, f"MLflow cannot list the runs of this experiment: {error}")]
+        from urllib.parse import urlparse
+        from urllib.request import url2pathname
+        exp_dir = Path(url2pathname(urlparse(uri).path)) / str(exp.experiment_id)
+        skipped = []
+        for d in sorted(p for p in exp_dir.iterdir() if (p / "meta.yaml").is_file()) if exp_dir.is_dir() else []:
+            try:
+                found.append(self._item(client.get_run(d.name), exp.name, uri, path))
+            except Exception as exc:
+                skipped.append((f"{exp.name}/{d.name}", f"MLflow cannot read this run: {exc}"))
+        return skipped
 
     def read(self, item: SourceRun, run: StagedRun) -> None:
         with self._allow(item.extra["uri"]):
@@ -133,7 +159,11 @@ class MlflowSource(Source):
         end = info.end_time / 1000.0 if info.end_time else None
         series: dict[str, tuple[Any, Any, Any]] = {}
         for key in sorted(data.metrics):
-            points = client.get_metric_history(info.run_id, key)
+            try:
+                points = client.get_metric_history(info.run_id, key)
+            except Exception as exc:  # one damaged metric: the others are still imported
+                run.problem(f"metric {key!r} could not be read: {type(exc).__name__}: {exc}")
+                continue
             if not points:
                 continue
             series[key] = (np.fromiter((m.step for m in points), dtype=np.int64, count=len(points)),

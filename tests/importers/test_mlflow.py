@@ -61,3 +61,18 @@ def test_second_import_adds_nothing(mlflow_store, root):
 def test_a_missing_store_is_a_clear_error(tmp_path, root):
     with pytest.raises(ValueError, match="does not exist"):
         import_runs("mlflow", tmp_path / "nope", dir=root, quiet=True)
+
+
+def test_a_damaged_run_is_skipped_with_mlflows_reason_and_the_rest_imported(tmp_path, root):
+    base = tmp_path / "src"
+    base.mkdir()
+    make("make_mlflow.py", (base / "mlruns").as_uri(), (base / "artifacts").as_uri(), str(base / "expected.json"))
+    bad, good = json.loads((base / "expected.json").read_text())
+    (loss,) = [p for p in (base / "mlruns").rglob("metrics/loss") if bad["id"] in str(p)]
+    loss.write_text(loss.read_text() + "not a metric line\n")
+    runs = import_runs("mlflow", base / "mlruns", dir=root, quiet=True)
+    assert [r.to_dict()["imported"]["id"] for r in runs] == [good["id"]]
+    ((what, why),) = runs.report.skipped
+    assert bad["id"] in what and "malformed" in why and "'loss'" in why
+    rows = list(runs[0].scan_history())
+    assert [row["loss"] for row in rows] == [v for k, _, v, _ in good["points"] if k == "loss"]
