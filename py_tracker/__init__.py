@@ -138,6 +138,7 @@ _LAZY = {
     "runs_table": "py_tracker.notebook",
     "SystemMonitor": "py_tracker.monitor",
     "as_wandb": "py_tracker.compat",
+    "import_runs": "py_tracker.importers",
 }
 
 

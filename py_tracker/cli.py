@@ -147,6 +147,14 @@ def cmd_wandb(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importers import run_import
+    report = run_import(args.source, args.paths, project=args.project, root=args.dir,
+                        progress=None if not args.no_progress else False)
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="py-tracker", description="Local experiment tracking: inspect the store.")
     p.add_argument("--dir", default=None, help="store root (default: $PY_TRACKER_DIR or ~/.py_tracker)")
@@ -180,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true",
                    help="install even when the real wandb is there (it is moved aside; uninstall restores it)")
     s.set_defaults(fn=cmd_wandb)
+    s = sub.add_parser("import", help="import runs from W&B offline folders, TensorBoard logs or MLflow stores")
+    s.add_argument("source", choices=("wandb", "tensorboard", "mlflow"))
+    s.add_argument("paths", nargs="+", metavar="PATH",
+                   help="wandb: wandb/ or offline-run-* folders; tensorboard: log dir; "
+                        "mlflow: mlruns/ folder, SQLite file or tracking URI")
+    s.add_argument("--project", help="put every imported run into this project (default: the source's)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_import)
     try:
         from .sweep.cli import add_parser as add_agent
     except ImportError:

@@ -1,0 +1,155 @@
+"""W&B offline runs made by the real wandb, imported and compared value by value."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from py_tracker.api import Api
+from py_tracker.importers import import_runs
+
+
+def _expected(src: Path) -> list[dict]:
+    return json.loads((src / "expected.json").read_text())
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def _check_rows(history, logged: list[dict], auto_step: bool) -> None:
+    rows = list(history)
+    assert len(rows) == len(logged)
+    for i, (got, want) in enumerate(zip(rows, logged)):
+        flat = {}
+        for k, v in want.items():
+            if isinstance(v, dict):
+                flat.update({f"{k}.{kk}": vv for kk, vv in v.items()})
+            else:
+                flat[k] = v
+        for k, v in flat.items():
+            assert _same(v, got[k]), (i, k, v, got.get(k))
+        if auto_step:
+            assert got["_step"] == i
+        assert isinstance(got["_timestamp"], float) and isinstance(got["_runtime"], (int, float))
+
+
+def test_every_value_comes_back(wandb_dir, root):
+    runs = import_runs("wandb", wandb_dir / "wandb", dir=root, quiet=True)
+    exp = _expected(wandb_dir)
+    assert sorted(r.id for r in runs) == sorted(e["id"] for e in exp)
+    api = Api(root)
+    for e in exp:
+        r = api.run(f"{e['project']}/{e['id']}")
+        assert (r.name, r.group, r.job_type, r.notes) == (e["name"], e["group"], e["job_type"], e["notes"])
+        assert list(r.tags) == e["tags"]
+        assert r.config == e["config"]
+        assert r.state == ("finished" if e["exit_code"] == 0 else "failed")
+        rec = r.to_dict()
+        assert rec["exit_code"] == e["exit_code"]
+        assert rec["imported"]["source"] == "wandb" and rec["imported"]["id"] == e["dir"]
+        _check_rows(r.scan_history(), e["rows"], auto_step=e["name"] == "first")
+        last = e["rows"][-1]
+        for k, v in last.items():
+            if not isinstance(v, dict):
+                assert _same(r.summary[k], v), k
+    first = api.run(f"imported-proj/{exp[0]['id']}")
+    assert first.summary["best"] == 0.25
+    files = first.run_dir / "files"
+    log = (files / "output.log").read_text()
+    assert "hello stdout" in log and "to stderr" in log
+    assert (files / "notes.txt").read_text() == "a saved file"
+    assert not (files / "notes.txt").is_symlink()
+    system = list(first.scan_history(stream="system"))
+    assert len(system) >= 3  # sampled every 0.2 s for 1.5 s
+    rec = first.to_dict()
+    for row in system:
+        assert all(k.startswith("system.") or k in ("_timestamp", "_runtime") for k in row)
+        assert rec["created_at"] - 5 <= row["_timestamp"] <= rec["finished_at"] + 5
+        assert 0 < row["system.memory_percent"] <= 100
+
+
+def test_second_import_adds_nothing(wandb_dir, root):
+    first = import_runs("wandb", wandb_dir / "wandb", dir=root, quiet=True)
+    catalog_before = (root / "catalog.json").read_bytes()
+    again = import_runs("wandb", wandb_dir / "wandb", dir=root, quiet=True)
+    assert len(first) == 2 and len(again) == 0
+    assert [why for _, why in again.report.skipped] == ["already imported", "already imported"]
+    assert (root / "catalog.json").read_bytes() == catalog_before
+    assert len(Api(root).runs()) == 2
+
+
+def _one_run_copy(wandb_dir: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
+    e = _expected(wandb_dir)[0]
+    src = wandb_dir / "wandb" / e["dir"]
+    dest = tmp_path / "copy" / e["dir"]
+    shutil.copytree(src, dest, symlinks=True)
+    return dest, next(dest.glob("*.wandb")), e
+
+
+def test_truncated_log_imports_what_is_readable(wandb_dir, tmp_path, root):
+    folder, log, e = _one_run_copy(wandb_dir, tmp_path)
+    data = log.read_bytes()
+    log.write_bytes(data[: len(data) // 2 + 3])  # a run killed while W&B was writing
+    runs = import_runs("wandb", folder, dir=root, quiet=True)
+    (r,) = runs
+    assert r.state == "crashed"
+    got = list(r.scan_history())
+    assert 0 < len(got) < len(e["rows"])
+    _check_rows(got, e["rows"][: len(got)], auto_step=True)
+    texts = " ".join(t for _, t in runs.report.problems)
+    assert "torn record" in texts and "no exit record" in texts
+    assert r.to_dict()["imported"]["problems"]
+
+
+def test_damaged_block_is_skipped_and_reported(wandb_dir, tmp_path, root):
+    folder, log, e = _one_run_copy(wandb_dir, tmp_path)
+    data = bytearray(log.read_bytes())
+    assert len(data) > 3 * 32768
+    for i in range(32768 + 1000, 32768 + 1100):  # garble bytes inside the second block
+        data[i] ^= 0xFF
+    log.write_bytes(bytes(data))
+    runs = import_runs("wandb", folder, dir=root, quiet=True)
+    (r,) = runs
+    got = list(r.scan_history())
+    assert 0 < len(got) < len(e["rows"])
+    by_step = {row["_step"]: row for row in got}
+    _check_rows([by_step[s] for s in sorted(by_step)], [e["rows"][s] for s in sorted(by_step)], auto_step=False)
+    assert r.state == "finished"  # the exit record after the damage was still read
+    assert any("checksum" in t or "damaged" in t for _, t in runs.report.problems)
+
+
+BLOCK_WANDB = textwrap.dedent("""
+    import sys
+    class Block:
+        def find_spec(self, name, path=None, target=None):
+            if name == "wandb" or name.startswith("wandb."):
+                raise ImportError(f"No module named {name!r} (blocked by the test)")
+    sys.meta_path.insert(0, Block())
+    from py_tracker.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def test_without_wandb_the_error_names_the_extra(wandb_dir, root):
+    proc = subprocess.run([sys.executable, "-c", BLOCK_WANDB, "--dir", str(root), "import", "wandb",
+                           str(wandb_dir / "wandb")], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "py_tracker[import]" in proc.stderr and "wandb" in proc.stderr
+    assert not (root / "runs").exists()
+
+
+def test_not_a_wandb_folder_is_a_clear_error(tmp_path, root):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no W&B run folders"):
+        import_runs("wandb", tmp_path / "empty", dir=root, quiet=True)
