@@ -67,7 +67,7 @@ def test_installed_shim_answers_import_wandb_and_its_metadata(shim, tmp_path):
     assert got["config"] == {"lr": 0.1}
     # W&B's dir= (Lightning passes "."): the run lands in the user's store, no store in the cwd
     assert Path(got["store"]) == store and not got["cwd_store"]
-    assert err.count("wandb: WARNING once") == 1
+    assert err.count("py_tracker: WARNING once") == 1
     import py_tracker as pt
     r = pt.Api(store).run(got["id"])
     assert r.state == "finished" and r.summary["loss"] == 0.5 and r.to_dict()["labels"] == {"code": "probe"}

@@ -17,7 +17,7 @@ import py_tracker as _pt
 
 from ..aliasing import WANDB_VERSION
 from .errors import Error
-from .terminal import termerror, termlog, termwarn
+from py_tracker.term import termerror, termlog, termwarn
 
 __version__ = WANDB_VERSION
 __py_tracker__ = True

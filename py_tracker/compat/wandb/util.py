@@ -1,16 +1,5 @@
-"""`wandb.util`: the helpers integrations and scripts call."""
+"""`wandb.util`: the helpers integrations and scripts call (py_tracker.util)."""
 from __future__ import annotations
 
-import re
-
-from py_tracker.core.names import new_id
-
-
-def generate_id(length: int = 8) -> str:
-    """A random run id (W&B's generate_id)."""
-    return new_id()[:length] if length <= 8 else new_id() + generate_id(length - 8)
-
-
-def make_artifact_name_safe(name: str) -> str:
-    """Replace characters an artifact name cannot hold with "_" (as W&B)."""
-    return re.sub(r"[^a-zA-Z0-9_\-.]", "_", name)[:128]
+from py_tracker.util import *  # noqa: F401,F403
+from py_tracker.util import generate_id, get_module, make_artifact_name_safe  # noqa: F401
