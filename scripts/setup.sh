@@ -23,7 +23,7 @@ PY=${PYTHON:-python3}
 if [ "$TEST" = 1 ]; then
   # The CPU build of torch (only `watch` needs torch). Pinned: an unpinned torch pulls a multi-GB CUDA build.
   .venv/bin/python -m pip install -q "torch==2.13.0" || echo "warning: torch not installed; watch() tests will be skipped"
-  .venv/bin/python -m pip install -q -e ".[test,examples]"
+  .venv/bin/python -m pip install -q -e ".[test,examples,import,plots]"
 else
   .venv/bin/python -m pip install -q -e ".[dask,examples]"
 fi
