@@ -79,8 +79,7 @@ class SeriesReader:
             raise BadRequest(f"points must be between 2 and {MAX_POINTS}; got {points}")
         x_axis = x_axis or ("_step" if stream == "history" else "_runtime")
         record = self.store.record(run_id)
-        logged = {k for k, v in (record.get("summary") or {}).items()
-                  if not k.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        logged = logged_keys(record)
         # decode only the columns drawn (plus the axes); the summary names what was logged
         if keys:
             want: set[str] | None = set(keys) | {x_axis, "_step"}
@@ -117,3 +116,29 @@ class SeriesReader:
         reduced = downsample(x, ys, points)
         out["series"] = {k: {"x": xs, "y": yv} for k, (xs, yv) in reduced.items()}
         return out
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def logged_keys(record: dict) -> set[str]:
+    """Names of the numeric metrics a run logged, from its record (no history decoded).
+
+    A summary value is the last number, or, for a metric declared with
+    `define_metric(summary="min"/"max"/...)`, a dict of those statistics (W&B's shape), or
+    None for summary="none"; exact names of defined metrics count too. Leaving the dicts
+    out dropped `val/loss` and `val/acc` from the sidebar's charts.
+    """
+    out = set()
+    for k, v in (record.get("summary") or {}).items():
+        if k.startswith("_"):
+            continue
+        if _number(v) or v is None or (isinstance(v, dict) and "_type" not in v and v
+                                       and all(_number(x) for x in v.values())):
+            out.add(k)
+    for m in record.get("metrics") or []:
+        name = m.get("name") if isinstance(m, dict) else None
+        if isinstance(name, str) and name and "*" not in name and not name.startswith("_"):
+            out.add(name)
+    return out
