@@ -9,7 +9,6 @@ All Bokeh work of a chart must happen on one thread (its panel's updater).
 """
 from __future__ import annotations
 
-import fnmatch
 import html
 import time
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.summary import step_metric_for  # noqa: F401  (re-exported: board, snapshot)
 from .reduce import BucketReducer, Column, ema, window_indices
 
 X_STEP, X_RUNTIME, X_WALL, X_DEFAULT = "_step", "_runtime", "_timestamp", "_default"
@@ -259,16 +259,6 @@ class LiveChart:
             self.on_command(fn)
         else:
             fn()
-
-
-def step_metric_for(key: str, defs: dict[str, str]) -> str | None:
-    """The step metric defined for `key` (exact name first, then `*` globs), or None."""
-    if key in defs:
-        return defs[key]
-    for pattern, sm in defs.items():
-        if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
-            return sm
-    return None
 
 
 def section_of(key: str) -> str:
