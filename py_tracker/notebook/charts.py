@@ -71,6 +71,8 @@ class LiveChart:
         self.raw_lines = [fig.line("x", "y", source=src, color=color, line_width=1.5) for src in (self.source, self.tail)]
         self.smooth_lines = [fig.line("x", "s", source=src, color=color, line_width=2, visible=False)
                              for src in (self.source, self.tail)]
+        # a line needs two points: a lone point (one eval, one epoch so far) is drawn as a dot
+        self.dot = fig.scatter("x", "y", source=self.source, size=7, color=color, visible=False)
         fig.add_tools(HoverTool(renderers=[self.raw_lines[0]], tooltips=[("x", "@x"), (html.escape(key), "@y")],
                                 mode="vline"))
         self.figure = fig
@@ -161,6 +163,9 @@ class LiveChart:
         elif len(idx):
             self.source.stream(self._cols(idx))
             self.stream_calls += 1
+        lone = self.n == 1
+        if self.dot.visible != lone:
+            self.dot.visible = lone
         t = self.reducer.tail(y)
         if len(t) or self._tail_shown:
             if len(t) and self.reducer.done:
