@@ -81,7 +81,9 @@ _LAZY = {
     "log_artifact": "py_tracker.artifacts",
     "report": "py_tracker.report",
     "sweep_widget": "py_tracker.notebook.sweep_widget",
-    "runs_table": "py_tracker.notebook",
+    # the defining module: `py_tracker.notebook.runs_table` is also the name of that submodule,
+    # which replaces the package's lazy attribute once imported (`%track runs` imports it)
+    "runs_table": "py_tracker.notebook.runs_table",
     "SystemMonitor": "py_tracker.monitor",
 }
 

@@ -107,3 +107,18 @@ def test_show_a_stored_run_or_explain(ip, store):
     assert panel.source.id == r.id and panel.charts.charts["loss"].n == 1
     with pytest.raises(UsageError, match="no run 'nope'"):
         magics.cmd_show(["m/nope"])
+
+
+def test_config_expression_keeps_its_quotes_and_runs_table_stays_callable(ip, store):
+    """`--config dict(optimizer="adam")` unquoted (shlex used to drop the inner quotes), and
+    `pt.runs_table` is still the function after `%track runs` imported its module."""
+    ip.run_cell_magic("track", '--project q --config dict(optimizer="adam", note="a -b") --name quoted',
+                      "pt_log({'loss': 1.0})")
+    r = _last_run(store, "q")
+    assert r.name == "quoted" and r.config == {"optimizer": "adam", "note": "a -b"}
+    ip.run_cell_magic("track", "--project q --name whole -c \"{'lr': 0.1}\"", "pt_log({'loss': 1.0})")
+    assert {x.name: x.config for x in pt.Api(store).runs("q")}["whole"] == {"lr": 0.1}
+    ip.run_line_magic("track", "runs q")
+    import py_tracker
+    py_tracker.__dict__.pop("runs_table", None)  # forget a value cached by an earlier test
+    assert callable(pt.runs_table), type(pt.runs_table)
