@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 from typing import Any
 
@@ -148,9 +149,39 @@ def _register_hook() -> None:
         _hook_registered = True
 
 
+def _on_run_stopped(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list:
+    """IPython's handler for RunStopped: W&B-like, one line instead of a traceback through
+    our code (the run is already finished as "stopped" by the log() that raised)."""
+    print(f"py_tracker: {value}", file=sys.stderr)
+    return []
+
+
+def install_stop_handler(shell: Any = None) -> bool:
+    """Make a cell ended by Stop print one line (`RunStopped` is a BaseException, so it
+    would print a long traceback). Leaves a user's own custom exception handler alone."""
+    from ..errors import RunStopped
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    current = tuple(getattr(shell, "custom_exceptions", ()) or ())
+    if current == (RunStopped,):
+        return True
+    if current:
+        return False
+    shell.set_custom_exc((RunStopped,), _on_run_stopped)
+    return True
+
+
 def on_init(run: Any) -> None:
     """Init hook: inside a Jupyter kernel, with `settings.display` on, show the run's panel
     (unless `%%track` shows it itself)."""
+    if in_notebook():
+        install_stop_handler()
     if not getattr(run.settings, "display", True) or not in_notebook():
         return
     if getattr(run, "_py_tracker_panel_shown", False) or _suppress:

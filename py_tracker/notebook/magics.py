@@ -159,6 +159,8 @@ def load_ipython_extension(ipython: Any) -> None:
 
     TrackMagics.track.__doc__ = LINE_HELP + "\n" + cell_parser().format_help()
     ipython.register_magics(TrackMagics)
+    from .display import install_stop_handler
+    install_stop_handler(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:  # pragma: no cover - IPython keeps magics

@@ -122,3 +122,15 @@ def test_config_expression_keeps_its_quotes_and_runs_table_stays_callable(ip, st
     import py_tracker
     py_tracker.__dict__.pop("runs_table", None)  # forget a value cached by an earlier test
     assert callable(pt.runs_table), type(pt.runs_table)
+
+
+def test_a_stopped_plain_run_prints_one_line(ip, store, capfd):
+    """Stop on a run made by init() (no %%track): one line, not a traceback through log()."""
+    result = ip.run_cell("import py_tracker as pt\nrun = pt.init(project='st', name='plain')\nrun.request_stop()\n"
+                         "for i in range(3):\n    run.log({'x': i})\n")
+    out, err = capfd.readouterr()
+    text = out + err
+    assert "was asked to stop" in text and "Traceback" not in text, text
+    assert len([ln for ln in text.splitlines() if ln.strip()]) == 1, text
+    assert isinstance(result.error_in_exec, pt.RunStopped)
+    assert _last_run(store, "st").state == "stopped"
