@@ -64,6 +64,20 @@ JS_DRAWN = """() => {
 }"""
 
 
+# the smoothed line of train/loss is visible (WANT true) or hidden (WANT false) in the page
+JS_SMOOTH_SHOWN = """() => {
+  for (const v of ((window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots) || [])) {
+    const m = v.model;
+    if (!m || m.type !== 'Figure' || !m.title || m.title.text !== 'train/loss') continue;
+    const host = v.el && (v.el.getRootNode().host || v.el);
+    if (!host || !host.isConnected) continue;
+    const s = m.renderers.filter(r => r.glyph.type === 'Line' && r.glyph.y.field === 's');
+    return s.length > 0 && s.every(r => r.visible === WANT);
+  }
+  return false;
+}"""
+
+
 def _logged(lab, key: str, x: str) -> list[tuple[float, float]]:
     from py_tracker.api import Api
     run = next(r for r in Api(lab.store).runs("e2e-points") if r.name == "cnn")
@@ -73,7 +87,12 @@ def _logged(lab, key: str, x: str) -> list[tuple[float, float]]:
     return sorted(zip(xs[ok].tolist(), ys[ok].tolist()))
 
 
+NOISE = ("same length", "No such comm", "line_alpha", "failed to validate")
+
+
 def test_drawn_points_equal_logged_rows(lab, page):
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
     lab.write_notebook("points.ipynb", ["%load_ext py_tracker\nimport py_tracker as pt", LOOP])
     lab.open(page, "points.ipynb")
     lab.run_all(page)
@@ -84,7 +103,24 @@ def test_drawn_points_equal_logged_rows(lab, page):
         " return p && p.textContent.includes('finished'); }", timeout=240_000)
     page.wait_for_timeout(1500)  # the final flush is in flight when the header says finished
     drawn = page.evaluate(JS_DRAWN)
+    # smoothing on and off again (typed into the slider's readout): the smoothed line shows in
+    # the browser, and the kernel logs no "failed to validate Line.line_alpha" for it
+    log_start = lab.log.stat().st_size
+    readout = panel.locator(".widget-slider .widget-readout").first
+    for value, smooth_shown in (("0.8", True), ("0", False)):
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        page.wait_for_function(JS_SMOOTH_SHOWN.replace("WANT", "true" if smooth_shown else "false"),
+                               timeout=20_000)
+    page.wait_for_timeout(1000)
+    kernel_log = lab.log.read_bytes()[log_start:].decode(errors="replace")
     lab.screenshot(page, "panel-points-cnn")
+    noise = [c for c in console if any(n in c for n in NOISE)]
+    out = page.locator(".jp-OutputArea-output").all_text_contents()
+    noise += [t for t in out if any(n in t for n in NOISE)]
+    noise += [ln for ln in kernel_log.splitlines() if any(n in ln for n in NOISE)]
     assert {"train/loss", "train/acc", "val/loss", "val/acc"} <= set(drawn), sorted(drawn)
     # the watch histograms appeared mid-run too (their heatmaps are figures titled by key)
     assert any(k.startswith(("gradients/", "parameters/")) for k in drawn), sorted(drawn)
@@ -96,3 +132,4 @@ def test_drawn_points_equal_logged_rows(lab, page):
         missing = sorted(set(want) - set(got))
         assert not missing, f"{key}: {len(missing)} of {len(want)} logged points not drawn, first {missing[:5]}"
         assert got == want, f"{key}: drawn points that were never logged: {sorted(set(got) - set(want))[:5]}"
+    assert not noise, noise[:10]
