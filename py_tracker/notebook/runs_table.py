@@ -118,7 +118,7 @@ def table_html(rows: list[dict], columns: list[str], group_by: str | None = None
     shown = 0
     for g, members in groups.items():
         if group_by:
-            body.append(f"<tr><td colspan='{len(columns)}' style='background:#eef'><b>{html.escape(group_by)}: "
+            body.append(f"<tr><td colspan='{len(columns)}' class='pyt-group'><b>{html.escape(group_by)}: "
                         f"{html.escape(str(g))}</b> ({len(members)} runs)</td></tr>")
         for r in members:
             if shown >= max_rows:
@@ -180,7 +180,7 @@ class RunsTable:
             rows = filter_rows(self.all_rows, self.filter.value)
             self.message.value = ""
         except Exception as exc:
-            self.message.value = f"<span style='color:#c00'>{html.escape(str(exc))}</span>"
+            self.message.value = f"<span class='pyt-error'>{html.escape(str(exc))}</span>"
             rows = self.all_rows
         rows = sort_rows(rows, self.sort.value, self.descending.value)
         self.rows = rows
