@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.summary import step_metric_defs, step_metric_for
 from ..storage import history as hist
 from .errors import BadRequest
 
@@ -72,19 +73,25 @@ class SeriesReader:
     def history(self, run_id: str, stream: str = "history", keys: list[str] | None = None,
                 x_axis: str | None = None, min_step: float | None = None, max_step: float | None = None,
                 points: int = DEFAULT_POINTS) -> dict[str, Any]:
-        """{"stream", "x_axis", "keys" (all numeric keys), "rows", "series": {key: {"x", "y"}}}."""
+        """{"stream", "x_axis", "keys" (all numeric keys), "rows", "series": {key: {"x", "y"}}}.
+
+        Without `x_axis`, a history metric with a step metric (define_metric(step_metric=...))
+        that the run logged is drawn against it: its series then carries its own "x_axis"."""
         if stream not in ("history", "system"):
             raise BadRequest(f"unknown stream {stream!r}; use 'history' or 'system'")
         if not 2 <= points <= MAX_POINTS:
             raise BadRequest(f"points must be between 2 and {MAX_POINTS}; got {points}")
+        per_key = not x_axis and stream == "history"  # default: each metric on its step metric
         x_axis = x_axis or ("_step" if stream == "history" else "_runtime")
         record = self.store.record(run_id)
         logged = logged_keys(record)
+        step_defs = step_metric_defs(record.get("metrics")) if per_key else {}
+        step_cols = {sm for sm in step_defs.values()}
         # decode only the columns drawn (plus the axes); the summary names what was logged
         if keys:
-            want: set[str] | None = set(keys) | {x_axis, "_step"}
+            want: set[str] | None = set(keys) | {x_axis, "_step"} | step_cols
         elif stream == "history" and logged:
-            want = logged | {x_axis, "_step"}
+            want = logged | {x_axis, "_step"} | step_cols
         else:
             want = None
         n, cols = self._columns(run_id, stream, want)
@@ -115,6 +122,13 @@ class SeriesReader:
             ys = {k: cols[k] for k in wanted if k != x_axis}
         reduced = downsample(x, ys, points)
         out["series"] = {k: {"x": xs, "y": yv} for k, (xs, yv) in reduced.items()}
+        for k in ys:  # a metric with a logged step metric is drawn against it ("x_axis" says so)
+            sm = step_metric_for(k, step_defs) if step_defs else None
+            if sm and sm in cols and sm != x_axis:
+                sx = cols[sm][mask] if not mask.all() else cols[sm]
+                y = np.where(np.isnan(sx), np.nan, ys[k])
+                kx, ky = downsample(sx, {k: y}, points)[k]
+                out["series"][k] = {"x": kx, "y": ky, "x_axis": sm}
         return out
 
 

@@ -99,10 +99,13 @@ async def test_history_without_keys_has_metrics_with_summary_stats(jp_fetch, get
     data = await get_json("runs", run.id, "history")
     assert {"train/loss", "epoch", "val/loss", "val/acc", "quiet"} <= set(data["keys"])
     assert set(data["series"]) >= {"train/loss", "val/loss", "val/acc", "quiet"}
-    assert data["series"]["val/loss"]["x"] == [4, 9, 14]  # the steps of the epoch rows
+    # by default each metric is on its step metric (the sidebar draws val/* against epoch)
+    assert data["series"]["val/loss"]["x"] == [0, 1, 2] and data["series"]["val/loss"]["x_axis"] == "epoch"
     assert data["series"]["val/loss"]["y"] == pytest.approx([1.7, 1.3, 0.9])
-    by_epoch = await get_json("runs", run.id, "history", x_axis="epoch")
-    assert by_epoch["series"]["val/acc"]["x"] == [0, 1, 2]
+    assert "x_axis" not in data["series"]["train/loss"] and len(data["series"]["train/loss"]["x"]) == 12
+    by_step = await get_json("runs", run.id, "history", x_axis="_step")
+    assert by_step["series"]["val/loss"]["x"] == [4, 9, 14]  # asked for: the steps of the epoch rows
+    assert "x_axis" not in by_step["series"]["val/loss"]
 
 
 async def test_history_downsampling_keeps_each_bucket_min_and_max(jp_fetch, get_json, make_run, store_root):
