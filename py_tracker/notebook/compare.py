@@ -163,7 +163,9 @@ class ComparePanel:
         return fig
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        return widget_bundle(self.widget, f"py_tracker compare of {len(self.runs)} runs (open in JupyterLab)",
+                             include, exclude)
 
 
 def _num(v: Any) -> float:

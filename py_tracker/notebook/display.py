@@ -25,6 +25,15 @@ _pending: dict[str, Any] = {}  # display id -> panel waiting for its run to end
 _hook_registered = False
 
 
+def widget_bundle(widget: Any, text: str, include: Any = None, exclude: Any = None) -> dict:
+    """`widget`'s display bundle with a one-line `text/plain`: what nbconvert, a saved notebook
+    without widget state and plain front ends show instead of `VBox(children=(...))`."""
+    data = dict(widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+    if "text/plain" in data or not data:
+        data["text/plain"] = text
+    return data
+
+
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (ZMQInteractiveShell), not in a terminal IPython or a script."""
     try:
@@ -54,7 +63,7 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25) 
     run = resolve_run(run)
     ensure_bokeh()
     panel = RunPanel(run, interval=interval)
-    display(panel.widget)
+    display(panel)
     if snapshot:
         did = f"py-tracker-snapshot-{uuid.uuid4().hex}"
         panel.snapshot_display_id = did

@@ -204,7 +204,10 @@ class RunPanel(Tickable):
 
     # --- display ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        src = self.source
+        return widget_bundle(self.widget, f"py_tracker run {src.name} ({src.id}): live panel (open in JupyterLab)",
+                             include, exclude)
 
     def close(self) -> None:
         self.updater.stop()

@@ -202,11 +202,12 @@ class RunsTable:
                 return None
             from .compare import compare
             panel = compare([self.all_runs[i] for i in ids])
-            display(panel.widget)
+            display(panel)
             return panel
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        return widget_bundle(self.widget, "py_tracker runs table (open in JupyterLab)", include, exclude)
 
 
 def runs_table(project: str | None = None, root: Any = None, filter: str | None = None) -> RunsTable:
