@@ -4,7 +4,8 @@ static snapshot are readable in JupyterLab's light and dark theme.
 For every text element of those views Chromium's computed text colour is composited over
 the computed backgrounds of its ancestors (alpha included) and the WCAG contrast ratio is
 asserted >= 4.5:1. Screenshots of each view in both themes go to test-artifacts/e2e/.
-Bokeh's canvas charts are not covered here (their colours are not CSS).
+Bokeh's canvas charts are checked through their models: background following the theme,
+title and tick labels >= 4.5:1 against it.
 """
 from __future__ import annotations
 
@@ -74,6 +75,47 @@ SELECTORS = {
 }
 
 
+# colours of every py_tracker Bokeh figure on the page (the canvas is not CSS: read the models)
+JS_BOKEH = """() => {
+  const out = [];
+  for (const v of ((window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots) || [])) {
+    const m = v.model;
+    if (!m || m.type !== 'Figure') continue;
+    const host = v.el && (v.el.getRootNode().host || v.el);
+    if (!host || !host.isConnected || !host.closest('.py-tracker-panel, .py-tracker-compare')) continue;
+    const axes = [...m.left, ...m.below].filter(a => a.type.endsWith('Axis'));
+    out.push({title: m.title ? m.title.text : '', bg: String(m.background_fill_color),
+              border: String(m.border_fill_color), text: m.title ? String(m.title.text_color) : '',
+              labels: axes.map(a => String(a.major_label_text_color))});
+  }
+  return out;
+}"""
+
+
+def _rgb(c: str) -> tuple[float, float, float]:
+    import re
+    c = c.strip()
+    if c.startswith("#"):
+        h = c[1:]
+        h = "".join(ch * 2 for ch in h) if len(h) in (3, 4) else h
+        return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+    nums = [float(x) for x in re.findall(r"[\d.]+", c)]
+    if c.startswith("rgba") and len(nums) == 4:  # composite over the figure (assumed opaque bg)
+        return tuple(nums[:3])  # type: ignore[return-value]
+    if c == "white":
+        return (255, 255, 255)
+    return tuple(nums[:3])  # type: ignore[return-value]
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(c):
+        v = [x / 255 for x in _rgb(c)]
+        v = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+    la, lb = lum(a), lum(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
 def _set_theme(page, dark: bool) -> None:
     name = "JupyterLab Dark" if dark else "JupyterLab Light"
     page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name)
@@ -103,6 +145,16 @@ def test_views_readable_in_light_and_dark(lab, page):
                           ("snapshot", page.locator(".pt-shown").first)):
             loc.scroll_into_view_if_needed()
             loc.screenshot(path=str(ARTIFACTS / f"theme-{theme}-{name}.png"))
+        page.wait_for_timeout(1200)  # the lab extension restyles the Bokeh figures within 1 s
+        figs = page.evaluate(JS_BOKEH)
+        assert len(figs) >= 2, figs  # the panel's chart and compare's
+        for f in figs:
+            page_bg = "#111111" if dark else "#ffffff"
+            if _contrast(f["bg"], page_bg) > 1.5:
+                failures.append((theme, f"bokeh {f['title']}: background {f['bg']} does not follow the theme", f))
+            for fg in [f["text"], *f["labels"]]:
+                if _contrast(fg, f["bg"]) < 4.5:
+                    failures.append((theme, f"bokeh {f['title']}: text {fg} on {f['bg']}", f))
         got = page.evaluate(JS_CONTRAST, SELECTORS)
         for view, items in got.items():
             assert items, f"{theme}: no text found for {view}"
