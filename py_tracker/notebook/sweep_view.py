@@ -160,7 +160,7 @@ def trials_table_html(rows: list[TrialRow], params: list[str], metric: str | Non
         color = STATE_COLORS.get(r.label, "#666")
         dur = r.duration if r.duration is not None else (max(0.0, now - r.started) if now else None)
         cells = [str(r.number), f"{html.escape(r.name or '')} <span class='pyt-muted'>{html.escape(r.run_id)}</span>",
-                 f"<span style='color:{color}'>●</span> {html.escape(r.label)}"
+                 f"<span style='color:{color}'>●</span> <span>{html.escape(r.label)}</span>"
                  + (f" <span class='pyt-muted' style='font-size:90%'>({html.escape(r.reason)})</span>"
                     if r.reason and r.label != "skipped" else "")]
         cells += [fmt_value(r.flat[p]) if p in r.flat else "" for p in params]
