@@ -135,7 +135,9 @@ _LAZY = {
     "termwarn": "py_tracker.term",
     "termerror": "py_tracker.term",
     "sweep_widget": "py_tracker.notebook.sweep_widget",
-    "runs_table": "py_tracker.notebook",
+    # the defining module: `py_tracker.notebook.runs_table` is also the name of that submodule,
+    # which replaces the package's lazy attribute once imported (`%track runs` imports it)
+    "runs_table": "py_tracker.notebook.runs_table",
     "SystemMonitor": "py_tracker.monitor",
     "as_wandb": "py_tracker.compat",
     "import_runs": "py_tracker.importers",

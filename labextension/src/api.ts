@@ -72,6 +72,8 @@ export interface IRunsPage {
 export interface ISeries {
   x: number[];
   y: number[];
+  /** Set when this metric is drawn against its own step metric (define_metric). */
+  x_axis?: string;
 }
 
 export interface IHistory {

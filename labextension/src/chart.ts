@@ -13,6 +13,8 @@ export interface IChartSeries {
   label: string;
   x: number[];
   y: number[];
+  /** The x key of these points (a metric's step metric, or the history's x axis). */
+  xAxis?: string;
 }
 
 export const PALETTE = [

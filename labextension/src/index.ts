@@ -20,6 +20,7 @@ import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { TrackerClient } from './api';
+import { installBokehTheme } from './bokehtheme';
 import { SidebarModel } from './model';
 import { installStopListener } from './oob';
 import { RunView } from './runview';
@@ -49,6 +50,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const client = new TrackerClient();
     installStopListener(client);
+    installBokehTheme();
     const model = new SidebarModel(client);
     const sidebar = new TrackerSidebar(model, app.commands);
     sidebar.id = 'py-tracker-sidebar';

@@ -32,7 +32,12 @@ export function chartsByKey(
       if (!charts.has(key)) {
         charts.set(key, []);
       }
-      charts.get(key)!.push({ label: histories.length > 1 ? label : key, x: s.x, y: s.y });
+      charts.get(key)!.push({
+        label: histories.length > 1 ? label : key,
+        x: s.x,
+        y: s.y,
+        xAxis: s.x_axis ?? history.x_axis
+      });
     }
   }
   return charts;
@@ -203,7 +208,7 @@ export class RunView extends PollingWidget {
       this._body.appendChild(grid);
       this._chartKeys = keys;
       for (const key of keys) {
-        const chart = new LineChart(key, xAxis);
+        const chart = new LineChart(key, groups.get(key)![0]?.xAxis ?? xAxis);
         chart.node.dataset.key = key;
         this._charts.push(chart);
         grid.appendChild(chart.node);

@@ -43,6 +43,22 @@ class MetricDef:
                 "goal": self.goal, "hidden": self.hidden, "step_sync": self.step_sync}
 
 
+def step_metric_defs(metrics: Any) -> dict[str, str]:
+    """{metric name or glob: step metric} from a run record's `metrics` (define_metric calls)."""
+    return {m["name"]: m["step_metric"] for m in metrics or []
+            if isinstance(m, dict) and m.get("name") and m.get("step_metric")}
+
+
+def step_metric_for(key: str, defs: dict[str, str]) -> str | None:
+    """The step metric defined for `key` (exact name first, then `*` globs), or None."""
+    if key in defs:
+        return defs[key]
+    for pattern, sm in defs.items():
+        if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
+            return sm
+    return None
+
+
 class _Agg:
     __slots__ = ("min", "max", "sum", "n", "first", "last")
 

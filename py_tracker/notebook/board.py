@@ -130,6 +130,13 @@ class ChartBoard:
         return sent
 
     def _layout(self) -> None:
+        """Add new charts (and sections) to the page without re-creating any shown chart.
+
+        Children are only ever appended: ipywidgets re-creates the view of every child after
+        the first changed position, and a re-created BokehJS view starts from the figure as
+        its widget was made (the points streamed since are gone: train/loss drew x = [0, 102,
+        ...] once `epoch` or `gradients/*` appeared). The sorted order is CSS `order` instead.
+        """
         import ipywidgets as w
         new, self._pending_widgets = self._pending_widgets, []
         touched = set()
@@ -146,10 +153,11 @@ class ChartBoard:
             touched.add(name)
         for name in touched:
             box, grid, items = self._sections[name]
-            items.sort(key=lambda kv: kv[0])
-            grid.children = tuple(wd for _, wd in items)
-        order = sorted(self._sections, key=lambda s: (s != "", s))
-        self.widget.children = tuple(self._sections[s][0] for s in order)
+            _set_order(items)
+            grid.children = tuple(wd for _, wd in items)  # appended: same order as before plus new
+        sections = [(s, self._sections[s][0]) for s in self._sections]  # insertion order
+        _set_order(sections, key=lambda s: (s != "", s))
+        self.widget.children = tuple(box for _, box in sections)
 
     def scalar_charts(self) -> list[LiveChart]:
         return [c for c in self.charts.values() if isinstance(c, LiveChart)]
@@ -157,6 +165,16 @@ class ChartBoard:
     def apply_options(self) -> None:
         for c in self.scalar_charts():
             c.apply_options()
+
+
+def _set_order(items: list[tuple[str, Any]], key: Callable[[str], Any] = lambda k: k) -> None:
+    """Give each widget of `items` ((name, widget), in the order they were added) the CSS
+    `order` of its name's sorted rank, so a flex or grid container shows them sorted."""
+    ranks = {name: i for i, name in enumerate(sorted((n for n, _ in items), key=key))}
+    for name, widget in items:
+        order = str(ranks[name])
+        if widget.layout.order != order:
+            widget.layout.order = order
 
 
 def system_section(key: str) -> str:

@@ -9,7 +9,6 @@ All Bokeh work of a chart must happen on one thread (its panel's updater).
 """
 from __future__ import annotations
 
-import fnmatch
 import html
 import time
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.summary import step_metric_for  # noqa: F401  (re-exported: board, snapshot)
 from .reduce import BucketReducer, Column, ema, window_indices
 
 X_STEP, X_RUNTIME, X_WALL, X_DEFAULT = "_step", "_runtime", "_timestamp", "_default"
@@ -71,6 +71,8 @@ class LiveChart:
         self.raw_lines = [fig.line("x", "y", source=src, color=color, line_width=1.5) for src in (self.source, self.tail)]
         self.smooth_lines = [fig.line("x", "s", source=src, color=color, line_width=2, visible=False)
                              for src in (self.source, self.tail)]
+        # a line needs two points: a lone point (one eval, one epoch so far) is drawn as a dot
+        self.dot = fig.scatter("x", "y", source=self.source, size=7, color=color, visible=False)
         fig.add_tools(HoverTool(renderers=[self.raw_lines[0]], tooltips=[("x", "@x"), (html.escape(key), "@y")],
                                 mode="vline"))
         self.figure = fig
@@ -161,6 +163,9 @@ class LiveChart:
         elif len(idx):
             self.source.stream(self._cols(idx))
             self.stream_calls += 1
+        lone = self.n == 1
+        if self.dot.visible != lone:
+            self.dot.visible = lone
         t = self.reducer.tail(y)
         if len(t) or self._tail_shown:
             if len(t) and self.reducer.done:
@@ -259,16 +264,6 @@ class LiveChart:
             self.on_command(fn)
         else:
             fn()
-
-
-def step_metric_for(key: str, defs: dict[str, str]) -> str | None:
-    """The step metric defined for `key` (exact name first, then `*` globs), or None."""
-    if key in defs:
-        return defs[key]
-    for pattern, sm in defs.items():
-        if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
-            return sm
-    return None
 
 
 def section_of(key: str) -> str:

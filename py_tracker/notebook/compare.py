@@ -1,7 +1,8 @@
 """`compare(runs)`: selected runs side by side.
 
-- one chart per metric with every run overlaid (legend; click hides a run);
-  runs that share a `group` are drawn as the group's mean with a min–max band;
+- one chart per metric with every run overlaid (legend; click hides a run), each metric
+  against its step metric; runs that share a `group` are drawn as the group's mean with a
+  min–max band (`storage.downsample.group_band`), or one line per run (the toggle);
 - a config diff table (keys whose values differ are highlighted);
 - parallel coordinates: numeric config keys → a chosen summary metric.
 Each series is reduced per bucket (min/max) before drawing, so long runs stay light.
@@ -13,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..storage.downsample import bucket_indices
+from ..core.summary import step_metric_defs, step_metric_for
+from ..storage.downsample import bucket_indices, group_band
 from .tabs import TABLE_CSS, fmt_value
 
 try:
@@ -23,30 +25,27 @@ except ImportError:  # pragma: no cover
 N_POINTS = 800
 
 
-def _series(api_run: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _series(api_run: Any) -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
+    """{key: (x, y, x key)}: each metric against its step metric (define_metric(step_metric=))
+    when the run logged one, else `_step`; rows where the metric is missing dropped."""
     n, cols = api_run.history_columns()
+    defs = step_metric_defs(api_run.metrics)
     steps = cols.get("_step")
+    base = (steps if steps is not None else np.arange(n)).astype(float)
     out = {}
     for k, v in cols.items():
         if k.startswith("_") or v.dtype.kind not in "fiu":
             continue
         y = v.astype(float)
-        ok = ~np.isnan(y)
-        x = (steps if steps is not None else np.arange(n)).astype(float)[ok]
-        out[k] = (x, y[ok])
+        sm = step_metric_for(k, defs)
+        xcol = cols.get(sm) if sm else None
+        if xcol is not None and xcol.dtype.kind in "fiu":
+            x, xkey = xcol.astype(float), str(sm)
+        else:
+            x, xkey = base, "_step"
+        ok = ~np.isnan(y) & ~np.isnan(x)
+        out[k] = (x[ok], y[ok], xkey)
     return out
-
-
-def group_band(series: list[tuple[np.ndarray, np.ndarray]], n_points: int = N_POINTS) -> tuple[np.ndarray, ...]:
-    """(x, mean, min, max) of several runs' series on a shared step grid (linear interpolation,
-    only over the steps every run covers)."""
-    lo = max(s[0].min() for s in series if len(s[0]))
-    hi = min(s[0].max() for s in series if len(s[0]))
-    if hi < lo:
-        hi = lo
-    grid = np.unique(np.linspace(lo, hi, n_points).round()) if hi > lo else np.array([lo])
-    ys = np.vstack([np.interp(grid, x, y) for x, y in series if len(x)])
-    return grid, ys.mean(axis=0), ys.min(axis=0), ys.max(axis=0)
 
 
 def config_diff_html(runs: list[Any]) -> str:
@@ -72,28 +71,40 @@ class ComparePanel:
         if len(runs) < 1:
             raise ValueError("compare() needs at least one run")
         self.runs = runs
-        data = {r.id: _series(r) for r in runs}
-        all_keys = sorted({k for d in data.values() for k in d})
+        self._data = {r.id: _series(r) for r in runs}
+        all_keys = sorted({k for d in self._data.values() for k in d})
         self.keys = [k for k in (keys or all_keys) if k in all_keys]
         self.figures: dict[str, Any] = {}
-        for key in self.keys:
-            self.figures[key] = self._figure(key, data, group)
-        charts = w.GridBox([BokehModel(f) for f in self.figures.values()],
-                           layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(430px, 1fr))"))
+        self.charts = w.GridBox([], layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(430px, 1fr))"))
+        self._draw(group)
+        grouped = [r for r in runs if r.group]
+        self.group_toggle = w.Checkbox(value=group, description="group runs by their group (mean and min–max band)",
+                                       indent=False, layout=w.Layout(width="auto"))
+        self.group_toggle.observe(lambda ch: self._draw(bool(ch["new"])), "value")
+        if len({r.group for r in grouped}) == len(grouped):  # no group has two runs: nothing to toggle
+            self.group_toggle.layout.display = "none"
         self.parallel = self._parallel()
-        parts = [w.HTML(f"<b>Comparing {len(runs)} runs</b>"), charts,
+        parts = [w.HTML(f"<b>Comparing {len(runs)} runs</b>"), self.group_toggle, self.charts,
                  w.HTML("<b>Config</b>" + config_diff_html(runs))]
         if self.parallel is not None:
             parts += [w.HTML("<b>Parallel coordinates</b>"), BokehModel(self.parallel)]
         self.widget = w.VBox(parts)
         self.widget.add_class("py-tracker-compare")
 
+    def _draw(self, group: bool) -> None:
+        """(Re)build every metric figure, grouped or one line per run."""
+        from jupyter_bokeh import BokehModel
+        self.grouped = group
+        self.figures = {key: self._figure(key, self._data, group) for key in self.keys}
+        self.charts.children = tuple(BokehModel(f) for f in self.figures.values())
+
     def _figure(self, key: str, data: dict, group: bool) -> Any:
         from bokeh.models import Legend
         from bokeh.plotting import figure
         fig = figure(height=260, width=420, title=key, tools="pan,box_zoom,xwheel_zoom,reset,save",
                      toolbar_location="above")
-        fig.xaxis.axis_label = "Step"
+        xkeys = {data[r.id][key][2] for r in self.runs if key in data[r.id]}
+        fig.xaxis.axis_label = xkeys.pop() if len(xkeys) == 1 and "_step" not in xkeys else "Step"
         items = []
         groups: dict[Any, list[Any]] = {}
         for r in self.runs:
@@ -101,11 +112,11 @@ class ComparePanel:
             groups.setdefault(key_g, []).append(r)
         for i, (g, members) in enumerate(groups.items()):
             color = PALETTE[i % len(PALETTE)]
-            series = [data[r.id][key] for r in members if key in data[r.id] and len(data[r.id][key][0])]
+            series = [data[r.id][key][:2] for r in members if key in data[r.id] and len(data[r.id][key][0])]
             if not series:
                 continue
             if len(members) > 1:
-                x, mean, lo, hi = group_band(series)
+                x, mean, lo, hi = group_band(series, N_POINTS)
                 band = fig.varea(x=x, y1=lo, y2=hi, fill_color=color, fill_alpha=0.2)
                 line = fig.line(x, mean, color=color, line_width=2)
                 items.append((f"{g} (mean of {len(series)})", [line, band]))
@@ -152,7 +163,9 @@ class ComparePanel:
         return fig
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        return widget_bundle(self.widget, f"py_tracker compare of {len(self.runs)} runs (open in JupyterLab)",
+                             include, exclude)
 
 
 def _num(v: Any) -> float:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 from typing import Any
 
@@ -22,6 +23,15 @@ log = logging.getLogger("py_tracker")
 _bokeh_loaded = False
 _pending: dict[str, Any] = {}  # display id -> panel waiting for its run to end
 _hook_registered = False
+
+
+def widget_bundle(widget: Any, text: str, include: Any = None, exclude: Any = None) -> dict:
+    """`widget`'s display bundle with a one-line `text/plain`: what nbconvert, a saved notebook
+    without widget state and plain front ends show instead of `VBox(children=(...))`."""
+    data = dict(widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+    if "text/plain" in data or not data:
+        data["text/plain"] = text
+    return data
 
 
 def in_notebook() -> bool:
@@ -61,7 +71,7 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
             raise UsageError(f"display(height={height!r}): give the panel's height in pixels, e.g. height=420")
         panel.widget.layout.height = f"{height}px"
         panel.widget.layout.overflow = "auto"
-    display(panel.widget)
+    display(panel)
     if snapshot:
         did = f"py-tracker-snapshot-{uuid.uuid4().hex}"
         panel.snapshot_display_id = did
@@ -156,9 +166,39 @@ def _register_hook() -> None:
         _hook_registered = True
 
 
+def _on_run_stopped(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list:
+    """IPython's handler for RunStopped: W&B-like, one line instead of a traceback through
+    our code (the run is already finished as "stopped" by the log() that raised)."""
+    print(f"py_tracker: {value}", file=sys.stderr)
+    return []
+
+
+def install_stop_handler(shell: Any = None) -> bool:
+    """Make a cell ended by Stop print one line (`RunStopped` is a BaseException, so it
+    would print a long traceback). Leaves a user's own custom exception handler alone."""
+    from ..errors import RunStopped
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    current = tuple(getattr(shell, "custom_exceptions", ()) or ())
+    if current == (RunStopped,):
+        return True
+    if current:
+        return False
+    shell.set_custom_exc((RunStopped,), _on_run_stopped)
+    return True
+
+
 def on_init(run: Any) -> None:
     """Init hook: inside a Jupyter kernel, with `settings.display` on, show the run's panel
     (unless `%%track` shows it itself)."""
+    if in_notebook():
+        install_stop_handler()
     if not getattr(run.settings, "display", True) or not in_notebook():
         return
     if getattr(run, "_py_tracker_panel_shown", False) or _suppress:

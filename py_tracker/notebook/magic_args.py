@@ -38,6 +38,44 @@ def _split(line: str) -> list[str]:
         raise _usage_error(f"cannot parse {line!r}: {exc} (check the quotes)") from None
 
 
+def split_config_line(line: str) -> list[str]:
+    """Split a `%%track` line, keeping the `--config`/`-c` expression as the user typed it.
+
+    shlex would eat the quotes inside `--config dict(optimizer="adam")` (leaving the name
+    `adam` to evaluate); so the expression is cut from the raw line first: it runs to the
+    next option (` -x`/` --x`) outside quotes and brackets, and loses one pair of outer
+    quotes if it is quoted as a whole (`--config "dict(lr=0.1)"`).
+    """
+    import re
+    m = re.search(r"(?:^|\s)(--config|-c)(?:=|\s+)", line)
+    if m is None:
+        return _join_config(_split(line))
+    start = m.end()
+    depth, quote, i = 0, "", start
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch.isspace() and depth <= 0 and re.match(r"\s+--?[A-Za-z]", line[i:]):
+            break
+        i += 1
+    expr = line[start:i].strip()
+    if len(expr) >= 2 and expr[0] == expr[-1] and expr[0] in "'\"":
+        inner = _split(expr)
+        if len(inner) == 1:
+            expr = inner[0]
+    return _split(line[:m.start()]) + [m.group(1), expr] + split_config_line(line[i:])
+
+
 def _join_config(argv: list[str]) -> list[str]:
     """`--config dict(lr=0.1, epochs=5)` unquoted: the expression runs to the next option."""
     out: list[str] = []

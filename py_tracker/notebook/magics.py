@@ -16,7 +16,7 @@ from typing import Any
 
 from .commands import (COMMANDS, cmd_compare, cmd_report, cmd_runs, cmd_show, cmd_status,  # noqa: F401
                        cmd_stop, cmd_sweep, cmd_system)
-from .magic_args import _join_config, _parser, _Parser, _split, _usage_error
+from .magic_args import _parser, _Parser, _split, _usage_error, split_config_line
 
 TRAINING_CELLS: dict[str, str] = {}  # --id NAME -> cell source, for the sweep widget
 
@@ -53,7 +53,7 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
     import py_tracker as pt
     from ..errors import RunStopped
     from . import display as disp
-    args = cell_parser().parse_args(_join_config(_split(line)))
+    args = cell_parser().parse_args(split_config_line(line))
     config = None
     if args.config:
         try:
@@ -159,6 +159,8 @@ def load_ipython_extension(ipython: Any) -> None:
 
     TrackMagics.track.__doc__ = LINE_HELP + "\n" + cell_parser().format_help()
     ipython.register_magics(TrackMagics)
+    from .display import install_stop_handler
+    install_stop_handler(ipython)
     register_wandb_magic(ipython)
 
 

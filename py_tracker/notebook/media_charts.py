@@ -38,11 +38,15 @@ class ImageStrip:
         self.files_dir = Path(files_dir)
         self.steps: list[int] = []
         self.values: list[dict] = []
+        # the slider moves over the logged images; its readout is the step (not the index)
         self.slider = w.IntSlider(value=0, min=0, max=0, description="step", continuous_update=False,
-                                  layout=w.Layout(width="380px"))
+                                  readout=False, layout=w.Layout(width="320px"))
+        self.step_label = w.Label("")
+        self.step_label.add_class("py-tracker-image-step")
         self.caption = w.HTML()
         self.box = w.HBox([])
-        self.widget = w.VBox([w.HTML(f"<b>{html.escape(key)}</b>"), self.slider, self.box, self.caption],
+        self.widget = w.VBox([w.HTML(f"<b>{html.escape(key)}</b>"), w.HBox([self.slider, self.step_label]),
+                              self.box, self.caption],
                              layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
         self.widget.add_class("py-tracker-images")
         self._follow = True
@@ -90,8 +94,10 @@ class ImageStrip:
             imgs.append(w.Image(value=data, format="png", layout=w.Layout(width=f"{max(width, 48)}px")))
             if item.get("caption"):
                 caps.append(str(item["caption"]))
-        caps += [str(c) for c in d.get("captions") or [] if c]
+        if not caps:  # an image list also keeps its captions beside the items: show them once
+            caps = [str(c) for c in d.get("captions") or [] if c]
         self.box.children = imgs
+        self.step_label.value = str(self.steps[i])
         self.caption.value = (f"step {self.steps[i]}" + (": " + html.escape(", ".join(caps)) if caps else ""))
 
 
@@ -114,6 +120,7 @@ class HistogramHeatmap:
         self.figure = fig
         self._pending: list[tuple[int, dict]] = []
         self._last_step: float | None = None
+        self._first: tuple[int, float] | None = None  # (rows, width) of the first column
         self.count = 0
         self._widget: Any = None
         self._born: float | None = None
@@ -130,7 +137,8 @@ class HistogramHeatmap:
         if not force and self._born is not None and time.monotonic() - self._born < self.settle:
             return False
         xs, ys, ws, hs, cs = [], [], [], [], []
-        for step, d in self._pending:
+        steps = [step for step, _ in self._pending]
+        for j, (step, d) in enumerate(self._pending):
             try:
                 counts, edges = from_json(d, self.files_dir)
             except Exception:
@@ -139,7 +147,11 @@ class HistogramHeatmap:
             edges = np.asarray(edges, dtype=float)
             if len(edges) != len(counts) + 1 or not len(counts):
                 continue
-            width = max(1.0, float(step - self._last_step)) if self._last_step is not None else 1.0
+            if self._last_step is not None:
+                width = max(1.0, float(step - self._last_step))
+            else:  # the first column is as wide as the gap to the next (not a 1-step sliver)
+                width = max(1.0, float(steps[j + 1] - step)) if j + 1 < len(steps) else 1.0
+                self._first = (len(counts), width)
             self._last_step = step
             top = counts.max() or 1.0
             xs.append(np.full(len(counts), float(step)))
@@ -150,8 +162,13 @@ class HistogramHeatmap:
         self._pending.clear()
         if not xs:
             return False
+        first_alone = self.count == 1 and self._first is not None and self._first[1] == 1.0
         self.source.stream({"x": np.concatenate(xs), "y": np.concatenate(ys), "w": np.concatenate(ws),
                             "h": np.concatenate(hs), "c": np.concatenate(cs)})
+        if first_alone:  # the first column came alone: widen it to the gap now known
+            rows, _ = self._first
+            self.source.patch({"w": [(slice(0, rows), [float(ws[0][0])] * rows)]})
+            self._first = (rows, float(ws[0][0]))
         self.count += len(xs)
         self.stream_calls += 1
         return True

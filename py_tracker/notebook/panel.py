@@ -19,8 +19,9 @@ from .source import RunSource, StreamTail
 from .tabs import FilesView, LogsView, artifacts_html, kv_table, model_html
 from .updater import Tickable, Updater
 
-STATE_COLORS = {"running": "#1c7ed6", "finished": "#2f9e44", "failed": "#e03131", "crashed": "#e03131",
-                "stopped": "#f08c00"}
+# badge backgrounds under white text: each at least 4.5:1 against white (WCAG AA)
+STATE_COLORS = {"running": "#1864ab", "finished": "#2b7a3b", "failed": "#c92a2a", "crashed": "#c92a2a",
+                "stopped": "#b35900"}
 TAB_CHARTS, TAB_SYSTEM, TAB_MODEL, TAB_LOGS, TAB_FILES, TAB_CONFIG, TAB_SUMMARY, TAB_ARTIFACTS = range(8)
 
 
@@ -84,7 +85,7 @@ class RunPanel(Tickable):
             titles.append("Artifacts")
         self.tabs = w.Tab(children=children, titles=titles)
         self.tabs.observe(lambda ch: self.updater.submit(self._refresh_tab), "selected_index")
-        self.widget = w.VBox([header, self.tabs], layout=w.Layout(border="1px solid #ccc", padding="6px"))
+        self.widget = w.VBox([header, self.tabs], layout=w.Layout(border="1px solid var(--jp-border-color2, #ccc)", padding="6px"))
         self.widget.add_class("py-tracker-panel")
         self.widget.add_class(f"py-tracker-panel-{src.id}")
 
@@ -159,7 +160,7 @@ class RunPanel(Tickable):
             bits.append(f"job type <b>{html.escape(str(src.job_type))}</b>")
         self.title.value = (f"<span style='font-size:14px'><b>{html.escape(src.name)}</b></span> "
                             f"<span style='background:{color};color:white;border-radius:3px;padding:0 5px'>"
-                            f"{html.escape(state)}</span> <span style='color:#888'>{html.escape(src.id)}</span>")
+                            f"{html.escape(state)}</span> <span style='color:var(--jp-ui-font-color2,#666)'>{html.escape(src.id)}</span>")
         self.status.value = (" · ".join(bits) + f" · duration <b>{duration_text(src.runtime)}</b>"
                              f" · step <b>{max(0, src.step)}</b>"
                              f" · <span class='py-tracker-points'>{self.charts.points}</span> points")
@@ -207,7 +208,10 @@ class RunPanel(Tickable):
 
     # --- display ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        src = self.source
+        return widget_bundle(self.widget, f"py_tracker run {src.name} ({src.id}): live panel (open in JupyterLab)",
+                             include, exclude)
 
     def close(self) -> None:
         self.updater.stop()

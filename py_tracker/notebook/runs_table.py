@@ -109,7 +109,7 @@ def table_html(rows: list[dict], columns: list[str], group_by: str | None = None
     shown = 0
     for g, members in groups.items():
         if group_by:
-            body.append(f"<tr><td colspan='{len(columns)}' style='background:#eef'><b>{html.escape(group_by)}: "
+            body.append(f"<tr><td colspan='{len(columns)}' class='pyt-group'><b>{html.escape(group_by)}: "
                         f"{html.escape(str(g))}</b> ({len(members)} runs)</td></tr>")
         for r in members:
             if shown >= max_rows:
@@ -171,7 +171,7 @@ class RunsTable:
             rows = filter_rows(self.all_rows, self.filter.value)
             self.message.value = ""
         except Exception as exc:
-            self.message.value = f"<span style='color:#c00'>{html.escape(str(exc))}</span>"
+            self.message.value = f"<span class='pyt-error'>{html.escape(str(exc))}</span>"
             rows = self.all_rows
         rows = sort_rows(rows, self.sort.value, self.descending.value)
         self.rows = rows
@@ -193,11 +193,12 @@ class RunsTable:
                 return None
             from .compare import compare
             panel = compare([self.all_runs[i] for i in ids])
-            display(panel.widget)
+            display(panel)
             return panel
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        return widget_bundle(self.widget, "py_tracker runs table (open in JupyterLab)", include, exclude)
 
 
 def runs_table(project: str | None = None, root: Any = None, filter: str | None = None) -> RunsTable:

@@ -19,7 +19,8 @@ from ..storage.downsample import bucket_indices
 SNAPSHOT_CLASS = "py-tracker-snapshot"
 HIDE_CSS = (f"<style>.jp-OutputArea:has(.py-tracker-panel) .{SNAPSHOT_CLASS},"
             f".output_area:has(.py-tracker-panel) .{SNAPSHOT_CLASS}{{display:none}}"
-            f".{SNAPSHOT_CLASS} .pyt-card{{display:inline-block;margin:4px;border:1px solid #ddd;"
+            f".{SNAPSHOT_CLASS}{{color:var(--jp-content-font-color1,#000)}}"
+            f".{SNAPSHOT_CLASS} .pyt-card{{display:inline-block;margin:4px;border:1px solid var(--jp-border-color2,#ddd);"
             f"font:11px sans-serif;vertical-align:top}}</style>")
 W, H, PAD_L, PAD_B, PAD_T = 320, 180, 48, 22, 18
 
@@ -30,7 +31,7 @@ def svg_chart(title: str, x: np.ndarray, y: np.ndarray, n_points: int = 400, col
     y = np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
-    head = f"<div class='pyt-card'><svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}'>"
+    head = f"<div class='pyt-card'><svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}' fill='currentColor'>"
     label = f"<text x='{W / 2}' y='13' text-anchor='middle' font-weight='bold'>{html.escape(title)}</text>"
     if not len(y):
         return head + label + "<text x='10' y='60'>no data</text></svg></div>"
@@ -75,7 +76,7 @@ def run_snapshot(api_run: Any) -> str:
     if r.job_type:
         parts.append(f" · job type {html.escape(str(r.job_type))}")
     parts.append(f" · step {max(0, int(r.last_step) + 1)} · {html.escape(r.id)} "
-                 f"<span style='color:#888'>(static snapshot, {time.strftime('%Y-%m-%d %H:%M')})</span></div>")
+                 f"<span style='opacity:.75'>(static snapshot, {time.strftime('%Y-%m-%d %H:%M')})</span></div>")
     defs = {m["name"]: m["step_metric"] for m in r.metrics if m.get("step_metric")}
     n, cols = api_run.history_columns()
     charts = []

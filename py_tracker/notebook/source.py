@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..core.summary import step_metric_defs
 from ..storage.history import decode_column as _column, decode_line as _decode_line
 
 
@@ -184,7 +185,7 @@ class RunSource:
 
     def step_metrics(self) -> dict[str, str]:
         """{metric (or glob): step metric} from define_metric(step_metric=...)."""
-        return {m["name"]: m["step_metric"] for m in self.metrics if m.get("step_metric")}
+        return step_metric_defs(self.metrics)
 
     # --- control ----------------------------------------------------------------
     def request_stop(self) -> None:

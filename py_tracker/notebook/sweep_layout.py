@@ -162,7 +162,8 @@ class SweepLayout(Tickable):
         self.stop_button.disabled = not active or self._stopping
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        return widget_bundle(self.widget, "py_tracker sweep widget (open in JupyterLab)", include, exclude)
 
 
 def close_tree(widget: Any) -> None:

@@ -20,7 +20,6 @@ from .tabs import TABLE_CSS, fmt_value
 
 SORT_FIXED = ("#", "state", "metric", "duration")
 STATE_COLORS = {**STATE_COLORS, "skipped": "#868e96", "claimed": "#1c7ed6"}
-BEST_BG = "#d3f9d8"
 
 
 @dataclass
@@ -146,18 +145,17 @@ def trials_table_html(rows: list[TrialRow], params: list[str], metric: str | Non
     out.append("</tr>")
     for r in sort_rows(rows, sort_key, descending):
         is_best = best is not None and r is best
-        style = f" style='background:{BEST_BG};font-weight:bold'" if is_best else ""
-        cls = "py-tracker-trial py-tracker-best" if is_best else "py-tracker-trial"
+        cls = "py-tracker-trial py-tracker-best pyt-best" if is_best else "py-tracker-trial"
         color = STATE_COLORS.get(r.label, "#666")
         dur = r.duration if r.duration is not None else (max(0.0, now - r.started) if now else None)
-        cells = [str(r.number), f"{html.escape(r.name or '')} <span style='color:#888'>{html.escape(r.run_id)}</span>",
-                 f"<span style='color:{color}'>{html.escape(r.label)}</span>"
-                 + (f" <span style='color:#888;font-size:90%'>({html.escape(r.reason)})</span>"
+        cells = [str(r.number), f"{html.escape(r.name or '')} <span class='pyt-muted'>{html.escape(r.run_id)}</span>",
+                 f"<span style='color:{color}'>●</span> <span>{html.escape(r.label)}</span>"
+                 + (f" <span class='pyt-muted' style='font-size:90%'>({html.escape(r.reason)})</span>"
                     if r.reason and r.label != "skipped" else "")]
         cells += [fmt_value(r.flat[p]) if p in r.flat else "" for p in params]
         cells.append(html.escape(f"{r.metric:.6g}") if r.metric is not None else "—")
         cells.append(duration_text(dur, decimals_under_a_minute=True) if dur is not None else "")
-        out.append(f"<tr class='{cls}'{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        out.append(f"<tr class='{cls}'>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</table>")
     if best is not None:
         out.append(f"<div class='py-tracker-best-line'>best so far: trial {best.number} "
@@ -189,7 +187,7 @@ def progress_html(done: int, total: int | None, elapsed: float, remaining: float
 def config_html(number: int, name: str, run_id: str, config: dict) -> str:
     """The current trial's heading and config."""
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{fmt_value(v)}</td></tr>" for k, v in flatten(config).items())
-    return (f"{TABLE_CSS}<div><b>trial {number}</b> {html.escape(name)} <span style='color:#888'>"
+    return (f"{TABLE_CSS}<div><b>trial {number}</b> {html.escape(name)} <span class='pyt-muted'>"
             f"{html.escape(run_id)}</span></div><table class='pyt-t'><tr><th>parameter</th><th>value</th></tr>"
             f"{rows}</table>")
 

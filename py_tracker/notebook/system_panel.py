@@ -73,7 +73,8 @@ class SystemPanel(Tickable):
         self.updater.wake.set()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        from .display import widget_bundle
+        return widget_bundle(self.widget, "py_tracker system panel (open in JupyterLab)", include, exclude)
 
 
 def system_panel(interval: float = 1.0) -> SystemPanel:

@@ -17,9 +17,17 @@ import orjson
 
 from ..formats import flatten
 
-TABLE_CSS = ("<style>.pyt-t{border-collapse:collapse;font-size:12px}.pyt-t td,.pyt-t th{border:1px solid #ddd;"
-             "padding:2px 6px;text-align:left;vertical-align:top}.pyt-t th{background:#f4f4f4}"
-             ".pyt-diff{background:#fff3bf}</style>")
+# JupyterLab's theme variables (fallbacks for static HTML): readable in the light and dark theme;
+# highlighted rows mix the theme's warn/success colour into its background (text stays the theme's)
+TABLE_CSS = ("<style>.pyt-t{border-collapse:collapse;font-size:12px;color:var(--jp-content-font-color1,#000)}"
+             ".pyt-t td,.pyt-t th{border:1px solid var(--jp-border-color2,#ddd);"
+             "padding:2px 6px;text-align:left;vertical-align:top}"
+             ".pyt-t th{background:var(--jp-layout-color2,#f4f4f4);color:var(--jp-ui-font-color1,#000)}"
+             ".pyt-diff{background:color-mix(in srgb,var(--jp-warn-color1,#f08c00) 22%,var(--jp-layout-color1,#fff))}"
+             ".pyt-best{background:color-mix(in srgb,var(--jp-success-color1,#2f9e44) 22%,"
+             "var(--jp-layout-color1,#fff));font-weight:bold}"
+             ".pyt-group{background:var(--jp-layout-color2,#eef)}"
+             ".pyt-muted{color:var(--jp-ui-font-color2,#666)}.pyt-error{color:var(--jp-error-color1,#c00)}</style>")
 MAX_LOG_CHARS = 200_000
 MAX_PREVIEW_BYTES = 64 * 1024
 

@@ -68,9 +68,11 @@ def _label_and_colour(runs: list[data.RunData], group_runs: bool) -> dict[str, l
 def _figures(runs: list[data.RunData], groups: dict, keys: list[str], stream: str, x_axis: str,
              max_points: int) -> list[Any]:
     grouped = {r.id for rs in groups.values() for r in rs}
-    x_label = x_axis.lstrip("_") if stream == "history" else "runtime (s)"
     figs = []
     for key in keys:
+        xs = {data.x_key(r, key, stream, x_axis) for r in runs if key in r.columns(stream)[1]}
+        shown = xs.pop() if len(xs) == 1 else x_axis
+        x_label = shown.lstrip("_") if stream == "history" else "runtime (s)"
         lines = []
         for r in runs:
             if r.id in grouped:

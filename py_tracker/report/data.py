@@ -2,8 +2,8 @@
 
 `resolve()` turns the report target (runs, run ids, a project name, a sweep)
 into `RunData` records; `series()` reads and downsamples histories (min/max
-kept, see `storage.downsample`); `aggregate()` turns a group's runs into a
-mean line and a min–max band; `table_rows()` lines up config/summary values
+kept, see `storage.downsample`), each metric against its step metric; `aggregate()`
+turns a group's runs into a mean line and a min–max band; `table_rows()` lines up config/summary values
 and marks rows that differ between runs.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import UsageError
+from ..core.summary import step_metric_defs, step_metric_for
 from ..formats import flatten
-from ..storage.downsample import downsample
+from ..storage.downsample import downsample, group_band
 from ..sweep.best import best_run as sweep_best_run
 
 SYSTEM_KEYS = ("system.cpu", "system.memory_percent", "system.proc.memory.rssMB",
@@ -45,6 +46,11 @@ class RunData:
     @property
     def record(self) -> dict:
         return self.api_run.to_dict()
+
+    @property
+    def step_metrics(self) -> dict[str, str]:
+        """{metric or glob: step metric} from the run's define_metric calls."""
+        return step_metric_defs(self.api_run.metrics)
 
     def columns(self, stream: str = "history") -> tuple[int, dict]:
         if stream not in self._cols:
@@ -146,61 +152,47 @@ def system_keys(runs: Iterable[RunData]) -> list[str]:
     return [k for pat in SYSTEM_KEYS for k in present if fnmatch.fnmatchcase(k, pat)]
 
 
+def x_key(run: RunData, key: str, stream: str, x_axis: str) -> str:
+    """The column `key` is drawn against: on the default x axis (`_step`), the metric's own
+    step metric (define_metric(step_metric=...)) when the run logged it; else `x_axis`."""
+    if stream != "history":
+        return "_runtime"
+    if x_axis == "_step":
+        sm = step_metric_for(key, run.step_metrics)
+        col = run.columns(stream)[1].get(sm) if sm else None
+        if col is not None and getattr(col, "dtype", None) is not None and col.dtype.kind in "fiu":
+            return str(sm)
+    return x_axis
+
+
 def series(run: RunData, key: str, stream: str, x_axis: str, n_points: int) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of one key, reduced to about n_points with each bucket's min and max kept."""
     n, cols = run.columns(stream)
     y = cols.get(key)
-    x = cols.get(x_axis if stream == "history" else "_runtime")
+    x = cols.get(x_key(run, key, stream, x_axis))
     if y is None or x is None or n == 0:
         return np.zeros(0), np.zeros(0)
-    xs, ys = downsample(np.asarray(x, dtype=float), {key: np.asarray(y, dtype=float)}, n_points)[key]
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    y = np.where(np.isfinite(x), y, np.nan)  # a row without the x value is not drawn
+    xs, ys = downsample(x, {key: y}, n_points)[key]
     finite = np.isfinite(ys)
     return xs[finite], ys[finite]
 
 
 def aggregate(runs: list[RunData], key: str, stream: str, x_axis: str, n_bins: int
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """(x, mean, lo, hi) over the runs of a group, on a shared grid of n_bins bins."""
+    """(x, mean, lo, hi) over the runs of a group (`storage.downsample.group_band`: each run
+    interpolated on the runs' shared x values, averaged where it has data), about n_bins points."""
     pairs = []
     for r in runs:
         n, cols = r.columns(stream)
-        x, y = cols.get(x_axis if stream == "history" else "_runtime"), cols.get(key)
-        if x is None or y is None:
-            continue
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        ok = np.isfinite(x) & np.isfinite(y)
-        if ok.any():
-            pairs.append((x[ok], y[ok]))
-    if not pairs:
+        x, y = cols.get(x_key(r, key, stream, x_axis)), cols.get(key)
+        if x is not None and y is not None:
+            pairs.append((np.asarray(x, dtype=float), np.asarray(y, dtype=float)))
+    grid, mean, lo, hi = group_band(pairs, n_bins)
+    if not len(grid):
         return None
-    lo_x = min(float(p[0].min()) for p in pairs)
-    hi_x = max(float(p[0].max()) for p in pairs)
-    edges = np.linspace(lo_x, hi_x if hi_x > lo_x else lo_x + 1, n_bins + 1)
-    per_run = np.full((len(pairs), n_bins), np.nan)
-    for i, (x, y) in enumerate(pairs):
-        b = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, n_bins - 1)
-        cnt = np.bincount(b, minlength=n_bins)
-        tot = np.bincount(b, weights=y, minlength=n_bins)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_run[i] = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
-    keep = ~np.all(np.isnan(per_run), axis=0)
-    centers = (edges[:-1] + edges[1:]) / 2
-    with np.errstate(invalid="ignore"), _quiet():
-        mean = np.nanmean(per_run[:, keep], axis=0)
-        lo = np.nanmin(per_run[:, keep], axis=0)
-        hi = np.nanmax(per_run[:, keep], axis=0)
-    return centers[keep], mean, lo, hi
-
-
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: Any) -> None:
-        self._w.__exit__(*exc)
+    return grid, mean, lo, hi
 
 
 def fmt(v: Any) -> str:

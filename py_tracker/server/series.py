@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.summary import step_metric_defs, step_metric_for
 from ..storage import history as hist
 from .errors import BadRequest
 
@@ -71,20 +72,25 @@ class SeriesReader:
     def history(self, run_id: str, stream: str = "history", keys: list[str] | None = None,
                 x_axis: str | None = None, min_step: float | None = None, max_step: float | None = None,
                 points: int = DEFAULT_POINTS) -> dict[str, Any]:
-        """{"stream", "x_axis", "keys" (all numeric keys), "rows", "series": {key: {"x", "y"}}}."""
+        """{"stream", "x_axis", "keys" (all numeric keys), "rows", "series": {key: {"x", "y"}}}.
+
+        Without `x_axis`, a history metric with a step metric (define_metric(step_metric=...))
+        that the run logged is drawn against it: its series then carries its own "x_axis"."""
         if stream not in ("history", "system"):
             raise BadRequest(f"unknown stream {stream!r}; use 'history' or 'system'")
         if not 2 <= points <= MAX_POINTS:
             raise BadRequest(f"points must be between 2 and {MAX_POINTS}; got {points}")
+        per_key = not x_axis and stream == "history"  # default: each metric on its step metric
         x_axis = x_axis or ("_step" if stream == "history" else "_runtime")
         record = self.store.record(run_id)
-        logged = {k for k, v in (record.get("summary") or {}).items()
-                  if not k.startswith("_") and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        logged = logged_keys(record)
+        step_defs = step_metric_defs(record.get("metrics")) if per_key else {}
+        step_cols = {sm for sm in step_defs.values()}
         # decode only the columns drawn (plus the axes); the summary names what was logged
         if keys:
-            want: set[str] | None = set(keys) | {x_axis, "_step"}
+            want: set[str] | None = set(keys) | {x_axis, "_step"} | step_cols
         elif stream == "history" and logged:
-            want = logged | {x_axis, "_step"}
+            want = logged | {x_axis, "_step"} | step_cols
         else:
             want = None
         n, cols = self._columns(run_id, stream, want)
@@ -115,4 +121,37 @@ class SeriesReader:
             ys = {k: cols[k] for k in wanted if k != x_axis}
         reduced = downsample(x, ys, points)
         out["series"] = {k: {"x": xs, "y": yv} for k, (xs, yv) in reduced.items()}
+        for k in ys:  # a metric with a logged step metric is drawn against it ("x_axis" says so)
+            sm = step_metric_for(k, step_defs) if step_defs else None
+            if sm and sm in cols and sm != x_axis:
+                sx = cols[sm][mask] if not mask.all() else cols[sm]
+                y = np.where(np.isnan(sx), np.nan, ys[k])
+                kx, ky = downsample(sx, {k: y}, points)[k]
+                out["series"][k] = {"x": kx, "y": ky, "x_axis": sm}
         return out
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def logged_keys(record: dict) -> set[str]:
+    """Names of the numeric metrics a run logged, from its record (no history decoded).
+
+    A summary value is the last number, or, for a metric declared with
+    `define_metric(summary="min"/"max"/...)`, a dict of those statistics (W&B's shape), or
+    None for summary="none"; exact names of defined metrics count too. Leaving the dicts
+    out dropped `val/loss` and `val/acc` from the sidebar's charts.
+    """
+    out = set()
+    for k, v in (record.get("summary") or {}).items():
+        if k.startswith("_"):
+            continue
+        if _number(v) or v is None or (isinstance(v, dict) and "_type" not in v and v
+                                       and all(_number(x) for x in v.values())):
+            out.add(k)
+    for m in record.get("metrics") or []:
+        name = m.get("name") if isinstance(m, dict) else None
+        if isinstance(name, str) and name and "*" not in name and not name.startswith("_"):
+            out.add(name)
+    return out

@@ -107,3 +107,30 @@ def test_show_a_stored_run_or_explain(ip, store):
     assert panel.source.id == r.id and panel.charts.charts["loss"].n == 1
     with pytest.raises(UsageError, match="no run 'nope'"):
         magics.cmd_show(["m/nope"])
+
+
+def test_config_expression_keeps_its_quotes_and_runs_table_stays_callable(ip, store):
+    """`--config dict(optimizer="adam")` unquoted (shlex used to drop the inner quotes), and
+    `pt.runs_table` is still the function after `%track runs` imported its module."""
+    ip.run_cell_magic("track", '--project q --config dict(optimizer="adam", note="a -b") --name quoted',
+                      "pt_log({'loss': 1.0})")
+    r = _last_run(store, "q")
+    assert r.name == "quoted" and r.config == {"optimizer": "adam", "note": "a -b"}
+    ip.run_cell_magic("track", "--project q --name whole -c \"{'lr': 0.1}\"", "pt_log({'loss': 1.0})")
+    assert {x.name: x.config for x in pt.Api(store).runs("q")}["whole"] == {"lr": 0.1}
+    ip.run_line_magic("track", "runs q")
+    import py_tracker
+    py_tracker.__dict__.pop("runs_table", None)  # forget a value cached by an earlier test
+    assert callable(pt.runs_table), type(pt.runs_table)
+
+
+def test_a_stopped_plain_run_prints_one_line(ip, store, capfd):
+    """Stop on a run made by init() (no %%track): one line, not a traceback through log()."""
+    result = ip.run_cell("import py_tracker as pt\nrun = pt.init(project='st', name='plain')\nrun.request_stop()\n"
+                         "for i in range(3):\n    run.log({'x': i})\n")
+    out, err = capfd.readouterr()
+    text = out + err
+    assert "was asked to stop" in text and "Traceback" not in text, text
+    assert len([ln for ln in text.splitlines() if ln.strip()]) == 1, text
+    assert isinstance(result.error_in_exec, pt.RunStopped)
+    assert _last_run(store, "st").state == "stopped"

@@ -174,3 +174,25 @@ def test_artifacts_tab_shows_lineage(store, tmp_path):
     panel.tabs.selected_index = 7
     assert "Logged (outputs)" in panel.artifacts.value and "digits" in panel.artifacts.value
     assert "dataset" in panel.artifacts.value
+
+
+def test_new_charts_never_recreate_shown_ones(store):
+    """A chart laid out earlier keeps its place in every children list (ipywidgets re-creates
+    the views after the first changed position, losing their streamed points); the sorted
+    order is the CSS `order` of each widget."""
+    run = pt.init(project="p", settings=QUIET)
+    panel = RunPanel(run, interval=0.1)
+    run.log({"train/loss": 1.0})
+    board = panel.charts
+    assert wait_for(lambda: "train" in board._sections and board._sections["train"][0] in board.widget.children)
+    before_sections = board.widget.children
+    train_grid = board._sections["train"][1]
+    before_charts = train_grid.children
+    run.log({"epoch": 0, "train/acc": 0.5, "gradients/w": 0.1})  # "" and "gradients" sort before "train"
+    assert wait_for(lambda: len(board.widget.children) == 3 and len(train_grid.children) == 2)
+    assert board.widget.children[:len(before_sections)] == before_sections
+    assert train_grid.children[:len(before_charts)] == before_charts
+    shown = sorted(board.widget.children, key=lambda b: int(b.layout.order))
+    assert [b.children[0].value for b in shown] == ["<b>Charts</b>", "<b>gradients</b>", "<b>train</b>"]
+    assert [int(c.layout.order) for c in train_grid.children] == [1, 0]  # loss added first, shown second
+    run.finish()

@@ -67,3 +67,35 @@ def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch):
     assert SNAPSHOT_CLASS in out.data["text/html"]
     assert not out.update  # a new output in this cell, not an update of cell A's display
     assert panel.snapshot_display_id not in disp._pending
+
+
+def test_nbconvert_html_has_snapshots_and_no_widget_reprs(tmp_path):
+    """A notebook executed in a real kernel (nbclient) and exported with nbconvert: the run
+    panel and compare leave a one-line text instead of `VBox(children=(...))`, and the
+    run's static snapshot is there."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import py_tracker as pt\nfrom py_tracker.notebook.compare import compare\nruns = []\n"
+        "for i in range(2):\n    run = pt.init(project='nbc', name=f'n{i}', config={'lr': 0.1 * (i + 1)})\n"
+        "    for s in range(5):\n        run.log({'loss': 1.0 / (s + 1)})\n    run.finish()\n"
+        "    runs.append(pt.Api().run(run.id))"), nbformat.v4.new_code_cell("compare(runs)")]
+    env_dir = tmp_path / "store"
+    old = os.environ.get("PY_TRACKER_DIR")
+    os.environ["PY_TRACKER_DIR"] = str(env_dir)
+    try:
+        NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        if old is None:
+            os.environ.pop("PY_TRACKER_DIR", None)
+        else:
+            os.environ["PY_TRACKER_DIR"] = old
+    nb.metadata.pop("widgets", None)  # JupyterLab saves no widget state by default
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    assert "VBox(children" not in body and "GridBox(children" not in body
+    assert body.count(SNAPSHOT_CLASS) >= 2 and "py_tracker run n0" in body
+    assert "py_tracker compare of 2 runs" in body

@@ -48,6 +48,8 @@ def test_series_keeps_spikes(root: Path, new_run) -> None:
 
 def test_aggregate_mean_and_band() -> None:
     class Fake:  # columns only; the aggregate is pure numpy
+        step_metrics: dict = {}
+
         def __init__(self, ys: list[float]) -> None:
             self.cols = {"_step": np.arange(len(ys), dtype=float), "m": np.asarray(ys, dtype=float)}
 
@@ -72,3 +74,32 @@ def test_metric_keys_and_globs(root: Path, new_run, logged) -> None:
     assert data.metric_keys(runs, None) == ["acc", "loss", "nested.m"]
     assert data.metric_keys(runs, ["loss", "nest*"]) == ["loss", "nested.m"]
     assert data.system_keys(runs) == ["system.cpu", "system.memory_percent"]
+
+
+def test_group_mean_of_unaligned_and_unequal_runs_is_smooth(root: Path, new_run) -> None:
+    """Runs that log at different steps (even / odd) and stop at different steps: the group
+    mean follows both (no zigzag between bins holding one run or the other) and runs on to
+    the longest run's last step; each metric is drawn against its step metric."""
+    a, b = new_run(name="even", group="g"), new_run(name="odd", group="g")
+    for s in range(200):
+        run, y = (a, float(s)) if s % 2 == 0 else (b, s + 2.0)
+        if run is b and s > 120:
+            run.log({"other": 0.0}, step=s)  # b stops logging m after step 119; its steps go on
+            continue
+        run.log({"m": y, "other": 0.0}, step=s)
+    for r in (a, b):
+        r.define_metric("val/loss", step_metric="epoch")
+        for e in range(3):
+            r.log({"epoch": e, "val/loss": 1.0 / (e + 1)}, step=200 + e)
+        r.finish()
+    runs = data.resolve("p", root).runs
+    x, mean, lo, hi = data.aggregate(runs, "m", "history", "_step", 150)
+    both = (x >= 1) & (x <= 119)
+    assert np.allclose(mean[both], x[both] + 1.0)  # interpolated: A is y=x, B is y=x+2
+    assert np.allclose(hi[both] - lo[both], 2.0)
+    assert x.max() >= 198 and np.allclose(mean[x > 125], x[x > 125])  # A alone after B ended
+    assert data.x_key(runs[0], "val/loss", "history", "_step") == "epoch"
+    vx, vy = data.series(runs[0], "val/loss", "history", "_step", 100)
+    assert list(vx) == [0, 1, 2] and np.allclose(vy, [1, 1 / 2, 1 / 3])
+    gx, gmean, _, _ = data.aggregate(runs, "val/loss", "history", "_step", 50)
+    assert list(gx) == [0, 1, 2]

@@ -83,6 +83,31 @@ async def test_history_keys_axis_and_range(jp_fetch, get_json, make_run, runs):
         assert err.value.code == 400, bad
 
 
+async def test_history_without_keys_has_metrics_with_summary_stats(jp_fetch, get_json, make_run, store_root):
+    """define_metric(summary="min"/"max"/"none") stores a dict (or nothing) in the summary: the
+    sidebar's history (no keys=) must still chart those metrics, against their rows."""
+    run = make_run(store_root, "stats", "s", steps=0, exit_code=None)
+    run.define_metric("epoch")
+    run.define_metric("val/loss", step_metric="epoch", summary="min")
+    run.define_metric("val/acc", step_metric="epoch", summary="max,mean")
+    run.define_metric("quiet", summary="none")
+    for i in range(12):
+        run.log({"train/loss": 1 / (i + 1), "quiet": float(i)})
+        if i % 4 == 3:
+            run.log({"epoch": i // 4, "val/loss": 2.0 - i / 10, "val/acc": i / 12})
+    run.finish()
+    data = await get_json("runs", run.id, "history")
+    assert {"train/loss", "epoch", "val/loss", "val/acc", "quiet"} <= set(data["keys"])
+    assert set(data["series"]) >= {"train/loss", "val/loss", "val/acc", "quiet"}
+    # by default each metric is on its step metric (the sidebar draws val/* against epoch)
+    assert data["series"]["val/loss"]["x"] == [0, 1, 2] and data["series"]["val/loss"]["x_axis"] == "epoch"
+    assert data["series"]["val/loss"]["y"] == pytest.approx([1.7, 1.3, 0.9])
+    assert "x_axis" not in data["series"]["train/loss"] and len(data["series"]["train/loss"]["x"]) == 12
+    by_step = await get_json("runs", run.id, "history", x_axis="_step")
+    assert by_step["series"]["val/loss"]["x"] == [4, 9, 14]  # asked for: the steps of the epoch rows
+    assert "x_axis" not in by_step["series"]["val/loss"]
+
+
 async def test_history_downsampling_keeps_each_bucket_min_and_max(jp_fetch, get_json, make_run, store_root):
     import numpy as np
     rng = np.random.default_rng(0)
