@@ -113,6 +113,17 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
         r.finish()
     one_run()  # the first one in this process reads the store
     out["init_finish_ms"] = _median_ms(one_run, repeat)
+    if hasattr(py_tracker.Api(root).catalog, "scan"):  # the journal catalog: a summary save's cost
+        from py_tracker.storage.catalog import Catalog
+        cat = Catalog(root)
+        rec = cat.get("runs", f"b{n // 2:07d}")
+        segs = lambda: sum(p.stat().st_size for p in root.glob("catalog.journal.*"))  # noqa: E731
+        before = segs()
+        t = time.perf_counter()
+        for k in range(repeat):
+            cat.patch("runs", rec["id"], {"summary": dict(rec["summary"], loss=k / repeat)}, durable=False)
+        out["summary_save_ms"] = (time.perf_counter() - t) / repeat * 1000
+        out["summary_save_bytes_per_record_byte"] = (segs() - before) / repeat / len(orjson.dumps(rec))
     api = Api(root)
     ids = [f"b{(i * 7919) % n:07d}" for i in range(repeat)]
     it = iter(ids * 2)
@@ -241,6 +252,9 @@ def main() -> None:
             a, b = pt.get(k), ml.get(k)
             ratio = f"{a / b:6.2f}x" if a is not None and b else ""
             print(f"  {k:16} {a:9.1f}ms {b if b is not None else float('nan'):7.1f}ms {ratio}")
+        if "summary_save_ms" in pt:
+            print(f"  summary save of a running run: {pt['summary_save_ms']:.2f} ms, "
+                  f"{pt['summary_save_bytes_per_record_byte']:.2f} bytes written per byte of its record")
         if "create_4proc_per_s" in pt:
             print(f"  runs created/s: 1 process {pt['create_1proc_per_s']:.1f}, 4 processes "
                   f"{pt['create_4proc_per_s']:.1f} ({pt['create_4proc_per_s'] / pt['create_1proc_per_s']:.2f}x)")

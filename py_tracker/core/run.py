@@ -30,7 +30,7 @@ from .config import Config
 from .conveniences import RunConveniences
 from .flusher import Flusher, touch
 from .summary import MetricDef, Summary
-from .values import log_values, scalar
+from .values import INT_MAX, INT_MIN, log_values, scalar, wide_int
 
 log = logging.getLogger("py_tracker")
 
@@ -60,6 +60,7 @@ class Run(RunConveniences):
         self._sys_retry: list[dict] = []
         self._flush_lock = threading.Lock()
         self._meta_dirty = True
+        self._config_saved: bytes | None = None
         self._alert = False
         self._stop_requested = False
         self._error: BaseException | None = None
@@ -88,6 +89,7 @@ class Run(RunConveniences):
         except FileNotFoundError:
             pass
         touch(self._heartbeat)
+        self._write_record_file(dict(record))
         self._flusher = Flusher(self)
         self._flusher.start()
 
@@ -185,6 +187,8 @@ class Run(RunConveniences):
             if k.__class__ is not str:
                 raise TypeError(f"log() keys must be str; got key {k!r} of type {type(k).__name__}. "
                                 f"Use str(key) or an f-string.")
+            if v.__class__ is int and not INT_MIN <= v <= INT_MAX:
+                raise wide_int(k, v, "log(): value of")
             if v.__class__ not in _BASIC:
                 data, has_media = log_values(data)
                 data = flatten(data)
@@ -201,6 +205,7 @@ class Run(RunConveniences):
             self.summary._last.update(data)
             if self.summary._defs:
                 self.summary.observe(data)
+            self._meta_dirty = True  # the catalog's summary is saved every catalog_interval
             return
         self._log_slow(data, step, commit)
 
@@ -230,6 +235,7 @@ class Run(RunConveniences):
         self.summary._last.update(data)
         if self.summary._defs:
             self.summary.observe(data)
+        self._meta_dirty = True
         if commit or (commit is None and step is None):
             self._commit()
 
@@ -374,15 +380,27 @@ class Run(RunConveniences):
         rec["heartbeat_at"] = time.time()
         return dict(rec)
 
+    def _write_record_file(self, rec: dict) -> None:
+        """The run folder's copy of the catalog record (`record.json`): what `doctor` rebuilds
+        the catalog from when the catalog itself is lost."""
+        atomic_write(self._layout.record_file(self.id), orjson.dumps(
+            rec, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
+
     def _save_meta(self, force: bool = False) -> None:
+        """Save summary/config/state to the catalog and the run folder. The periodic saves
+        (every catalog_interval) are not fsynced; the one at finish (force) is."""
         if not (self._meta_dirty or force):
             return
         self._meta_dirty = False
         snap = self._snapshot()
         try:
-            self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
+            self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"}, durable=force)
+            self._write_record_file(snap)
             atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
-            atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+            config_key = orjson.dumps(snap["config"], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+            if config_key != self._config_saved:  # YAML is slow to emit: only when config changed
+                atomic_write(self.dir / "config.yaml", _yaml(snap["config"]))
+                self._config_saved = config_key
         except (OSError, StorageError) as exc:
             self._meta_dirty = True
             self._set_error(exc)
