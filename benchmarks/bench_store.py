@@ -12,7 +12,9 @@ the real public calls are timed (medians):
 - `Api().runs(project)` listing every run, and a config filter over them;
 - the server's runs list (`StoreReader.runs`, one page of 50 sorted by a summary key);
 - `py-tracker runs PROJECT` in a fresh process (the first page);
-- 4 processes creating runs at once against 1 alone (runs/s).
+- a sweep trial's overhead in that store (bench_sweep's agent loop, train() excluded);
+- 4 processes creating runs at once against 1 alone (runs/s), and the longest lock wait;
+- a summary save of a running run: time and bytes written per byte of its record.
 
 MLflow (SQLite, the tracking store its docs recommend for local use) is measured in the
 same run: create_run + 20 params + set_terminated, get_run, search_runs of the experiment
@@ -81,20 +83,33 @@ def _creator(root: str, count: int, tag: str) -> None:
     os.environ["PY_TRACKER_MONITOR_INTERVAL"] = "0"
     os.environ["PY_TRACKER_DISPLAY"] = "0"
     import py_tracker
+    from py_tracker.storage.catalog import Catalog
+    waits = [0.0]
+    acquire = getattr(Catalog, "_acquire", None)
+    if acquire is not None:  # time every wait for the catalog lock
+        def timed(self):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            acquire(self)
+            waits[0] = max(waits[0], time.perf_counter() - t)
+        Catalog._acquire = timed
     for i in range(count):
         r = py_tracker.init(project=PROJECT, dir=root, config=_config(i), name=f"{tag}-{i}")
         r.finish()
+    print(f"max_lock_wait_ms {waits[0] * 1000:.1f}")
 
 
 def _parallel_rate(root: Path, procs: int, count: int) -> float:
     code = ("import sys; sys.path.insert(0, %r); from bench_store import _creator; "
             "_creator(sys.argv[1], int(sys.argv[2]), sys.argv[3])" % str(Path(__file__).parent))
     t = time.perf_counter()
-    ps = [subprocess.Popen([sys.executable, "-c", code, str(root), str(count), f"p{k}"]) for k in range(procs)]
-    for p in ps:
-        if p.wait() != 0:
-            raise SystemExit("a creator process failed")
-    return procs * count / (time.perf_counter() - t)
+    ps = [subprocess.Popen([sys.executable, "-c", code, str(root), str(count), f"p{k}"], stdout=subprocess.PIPE,
+                           text=True) for k in range(procs)]
+    outs = [p.communicate()[0] for p in ps]
+    took = time.perf_counter() - t
+    if any(p.returncode for p in ps):
+        raise SystemExit("a creator process failed")
+    waits = [float(line.split()[1]) for out in outs for line in out.splitlines() if line.startswith("max_lock")]
+    return procs * count / took, max(waits, default=float("nan"))
 
 
 def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
@@ -111,7 +126,12 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     def one_run() -> None:
         r = py_tracker.init(project=PROJECT, dir=str(root), config=_config(n))
         r.finish()
+    import resource
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
     one_run()  # the first one in this process reads the store
+    out["first_init_finish_ms"] = (time.perf_counter() - t) * 1000
+    out["rss_growth_mb"] = round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024)
     out["init_finish_ms"] = _median_ms(one_run, repeat)
     if hasattr(py_tracker.Api(root).catalog, "scan"):  # the journal catalog: a summary save's cost
         from py_tracker.storage.catalog import Catalog
@@ -142,9 +162,18 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     def run_cli() -> None:
         subprocess.run(cli, check=True, stdout=subprocess.DEVNULL, env=env)
     out["cli_runs_ms"] = _median_ms(run_cli, 3)
+    try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
+        from bench_sweep import _timed_agent
+        from py_tracker.sweep.api import sweep
+        sid = sweep({"method": "random", "metric": {"name": "y"},
+                     "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project="sweeps", root=str(root))
+        _timed_agent(sid, 2, str(root))
+        out["sweep_trial_ms"], _ = _timed_agent(sid, 10, str(root))
+    except ImportError:
+        pass
     if procs:
-        out["create_1proc_per_s"] = _parallel_rate(root, 1, 20)
-        out["create_4proc_per_s"] = _parallel_rate(root, 4, 20)
+        out["create_1proc_per_s"], _ = _parallel_rate(root, 1, 20)
+        out["create_4proc_per_s"], out["max_lock_wait_ms"] = _parallel_rate(root, 4, 20)
     out["catalog_mb_after"] = round(sum(p.stat().st_size for p in root.glob("catalog*") if p.is_file()) / 1e6, 1)
     return out
 
@@ -192,7 +221,7 @@ def _mlflow_grow(db: Path, n: int) -> None:
     con.close()
 
 
-def bench_mlflow(tmp: Path, n: int, repeat: int, seed: int) -> dict:
+def bench_mlflow(tmp: Path, n: int, repeat: int, seed: int, list_max: int) -> dict:
     db, art = tmp / "mlflow.db", tmp / "mlruns"
     client, exp = _mlflow_seed(db, art, min(seed, n))
     _mlflow_grow(db, n)
@@ -219,8 +248,10 @@ def bench_mlflow(tmp: Path, n: int, repeat: int, seed: int) -> dict:
             token = page.token
             if not token:
                 return total
-    out["list_ms"] = _median_ms(list_all, few)
-    out["filter_ms"] = _median_ms(lambda: list_all("params.optimizer = 'adam' and metrics.loss < 0.5"), few)
+    if n <= list_max:  # MLflow lists ~5 ms a run here: 100k would take minutes a sample
+        out["list_ms"] = _median_ms(list_all, 1 if n > 1000 else few)
+        out["filter_ms"] = _median_ms(lambda: list_all("params.optimizer = 'adam' and metrics.loss < 0.5"),
+                                      1 if n > 1000 else few)
     out["server_page_ms"] = _median_ms(lambda: client.search_runs([exp], max_results=50,
                                                                   order_by=["metrics.loss ASC"]), few)
     return out
@@ -232,17 +263,21 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=25, help="samples per median (default 25)")
     ap.add_argument("--mlflow-seed", type=int, default=200, help="real MLflow runs before SQL copies")
     ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--mlflow-list-max", type=int, default=10_000,
+                    help="largest store MLflow's full listing is timed at (default 10000)")
     ap.add_argument("--no-procs", action="store_true", help="skip the 4-process test")
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     sizes = [s for s in (1_000, 10_000, 100_000) if s <= args.max_runs] or [args.max_runs]
     results: dict = {}
-    keys = ("init_finish_ms", "run_by_id_ms", "list_ms", "filter_ms", "server_page_ms", "cli_runs_ms")
+    keys = ("init_finish_ms", "run_by_id_ms", "list_ms", "filter_ms", "server_page_ms", "cli_runs_ms",
+            "sweep_trial_ms")
     for n in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"bench-store-{n}-"))
         try:
             pt = bench_py_tracker(tmp / "store", n, args.repeat, procs=not args.no_procs and n == sizes[0])
-            ml = {} if args.no_mlflow else bench_mlflow(tmp, n, args.repeat, args.mlflow_seed)
+            ml = {} if args.no_mlflow else bench_mlflow(tmp, n, args.repeat, args.mlflow_seed,
+                                                         args.mlflow_list_max)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         results[n] = {"py_tracker": pt, "mlflow": ml}
@@ -250,18 +285,24 @@ def main() -> None:
         print(f"  {'':16} {'py_tracker':>11} {'mlflow':>9} {'ratio':>7}")
         for k in keys:
             a, b = pt.get(k), ml.get(k)
+            if a is None:
+                continue
             ratio = f"{a / b:6.2f}x" if a is not None and b else ""
-            print(f"  {k:16} {a:9.1f}ms {b if b is not None else float('nan'):7.1f}ms {ratio}")
+            mb = f"{b:7.1f}ms" if b is not None else "      -  "
+            print(f"  {k:16} {a:9.1f}ms {mb} {ratio}")
+        print(f"  first init+finish in this process (reads the store): {pt['first_init_finish_ms']:.0f} ms; "
+              f"peak memory grew {pt['rss_growth_mb']} MB")
         if "summary_save_ms" in pt:
             print(f"  summary save of a running run: {pt['summary_save_ms']:.2f} ms, "
                   f"{pt['summary_save_bytes_per_record_byte']:.2f} bytes written per byte of its record")
         if "create_4proc_per_s" in pt:
             print(f"  runs created/s: 1 process {pt['create_1proc_per_s']:.1f}, 4 processes "
-                  f"{pt['create_4proc_per_s']:.1f} ({pt['create_4proc_per_s'] / pt['create_1proc_per_s']:.2f}x)")
+                  f"{pt['create_4proc_per_s']:.1f} ({pt['create_4proc_per_s'] / pt['create_1proc_per_s']:.2f}x); "
+                  f"longest wait for the catalog lock {pt['max_lock_wait_ms']:.1f} ms")
     if len(sizes) > 1:
         lo, hi = results[sizes[0]]["py_tracker"], results[sizes[-1]]["py_tracker"]
         print(f"\ngrowth {sizes[0]:,} -> {sizes[-1]:,} runs (py_tracker): "
-              + ", ".join(f"{k} {hi[k] / lo[k]:.2f}x" for k in keys))
+              + ", ".join(f"{k} {hi[k] / lo[k]:.2f}x" for k in keys if k in hi and k in lo))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

@@ -226,7 +226,7 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
                                     tags=tags, notes=notes, config=cfg, sweep_id=sweep_id, now=now)
             # normalize config through Config so numpy scalars etc. become plain values
             record["config"] = Config(record["config"]).as_dict()
-            catalog.put("runs", record)
+            catalog.put("runs", record, durable=False)  # finish() is the durable save
             catalog.insert_new("projects", {"name": project, "created_at": now})
         run = Run(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
         _live.add(run)

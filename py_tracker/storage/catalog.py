@@ -219,7 +219,9 @@ class Catalog:
         return [dict(d) for d in self._table(table).all()]
 
     def search(self, table: str, pred: Callable[[dict], bool]) -> list[dict]:
-        return [dict(d) for d in self._table(table).all() if pred(d)]
+        """Documents for which `pred` is true (TinyDB's search: `pred` sees the stored
+        documents and must not change them; only the matches are copied)."""
+        return [dict(d) for d in self._table(table).search(pred)]
 
     def scan(self, table: str) -> list[dict]:
         """Every document as this process holds it, without copying: for listings over many

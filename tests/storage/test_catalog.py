@@ -147,6 +147,37 @@ def test_concurrent_processes_lose_nothing(tmp_path):
     assert len(Catalog(tmp_path).all("runs")) == 400
 
 
+INSERT_COMPACTING = """
+import sys
+from py_tracker.storage import journal
+from py_tracker.storage.catalog import Catalog
+journal.COMPACT_MIN_BYTES = 3000          # compact every few dozen records
+c = Catalog(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    c.put("runs", {"id": f"w{sys.argv[2]}-{i}", "worker": int(sys.argv[2]), "pad": "x" * 100})
+    c.patch("runs", f"w{sys.argv[2]}-{i}", {"state": "finished"})
+"""
+
+
+def test_four_processes_writing_while_they_compact_lose_nothing(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, "-c", INSERT_COMPACTING, str(tmp_path), str(w), "150"], env=env)
+             for w in range(4)]
+    assert [p.wait(120) for p in procs] == [0, 0, 0, 0]
+    assert (tmp_path / "catalog.json").exists()                 # snapshots were written meanwhile
+    fresh = subprocess.run([sys.executable, "-c", COUNT_STATES, str(tmp_path)], capture_output=True,
+                           text=True, env=env, check=True)
+    assert fresh.stdout.split() == ["600", "finished"]
+
+
+COUNT_STATES = """
+import sys
+from py_tracker.storage.catalog import Catalog
+runs = Catalog(sys.argv[1], readonly=True).all("runs")
+print(len({r["id"] for r in runs}), "/".join(sorted({r.get("state", "?") for r in runs})))
+"""
+
+
 def test_damaged_without_backup_is_a_clear_error(tmp_path):
     (tmp_path / "catalog.json").write_text("{not json")
     with pytest.raises(StorageError, match="doctor"):
