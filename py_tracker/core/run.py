@@ -89,7 +89,6 @@ class Run(RunConveniences):
         except FileNotFoundError:
             pass
         touch(self._heartbeat)
-        self._write_record_file(dict(record))
         self._flusher = Flusher(self)
         self._flusher.start()
 
@@ -380,12 +379,7 @@ class Run(RunConveniences):
         rec["heartbeat_at"] = time.time()
         return dict(rec)
 
-    def _write_record_file(self, rec: dict) -> None:
-        """The run folder's copy of the catalog record (`record.json`): what `doctor` rebuilds
-        the catalog from when the catalog itself is lost."""
-        atomic_write(self._layout.record_file(self.id), orjson.dumps(
-            rec, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
-
+        touch(self._heartbeat)
     def _save_meta(self, force: bool = False) -> None:
         """Save summary/config/state to the catalog and the run folder. The periodic saves
         (every catalog_interval) are not fsynced; the one at finish (force) is."""
@@ -395,7 +389,6 @@ class Run(RunConveniences):
         snap = self._snapshot()
         try:
             self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"}, durable=force)
-            self._write_record_file(snap)
             atomic_write(self.dir / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
             config_key = orjson.dumps(snap["config"], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
             if config_key != self._config_saved:  # YAML is slow to emit: only when config changed

@@ -23,6 +23,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from ..errors import StorageError
+from .atomic import atomic_write
 from .journal import TABLES, JournalState, dumps, key_field, write_snapshot
 from .paths import StoreLayout
 
@@ -248,7 +249,21 @@ class Catalog:
                 doc_id = str(state.next_id.get(table, 1))
             raw = encode_doc(table, new) if new is not None else None  # names a bad field, writes nothing
             state.append([(table, doc_id, raw)], fsync=durable)
+            if table == "runs":
+                self._save_record_file(key, raw)
             return new
+
+    def _save_record_file(self, run_id: str, raw: bytes | None) -> None:
+        """Keep the run folder's copy of its record (`record.json`) in step with the catalog:
+        `doctor` rebuilds the catalog from these when the catalog itself is lost."""
+        try:
+            path = self.layout.record_file(run_id)
+            if raw is None:
+                path.unlink(missing_ok=True)
+            else:
+                atomic_write(path, raw)
+        except (OSError, ValueError) as exc:  # the catalog has the record; only the spare copy is stale
+            log.warning("py_tracker: could not write the record copy of run %s: %s", run_id, exc)
 
     def put(self, table: str, doc: dict, durable: bool = True) -> None:
         """Insert or replace the document with this key."""
