@@ -137,7 +137,7 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
         from py_tracker.storage.catalog import Catalog
         cat = Catalog(root)
         rec = cat.get("runs", f"b{n // 2:07d}")
-        segs = lambda: sum(p.stat().st_size for p in root.glob("catalog.journal.*"))  # noqa: E731
+        segs = lambda: sum(p.stat().st_size for p in root.glob("catalog.journal.*"))
         before = segs()
         t = time.perf_counter()
         for k in range(repeat):
@@ -164,6 +164,7 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     out["cli_runs_ms"] = _median_ms(run_cli, 3)
     try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
         from bench_sweep import _timed_agent
+
         from py_tracker.sweep.api import sweep
         sid = sweep({"method": "random", "metric": {"name": "y"},
                      "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project="sweeps", root=str(root))

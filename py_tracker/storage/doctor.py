@@ -21,7 +21,17 @@ import orjson
 from .atomic import atomic_write
 from .catalog import Catalog, reload_state
 from .history import last_step, read_chunks
-from .journal import MARK, TABLES, CatalogDamage, dumps, iter_journal, keep_damaged, key_field, parse_snapshot, segments
+from .journal import (
+    MARK,
+    TABLES,
+    CatalogDamage,
+    dumps,
+    iter_journal,
+    keep_damaged,
+    key_field,
+    parse_snapshot,
+    segments,
+)
 from .paths import StoreLayout
 from .records import effective_state
 
@@ -175,12 +185,16 @@ def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
                     n = rebuild(layout)
                     rep.info(f"rebuilt the catalog from the run folders and the journal ({n} runs){note}")
             reload_state(layout.root)
+        elif not bak.exists() or _damage(bak) is not None:
+            rep.problem(f"its last good copy {bak.name} is {'damaged' if bak.exists() else 'missing'} too: "
+                        f"`py-tracker doctor` (without --check) rebuilds the catalog from the run folders")
+            return rep
     bad = _bad_journal_lines(layout.root)
     if bad:
         rep.problem(f"{bad} damaged line(s) in the catalog journal (skipped on reading; the records "
                     f"they held keep their previous version)")
     catalog = Catalog(layout.root) if repair else Catalog(layout.root, readonly=True)
-    known = {r["id"]: r for r in catalog.all("runs")}  # noqa: F841 - re-read after a repair
+    known = {r["id"]: r for r in catalog.all("runs")}  # read after any repair above
     runs_dir = layout.root / "runs"
     for d in sorted(runs_dir.iterdir()) if runs_dir.exists() else []:
         if not d.is_dir() or d.name in known:

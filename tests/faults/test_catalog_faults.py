@@ -175,6 +175,9 @@ def test_doctor_rebuilds_the_catalog_from_the_run_folders_when_both_copies_are_d
     (store / "catalog.json.bak").write_bytes(b'{"runs": ')
     for seg in store.glob("catalog.journal.*"):
         seg.unlink()                                 # and the journal is gone too: only run folders remain
+    check = _py(store, "from py_tracker.cli import main; raise SystemExit(main(['doctor', '--check']))",
+                check=False)
+    assert check.returncode == 1 and "Traceback" not in check.stderr and "rebuilds" in check.stdout, check
     cli = _py(store, "from py_tracker.cli import main; raise SystemExit(main(['doctor']))", check=False)
     assert cli.returncode == 0 and "Traceback" not in cli.stderr, cli.stderr
     assert "rebuilt the catalog" in cli.stdout

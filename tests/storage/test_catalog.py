@@ -100,6 +100,7 @@ def test_a_torn_journal_line_is_cut_by_the_next_writer(tmp_path):
 
 def test_a_store_written_by_the_previous_version_opens_and_migrates_in_place(tmp_path):
     from tinydb import TinyDB
+
     from py_tracker.core.session import new_record
     old = TinyDB(tmp_path / "catalog.json")             # the previous format: TinyDB's JSON file
     old.table("projects").insert({"name": "p", "created_at": 1.0})
