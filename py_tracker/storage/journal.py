@@ -170,7 +170,6 @@ class JournalState:
             # A large catalog is millions of long-lived objects: without this every full
             # collection of the cyclic GC walks them all (seconds at 100k runs), which
             # stalls whatever allocates next. Frozen objects are still freed by refcount.
-            gc.collect()
             gc.freeze()
 
     def _apply(self, change: dict) -> None:
