@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -165,8 +166,8 @@ class Catalog:
             finally:
                 self._depth -= 1
                 compact = self._depth == 0 and self._state.needs_compaction()
-                if compact:
-                    try:
+                if compact and self._state.damaged is None:
+                    try:  # a new segment lets the old ones go once the snapshot covers them
                         self._state.rotate()
                     except OSError as exc:
                         compact = False
@@ -178,15 +179,17 @@ class Catalog:
     def _compact(self) -> None:
         state = self._state
         with state.lock:
-            if state.compacting:
+            if state.compacting or time.monotonic() < state.retry_after:
                 return
             state.compacting = True
 
         def work() -> None:
             try:
                 write_snapshot(state, self._acquire, self._flock.release)  # type: ignore[union-attr]
-            except Exception as exc:  # the journal still holds everything; try again next time
-                log.warning("py_tracker: could not write the catalog snapshot: %s", exc)
+            except Exception as exc:  # the journal still holds everything; try again in a minute
+                state.retry_after = time.monotonic() + 60.0
+                log.warning("py_tracker: could not write the catalog snapshot (the journal keeps every "
+                            "change; retrying in 60 s): %s", exc)
             finally:
                 with state.lock:
                     state.compacting = False

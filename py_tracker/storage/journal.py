@@ -127,6 +127,7 @@ class JournalState:
         self.damaged: str | None = None  # why the snapshot was not usable (the .bak was read)
         self.bad_lines = 0
         self.compacting = False
+        self.retry_after = 0.0  # monotonic time before which a failed snapshot is not retried
 
     def segment_path(self, n: int) -> Path:
         return self.root / f"catalog.journal.{n}"
