@@ -99,11 +99,15 @@ class JournalStorage(Storage):
 
     def read(self) -> dict | None:
         self.state.refresh()
-        return self.state.tables
+        return dict(self.state.tables)  # TinyDB's writers replace a table in this dict, not in ours
 
     def write(self, data: dict) -> None:
+        # TinyDB's own writers (insert, update, remove) may have changed documents of this
+        # process's copy in place before calling here: read the files again, then refuse.
+        with self.state.lock:
+            self.state.loaded = False
         raise StorageError("the catalog is written record by record through Catalog "
-                           "(put/patch/insert_new/delete), never as a whole")
+                           "(put/put_many/patch/insert_new/delete), never through TinyDB's table writes")
 
     def close(self) -> None:
         pass
@@ -272,6 +276,26 @@ class Catalog:
         """Insert or replace the document with this key."""
         field = key_field(table)
         self._write(table, doc[field], lambda cur: dict(doc), durable)
+
+    def put_many(self, table: str, docs: list[dict], durable: bool = True) -> None:
+        """Insert or replace many documents in one locked append (imports, benchmarks)."""
+        field = key_field(table)
+        self._table(table)
+        with self.transaction():
+            state = self._state
+            changes, next_id = [], state.next_id.get(table, 1)
+            batch: dict[str, str] = {}
+            for doc in docs:
+                key = doc[field]
+                doc_id = batch.get(key) or state.keys.get(table, {}).get(key)
+                if doc_id is None:
+                    doc_id, next_id = str(next_id), next_id + 1
+                batch[key] = doc_id
+                changes.append((table, doc_id, encode_doc(table, doc)))
+            state.append(changes, fsync=durable)
+            if table == "runs":
+                for (_, _, raw), doc in zip(changes, docs):
+                    self._save_record_file(doc[field], raw)
 
     def insert_new(self, table: str, doc: dict) -> bool:
         """Insert only if no document has this key; returns False if one exists."""

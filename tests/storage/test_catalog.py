@@ -85,6 +85,19 @@ def test_compaction_writes_a_snapshot_keeps_a_backup_and_drops_old_segments(tmp_
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_put_many_is_one_append_and_tinydb_table_writes_are_refused_without_changing_memory(tmp_path):
+    c = Catalog(tmp_path)
+    c.put("runs", {"id": "r0", "x": 0})
+    c.put_many("runs", [{"id": f"r{i}", "x": i} for i in range(5)])
+    assert sorted((r["id"], r["x"]) for r in c.all("runs")) == [(f"r{i}", i) for i in range(5)]
+    with pytest.raises(StorageError, match="record by record"):
+        c._table("runs").insert({"id": "sneaky"})
+    with pytest.raises(StorageError, match="record by record"):
+        c._table("runs").update({"x": 99})                 # TinyDB changes documents in place
+    assert sorted(r["x"] for r in c.all("runs")) == [0, 1, 2, 3, 4]
+    assert c.get("runs", "sneaky") is None
+
+
 def test_a_torn_journal_line_is_cut_by_the_next_writer(tmp_path):
     c = Catalog(tmp_path)
     c.put("runs", {"id": "a"})
