@@ -85,6 +85,18 @@ def _unstorable(value: Any, path: str = "") -> str | None:
     return None
 
 
+def _fsync(path: Path) -> None:
+    """Make what was appended to `path` durable (a StorageError if the disk refuses)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"could not make the catalog journal {path} durable: {exc}") from exc
+
+
 class JournalStorage(Storage):
     """TinyDB storage over the journal: `read()` is the up-to-date catalog of this process.
 
@@ -255,10 +267,14 @@ class Catalog:
             if doc_id is None:
                 doc_id = str(state.next_id.get(table, 1))
             raw = encode_doc(table, new) if new is not None else None  # names a bad field, writes nothing
-            state.append([(table, doc_id, raw)], fsync=durable)
-            if table == "runs":
-                self._save_record_file(key, raw)
-            return new
+            path = state.append([(table, doc_id, raw)], fsync=False)
+        # Outside the lock (other writers need not wait for the disk): make it durable, then
+        # refresh the run folder's copy.
+        if durable:
+            _fsync(path)
+        if table == "runs":
+            self._save_record_file(key, raw)
+        return new
 
     def _save_record_file(self, run_id: str, raw: bytes | None) -> None:
         """Keep the run folder's copy of its record (`record.json`) in step with the catalog:
@@ -292,10 +308,12 @@ class Catalog:
                     doc_id, next_id = str(next_id), next_id + 1
                 batch[key] = doc_id
                 changes.append((table, doc_id, encode_doc(table, doc)))
-            state.append(changes, fsync=durable)
-            if table == "runs":
-                for (_, _, raw), doc in zip(changes, docs):
-                    self._save_record_file(doc[field], raw)
+            path = state.append(changes, fsync=False)
+        if durable:
+            _fsync(path)
+        if table == "runs":
+            for (_, _, raw), doc in zip(changes, docs):
+                self._save_record_file(doc[field], raw)
 
     def insert_new(self, table: str, doc: dict) -> bool:
         """Insert only if no document has this key; returns False if one exists."""

@@ -240,9 +240,10 @@ class JournalState:
         return bool(m) and int(m.group(1)) > self.segment
 
     # --- writing (caller holds the file lock and has called refresh()) ---------------
-    def append(self, changes: list[tuple[str, str, bytes | None]], fsync: bool) -> None:
+    def append(self, changes: list[tuple[str, str, bytes | None]], fsync: bool) -> Path:
         """Append changes (table, doc_id, the document's JSON or None to delete) as journal
-        lines, then apply them here (as fresh objects: nothing the caller holds is shared)."""
+        lines, then apply them here (as fresh objects: nothing the caller holds is shared).
+        Returns the segment written to."""
         data = b"".join(b'{"t":' + dumps(t) + b',"i":' + dumps(i) + b',"d":' + (raw or b"null") + b"}\n"
                         for t, i, raw in changes)
         path = self.segment_path(self.segment)
@@ -268,6 +269,7 @@ class JournalState:
             self.offset += len(data)
             for t, i, raw in changes:
                 self._apply({"t": t, "i": i, "d": orjson.loads(raw) if raw is not None else None})
+        return path
 
     def needs_compaction(self) -> bool:
         if self.damaged is not None:
