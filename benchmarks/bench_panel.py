@@ -105,7 +105,7 @@ def bench_runs_table(n: int, root: str) -> float:
                  "config": {"lr": i / n, "layers": i % 5, "opt": "adam" if i % 2 else "sgd"},
                  "summary": {"loss": 1 - i / n, "acc": {"max": i / n}}, "last_step": 99,
                  "metrics": [], "exit_code": 0} for i in range(n)]
-        cat._table("runs").insert_multiple(docs)  # one write
+        cat.put_many("runs", docs)  # one locked append
     RunsTable("big", root=root)  # warm imports (ipywidgets, pandas)
     times = []
     for _ in range(5):

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import TrackerError
+from .errors import TrackerError, UsageError
 from .formats import duration_text
 from .storage.access import check_root
 from .storage.paths import default_root
@@ -42,12 +42,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
     api = _api(args)
     filters = json.loads(args.filter) if args.filter else None
     runs = api.runs(args.project, filters=filters, order=args.order)
+    total = len(runs)
+    if args.limit < 0 or args.offset < 0:
+        raise UsageError(f"--limit and --offset must be >= 0; got --limit {args.limit} --offset {args.offset}")
+    runs = runs[args.offset:args.offset + args.limit] if args.limit else runs[args.offset:]
     if args.json:
         json.dump([r.to_dict() for r in runs], sys.stdout, default=str, indent=1)
         sys.stdout.write("\n")
         return 0
     if not runs:
-        print(f"no runs{' in project ' + repr(args.project) if args.project else ''} under {api.root}")
+        print(f"no runs{' in project ' + repr(args.project) if args.project else ''} under {api.root}"
+              + (f" at offset {args.offset} (of {total})" if total else ""))
         return 0
     rows = [["ID", "PROJECT", "NAME", "STATE", "GROUP", "CREATED", "RUNTIME", "STEPS", "SUMMARY"]]
     for r in runs:
@@ -55,6 +60,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         rows.append([r.id, r.project, r.name or "", r.state, r.group or "", _fmt_time(r.created_at),
                      duration_text(r.runtime), str(r.last_step + 1), summ])
     _table(rows, sys.stdout)
+    if len(runs) < total:
+        print(f"runs {args.offset + 1}-{args.offset + len(runs)} of {total}; "
+              f"--offset {args.offset + len(runs)} for the next page, --limit 0 for all")
     return 0
 
 
@@ -163,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("project", nargs="?")
     s.add_argument("--filter", help='MongoDB-style JSON, e.g. \'{"config.lr": {"$gt": 0.01}}\'')
     s.add_argument("--order", default="-created_at", help="e.g. -created_at, +summary.loss")
+    s.add_argument("--limit", type=int, default=50, help="runs per page (default 50; 0 for all)")
+    s.add_argument("--offset", type=int, default=0, help="skip this many runs first")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_runs)
     s = sub.add_parser("show", help="show one run (PROJECT/ID or ID)")

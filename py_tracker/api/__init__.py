@@ -13,6 +13,13 @@ from .run import ApiFile, ApiRun
 __all__ = ["Api", "ApiRun", "ApiFile"]
 
 
+def _sort_doc(run: ApiRun) -> dict:
+    rec = run._record
+    if rec.get("state", "running") == "running":  # sorting by state shows the effective one
+        rec = dict(rec, state=run.state)
+    return rec
+
+
 class Api:
     """Entry point for reading runs, projects, sweeps and artifacts.
 
@@ -70,17 +77,19 @@ class Api:
         project = path if project is None else project
         if project is not None and "/" in project:
             project = project.rstrip("/").split("/")[-1]
-        pred = compile_filter(filters)
+        pred = compile_filter(filters) if filters else None
         out = []
-        for rec in self.catalog.all("runs"):
+        for rec in self.catalog.scan("runs"):  # one pass, no copy of runs of other projects
             if project is not None and rec.get("project") != project:
                 continue
-            r = ApiRun(self, rec)
-            doc = dict(rec)
-            doc["state"] = r.state
-            if pred(doc):
-                out.append((doc, r))
-        return [r for _, r in order_by(out, order or "+created_at", doc=lambda dr: dr[0])]
+            r = ApiRun(self, dict(rec))
+            if pred is not None:
+                doc = dict(rec)
+                doc["state"] = r.state
+                if not pred(doc):
+                    continue
+            out.append(r)
+        return order_by(out, order or "+created_at", doc=_sort_doc)
 
     # --- W&B cloud features with no offline meaning: a clear error, never AttributeError
     def _cloud_only(self, what: str, instead: str) -> Any:

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import heapq
 import re
 from typing import Any, Callable, TypeVar
 
@@ -116,21 +117,45 @@ def compile_filter(spec: dict | None) -> Callable[[dict], bool]:
     return lambda doc: all(c(doc) for c in checks)
 
 
+def _sort_key(pair: tuple[Any, Any]) -> Any:
+    v = pair[0]
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return (0, v, "")
+    return (1, 0, str(v))
+
+
+def _split(items: list[T], field: str, doc: Callable[[T], dict]) -> tuple[list[tuple[Any, T]], list[T]]:
+    present, missing = [], []
+    for item in items:
+        v = lookup(doc(item), field)
+        if v is _MISSING or v is None:
+            missing.append(item)
+        else:
+            present.append((v, item))
+    return present, missing
+
+
 def order_by(items: list[T], order: str, doc: Callable[[T], dict] = lambda item: item) -> list[T]:
     """Sort items by a field of their document: "-created_at" (descending), "+summary.loss"
     or "name" (ascending). Numbers before strings; items lacking the field (or None) go
     last whichever the direction."""
     reverse = order.startswith("-")
-    field = order.lstrip("+-") or "created_at"
-    present, missing = [], []
-    for item in items:
-        v = lookup(doc(item), field)
-        (missing if v is _MISSING or v is None else present).append((v, item))
+    present, missing = _split(items, order.lstrip("+-") or "created_at", doc)
+    present.sort(key=_sort_key, reverse=reverse)
+    return [item for _, item in present] + missing
 
-    def key(pair: tuple[Any, T]) -> Any:
-        v = pair[0]
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return (0, v, "")
-        return (1, 0, str(v))
-    present.sort(key=key, reverse=reverse)
-    return [item for _, item in present + missing]
+
+def order_page(items: list[T], order: str, start: int, stop: int,
+               doc: Callable[[T], dict] = lambda item: item) -> list[T]:
+    """`order_by(items, order, doc)[start:stop]`, keeping only the top `stop` while sorting
+    (a page of a long list costs a pass and a small heap, not a full sort)."""
+    if stop <= start:
+        return []
+    reverse = order.startswith("-")
+    present, missing = _split(items, order.lstrip("+-") or "created_at", doc)
+    if stop >= len(present):
+        present.sort(key=_sort_key, reverse=reverse)
+        top = present
+    else:
+        top = (heapq.nlargest if reverse else heapq.nsmallest)(stop, present, key=_sort_key)
+    return ([item for _, item in top] + missing[:max(0, stop - len(present))])[start:stop]

@@ -121,6 +121,9 @@ class ApiRun:
 
     @property
     def state(self) -> str:
+        state = self._record.get("state", "running")
+        if state != "running":  # only a running run needs its heartbeat looked at
+            return state
         return effective_state(self._record, self._api.layout.heartbeat(self.id))
 
     @property

@@ -280,6 +280,7 @@ class Run(RunConveniences):
                 summary._last.update(data)
             if summary._defs:
                 self.summary.observe(data)
+            self._meta_dirty = True  # the catalog's summary is saved every catalog_interval
             if len(q) * len(row) > _MAX_PENDING_CELLS:
                 self._back_pressure()
             return
@@ -312,6 +313,7 @@ class Run(RunConveniences):
         self.summary._last.update(data)
         if self.summary._defs:
             self.summary.observe(data)
+        self._meta_dirty = True
         if commit or (commit is None and step is None):
             self._commit()
 
@@ -519,7 +521,8 @@ class Run(RunConveniences):
         return snap
 
     def _save_meta(self, force: bool = False) -> bool:
-        """Save summary/config to the catalog and the run folder when they changed.
+        """Save summary/config/state to the catalog and the run folder when they changed. The
+        periodic saves (every catalog_interval) are not fsynced; the one at finish (force) is.
         Returns False (and keeps them marked changed, for a retry) when that failed."""
         with self._meta_lock:
             if not (self._meta_dirty or force):
@@ -527,7 +530,7 @@ class Run(RunConveniences):
             self._meta_dirty = False
             snap = self._snapshot()
             try:
-                self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"})
+                self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"}, durable=force)
                 atomic_write(self._files / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
                 # YAML of a large config (transformers' TrainingArguments: ~150 keys) costs ~15 ms;
                 # most saves only carry a new summary, so config.yaml is rewritten only when it changed.

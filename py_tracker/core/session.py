@@ -197,50 +197,52 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
         if resume == "must" and not id:
             raise UsageError("init(resume='must') needs the id of the run to continue: init(id=..., resume='must')")
         run_id = check_id(id) if id else new_id()
-        existing = catalog.get("runs", run_id) if id else None
-        if existing is not None and existing.get("project") != project and not sweep:
-            if project != DEFAULT_PROJECT:
-                raise UsageError(f"run id {run_id!r} belongs to project {existing.get('project')!r}, "
-                                 f"not {project!r}; pick another id or that project")
-            project = existing["project"]
-        if resume == "must" and existing is None:
-            raise UsageError(f"init(id={run_id!r}, resume='must'): no run with that id in {root}; "
-                             f"check the id (py-tracker runs) or use resume='allow'")
-        if resume == "never" and existing is not None:
-            raise UsageError(f"init(id={run_id!r}, resume='never'): a run with that id already exists; "
-                             f"choose a new id or use resume='allow'")
-        if existing is not None and not resume:
-            raise UsageError(f"a run with id {run_id!r} already exists in project {existing.get('project')!r}; "
-                             f"pass resume='allow' to continue it, or choose another id")
-        now = time.time()
-        start_step, runtime_offset, resumed = 0, 0.0, False
-        if existing is not None:
-            if effective_state(existing) == "running":
-                raise UsageError(f"run {run_id!r} is still running in process {existing.get('pid')} on "
-                                 f"{existing.get('host')}; finish it there first")
-            record = existing
-            resumed = True
-            hist = last_step(catalog.layout.history(run_id))
-            start_step = max(int(existing.get("last_step", -1)), hist if hist is not None else -1) + 1
-            runtime_offset = float(existing.get("runtime") or 0.0)
-            merged = dict(existing.get("config") or {})
-            merged.update(cfg)
-            record["config"] = merged
-            for key, val in (("name", name), ("group", group), ("job_type", job_type), ("notes", notes)):
-                if val is not None:
-                    record[key] = val
-            if tags is not None:
-                record["tags"] = list(tags)
-            record.update(state="running", finished_at=None, exit_code=None, resumed_at=now, **host_info())
-        else:
-            record = new_record(run_id, project, name=name, group=group, job_type=job_type,
-                                tags=tags, notes=notes, config=cfg, sweep_id=sweep_id, now=now)
-        if entity:
-            record["entity"] = str(entity)
-        # normalize config through Config so numpy scalars etc. become plain values
-        record["config"] = Config(record["config"]).as_dict()
+        # The checks and the write share one transaction: two processes starting the same id
+        # at once see each other (the second finds the first's record, "running").
         with catalog.transaction():
-            catalog.put("runs", record)
+            existing = catalog.get("runs", run_id) if id else None
+            if existing is not None and existing.get("project") != project and not sweep:
+                if project != DEFAULT_PROJECT:
+                    raise UsageError(f"run id {run_id!r} belongs to project {existing.get('project')!r}, "
+                                     f"not {project!r}; pick another id or that project")
+                project = existing["project"]
+            if resume == "must" and existing is None:
+                raise UsageError(f"init(id={run_id!r}, resume='must'): no run with that id in {root}; "
+                                 f"check the id (py-tracker runs) or use resume='allow'")
+            if resume == "never" and existing is not None:
+                raise UsageError(f"init(id={run_id!r}, resume='never'): a run with that id already exists; "
+                                 f"choose a new id or use resume='allow'")
+            if existing is not None and not resume:
+                raise UsageError(f"a run with id {run_id!r} already exists in project {existing.get('project')!r}; "
+                                 f"pass resume='allow' to continue it, or choose another id")
+            now = time.time()
+            start_step, runtime_offset, resumed = 0, 0.0, False
+            if existing is not None:
+                if effective_state(existing) == "running":
+                    raise UsageError(f"run {run_id!r} is still running in process {existing.get('pid')} on "
+                                     f"{existing.get('host')}; finish it there first")
+                record = existing
+                resumed = True
+                hist = last_step(catalog.layout.history(run_id))
+                start_step = max(int(existing.get("last_step", -1)), hist if hist is not None else -1) + 1
+                runtime_offset = float(existing.get("runtime") or 0.0)
+                merged = dict(existing.get("config") or {})
+                merged.update(cfg)
+                record["config"] = merged
+                for key, val in (("name", name), ("group", group), ("job_type", job_type), ("notes", notes)):
+                    if val is not None:
+                        record[key] = val
+                if tags is not None:
+                    record["tags"] = list(tags)
+                record.update(state="running", finished_at=None, exit_code=None, resumed_at=now, **host_info())
+            else:
+                record = new_record(run_id, project, name=name, group=group, job_type=job_type,
+                                    tags=tags, notes=notes, config=cfg, sweep_id=sweep_id, now=now)
+            if entity:
+                record["entity"] = str(entity)
+            # normalize config through Config so numpy scalars etc. become plain values
+            record["config"] = Config(record["config"]).as_dict()
+            catalog.put("runs", record, durable=False)  # finish() is the durable save
             catalog.insert_new("projects", {"name": project, "created_at": now})
         run = Run(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
         if sweep:

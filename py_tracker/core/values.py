@@ -12,6 +12,15 @@ from ..storage.jsonsafe import json_safe, storable_problem
 __all__ = ["PLAIN", "scalar", "config_value", "log_values", "json_safe", "storable_problem", "check_storable"]
 
 PLAIN = frozenset({int, float, bool, str, type(None)})
+# JSON as stored (orjson) holds ints from -2**63 to 2**64 - 1; a wider int would make every
+# later write of the record fail, so it is refused where it enters, naming its key.
+INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def wide_int(key: str, v: int, where: str) -> TypeError:
+    """The error for an int that does not fit in 64 bits (`where`: "config value", "log()")."""
+    return TypeError(f"{where} {key!r} is {v}, an int wider than 64 bits, which the store cannot keep; "
+                     f"store it as str(value) (or as a float if approximate is fine)")
 
 
 def _is_array_like(v: Any) -> bool:
@@ -49,10 +58,12 @@ def config_value(v: Any, path: str = "") -> Any:
     """
     c = type(v)
     if c in PLAIN:
+        if c is int and not INT_MIN <= v <= INT_MAX:
+            raise wide_int(path or "<value>", v, "config value")
         return v
     v = scalar(v)
     if type(v) in PLAIN:
-        return v
+        return config_value(v, path) if type(v) is int else v
     if isinstance(v, dict) or hasattr(v, "items") and hasattr(v, "keys"):
         return {str(k): config_value(x, f"{path}.{k}" if path else str(k)) for k, x in v.items()}
     if isinstance(v, (list, tuple, set, frozenset)):
@@ -87,7 +98,7 @@ def log_values(data: dict, prefix: str = "") -> tuple[dict, bool]:
             raise TypeError(f"log() keys must be str; got key {prefix}{k!r} of type {type(k).__name__}")
         key = f"{prefix}{k}"
         if v.__class__ in PLAIN:
-            out[k] = v
+            out[k] = v  # an int wider than 64 bits is stored as a float, with a warning naming it
         elif isinstance(v, dict):
             out[k], m = log_values(v, key + ".")
             media = media or m

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from ..api import Api, ApiRun
-from ..api.filters import order_by
+from ..api.filters import order_page
 from ..errors import PathEscapeError
 from ..storage.paths import Confinement, safe_join
 from ..storage.records import effective_state
@@ -114,29 +114,43 @@ class StoreReader:
         groups: set[str] = set()
         tags: set[str] = set()
         states: Counter[str] = Counter()
-        hits: list[tuple[dict, dict]] = []
-        for rec in self.api.catalog.all("runs"):
+        hits: list[tuple[dict, str]] = []
+        # One pass over the records as the catalog holds them (no copies); list documents
+        # are built for the page only, so a page of 100k runs costs a scan and a top-k.
+        for rec in self.api.catalog.scan("runs"):
             if project and rec.get("project") != project:
                 continue
-            doc = self._list_doc(rec, now)
-            if doc["group"]:
-                groups.add(str(doc["group"]))
-            tags.update(str(t) for t in doc["tags"])
-            states[doc["state"]] += 1
-            if state and doc["state"] != state:
+            st = rec.get("state", "running")
+            if st == "running":
+                st = self._state(rec)
+            rgroup, rtags = rec.get("group"), rec.get("tags") or ()
+            if rgroup:
+                groups.add(str(rgroup))
+            tags.update(str(t) for t in rtags)
+            states[st] += 1
+            if state and st != state:
                 continue
-            if group and doc["group"] != group:
+            if group and rgroup != group:
                 continue
-            if tag and tag not in doc["tags"]:
+            if tag and tag not in rtags:
                 continue
-            if sweep and doc["sweep_id"] != sweep:
+            if sweep and rec.get("sweep_id") != sweep:
                 continue
-            if needle and not self._matches(rec, doc, needle):
+            if needle and not self._matches(rec, {**rec, "tags": list(rtags)}, needle):
                 continue
-            hits.append((doc, rec))
-        source = (lambda dr: dr[1]) if sort.startswith(("summary.", "config.")) else (lambda dr: dr[0])
-        ordered = [d for d, _ in order_by(hits, ("-" if order == "desc" else "+") + sort, doc=source)]
-        return {"runs": ordered[offset:offset + limit], "total": len(ordered), "offset": offset,
+            hits.append((rec, st))
+        if sort in ("state", "runtime"):  # fields the list document computes
+            def source(hit: tuple[dict, str]) -> dict:
+                rec, st = hit
+                runtime = float(rec.get("runtime") or 0)
+                if st == "running":
+                    runtime += max(0.0, now - (rec.get("updated_at") or now))
+                return {"state": st, "runtime": runtime}
+        else:
+            def source(hit: tuple[dict, str]) -> dict:
+                return hit[0]
+        page = order_page(hits, ("-" if order == "desc" else "+") + sort, offset, offset + limit, doc=source)
+        return {"runs": [self._list_doc(rec, now) for rec, _ in page], "total": len(hits), "offset": offset,
                 "limit": limit,
                 "facets": {"groups": sorted(groups), "tags": sorted(tags), "states": dict(states)}}
 

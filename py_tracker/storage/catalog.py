@@ -1,166 +1,223 @@
 """The catalog: TinyDB holding projects, runs, sweeps and artifacts, safe across processes.
 
-TinyDB's default JSONStorage rewrites the file in place, so a reader in another
-process can see half a file, and it offers no locking. `AtomicJSONStorage`
-writes a temporary file and `os.replace`s it (readers see the old or the new
-file, never half of one), keeps a hard-linked copy of the previous good file as
-`catalog.json.bak`, and falls back to it when the main file is damaged.
-`Catalog` holds a cross-process file lock around every read-modify-write, so
-four notebooks writing at once lose nothing.
+TinyDB is the query engine; what it stores through is `JournalStorage`, a TinyDB
+`Storage` over the snapshot + append-only journal of `storage.journal`: a change costs
+one appended line for the record changed (not a rewrite of the store), readers see whole
+records only, and every process keeps the catalog in memory and reads just what was
+appended since it last looked. `Catalog` holds the cross-process file lock only around
+"read the tail, check, append", so the check of `insert_new` (and of `transaction()`)
+sees every record written before and no one writes in between.
 """
 from __future__ import annotations
 
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import orjson
 from filelock import FileLock
-from tinydb import Query, TinyDB
+from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from ..errors import StorageError
 from .access import check_root
+from .atomic import atomic_write
+from .journal import TABLES, JournalState, dumps, key_field, write_snapshot
 from .paths import StoreLayout
 
 log = logging.getLogger("py_tracker")
 
-TABLES = ("projects", "runs", "sweeps", "artifacts")
+LOCK_TIMEOUT = 30.0
+_states: dict[str, JournalState] = {}
+_states_lock = threading.Lock()
 
 
-def _dumps(data: Any) -> bytes:
-    return orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+def shared_state(root: Path) -> JournalState:
+    """The one in-memory copy of the catalog at `root` in this process (all Catalogs share it)."""
+    key = os.path.realpath(root)
+    with _states_lock:
+        state = _states.get(key)
+        if state is None:
+            state = _states[key] = JournalState(Path(key))
+        return state
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage: whole-file JSON written atomically, with a last-good backup.
+def reload_state(root: Path) -> None:
+    """Make this process read the store's files again from the snapshot (doctor replaced them)."""
+    with _states_lock:
+        state = _states.get(os.path.realpath(root))
+    if state is not None:
+        with state.lock:
+            state.loaded = False
 
-    Contract (TinyDB's): `read()` returns the whole database dict or None when
-    empty; `write(data)` replaces it. Callers that read-modify-write must hold
-    the catalog lock (see `Catalog`).
+
+def encode_doc(table: str, doc: dict) -> bytes:
+    """The document as JSON, or a StorageError naming the field that cannot be stored."""
+    try:
+        return dumps(doc)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        where = _unstorable(doc) or "?"
+        raise StorageError(f"cannot store {table} record {doc.get(key_field(table))!r}: field {where!r} "
+                           f"holds a value JSON cannot represent ({exc}); ints must fit in 64 bits "
+                           f"(store big ones as str)") from None
+
+
+def _unstorable(value: Any, path: str = "") -> str | None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _unstorable(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _unstorable(v, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    try:
+        dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return path or "<value>"
+    return None
+
+
+def _fsync(path: Path) -> None:
+    """Make what was appended to `path` durable (a StorageError if the disk refuses)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StorageError(f"could not make the catalog journal {path} durable: {exc}") from exc
+
+
+class JournalStorage(Storage):
+    """TinyDB storage over the journal: `read()` is the up-to-date catalog of this process.
+
+    Contract: `read()` returns {table: {doc_id: document}} and callers must not change
+    what it returns (TinyDB's queries copy documents into `Document`s). Writes are
+    record-level (`Catalog` appends one change per record); TinyDB's whole-database
+    `write()` is refused, so nothing can rewrite the store by accident.
     """
 
-    def __init__(self, path: str | os.PathLike[str], readonly: bool = False):
-        self.path = Path(path)
-        self.backup = self.path.with_name(self.path.name + ".bak")
-        self.readonly = readonly
-        self.damaged = False
-
-    def _parse(self, path: Path) -> dict | None:
-        data = path.read_bytes()
-        if not data.strip():
-            return None
-        value = orjson.loads(data)
-        if not isinstance(value, dict):
-            raise ValueError("catalog root is not an object")
-        return value
+    def __init__(self, state: JournalState):
+        self.state = state
 
     def read(self) -> dict | None:
-        try:
-            self.damaged = False
-            return self._parse(self.path)
-        except FileNotFoundError:
-            pass
-        except (ValueError, orjson.JSONDecodeError) as exc:
-            self.damaged = True
-            log.warning("py_tracker: catalog %s is damaged (%s); reading its last good copy %s. "
-                        "Run `py-tracker doctor` to repair it.", self.path, exc, self.backup)
-        try:
-            return self._parse(self.backup)
-        except FileNotFoundError:
-            if self.damaged:
-                raise StorageError(f"catalog {self.path} is damaged and has no backup; "
-                                   f"run `py-tracker doctor` (it keeps the damaged file)") from None
-            return None
-        except (ValueError, orjson.JSONDecodeError) as exc:
-            raise StorageError(f"catalog {self.path} and its backup are both damaged ({exc}); "
-                               f"run `py-tracker doctor`") from None
+        self.state.refresh()
+        return dict(self.state.tables)  # TinyDB's writers replace a table in this dict, not in ours
 
     def write(self, data: dict) -> None:
-        if self.readonly:
-            raise StorageError("this catalog was opened read-only")
-        if self.damaged:
-            # Never overwrite a damaged file without keeping it: doctor can still look at it.
-            keep = self.path.with_name(f"{self.path.name}.damaged")
-            try:
-                os.replace(self.path, keep)
-            except FileNotFoundError:
-                pass
-            self.damaged = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(_dumps(data))
-                f.flush()
-                os.fsync(f.fileno())
-            if self.path.exists():
-                try:
-                    os.unlink(self.backup)
-                except FileNotFoundError:
-                    pass
-                try:
-                    os.link(self.path, self.backup)
-                except OSError:
-                    pass
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise StorageError(f"could not write the catalog {self.path}: {exc}") from exc
+        # TinyDB's own writers (insert, update, remove) may have changed documents of this
+        # process's copy in place before calling here: read the files again, then refuse.
+        with self.state.lock:
+            self.state.loaded = False
+        raise StorageError("the catalog is written record by record through Catalog "
+                           "(put/put_many/patch/insert_new/delete), never through TinyDB's table writes")
 
     def close(self) -> None:
         pass
 
 
 class Catalog:
-    """Keyed documents in named tables, every write under a cross-process lock.
+    """Keyed documents in named tables, every write an appended change under a short lock.
 
-    Documents carry their key in the "id" field ("name" for projects).
-    Reads never take the lock: they see a whole file, the old or the new one.
-    `transaction()` holds the lock across several operations when a caller
-    needs read-modify-write over more than one call.
+    Documents carry their key in the "id" field ("name" for projects). Reads take no
+    lock: they read the journal tail and see whole records. `transaction()` holds the lock
+    across several operations when a caller needs read-modify-write over more than one
+    call (e.g. "no run with this id yet, so create it"): inside it, `get` sees every
+    change any process committed before.
+
+    `fsync=True` (the default) makes each write durable before it returns; the flusher's
+    periodic summary saves pass `durable=False` to `patch` (the next save repeats them).
     """
 
     def __init__(self, root: str | os.PathLike[str], readonly: bool = False):
         check_root(root, write=not readonly)  # a file, a read-only or foreign store: say so now
         self.layout = StoreLayout(root)
+        self.readonly = readonly
         if not readonly:
             self.layout.root.mkdir(parents=True, exist_ok=True)
-        self._storage = AtomicJSONStorage(self.layout.catalog, readonly=readonly)
+        self._state = shared_state(self.layout.root)
+        self._storage = JournalStorage(self._state)
         self._db = TinyDB(storage=lambda: self._storage)  # type: ignore[arg-type]
         self._tables = {name: self._db.table(name, cache_size=0) for name in TABLES}
         self._flock = FileLock(str(self.layout.lock), thread_local=False) if not readonly else None
         self._tlock = threading.RLock()
+        self._depth = 0
 
     @staticmethod
     def _key_field(table: str) -> str:
-        return "name" if table == "projects" else "id"
+        return key_field(table)
+
+    def _acquire(self) -> None:
+        if self._flock is None:
+            raise StorageError("this catalog was opened read-only")
+        try:
+            self._flock.acquire(timeout=LOCK_TIMEOUT)
+        except PermissionError as exc:
+            raise StorageError(f"cannot write the store {self.layout.root}: no permission to create "
+                               f"{self.layout.lock} ({exc}); open it read-only (Api) or fix its permissions") from exc
+        except OSError as exc:
+            raise StorageError(f"cannot lock the store {self.layout.root}: {exc}") from exc
+        except Exception as exc:  # filelock.Timeout
+            raise StorageError(f"could not lock {self.layout.lock} within {LOCK_TIMEOUT:.0f} s "
+                               f"(another process holds it): {exc}") from exc
 
     @contextmanager
     def transaction(self) -> Iterator["Catalog"]:
         """Hold the catalog lock (this process and others) for the enclosed operations."""
-        if self._flock is None:
-            raise StorageError("this catalog was opened read-only")
+        self._state.refresh()  # read most of the tail before taking the lock
         with self._tlock:
+            self._acquire()
+            self._depth += 1
             try:
-                self._flock.acquire(timeout=30)
-            except Exception as exc:  # filelock.Timeout
-                raise StorageError(f"could not lock {self.layout.lock} within 30 s "
-                                   f"(another process holds it): {exc}") from exc
-            try:
-                # TinyDB caches the next document id per table; another process may have
-                # inserted since, so recompute it from the file we now hold the lock on.
-                for t in self._tables.values():
-                    t._next_id = None
+                self._state.refresh()
                 yield self
             finally:
-                self._flock.release()
+                self._depth -= 1
+                compact = self._depth == 0 and self._state.needs_compaction()
+                if compact and self._state.damaged is None:
+                    try:  # a new segment lets the old ones go once the snapshot covers them
+                        self._state.rotate()
+                    except OSError as exc:
+                        compact = False
+                        log.warning("py_tracker: could not start a new catalog journal segment: %s", exc)
+                self._flock.release()  # type: ignore[union-attr]
+                if compact:
+                    self._compact()
+
+    def _compact(self) -> None:
+        state = self._state
+        with state.lock:
+            if state.compacting or time.monotonic() < state.retry_after:
+                return
+            state.compacting = True
+
+        def work() -> None:
+            try:
+                write_snapshot(state, self._acquire, self._flock.release)  # type: ignore[union-attr]
+            except Exception as exc:  # the journal still holds everything; try again in a minute
+                state.retry_after = time.monotonic() + 60.0
+                log.warning("py_tracker: could not write the catalog snapshot (the journal keeps every "
+                            "change; retrying in 60 s): %s", exc)
+            finally:
+                with state.lock:
+                    state.compacting = False
+        threading.Thread(target=work, name="py_tracker-catalog-snapshot", daemon=False).start()
+
+    def compact(self) -> None:
+        """Write a snapshot now and wait for it (doctor, tests)."""
+        with self.transaction():
+            self._state.rotate()
+        write_snapshot(self._state, self._acquire, self._flock.release)  # type: ignore[union-attr]
 
     def _table(self, table: str):
         try:
@@ -169,71 +226,121 @@ class Catalog:
             raise ValueError(f"unknown catalog table {table!r}; one of {TABLES}") from None
 
     def get(self, table: str, key: str) -> dict | None:
-        doc = self._table(table).get(Query()[self._key_field(table)] == key)
-        return dict(doc) if doc is not None else None
+        """The document with this key (a copy the caller may change), or None."""
+        t = self._table(table)
+        self._state.refresh()
+        doc_id = self._state.keys.get(table, {}).get(key)
+        if doc_id is None:
+            return None
+        doc = t.get(doc_id=int(doc_id)) if doc_id.isdigit() else self._state.tables[table].get(doc_id)
+        return orjson.loads(dumps(doc)) if doc is not None else None
 
     def all(self, table: str) -> list[dict]:
+        """Every document (TinyDB's copies: top-level fields are the caller's, nested values
+        are shared with the cache and must not be changed in place)."""
         return [dict(d) for d in self._table(table).all()]
 
     def search(self, table: str, pred: Callable[[dict], bool]) -> list[dict]:
-        return [dict(d) for d in self._table(table).all() if pred(d)]
+        """Documents for which `pred` is true (TinyDB's search: `pred` sees the stored
+        documents and must not change them; only the matches are copied)."""
+        return [dict(d) for d in self._table(table).search(pred)]
 
-    def _find(self, docs: dict, field: str, key: str) -> Any:
-        for doc_id, doc in docs.items():
-            if doc.get(field) == key:
-                return doc_id
-        return None
+    def scan(self, table: str) -> list[dict]:
+        """Every document as this process holds it, without copying: for listings over many
+        records (the server's runs page, `Api.runs`). Read-only: copy before changing."""
+        self._table(table)
+        self._state.refresh()
+        with self._state.lock:
+            return list(self._state.tables.get(table, {}).values())
 
-    def _write_op(self, table: str, op: Callable[[dict, str], Any]) -> Any:
-        """One read and one write of the file, under the lock: every write goes through here
-        (TinyDB's own single write path, `_update_table`, with our updater)."""
-        field = self._key_field(table)
-        result: list[Any] = [None]
-
-        def updater(docs: dict) -> None:
-            result[0] = op(docs, field)
+    def _write(self, table: str, key: str, make: Callable[[dict | None], dict | None | bool],
+               durable: bool = True) -> Any:
+        """Under the lock: `make(current)` gets a copy of the current document (None when there
+        is none) and returns the new document, None to delete, or False to change nothing; the
+        change is appended and applied. Returns make's result."""
+        self._table(table)
         with self.transaction():
-            self._table(table)._update_table(updater)
-        return result[0]
-
-    def put(self, table: str, doc: dict) -> None:
-        """Insert or replace the document with this key."""
-        def op(docs: dict, field: str) -> None:
-            doc_id = self._find(docs, field, doc[field])
+            state = self._state
+            doc_id = state.keys.get(table, {}).get(key)
+            current = state.tables[table].get(doc_id) if doc_id is not None else None
+            new = make(orjson.loads(dumps(current)) if current is not None else None)
+            if new is False or (new is None and current is None):
+                return new
             if doc_id is None:
-                doc_id = max(docs, default=0) + 1
-            docs[doc_id] = dict(doc)
-        self._write_op(table, op)
+                doc_id = str(state.next_id.get(table, 1))
+            raw = encode_doc(table, new) if new is not None else None  # names a bad field, writes nothing
+            path = state.append([(table, doc_id, raw)], fsync=False)
+        # Outside the lock (other writers need not wait for the disk): make it durable, then
+        # refresh the run folder's copy.
+        if durable:
+            _fsync(path)
+        if table == "runs":
+            self._save_record_file(key, raw)
+        return new
+
+    def _save_record_file(self, run_id: str, raw: bytes | None) -> None:
+        """Keep the run folder's copy of its record (`record.json`) in step with the catalog:
+        `doctor` rebuilds the catalog from these when the catalog itself is lost."""
+        try:
+            path = self.layout.record_file(run_id)
+            if raw is None:
+                path.unlink(missing_ok=True)
+            else:
+                atomic_write(path, raw)
+        except (OSError, ValueError) as exc:  # the catalog has the record; only the spare copy is stale
+            log.warning("py_tracker: could not write the record copy of run %s: %s", run_id, exc)
+
+    def put(self, table: str, doc: dict, durable: bool = True) -> None:
+        """Insert or replace the document with this key."""
+        field = key_field(table)
+        self._write(table, doc[field], lambda cur: dict(doc), durable)
+
+    def put_many(self, table: str, docs: list[dict], durable: bool = True) -> None:
+        """Insert or replace many documents in one locked append (imports, benchmarks)."""
+        field = key_field(table)
+        self._table(table)
+        with self.transaction():
+            state = self._state
+            changes, next_id = [], state.next_id.get(table, 1)
+            batch: dict[str, str] = {}
+            for doc in docs:
+                key = doc[field]
+                doc_id = batch.get(key) or state.keys.get(table, {}).get(key)
+                if doc_id is None:
+                    doc_id, next_id = str(next_id), next_id + 1
+                batch[key] = doc_id
+                changes.append((table, doc_id, encode_doc(table, doc)))
+            path = state.append(changes, fsync=False)
+        if durable:
+            _fsync(path)
+        if table == "runs":
+            for (_, _, raw), doc in zip(changes, docs):
+                self._save_record_file(doc[field], raw)
 
     def insert_new(self, table: str, doc: dict) -> bool:
         """Insert only if no document has this key; returns False if one exists."""
-        def op(docs: dict, field: str) -> bool:
-            if self._find(docs, field, doc[field]) is not None:
-                return False
-            docs[max(docs, default=0) + 1] = dict(doc)
-            return True
-        return self._write_op(table, op)
+        field = key_field(table)
+        return self._write(table, doc[field], lambda cur: dict(doc) if cur is None else False) is not False
 
-    def patch(self, table: str, key: str, fields: dict | Callable[[dict], None]) -> dict | None:
+    def patch(self, table: str, key: str, fields: dict | Callable[[dict], None],
+              durable: bool = True) -> dict | None:
         """Update fields of one document (a dict, or a function mutating it); returns the result."""
-        def op(docs: dict, field: str) -> dict | None:
-            doc_id = self._find(docs, field, key)
-            if doc_id is None:
-                return None
-            new = docs[doc_id]  # freshly read for this operation: safe to change in place
+        def make(cur: dict | None) -> dict | None | bool:
+            if cur is None:
+                return False
             if callable(fields):
-                fields(new)
+                fields(cur)
             else:
-                new.update(fields)
-            docs[doc_id] = new
-            return dict(new)
-        return self._write_op(table, op)
+                cur.update(fields)
+            return cur
+        out = self._write(table, key, make, durable)
+        return dict(out) if out else None
 
     def delete(self, table: str, key: str) -> bool:
-        def op(docs: dict, field: str) -> bool:
-            doc_id = self._find(docs, field, key)
-            if doc_id is None:
-                return False
-            del docs[doc_id]
-            return True
-        return self._write_op(table, op)
+        existed = [False]
+
+        def make(cur: dict | None) -> dict | None | bool:
+            existed[0] = cur is not None
+            return None
+        self._write(table, key, make)
+        return existed[0]

@@ -1,9 +1,12 @@
 """`py-tracker doctor`: find and repair what crashes leave behind, never deleting data.
 
-- a damaged catalog is kept aside (catalog.json.damaged-<time>) and replaced by
-  its last good copy;
-- run folders missing from the catalog (e.g. written after that copy) are
-  re-registered from their files;
+- a damaged catalog snapshot (empty, not JSON, wrong shape) is kept aside
+  (catalog.json.damaged-<time>-<pid>) and replaced by its last good copy, whose
+  journal segments are still there;
+- when the snapshot and its copy are both damaged, the catalog is rebuilt from the
+  run folders (each holds its record in `record.json`) and every journal line left;
+- damaged journal lines are reported;
+- run folders missing from the catalog are re-registered from their files;
 - runs stuck as "running" whose process is gone are marked "crashed", with
   their step count and last values recovered from the history;
 - damaged history chunks (checksum mismatch, undecodable columns) are reported
@@ -13,15 +16,25 @@
 from __future__ import annotations
 
 import os
-import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
-from .catalog import Catalog
+from .atomic import atomic_write
+from .catalog import Catalog, reload_state
 from .history import damaged_chunks, last_step, read_chunks
+from .journal import (
+    MARK,
+    TABLES,
+    CatalogDamage,
+    dumps,
+    iter_journal,
+    keep_damaged,
+    key_field,
+    parse_snapshot,
+    segments,
+)
 from .paths import StoreLayout
 from .records import effective_state
 
@@ -39,12 +52,84 @@ class DoctorReport:
         self.lines.append(msg)
 
 
-def _parses(path: Path) -> bool:
+def _damage(path: Path) -> str | None:
+    """Why the snapshot at `path` cannot be used, or None when it is good (or absent)."""
     try:
-        data = path.read_bytes()
-        return isinstance(orjson.loads(data), dict) if data.strip() else True
+        parse_snapshot(path.read_bytes(), path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return str(exc)
+    except CatalogDamage as exc:
+        return str(exc)
+    return None
+
+
+def _bad_journal_lines(root: Path) -> int:
+    bad = 0
+    for n in segments(root):
+        raw = (root / f"catalog.journal.{n}").read_bytes()
+        end = raw.rfind(b"\n") + 1
+        for line in raw[:end].splitlines():
+            try:
+                change = orjson.loads(line)
+                if not (isinstance(change, dict) and "t" in change and "i" in change):
+                    bad += 1
+            except ValueError:
+                bad += 1
+    return bad
+
+
+def _record_from_folder(d: Path) -> dict | None:
+    try:
+        rec = orjson.loads((d / "record.json").read_bytes())
     except (OSError, ValueError):
-        return False
+        return None
+    return rec if isinstance(rec, dict) and rec.get("id") == d.name and rec.get("project") else None
+
+
+def rebuild(layout: StoreLayout) -> int:
+    """Write a new snapshot from the run folders and the journal lines left; returns runs found.
+
+    The caller holds the catalog lock and has moved the damaged files aside.
+    """
+    tables: dict[str, dict[str, dict]] = {name: {} for name in TABLES}
+    by_key: dict[str, dict[str, str]] = {name: {} for name in TABLES}
+
+    def put(table: str, doc: dict | None, key: str) -> None:
+        doc_id = by_key[table].get(key) or str(len(by_key[table]) + 1)
+        if doc is None:
+            tables[table].pop(doc_id, None)
+            return
+        by_key[table][key] = doc_id
+        tables[table][doc_id] = doc
+
+    runs_dir = layout.root / "runs"
+    for d in sorted(runs_dir.iterdir()) if runs_dir.is_dir() else []:
+        rec = _record_from_folder(d) if d.is_dir() else None
+        if rec is not None:
+            put("runs", rec, rec["id"])
+    id_to_key: dict[tuple[str, str], str] = {}
+    for change in iter_journal(layout.root):  # newer than the folders' copies where both exist
+        table, doc = change["t"], change.get("d")
+        if table not in tables:
+            continue
+        if doc is not None:
+            key = doc.get(key_field(table))
+            if isinstance(key, str):
+                id_to_key[(table, str(change["i"]))] = key
+                put(table, doc, key)
+        elif (table, str(change["i"])) in id_to_key:
+            put(table, None, id_to_key[(table, str(change["i"]))])
+    for rec in list(tables["runs"].values()):
+        if rec.get("project") and rec["project"] not in by_key["projects"]:
+            put("projects", {"name": rec["project"], "created_at": rec.get("created_at")}, rec["project"])
+    nxt = (segments(layout.root) or [-1])[-1] + 1
+    body: dict = {MARK: {"segment": nxt, "offset": 0}}
+    body.update(tables)
+    atomic_write(layout.root / f"catalog.journal.{nxt}", b"", fsync=True)
+    atomic_write(layout.catalog, dumps(body), fsync=True)
+    return len(tables["runs"])
 
 
 def _last_values(path: Path) -> dict:
@@ -61,6 +146,20 @@ def _last_values(path: Path) -> dict:
     return out
 
 
+class _locked:
+    """The catalog's file lock without reading the catalog (which may be unreadable)."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    def __enter__(self) -> Catalog:
+        self.catalog._acquire()
+        return self.catalog
+
+    def __exit__(self, *exc: object) -> None:
+        self.catalog._flock.release()  # type: ignore[union-attr]
+
+
 def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
     layout = StoreLayout(root)
     rep = DoctorReport()
@@ -68,19 +167,37 @@ def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
         rep.info(f"no store at {layout.root} (nothing to check)")
         return rep
     cat_path = layout.catalog
-    if cat_path.exists() and not _parses(cat_path):
-        rep.problem(f"catalog {cat_path} is damaged")
+    bak = cat_path.with_name(cat_path.name + ".bak")
+    damage = _damage(cat_path)
+    if damage is None and not cat_path.exists() and bak.exists():
+        damage = f"{cat_path.name} is missing"
+    if damage is not None:
+        rep.problem(f"catalog {cat_path} is damaged ({damage})")
         if repair:
-            keep = cat_path.with_name(f"{cat_path.name}.damaged-{int(time.time())}")
-            os.replace(cat_path, keep)
-            bak = cat_path.with_name(cat_path.name + ".bak")
-            if bak.exists() and _parses(bak):
-                shutil.copyfile(bak, cat_path)
-                rep.info(f"restored the catalog from its last good copy; the damaged file is kept as {keep.name}")
-            else:
-                rep.info(f"no good backup; rebuilding the catalog from run folders (damaged file kept as {keep.name})")
+            catalog = Catalog(layout.root)
+            with _locked(catalog):
+                kept = keep_damaged(cat_path) if cat_path.exists() else None
+                note = f"; the damaged file is kept as {kept.name}" if kept else ""
+                if bak.exists() and _damage(bak) is None:
+                    os.link(bak, cat_path)
+                    rep.info(f"restored the catalog from its last good copy{note}")
+                else:
+                    if bak.exists():
+                        kept_bak = keep_damaged(bak)
+                        note += f" (its damaged copy as {kept_bak.name if kept_bak else '?'})"
+                    n = rebuild(layout)
+                    rep.info(f"rebuilt the catalog from the run folders and the journal ({n} runs){note}")
+            reload_state(layout.root)
+        elif not bak.exists() or _damage(bak) is not None:
+            rep.problem(f"its last good copy {bak.name} is {'damaged' if bak.exists() else 'missing'} too: "
+                        f"`py-tracker doctor` (without --check) rebuilds the catalog from the run folders")
+            return rep
+    bad = _bad_journal_lines(layout.root)
+    if bad:
+        rep.problem(f"{bad} damaged line(s) in the catalog journal (skipped on reading; the records "
+                    f"they held keep their previous version)")
     catalog = Catalog(layout.root) if repair else Catalog(layout.root, readonly=True)
-    known = {r["id"]: r for r in catalog.all("runs")}
+    known = {r["id"]: r for r in catalog.all("runs")}  # read after any repair above
     runs_dir = layout.root / "runs"
     for d in sorted(runs_dir.iterdir()) if runs_dir.exists() else []:
         if not d.is_dir() or d.name in known:
@@ -89,21 +206,25 @@ def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
         if repair:
             hist = d / "history.jsonl"
             last = last_step(hist)
-            meta = {}
-            try:
-                meta = orjson.loads((d / "files" / "metadata.json").read_bytes())
-            except (OSError, ValueError):
-                pass
-            created = d.stat().st_mtime
-            rec = {"id": d.name, "project": meta.get("project") or "recovered", "name": d.name,
-                   "group": None, "job_type": None, "tags": ["recovered"], "notes": None, "config": {},
-                   "summary": {k: v for k, v in _last_values(hist).items()}, "state": "crashed",
-                   "created_at": created, "updated_at": created, "runtime": 0.0,
-                   "last_step": last if last is not None else -1, "metrics": [], "dir": f"runs/{d.name}"}
+            rec = _record_from_folder(d)
+            if rec is not None:
+                rec.setdefault("last_step", last if last is not None else -1)
+            else:
+                meta = {}
+                try:
+                    meta = orjson.loads((d / "files" / "metadata.json").read_bytes())
+                except (OSError, ValueError):
+                    pass
+                created = d.stat().st_mtime
+                rec = {"id": d.name, "project": meta.get("project") or "recovered", "name": d.name,
+                       "group": None, "job_type": None, "tags": ["recovered"], "notes": None, "config": {},
+                       "summary": {k: v for k, v in _last_values(hist).items()}, "state": "crashed",
+                       "created_at": created, "updated_at": created, "runtime": 0.0,
+                       "last_step": last if last is not None else -1, "metrics": [], "dir": f"runs/{d.name}"}
             with catalog.transaction():
                 catalog.put("runs", rec)
-                catalog.insert_new("projects", {"name": rec["project"], "created_at": created})
-            rep.info(f"re-registered run {d.name} as crashed in project {rec['project']!r}")
+                catalog.insert_new("projects", {"name": rec["project"], "created_at": rec.get("created_at")})
+            rep.info(f"re-registered run {d.name} ({rec.get('state')}) in project {rec['project']!r}")
     for rec in catalog.all("runs"):
         if rec.get("state") == "running" and effective_state(rec, layout.heartbeat(rec["id"])) == "crashed":
             rep.problem(f"run {rec['project']}/{rec['id']} is marked running but its process is gone")

@@ -108,10 +108,12 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 class StoreLayout:
     """File layout of one store root.
 
-    root/catalog.json           TinyDB catalog (projects, runs, sweeps, trials, artifacts)
-    root/catalog.json.bak       last good copy of the catalog
+    root/catalog.json           catalog snapshot (projects, runs, sweeps, trials, artifacts)
+    root/catalog.json.bak       the previous snapshot
+    root/catalog.journal.<n>    catalog changes since the snapshot, one line per record (storage.journal)
     root/catalog.lock           cross-process lock for catalog writes
     root/runs/<run_id>/         one folder per run:
+        record.json             the run's catalog record (doctor rebuilds the catalog from these)
         history.jsonl           metric history, append-only chunks (see storage.history)
         system.jsonl            system samples, same format
         heartbeat               mtime touched while the writer process lives
@@ -146,6 +148,9 @@ class StoreLayout:
         if stream not in ("history", "system"):
             raise ValueError(f"unknown stream {stream!r}; use 'history' or 'system'")
         return self.run_dir(run_id) / f"{stream}.jsonl"
+
+    def record_file(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "record.json"
 
     def heartbeat(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "heartbeat"

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import py_tracker as wandb
+from py_tracker.storage.catalog import Catalog, reload_state
 from py_tracker.storage.doctor import doctor
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,8 +74,11 @@ def test_damaged_catalog_falls_back_to_last_good_copy_and_doctor_repairs(store, 
     a.finish()
     b = wandb.init(project="cat")
     b.finish()
+    Catalog(store).compact()                            # a snapshot and its previous copy
+    Catalog(store).compact()
     cat = store / "catalog.json"
     cat.write_bytes(cat.read_bytes()[: len(cat.read_bytes()) // 2])  # truncated mid-write
+    reload_state(store)                                 # as a fresh process would read it
     runs = wandb.Api().runs("cat")                      # reads the backup, warns
     assert a.id in [r.id for r in runs]
     assert "damaged" in caplog.text

@@ -61,5 +61,5 @@ def test_every_file_and_folder_follows_the_umask(tmp_path, umask):
             wrong[str(p.relative_to(root))] = f"{stat.S_IMODE(st.st_mode):04o} (want {want:04o})"
     assert not wrong, wrong
     # the files the policy is about were all there to check
-    assert {"catalog.json", "metadata.json", "config.yaml", "summary.json", "output.log", "history.jsonl",
+    assert {"catalog.journal.0", "metadata.json", "config.yaml", "summary.json", "output.log", "history.jsonl",
             "system.jsonl", "heartbeat", "stop", "weights.bin"} <= kinds, kinds

@@ -25,7 +25,7 @@ def _fake_catalog(root, n):
                  "config": {"lr": i / n, "layers": i % 5, "opt": "adam" if i % 2 else "sgd"},
                  "summary": {"loss": 1 - i / n, "acc": {"max": i / n}}, "last_step": 99,
                  "metrics": [], "exit_code": 0} for i in range(n)]
-        cat._table("runs").insert_multiple(docs)  # one write (put() rewrites the file per run)
+        cat.put_many("runs", docs)  # one locked append for all of them
 
 
 def test_thousand_runs_open_fast(store):

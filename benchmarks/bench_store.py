@@ -1,0 +1,329 @@
+"""The store at 1k / 10k / 100k runs: py_tracker's catalog beside MLflow's SQLite store.
+
+    python benchmarks/bench_store.py                 # 1k and 10k runs (a few minutes)
+    python benchmarks/bench_store.py --max-runs 100000
+
+Each size gets a fresh store, built fast by writing the catalog's on-disk format directly
+(`catalog.json`, which every version opens) so that 100k runs take seconds, not hours; then
+the real public calls are timed (medians):
+
+- init()+finish() of a run with 20 config keys (default settings, monitor off), and the
+  time of it spent in catalog writes;
+- one run by id (`Api().run`), in a process that has read the store before;
+- `Api().runs(project)` listing every run, and a config filter over them;
+- the server's runs list (`StoreReader.runs`, one page of 50 sorted by a summary key);
+- `py-tracker runs PROJECT` in a fresh process (the first page);
+- a sweep trial's overhead in that store (bench_sweep's agent loop, train() excluded);
+- 4 processes creating runs at once against 1 alone (runs/s), and the longest lock wait;
+- a summary save of a running run: time and bytes written per byte of its record.
+
+MLflow (SQLite, the tracking store its docs recommend for local use) is measured in the
+same run: create_run + 20 params + set_terminated, get_run, search_runs of the experiment
+and a filtered search_runs. Its big stores are built by a few hundred real runs copied in
+SQL, for the same reason.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+PROJECT = "bench"
+CONFIG_KEYS = 20
+
+
+def _config(i: int) -> dict:
+    cfg = {f"param_{k}": (i * 7 + k) % 97 / 97 for k in range(CONFIG_KEYS - 2)}
+    cfg["lr"] = (i % 1000) / 1000
+    cfg["optimizer"] = ("adam", "sgd", "adamw")[i % 3]
+    return cfg
+
+
+def _record(i: int, now: float) -> dict:
+    run_id = f"b{i:07d}"
+    return {"id": run_id, "project": PROJECT, "name": f"run-{i}", "group": f"g{i % 10}", "job_type": "train",
+            "tags": ["bench"], "notes": None, "config": _config(i),
+            "summary": {"loss": 1.0 / (1 + i % 500), "acc": (i % 100) / 100, "_step": 9},
+            "state": "finished", "created_at": now - 1e6 + i, "updated_at": now - 1e6 + i + 5,
+            "heartbeat_at": now - 1e6 + i + 5, "runtime": 5.0, "last_step": 9, "sweep_id": None,
+            "metrics": [], "dir": f"runs/{run_id}", "host": "elsewhere", "pid": None, "pid_start": None,
+            "exit_code": 0, "finished_at": now - 1e6 + i + 5}
+
+
+def build_store(root: Path, n: int) -> None:
+    """A store of `n` finished runs in the catalog's snapshot format (what today's code writes)."""
+    root.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    runs = {str(i + 1): _record(i, now) for i in range(n)}
+    data = {"projects": {"1": {"name": PROJECT, "created_at": now - 1e6}}, "runs": runs,
+            "sweeps": {}, "artifacts": {}}
+    (root / "catalog.json").write_bytes(orjson.dumps(data))
+
+
+def _median_ms(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def _creator(root: str, count: int, tag: str) -> None:
+    """Create `count` runs (init + finish) in `root`: run in a child process."""
+    os.environ["PY_TRACKER_MONITOR_INTERVAL"] = "0"
+    os.environ["PY_TRACKER_DISPLAY"] = "0"
+    import py_tracker
+    from py_tracker.storage.catalog import Catalog
+    waits = [0.0]
+    acquire = getattr(Catalog, "_acquire", None)
+    if acquire is not None:  # time every wait for the catalog lock
+        def timed(self):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            acquire(self)
+            waits[0] = max(waits[0], time.perf_counter() - t)
+        Catalog._acquire = timed
+    for i in range(count):
+        r = py_tracker.init(project=PROJECT, dir=root, config=_config(i), name=f"{tag}-{i}")
+        r.finish()
+    print(f"max_lock_wait_ms {waits[0] * 1000:.1f}")
+
+
+def _parallel_rate(root: Path, procs: int, count: int) -> float:
+    code = ("import sys; sys.path.insert(0, %r); from bench_store import _creator; "
+            "_creator(sys.argv[1], int(sys.argv[2]), sys.argv[3])" % str(Path(__file__).parent))
+    t = time.perf_counter()
+    ps = [subprocess.Popen([sys.executable, "-c", code, str(root), str(count), f"p{k}"], stdout=subprocess.PIPE,
+                           text=True) for k in range(procs)]
+    outs = [p.communicate()[0] for p in ps]
+    took = time.perf_counter() - t
+    if any(p.returncode for p in ps):
+        raise SystemExit("a creator process failed")
+    waits = [float(line.split()[1]) for out in outs for line in out.splitlines() if line.startswith("max_lock")]
+    return procs * count / took, max(waits, default=float("nan"))
+
+
+def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
+    os.environ["PY_TRACKER_MONITOR_INTERVAL"] = "0"
+    os.environ["PY_TRACKER_DISPLAY"] = "0"
+    import py_tracker
+    from py_tracker import Api
+    from py_tracker.server.store import StoreReader
+    from py_tracker.storage.catalog import Catalog
+
+    build_store(root, n)
+    out: dict = {"catalog_mb": round(sum(p.stat().st_size for p in root.glob("catalog*") if p.is_file())
+                                     / 1e6, 1)}
+
+    def one_run() -> None:
+        r = py_tracker.init(project=PROJECT, dir=str(root), config=_config(n))
+        r.finish()
+    import resource
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    one_run()  # the first one in this process reads the store
+    out["first_init_finish_ms"] = (time.perf_counter() - t) * 1000
+    out["rss_growth_mb"] = round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024)
+    out["init_finish_ms"] = _median_ms(one_run, repeat)
+    write = getattr(Catalog, "_write", None)
+    if write is not None:  # the catalog's share of init+finish: time inside its writes
+        spent = [0.0]
+
+        def timed(self, *a, **k):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return write(self, *a, **k)
+            finally:
+                spent[0] += time.perf_counter() - t
+        Catalog._write = timed
+        for _ in range(repeat):
+            one_run()
+        Catalog._write = write
+        out["catalog_share_ms"] = spent[0] / repeat * 1000
+    if hasattr(Catalog, "scan"):  # the journal catalog: a summary save's cost
+        cat = Catalog(root)
+        rec = cat.get("runs", f"b{n // 2:07d}")
+        segs = lambda: sum(p.stat().st_size for p in root.glob("catalog.journal.*"))
+        before = segs()
+        t = time.perf_counter()
+        for k in range(repeat):
+            cat.patch("runs", rec["id"], {"summary": dict(rec["summary"], loss=k / repeat)}, durable=False)
+        out["summary_save_ms"] = (time.perf_counter() - t) / repeat * 1000
+        out["summary_save_bytes_per_record_byte"] = (segs() - before) / repeat / len(orjson.dumps(rec))
+    api = Api(root)
+    ids = [f"b{(i * 7919) % n:07d}" for i in range(repeat)]
+    it = iter(ids * 2)
+    api.run(next(it))
+    out["run_by_id_ms"] = _median_ms(lambda: Api(root).run(next(it)), repeat)
+    few = max(3, repeat // 5)
+    out["list_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT)), few)
+    out["filter_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT, filters={
+        "config.optimizer": "adam", "summary.loss": {"$lt": 0.5}})), few)
+    reader = StoreReader(root)
+    out["server_page_ms"] = _median_ms(lambda: reader.runs(project=PROJECT, sort="summary.loss", order="asc",
+                                                           offset=0, limit=50), few)
+    cli = [sys.executable, "-m", "py_tracker.cli", "--dir", str(root), "runs", PROJECT]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+
+    def run_cli() -> None:
+        subprocess.run(cli, check=True, stdout=subprocess.DEVNULL, env=env)
+    out["cli_runs_ms"] = _median_ms(run_cli, 3)
+    try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
+        from bench_sweep import _timed_agent
+
+        from py_tracker.sweep.api import sweep
+        sid = sweep({"method": "random", "metric": {"name": "y"},
+                     "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project="sweeps", root=str(root))
+        _timed_agent(sid, 2, str(root))
+        out["sweep_trial_ms"], _ = _timed_agent(sid, 10, str(root))
+    except ImportError:
+        pass
+    if procs:
+        out["create_1proc_per_s"], _ = _parallel_rate(root, 1, 20)
+        out["create_4proc_per_s"], out["max_lock_wait_ms"] = _parallel_rate(root, 4, 20)
+    out["catalog_mb_after"] = round(sum(p.stat().st_size for p in root.glob("catalog*") if p.is_file()) / 1e6, 1)
+    return out
+
+
+def _mlflow_seed(db: Path, art: Path, seed: int) -> tuple[object, str]:
+    import logging
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    from mlflow.tracking import MlflowClient
+    client = MlflowClient(tracking_uri=f"sqlite:///{db}")
+    exp = client.create_experiment(PROJECT, artifact_location=art.as_uri())
+    for i in range(seed):
+        run = client.create_run(exp)
+        client.log_batch(run.info.run_id, params=_mlflow_params(i), metrics=[])
+        client.log_metric(run.info.run_id, "loss", 1.0 / (1 + i % 500))
+        client.set_terminated(run.info.run_id)
+    return client, exp
+
+
+def _mlflow_params(i: int) -> list:
+    from mlflow.entities import Param
+    return [Param(k, str(v)) for k, v in _config(i).items()]
+
+
+def _mlflow_grow(db: Path, n: int) -> None:
+    """Copy the seeded runs (and their params, metrics, tags) in SQL until there are `n`."""
+    con = sqlite3.connect(db)
+    have = con.execute("select count(*) from runs").fetchone()[0]
+    k = 0
+    while have < n:
+        k += 1
+        take = min(have, n - have)
+        suffix = f"x{k}"
+        con.execute("create temp table pick as select run_uuid from runs limit ?", (take,))
+        cols = [r[1] for r in con.execute("pragma table_info(runs)")]
+        sel = ", ".join(f"run_uuid || '{suffix}'" if c == "run_uuid" else c for c in cols)
+        con.execute(f"insert into runs ({', '.join(cols)}) select {sel} from runs where run_uuid in pick")
+        for table in ("params", "metrics", "latest_metrics", "tags"):
+            tcols = [r[1] for r in con.execute(f"pragma table_info({table})")]
+            tsel = ", ".join(f"run_uuid || '{suffix}'" if c == "run_uuid" else c for c in tcols)
+            con.execute(f"insert into {table} ({', '.join(tcols)}) select {tsel} from {table} "
+                        f"where run_uuid in pick")
+        con.execute("drop table pick")
+        con.commit()
+        have += take
+    con.close()
+
+
+def bench_mlflow(tmp: Path, n: int, repeat: int, seed: int, list_max: int) -> dict:
+    db, art = tmp / "mlflow.db", tmp / "mlruns"
+    client, exp = _mlflow_seed(db, art, min(seed, n))
+    _mlflow_grow(db, n)
+    out: dict = {"db_mb": round(db.stat().st_size / 1e6, 1)}
+    i = [0]
+
+    def one_run() -> None:
+        i[0] += 1
+        run = client.create_run(exp)
+        client.log_batch(run.info.run_id, params=_mlflow_params(i[0]), metrics=[])
+        client.set_terminated(run.info.run_id)
+    one_run()
+    out["init_finish_ms"] = _median_ms(one_run, repeat)
+    ids = [r.info.run_id for r in client.search_runs([exp], max_results=repeat)]
+    it = iter(ids * 2)
+    out["run_by_id_ms"] = _median_ms(lambda: client.get_run(next(it)), len(ids))
+    few = max(3, repeat // 5)
+
+    def list_all(filter_string: str = "") -> int:
+        total, token = 0, None
+        while True:
+            page = client.search_runs([exp], filter_string=filter_string, max_results=50000, page_token=token)
+            total += len(page)
+            token = page.token
+            if not token:
+                return total
+    if n <= list_max:  # MLflow lists ~5 ms a run here: 100k would take minutes a sample
+        out["list_ms"] = _median_ms(list_all, 1 if n > 1000 else few)
+        out["filter_ms"] = _median_ms(lambda: list_all("params.optimizer = 'adam' and metrics.loss < 0.5"),
+                                      1 if n > 1000 else few)
+    out["server_page_ms"] = _median_ms(lambda: client.search_runs([exp], max_results=50,
+                                                                  order_by=["metrics.loss ASC"]), few)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--max-runs", type=int, default=10_000, help="largest store size (default 10000)")
+    ap.add_argument("--repeat", type=int, default=25, help="samples per median (default 25)")
+    ap.add_argument("--mlflow-seed", type=int, default=200, help="real MLflow runs before SQL copies")
+    ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--mlflow-list-max", type=int, default=10_000,
+                    help="largest store MLflow's full listing is timed at (default 10000)")
+    ap.add_argument("--no-procs", action="store_true", help="skip the 4-process test")
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    sizes = [s for s in (1_000, 10_000, 100_000) if s <= args.max_runs] or [args.max_runs]
+    results: dict = {}
+    keys = ("init_finish_ms", "catalog_share_ms", "run_by_id_ms", "list_ms", "filter_ms", "server_page_ms", "cli_runs_ms",
+            "sweep_trial_ms")
+    for n in sizes:
+        tmp = Path(tempfile.mkdtemp(prefix=f"bench-store-{n}-"))
+        try:
+            pt = bench_py_tracker(tmp / "store", n, args.repeat, procs=not args.no_procs and n == sizes[0])
+            ml = {} if args.no_mlflow else bench_mlflow(tmp, n, args.repeat, args.mlflow_seed,
+                                                         args.mlflow_list_max)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        results[n] = {"py_tracker": pt, "mlflow": ml}
+        print(f"\n{n:,} runs  (catalog {pt['catalog_mb']} MB; mlflow db {ml.get('db_mb', '-')} MB)")
+        print(f"  {'':16} {'py_tracker':>11} {'mlflow':>9} {'ratio':>7}")
+        for k in keys:
+            a, b = pt.get(k), ml.get(k)
+            if a is None:
+                continue
+            ratio = f"{a / b:6.2f}x" if a is not None and b else ""
+            mb = f"{b:7.1f}ms" if b is not None else "      -  "
+            print(f"  {k:16} {a:9.1f}ms {mb} {ratio}")
+        print(f"  first init+finish in this process (reads the store): {pt['first_init_finish_ms']:.0f} ms; "
+              f"peak memory grew {pt['rss_growth_mb']} MB")
+        if "summary_save_ms" in pt:
+            print(f"  summary save of a running run: {pt['summary_save_ms']:.2f} ms, "
+                  f"{pt['summary_save_bytes_per_record_byte']:.2f} bytes written per byte of its record")
+        if "create_4proc_per_s" in pt:
+            print(f"  runs created/s: 1 process {pt['create_1proc_per_s']:.1f}, 4 processes "
+                  f"{pt['create_4proc_per_s']:.1f} ({pt['create_4proc_per_s'] / pt['create_1proc_per_s']:.2f}x); "
+                  f"longest wait for the catalog lock {pt['max_lock_wait_ms']:.1f} ms")
+    if len(sizes) > 1:
+        lo, hi = results[sizes[0]]["py_tracker"], results[sizes[-1]]["py_tracker"]
+        print(f"\ngrowth {sizes[0]:,} -> {sizes[-1]:,} runs (py_tracker): "
+              + ", ".join(f"{k} {hi[k] / lo[k]:.2f}x" for k in keys if k in hi and k in lo))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()
