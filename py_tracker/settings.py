@@ -98,7 +98,7 @@ def check_interval(name: str, value: Any, source: str) -> float | None:
     return v
 
 
-@dataclass
+@dataclass(init=False)
 class Settings:
     """Knobs of a run. Each has an environment variable (PY_TRACKER_<NAME upper>).
 
@@ -126,6 +126,27 @@ class Settings:
     display: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __init__(self, **values: Any) -> None:
+        """`Settings(monitor_interval=5)`, or W&B's `wandb.Settings(start_method="thread")`:
+        py_tracker's own settings are set (`resolve` checks their types and ranges), W&B's
+        settings without meaning here go to `extra`, any other name is a UsageError naming it.
+        Only the names given here override the environment when `init(settings=...)` resolves."""
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, f.default_factory() if f.default_factory is not dataclasses.MISSING
+                    else f.default)  # type: ignore[misc]
+        known = [f.name for f in dataclasses.fields(self)]
+        for k, v in values.items():
+            if k == "extra":
+                self.extra.update(v)
+            elif k in known:
+                setattr(self, k, v)
+            elif k in WANDB_IGNORED or k in _STATS_OFF or k.startswith(("x_", "_")):
+                self.extra[k] = v
+            else:
+                raise UsageError(f"Settings({k}={v!r}): unknown setting{_did_you_mean(k, [*known, *WANDB_IGNORED])}; "
+                                 f"py_tracker's settings are {', '.join(n for n in known if n != 'extra')}")
+        self._given = frozenset(values)
+
     @classmethod
     def resolve(cls, given: "Settings | Mapping[str, Any] | None" = None) -> "Settings":
         flush_env = env_seconds("PY_TRACKER_FLUSH_INTERVAL", 0.25)
@@ -146,7 +167,11 @@ class Settings:
         if given is None:
             return s
         if isinstance(given, Settings):
-            items = dataclasses.asdict(given)
+            # what the caller set (not the defaults, which would hide the environment), and
+            # the W&B settings it carries (`_disable_stats` still turns the monitor off)
+            own = {f.name for f in dataclasses.fields(given)} - {"extra"}
+            items = {k: getattr(given, k) for k in given._given & own}
+            items.update(given.extra)
         elif isinstance(given, Mapping):
             items = dict(given)
         else:
