@@ -56,7 +56,7 @@ function grouped(chart: ICustomChart, xi: number, yi: number, gi: number, sort: 
   });
 }
 
-/** Equal-width bins (√n + 1, at most 50) of the finite values: bar centres and counts. */
+/** Equal-width bins (√n + 1, at most 50; one bar when all are equal) of the finite values: bar centres and counts. */
 export function histogramBins(values: number[]): { x: number[]; y: number[] } {
   const v = values.filter(n => isFinite(n));
   if (!v.length) {
@@ -64,8 +64,11 @@ export function histogramBins(values: number[]): { x: number[]; y: number[] } {
   }
   const lo = Math.min(...v);
   const hi = Math.max(...v);
+  if (hi === lo) {
+    return { x: [lo], y: [v.length] }; // one value: one bar
+  }
   const bins = Math.min(50, Math.max(1, Math.floor(Math.sqrt(v.length)) + 1));
-  const width = hi > lo ? (hi - lo) / bins : 1;
+  const width = (hi - lo) / bins;
   const y = new Array<number>(bins).fill(0);
   for (const n of v) {
     y[Math.min(bins - 1, Math.floor((n - lo) / width))] += 1;
