@@ -177,6 +177,12 @@ export class LineChart {
       y0 -= d;
       y1 += d;
     }
+    if (this._kind === 'points') {
+      // room for the dots at the edges
+      const dx = (x1 - x0) * 0.04;
+      const dy = (y1 - y0) * 0.04;
+      [x0, x1, y0, y1] = [x0 - dx, x1 + dx, y0 - dy, y1 + dy];
+    }
     const w = cssW - PAD.left - PAD.right;
     const h = cssH - PAD.top - PAD.bottom;
     const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * w;

@@ -24,6 +24,9 @@ CELLS = [
     "                                         class_names=['cat', 'dog', '<b>bird</b>'])})\n"
     "b = wandb.Table(columns=['name', 'n'], data=[['a', 3], ['b', 5], ['c', 1]])\n"
     "r.log({'counts': wandb.plot.bar(b, 'name', 'n', title='counts')})\n"
+    "r.log({'pts': wandb.plot.scatter(t, 'x', 'y'), 'hist': wandb.plot.histogram(t, 'y'),\n"
+    "       'series': wandb.plot.line_series([0, 1, 2], [[1, 2, 3], [3, 2, 1]], keys=['up', 'down']),\n"
+    "       'roc': wandb.plot.roc_curve([0, 1, 1, 0], [[0.8, 0.2], [0.3, 0.7], [0.4, 0.6], [0.6, 0.4]])})\n"
     "open('run.json', 'w').write(json.dumps({'id': r.id, 'url': r.url}))\n"
     "r.finish()",
 ]
@@ -51,8 +54,13 @@ def test_sidebar_run_view_draws_the_custom_charts_as_logged(lab, page):
     view = page.locator(f"#py-tracker-run-{run['id']}")
     view.locator(".jp-PyTracker-tab[data-tab='Custom charts']").click()
     charts = view.locator(".jp-PyTracker-customChart")
-    charts.nth(2).wait_for(timeout=20_000)
-    assert [charts.nth(i).get_attribute("data-key") for i in range(charts.count())] == ["cm", "counts", "sq"]
+    charts.nth(6).wait_for(timeout=20_000)
+    kinds = charts.evaluate_all("ns => ns.map(n => [n.dataset.key, n.dataset.kind, n.dataset.points || null])")
+    roc = lab.api(f"runs/{run['id']}/charts")["charts"][4]
+    assert roc["key"] == "roc" and len(roc["data"]) > 4
+    assert kinds == [["cm", "heatgrid", None], ["counts", "bars", "3"], ["hist", "bars", "3"],
+                     ["pts", "points", "7"], ["roc", "line", str(len(roc["data"]))], ["series", "line", "6"],
+                     ["sq", "line", "7"]], kinds
 
     # the line: the newest value of "sq" (7 points, not the older 3), drawn on a canvas
     line = view.locator(".jp-PyTracker-customChart[data-key='sq']")
