@@ -151,6 +151,16 @@ export function planChart(chart: ICustomChart): ChartPlan | null {
   }
 }
 
+/** The table files of the custom charts in a run's summary: changes when one is logged again. */
+export function customChartStamp(summary: Record<string, unknown> | undefined): string {
+  return Object.entries(summary ?? {})
+    .map(([k, v]) => [k, (v && typeof v === 'object' ? v : {}) as Record<string, unknown>] as const)
+    .filter(([, d]) => d._type === 'table-file' && !!d.chart)
+    .map(([k, d]) => `${k}:${String(d.path)}`)
+    .sort()
+    .join('|');
+}
+
 /** A drawn custom chart: its DOM node (with data-key / data-spec) and a dispose(). */
 export interface ICustomChartView {
   node: HTMLElement;

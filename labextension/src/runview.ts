@@ -8,7 +8,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
 import { IChartSeries, LineChart } from './chart';
-import { ICustomChartView, renderCustomChart } from './customchart';
+import { customChartStamp, ICustomChartView, renderCustomChart } from './customchart';
 import { el, flatten, kvTable, valueText } from './dom';
 import { renderFiles } from './files';
 import { formatDuration, formatTime, runDuration, stateClass } from './format';
@@ -167,8 +167,11 @@ export class RunView extends PollingWidget {
         await this._renderCharts(tab === 'System' ? 'system' : 'history');
       }
     } else if (tab === 'Custom charts') {
-      if (changed || this._shownTab !== tab) {
+      // tables are fetched again only when a chart key got a new value (a new table file)
+      const stamp = customChartStamp(this._runs[0]?.summary);
+      if (this._shownTab !== tab || stamp !== this._customStamp) {
         await this._renderCustomCharts();
+        this._customStamp = stamp;
       }
     } else if (tab === 'Logs') {
       await this._renderLogs();
@@ -333,6 +336,7 @@ export class RunView extends PollingWidget {
   private _stamp = '';
   private _charts: LineChart[] = [];
   private _custom: ICustomChartView[] = [];
+  private _customStamp = '';
   private _chartKeys: string[] = [];
   private _log: HTMLPreElement | null = null;
   private _logOffset: number | undefined = undefined;

@@ -1,5 +1,5 @@
 import type { ICustomChart } from '../src/api';
-import { histogramBins, planChart } from '../src/customchart';
+import { customChartStamp, histogramBins, planChart } from '../src/customchart';
 
 function chart(spec: string, fields: Record<string, string | null>, columns: string[], data: unknown[][],
                strings: Record<string, string> = {}): ICustomChart {
@@ -58,5 +58,16 @@ describe('histogramBins', () => {
     expect(x[0]).toBeCloseTo(1);
     expect(histogramBins([])).toEqual({ x: [], y: [] });
     expect(histogramBins([5, 5])).toEqual({ x: [5], y: [2] });
+  });
+});
+
+describe('customChartStamp', () => {
+  it('changes when a chart key gets a new table file, not when scalars change', () => {
+    const chart = (path: string) => ({ _type: 'table-file', path, chart: { spec: 'wandb/line/v0' } });
+    const a = customChartStamp({ loss: 1, sq_table: chart('media/table/sq_0.table.json') });
+    expect(customChartStamp({ loss: 2, sq_table: chart('media/table/sq_0.table.json') })).toBe(a);
+    expect(customChartStamp({ loss: 2, sq_table: chart('media/table/sq_1.table.json') })).not.toBe(a);
+    expect(customChartStamp({ t: { _type: 'table-file', path: 'x' } })).toBe(''); // a plain Table is no chart
+    expect(customChartStamp(undefined)).toBe('');
   });
 });

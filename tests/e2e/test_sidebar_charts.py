@@ -107,3 +107,42 @@ def test_run_url_opens_that_runs_view(lab, page, browser):
         fresh.wait_for_function("() => !location.search.includes('py-tracker-run')", timeout=10_000)
     finally:
         context.close()
+
+
+LIVE = [
+    "import os, time, py_tracker as wandb\n"
+    f"r = wandb.init(project='plots', name='live-chart', {QUIET})\n"
+    "line = lambda n: wandb.plot.line(wandb.Table(columns=['x', 'y'], data=[[i, i] for i in range(n)]), 'x', 'y')\n"
+    "r.log({'grow': line(2)})\n"
+    "while not os.path.exists('go'):\n    time.sleep(0.1)\n"
+    "r.log({'grow': line(5)})\n"
+    "while not os.path.exists('stop'):\n    time.sleep(0.1)\n"
+    "r.finish()",
+]
+
+
+def test_custom_chart_of_a_running_run_follows_its_newest_value(lab, page):
+    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
+    lab.write_notebook("live.ipynb", LIVE)
+    lab.open(page, "live.ipynb")
+    lab.run_all(page)
+    try:
+        row = page.locator(".jp-PyTracker-runRow[data-state='running']").filter(
+            has=page.locator(".jp-PyTracker-runName", has_text="live-chart"))
+        row.wait_for(timeout=60_000)
+        row.locator(".jp-PyTracker-runName").click()
+        view = page.locator(".jp-PyTracker-runView").filter(
+            has=page.locator(".jp-PyTracker-runTitle", has_text="live-chart"))
+        view.locator(".jp-PyTracker-tab[data-tab='Custom charts']").click()
+        chart = view.locator(".jp-PyTracker-customChart[data-key='grow']")
+        chart.wait_for(timeout=20_000)
+        page.wait_for_function("n => n.dataset.points === '2'", arg=chart.element_handle(), timeout=10_000)
+        (lab.root_dir / "go").write_text("")
+        # the run is still running: the view picks up the new table by polling
+        page.wait_for_function(
+            "() => [...document.querySelectorAll(\".jp-PyTracker-customChart[data-key='grow']\")]"
+            ".some(n => n.dataset.points === '5')", timeout=20_000)
+        assert lab.api("runs", project="plots", search="live-chart")["runs"][0]["state"] == "running"
+    finally:
+        (lab.root_dir / "go").write_text("")
+        (lab.root_dir / "stop").write_text("")
