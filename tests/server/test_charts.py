@@ -67,3 +67,13 @@ async def test_chart_whose_table_leads_out_of_the_store_is_listed_with_the_refus
     assert charts["cm"]["data"] == [] and "could not read" in charts["cm"]["error"]
     assert charts["counts"]["error"] is None  # the others still come back
 
+
+
+async def test_chart_table_longer_than_max_rows_comes_back_cut_and_says_so(get_json, store_root):
+    from py_tracker.server.charts import MAX_ROWS
+    run = pt.init(dir=store_root, project="plots", name="long", settings=QUIET, reinit="create_new")
+    rows = [[i, float(i)] for i in range(MAX_ROWS + 5)]
+    run.log({"long": pt.plot_table("wandb/line/v0", pt.Table(columns=["x", "y"], data=rows), {"x": "x", "y": "y"})})
+    run.finish()
+    (chart,) = (await get_json("runs", run.id, "charts"))["charts"]
+    assert chart["truncated"] is True and chart["data"] == rows[:MAX_ROWS]
