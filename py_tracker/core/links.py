@@ -75,7 +75,8 @@ def _serves(info: dict[str, Any], run_id: str) -> bool:
     headers = {"Authorization": f"token {info['token']}"} if info.get("token") else {}
     req = urllib.request.Request(f"{base}py-tracker/api/v1/runs/{quote(run_id, safe='')}", headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=PROBE_TIMEOUT) as resp:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a local server: no proxy
+        with opener.open(req, timeout=PROBE_TIMEOUT) as resp:
             return resp.status == 200 and json.loads(resp.read()).get("run", {}).get("id") == run_id
     except (urllib.error.URLError, OSError, ValueError, AttributeError):
         return False
