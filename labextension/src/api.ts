@@ -140,6 +140,24 @@ export interface ILineage {
   edges: ILineageEdge[];
 }
 
+/**
+ * A custom chart (`wandb.plot.*`) of a run: the newest value logged under `key`, its W&B
+ * preset `spec` (e.g. "wandb/line/v0"), the `fields` naming which table columns it draws,
+ * and that table. `error` is set (and the table empty) when its file could not be read.
+ */
+export interface ICustomChart {
+  key: string;
+  table_key: string;
+  spec: string;
+  title: string;
+  fields: Record<string, string | null>;
+  string_fields: Record<string, string>;
+  columns: string[];
+  data: unknown[][];
+  truncated: boolean;
+  error: string | null;
+}
+
 export interface IRunPatch {
   name?: string;
   tags?: string[];
@@ -216,6 +234,10 @@ export class TrackerClient {
 
   lineage(id: string): Promise<ILineage> {
     return requestAPI(`runs/${encodeURIComponent(id)}/lineage`, {}, this.settings);
+  }
+
+  charts(id: string): Promise<{ charts: ICustomChart[] }> {
+    return requestAPI(`runs/${encodeURIComponent(id)}/charts`, {}, this.settings);
   }
 
   stopRun(id: string): Promise<{ ok: boolean; state: string }> {

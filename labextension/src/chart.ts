@@ -32,12 +32,26 @@ export const PALETTE = [
 
 const PAD = { left: 52, right: 12, top: 8, bottom: 26 };
 
+/** How a chart draws its series: joined lines, separate points, or bars from zero. */
+export type ChartKind = 'line' | 'points' | 'bars';
+
+export interface IChartOptions {
+  kind?: ChartKind;
+  /** Category names of x = 0, 1, 2, ... (bar charts of labels): drawn as the x ticks. */
+  xCategories?: string[];
+  yLabel?: string;
+}
+
 /** One chart: a title, a canvas and a legend, inside `node`. */
 export class LineChart {
   readonly node: HTMLDivElement;
 
-  constructor(title: string, xLabel = '_step') {
+  constructor(title: string, xLabel = '_step', options: IChartOptions = {}) {
+    this._kind = options.kind ?? 'line';
+    this._categories = options.xCategories ?? null;
+    this._yLabel = options.yLabel ?? '';
     this.node = document.createElement('div');
+    this.node.dataset.kind = this._kind;
     this.node.className = 'jp-PyTracker-chart';
     const head = document.createElement('div');
     head.className = 'jp-PyTracker-chartTitle';
@@ -147,6 +161,13 @@ export class LineChart {
     }
     let [x0, x1] = xs;
     let [y0, y1] = ys;
+    const barW = this._kind === 'bars' ? this._barWidth() : 0;
+    if (this._kind === 'bars') {
+      y0 = Math.min(0, y0);
+      y1 = Math.max(0, y1);
+      x0 -= barW / 2;
+      x1 += barW / 2;
+    }
     if (x0 === x1) {
       x0 -= 1;
       x1 += 1;
@@ -155,6 +176,12 @@ export class LineChart {
       const d = Math.abs(y0) * 0.1 || 1;
       y0 -= d;
       y1 += d;
+    }
+    if (this._kind === 'points') {
+      // room for the dots at the edges
+      const dx = (x1 - x0) * 0.04;
+      const dy = (y1 - y0) * 0.04;
+      [x0, x1, y0, y1] = [x0 - dx, x1 + dx, y0 - dy, y1 + dy];
     }
     const w = cssW - PAD.left - PAD.right;
     const h = cssH - PAD.top - PAD.bottom;
@@ -174,21 +201,42 @@ export class LineChart {
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 80)))) {
-      const px = Math.round(sx(t)) + 0.5;
-      ctx.moveTo(px, PAD.top);
-      ctx.lineTo(px, PAD.top + h);
-      ctx.fillText(tickLabel(t), px, PAD.top + h + 4);
+    const cats = this._categories;
+    if (cats) {
+      const every = Math.max(1, Math.ceil((cats.length * 60) / Math.max(w, 1)));
+      cats.forEach((name, i) => {
+        if (i % every === 0) {
+          ctx.fillText(name.length > 12 ? `${name.slice(0, 11)}…` : name, sx(i), PAD.top + h + 4);
+        }
+      });
+    } else {
+      for (const t of niceTicks(x0, x1, Math.max(2, Math.floor(w / 80)))) {
+        const px = Math.round(sx(t)) + 0.5;
+        ctx.moveTo(px, PAD.top);
+        ctx.lineTo(px, PAD.top + h);
+        ctx.fillText(tickLabel(t), px, PAD.top + h + 4);
+      }
     }
     ctx.stroke();
     ctx.textAlign = 'right';
     ctx.fillText(this._xLabel, PAD.left + w, PAD.top + h + 14);
+    if (this._yLabel) {
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(this._yLabel, PAD.left + 2, PAD.top);
+    }
     // series
     ctx.save();
     ctx.beginPath();
     ctx.rect(PAD.left, PAD.top, w, h);
     ctx.clip();
     ctx.lineWidth = 1.5;
+    if (this._kind !== 'line') {
+      this._drawMarks(ctx, sx, sy, barW);
+      ctx.restore();
+      this._drawHover(ctx, sx, sy, x0, x1, w, h);
+      return;
+    }
     this._series.forEach((s, i) => {
       ctx.strokeStyle = PALETTE[i % PALETTE.length];
       ctx.beginPath();
@@ -216,6 +264,45 @@ export class LineChart {
     });
     ctx.restore();
     this._drawHover(ctx, sx, sy, x0, x1, w, h);
+  }
+
+  /** Width (in x units) of one bar: 80 % of the closest gap between two x values. */
+  private _barWidth(): number {
+    const xs = [...new Set(this._series.flatMap(s => s.x))].sort((a, b) => a - b);
+    let gap = Infinity;
+    for (let k = 1; k < xs.length; k++) {
+      gap = Math.min(gap, xs[k] - xs[k - 1]);
+    }
+    return 0.8 * (isFinite(gap) && gap > 0 ? gap : 1);
+  }
+
+  /** Points (a scatter) or bars from y = 0, one colour per series. */
+  private _drawMarks(
+    ctx: CanvasRenderingContext2D,
+    sx: (v: number) => number,
+    sy: (v: number) => number,
+    barW: number
+  ): void {
+    this._series.forEach((s, i) => {
+      ctx.fillStyle = PALETTE[i % PALETTE.length];
+      const n = Math.min(s.x.length, s.y.length);
+      for (let k = 0; k < n; k++) {
+        const xv = s.x[k];
+        const yv = s.y[k];
+        if (yv === null || !isFinite(yv) || !isFinite(xv)) {
+          continue;
+        }
+        if (this._kind === 'bars') {
+          const left = sx(xv - barW / 2);
+          const top = sy(Math.max(0, yv));
+          ctx.fillRect(left, top, Math.max(1, sx(xv + barW / 2) - left), Math.abs(sy(0) - sy(yv)));
+        } else {
+          ctx.beginPath();
+          ctx.arc(sx(xv), sy(yv), 3, 0, 2 * Math.PI);
+          ctx.fill();
+        }
+      }
+    });
   }
 
   private _drawHover(
@@ -254,6 +341,9 @@ export class LineChart {
   }
 
   private _series: IChartSeries[] = [];
+  private _kind: ChartKind;
+  private _categories: string[] | null;
+  private _yLabel: string;
   private _canvas: HTMLCanvasElement;
   private _legend: HTMLDivElement;
   private _readout: HTMLSpanElement;
@@ -261,4 +351,67 @@ export class LineChart {
   private _hoverPx: number | null = null;
   private _frame: number | null = null;
   private _resize: ResizeObserver | null = null;
+}
+
+/** A confusion matrix as a heat grid: rows are actual classes, columns predicted ones, each
+ * cell shows its count (text) on a colour as dark as its share of the largest count. */
+export class HeatGrid {
+  readonly node: HTMLDivElement;
+
+  constructor(title: string) {
+    this.node = document.createElement('div');
+    this.node.className = 'jp-PyTracker-chart jp-PyTracker-heatGrid';
+    this.node.dataset.kind = 'heatgrid';
+    const head = document.createElement('div');
+    head.className = 'jp-PyTracker-chartTitle';
+    head.textContent = title;
+    this._table = document.createElement('table');
+    this._table.className = 'jp-PyTracker-heatTable';
+    this.node.append(head, this._table);
+  }
+
+  /** `cells`: (actual, predicted, count) triples; classes keep their first-seen order. */
+  setData(cells: { actual: string; predicted: string; count: number }[]): void {
+    const classes = [...new Set(cells.flatMap(c => [c.actual, c.predicted]))];
+    const counts = new Map(cells.map(c => [`${c.actual}\u0000${c.predicted}`, c.count]));
+    const top = Math.max(0, ...cells.map(c => (isFinite(c.count) ? c.count : 0))) || 1;
+    const t = this._table;
+    t.textContent = '';
+    const header = document.createElement('tr');
+    const corner = document.createElement('th');
+    corner.textContent = 'actual \\ predicted';
+    header.appendChild(corner);
+    for (const p of classes) {
+      const th = document.createElement('th');
+      th.textContent = p;
+      header.appendChild(th);
+    }
+    t.appendChild(header);
+    for (const a of classes) {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.textContent = a;
+      tr.appendChild(th);
+      for (const p of classes) {
+        const n = counts.get(`${a}\u0000${p}`) ?? 0;
+        const td = document.createElement('td');
+        td.className = 'jp-PyTracker-heatCell';
+        td.dataset.actual = a;
+        td.dataset.predicted = p;
+        td.textContent = Number.isInteger(n) ? String(n) : tickLabel(n);
+        const share = Math.max(0, Math.min(1, n / top));
+        td.style.background = `rgba(31, 119, 180, ${(0.08 + 0.85 * share).toFixed(3)})`;
+        td.style.color = share > 0.55 ? '#fff' : '';
+        tr.appendChild(td);
+      }
+      t.appendChild(tr);
+    }
+    this.node.dataset.cells = String(classes.length * classes.length);
+  }
+
+  dispose(): void {
+    this.node.remove();
+  }
+
+  private _table: HTMLTableElement;
 }

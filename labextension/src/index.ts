@@ -34,6 +34,15 @@ const ICON_SVG =
 
 export const trackerIcon = new LabIcon({ name: 'py_tracker:icon', svgstr: ICON_SVG });
 
+/** The query parameter of `run.url` (`<server>/lab?py-tracker-run=<id>`): open that run's view. */
+export const RUN_PARAM = 'py-tracker-run';
+
+/** The run id `RUN_PARAM` names in `search` (a location.search), or null. */
+export function runFromQuery(search: string): string | null {
+  const id = new URLSearchParams(search).get(RUN_PARAM);
+  return id && id.trim() ? id.trim() : null;
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -48,6 +57,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     notebooks: INotebookTracker | null
   ) => {
+    // read before JupyterLab's router rewrites the address
+    const linkedRun = runFromQuery(window.location.search);
     const client = new TrackerClient();
     installStopListener(client);
     installBokehTheme();
@@ -214,6 +225,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(panel.id);
       }
     });
+    if (linkedRun) {
+      // run.url: open the run's view once the layout is restored, then drop the parameter
+      // so a reload does not open it again
+      void app.restored.then(() => {
+        openRuns([linkedRun]);
+        const url = new URL(window.location.href);
+        url.searchParams.delete(RUN_PARAM);
+        window.history.replaceState(window.history.state, '', url.toString());
+      });
+    }
   }
 };
 

@@ -8,6 +8,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
 import { IChartSeries, LineChart } from './chart';
+import { customChartStamp, ICustomChartView, renderCustomChart } from './customchart';
 import { el, flatten, kvTable, valueText } from './dom';
 import { renderFiles } from './files';
 import { formatDuration, formatTime, runDuration, stateClass } from './format';
@@ -16,7 +17,7 @@ import { VisiblePoller } from './poller';
 import { PollingWidget } from './pollingwidget';
 import { CommandIDs } from './rows';
 
-const TABS = ['Charts', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
+const TABS = ['Charts', 'Custom charts', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
 type Tab = (typeof TABS)[number];
 const POINTS = 2000;
 const MAX_LOG_CHARS = 1_000_000;
@@ -98,7 +99,7 @@ export class RunView extends PollingWidget {
     this._header.className = 'jp-PyTracker-runHeader';
     const tabs = el('div', { className: 'jp-PyTracker-tabs' });
     for (const tab of TABS) {
-      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage')) {
+      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage' || tab === 'Custom charts')) {
         continue;
       }
       const button = el('button', {
@@ -165,6 +166,13 @@ export class RunView extends PollingWidget {
       if (changed || this._shownTab !== tab) {
         await this._renderCharts(tab === 'System' ? 'system' : 'history');
       }
+    } else if (tab === 'Custom charts') {
+      // tables are fetched again only when a chart key got a new value (a new table file)
+      const stamp = customChartStamp(this._runs[0]?.summary);
+      if (this._shownTab !== tab || stamp !== this._customStamp) {
+        await this._renderCustomCharts();
+        this._customStamp = stamp;
+      }
     } else if (tab === 'Logs') {
       await this._renderLogs();
     } else if (tab === 'Lineage') {
@@ -185,7 +193,33 @@ export class RunView extends PollingWidget {
   private _clearBody(): void {
     this._charts.forEach(c => c.dispose());
     this._charts = [];
+    this._custom.forEach(c => c.dispose());
+    this._custom = [];
     this._body.textContent = '';
+  }
+
+  /** Every custom chart (`wandb.plot.*`) the run logged, newest value of each key (GET runs/<id>/charts). */
+  private async _renderCustomCharts(): Promise<void> {
+    const { charts } = await this.client.charts(this.ids[0]);
+    if (this._tab !== 'Custom charts') {
+      return; // the user moved on while the answer was on its way
+    }
+    this._clearBody();
+    const grid = el('div', { className: 'jp-PyTracker-chartGrid jp-PyTracker-customCharts' });
+    this._body.appendChild(grid);
+    for (const chart of charts) {
+      const view = renderCustomChart(chart);
+      this._custom.push(view);
+      grid.appendChild(view.node);
+    }
+    if (!charts.length) {
+      grid.appendChild(
+        el('div', {
+          className: 'jp-PyTracker-empty',
+          text: 'No custom charts: log one with run.log({"name": wandb.plot.line(table, "x", "y")}).'
+        })
+      );
+    }
   }
 
   private async _renderCharts(stream: 'history' | 'system'): Promise<void> {
@@ -301,6 +335,8 @@ export class RunView extends PollingWidget {
   private _files: IFileEntry[] = [];
   private _stamp = '';
   private _charts: LineChart[] = [];
+  private _custom: ICustomChartView[] = [];
+  private _customStamp = '';
   private _chartKeys: string[] = [];
   private _log: HTMLPreElement | null = null;
   private _logOffset: number | undefined = undefined;

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import orjson
 
 from ..errors import StorageError
-from ..core.links import entity_of, folder_url, run_path
+from ..core.links import entity_of, run_path, run_url
 from ..storage import history as hist
 from ..storage.atomic import atomic_write
 from ..storage.downsample import union_indices
@@ -101,8 +101,8 @@ class ApiRun:
 
     @property
     def url(self) -> str:
-        """Opens the run's folder in JupyterLab when a server here serves the store, else its path."""
-        return folder_url(self.run_dir)
+        """Opens the run's view in JupyterLab when a server here serves its store (see `core.links.run_url`)."""
+        return run_url(self.run_dir, self.id)
 
     def display(self, height: int | None = None, hidden: bool = False) -> Any:
         """Show this run's panel in the notebook (`height` in pixels, as W&B's iframe)."""

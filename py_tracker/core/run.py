@@ -34,7 +34,7 @@ from ..storage.records import pid_start
 from .config import Config
 from .conveniences import RunConveniences
 from .flusher import Bookkeeper, Flusher, touch
-from .links import StrPath, entity_of, folder_url, run_path
+from .links import StrPath, entity_of, run_path, run_url
 from .summary import MetricDef, Summary
 from .values import json_safe, log_values, scalar
 
@@ -178,8 +178,8 @@ class Run(RunConveniences):
 
     @property
     def url(self) -> str:
-        """Opens the run's folder in JupyterLab when a server here serves the store, else its path."""
-        return folder_url(self._files.parent)
+        """Opens the run's view in JupyterLab when a server here serves its store (see `core.links.run_url`)."""
+        return run_url(self._files.parent, self.id)
 
     def _label(self, code: str | None = None, repo: str | None = None, code_version: str | None = None,
                **kwargs: Any) -> None:

@@ -201,6 +201,14 @@ class ArtifactsHandler(BaseHandler):
         self.send(await self.call(self.store.artifacts, project=self.arg("project")))
 
 
+class ChartsHandler(BaseHandler):
+    """GET runs/<id>/charts: the custom charts the sidebar's run view draws."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.send(await self.call(self.store.charts, run_id))
+
+
 class LineageHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
@@ -227,6 +235,7 @@ def routes(base_url: str, store: StoreReader) -> list[tuple[str, type, dict]]:
         (u("runs", run, "logs"), LogsHandler, kw),
         (u("runs", run, "files", r"(?P<path>.+)"), FileHandler, kw),
         (u("runs", run, "lineage"), LineageHandler, kw),
+        (u("runs", run, "charts"), ChartsHandler, kw),
         (u("sweeps"), SweepsHandler, kw),
         (u("sweeps", sweep), SweepHandler, kw),
         (u("sweeps", sweep, "stop"), SweepStopHandler, kw),

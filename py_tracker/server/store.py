@@ -27,6 +27,7 @@ from ..api.filters import order_page
 from ..errors import PathEscapeError
 from ..storage.paths import Confinement, safe_join
 from ..storage.records import effective_state
+from .charts import chart_docs
 from .errors import BadRequest, Conflict, NotFound
 from .series import SeriesReader
 from .sweeps import sweep_docs
@@ -205,6 +206,12 @@ class StoreReader:
             if stat.S_ISREG(st.st_mode):
                 out.append({"name": p.relative_to(base).as_posix(), "size": st.st_size})
         return out
+
+    def charts(self, run_id: str) -> dict:
+        """The run's custom charts (`wandb.plot.*`), newest value of each key, with their tables
+        (see `py_tracker.server.charts`)."""
+        rec = self.record(run_id)
+        return {"charts": chart_docs(rec.get("summary"), self.api.layout.files_dir(run_id), self.confine)}
 
     # --- logs and files -------------------------------------------------------------
     def logs(self, run_id: str, offset: int | None = None, max_bytes: int = LOG_CHUNK) -> dict:

@@ -34,7 +34,10 @@ def test_url_is_the_folder_path_without_a_server(store, monkeypatch, tmp_path):
     assert wandb.Api().run(run.id).url == run.url
 
 
-def test_url_opens_the_run_folder_in_a_live_jupyter_server(store, monkeypatch, tmp_path):
+@pytest.mark.parametrize("serves_store", [True, False], ids=["server-serves-the-store", "server-serves-another"])
+def test_url_opens_the_run_view_in_a_live_jupyter_server(store, monkeypatch, tmp_path, serves_store):
+    """A server whose py_tracker extension serves the run's store: run.url is its run view
+    (/lab?py-tracker-run=<id>&token=...); one serving another store: the folder in its file browser."""
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
@@ -42,9 +45,10 @@ def test_url_opens_the_run_folder_in_a_live_jupyter_server(store, monkeypatch, t
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    other = [] if serves_store else [f"--PyTracker.root_dir={tmp_path / 'other-store'}"]
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
                              "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={tmp_path}",
-                             "--IdentityProvider.token=tok"],
+                             "--IdentityProvider.token=tok", *other],
                             env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 60
@@ -52,7 +56,12 @@ def test_url_opens_the_run_folder_in_a_live_jupyter_server(store, monkeypatch, t
             time.sleep(0.2)
         info = json.loads(next(runtime.glob("jpserver-*.json")).read_text())
         run = wandb.init(project="p")
-        assert run.url == f"{info['url'].rstrip('/')}/lab/tree/store/runs/{run.id}?token=tok"
+        base = info["url"].rstrip("/")
+        if serves_store:
+            assert run.url == f"{base}/lab?py-tracker-run={run.id}&token=tok"
+        else:
+            assert run.url == f"{base}/lab/tree/store/runs/{run.id}?token=tok"
+        assert wandb.Api().run(run.id).url == run.url
         import urllib.request
         with urllib.request.urlopen(run.url, timeout=30) as resp:  # the server really answers it
             assert resp.status == 200
