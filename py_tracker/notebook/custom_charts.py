@@ -10,23 +10,23 @@ import html
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..media import from_json
 from ..media.chart import chart_of
 from ..plot.figures import chart_figure
+from .stepped import SteppedView
 
 
-class CustomChartView:
+class CustomChartView(SteppedView):
     """Charts logged under one key (e.g. "roc_table"): a step slider and the chart of that step."""
+
+    hide_single_step = True  # one chart logged once needs no slider
 
     def __init__(self, key: str, files_dir: Path, width: int = 400, height: int = 260):
         import ipywidgets as w
+        super().__init__()
         self.key = key
         self.files_dir = Path(files_dir)
         self.width, self.height = width, height
-        self.steps: list[int] = []
-        self.values: list[dict] = []
         self.figure: Any = None  # the Bokeh figure shown now (tests and compare read it)
         self.slider = w.IntSlider(value=0, min=0, max=0, description="step", continuous_update=False,
                                   layout=w.Layout(width="340px"))
@@ -35,38 +35,10 @@ class CustomChartView:
         self.widget = w.VBox([self.box, self.slider, self.note],
                              layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
         self.widget.add_class("py-tracker-custom-chart")
-        self._follow = True
-        self._shown = -1
-        self.slider.observe(self._on_slide, "value")
+        self._watch_slider()
 
-    def append(self, steps: np.ndarray, values: list[dict]) -> None:
-        self.steps.extend(int(s) for s in steps)
-        self.values.extend(values)
-
-    def flush(self, force: bool = False) -> bool:
-        if not self.values:
-            return False
-        last = len(self.values) - 1
-        self.slider.layout.display = None if last else "none"
-        if self.slider.max != last:
-            follow = self._follow
-            self.slider.max = last
-            if follow:
-                self.slider.value = last
-        if self._shown != self.slider.value:
-            self._show(self.slider.value)
-            return True
-        return False
-
-    def _on_slide(self, change: dict) -> None:
-        self._follow = change["new"] == self.slider.max
-        self._show(change["new"])
-
-    def _show(self, i: int) -> None:
+    def _render(self, i: int) -> None:
         from jupyter_bokeh import BokehModel
-        if not 0 <= i < len(self.values):
-            return
-        self._shown = i
         d = self.values[i]
         chart = chart_of(d) or {}
         try:

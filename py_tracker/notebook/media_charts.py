@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..media import from_json
+from .stepped import SteppedView
 
 
 def overlaid_png(png: bytes, item: dict, files_dir: Path) -> bytes:
@@ -29,15 +30,14 @@ def overlaid_png(png: bytes, item: dict, files_dir: Path) -> bytes:
     return buf.getvalue()
 
 
-class ImageStrip:
+class ImageStrip(SteppedView):
     """Images logged under one key: a step slider and the image(s) of that step."""
 
     def __init__(self, key: str, files_dir: Path):
         import ipywidgets as w
+        super().__init__()
         self.key = key
         self.files_dir = Path(files_dir)
-        self.steps: list[int] = []
-        self.values: list[dict] = []
         # the slider moves over the logged images; its readout is the step (not the index)
         self.slider = w.IntSlider(value=0, min=0, max=0, description="step", continuous_update=False,
                                   readout=False, layout=w.Layout(width="320px"))
@@ -49,37 +49,10 @@ class ImageStrip:
                               self.box, self.caption],
                              layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
         self.widget.add_class("py-tracker-images")
-        self._follow = True
-        self._shown = -1
-        self.slider.observe(self._on_slide, "value")
+        self._watch_slider()
 
-    def append(self, steps: np.ndarray, values: list[dict]) -> None:
-        self.steps.extend(int(s) for s in steps)
-        self.values.extend(values)
-
-    def flush(self, force: bool = False) -> bool:
-        """Follow the newest step unless the user moved the slider back."""
-        if not self.values:
-            return False
-        last = len(self.values) - 1
-        if self.slider.max != last:
-            follow = self._follow
-            self.slider.max = last
-            if follow:
-                self.slider.value = last
-        if self._shown != self.slider.value:
-            self._show(self.slider.value)
-        return True
-
-    def _on_slide(self, change: dict) -> None:
-        self._follow = change["new"] == self.slider.max
-        self._show(change["new"])
-
-    def _show(self, i: int) -> None:
+    def _render(self, i: int) -> None:
         import ipywidgets as w
-        if not 0 <= i < len(self.values):
-            return
-        self._shown = i
         d = self.values[i]
         items = d.get("items", []) if d.get("_type") == "images" else [d]
         imgs, caps = [], []

@@ -8,24 +8,22 @@ import html
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..media.base import resolve
+from .stepped import SteppedView
 from .tabs import human_size
 
 FILE_TYPES = ("audio-file", "video-file", "html-file", "object3D-file", "molecule-file")
 MAX_INLINE = 20 << 20  # bigger files are listed with their path instead of a download link
 
 
-class MediaFileStrip:
+class MediaFileStrip(SteppedView):
     """Files logged under one key."""
 
     def __init__(self, key: str, files_dir: Path):
         import ipywidgets as w
+        super().__init__()
         self.key = key
         self.files_dir = Path(files_dir)
-        self.steps: list[int] = []
-        self.values: list[dict] = []
         self.slider = w.IntSlider(value=0, min=0, max=0, description="step", continuous_update=False,
                                   layout=w.Layout(width="340px"))
         self.caption = w.HTML()
@@ -33,36 +31,9 @@ class MediaFileStrip:
         self.widget = w.VBox([w.HTML(f"<b>{html.escape(key)}</b>"), self.slider, self.box, self.caption],
                              layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"))
         self.widget.add_class("py-tracker-media-file")
-        self._follow = True
-        self._shown = -1
-        self.slider.observe(self._on_slide, "value")
+        self._watch_slider()
 
-    def append(self, steps: np.ndarray, values: list[dict]) -> None:
-        self.steps.extend(int(s) for s in steps)
-        self.values.extend(values)
-
-    def flush(self, force: bool = False) -> bool:
-        if not self.values:
-            return False
-        last = len(self.values) - 1
-        if self.slider.max != last:
-            follow = self._follow
-            self.slider.max = last
-            if follow:
-                self.slider.value = last
-        if self._shown != self.slider.value:
-            self._show(self.slider.value)
-            return True
-        return False
-
-    def _on_slide(self, change: dict) -> None:
-        self._follow = change["new"] == self.slider.max
-        self._show(change["new"])
-
-    def _show(self, i: int) -> None:
-        if not 0 <= i < len(self.values):
-            return
-        self._shown = i
+    def _render(self, i: int) -> None:
         d = self.values[i]
         try:
             path = resolve(self.files_dir, d)
