@@ -1,6 +1,7 @@
 """`wandb.alert()` in the sidebar, in a real JupyterLab + Chromium (issue 11): a notebook run
 raises an INFO and then a WARN alert whose title is HTML-ish; its sidebar row shows a badge "2"
-in the theme's warn colour (text >= 4.5:1 in light and dark) titled with the newest alert, and
+in the theme's warn colour titled with the newest alert (badges of INFO and ERROR runs too, all
+with text >= 4.5:1 in light and dark), a run without alerts shows none, and
 its run view's header lists both alerts, newest first, as text (no <b> element, no dialog)."""
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ CELLS = [
     f"wandb.alert(title={HTMLISH!r}, text='loss <i>rising</i>', level=wandb.AlertLevel.WARN)\n"
     "r.finish()\n"
     "open('alerted.json', 'w').write(json.dumps({'id': r.id}))",
-    f"q = wandb.init(project='alerts', name='quiet', {QUIET})\nq.finish()",
+    f"q = wandb.init(project='alerts', name='quiet', {QUIET})\nq.finish()\n"
+    "for level in ('INFO', 'ERROR'):\n"
+    f"    o = wandb.init(project='alerts', name=f'one-{{level}}', {QUIET})\n"
+    "    o.alert(title='t', text=level, level=level)\n    o.finish()",
 ]
 
 
@@ -50,6 +54,10 @@ def test_alert_badge_and_run_view_lines(lab, page):
     quiet = rows.filter(has=page.locator(".jp-PyTracker-runName", has_text="quiet"))
     quiet.wait_for(timeout=30_000)
     assert quiet.locator(".jp-PyTracker-alertBadge").count() == 0  # no alerts, no badge
+    for level in ("INFO", "ERROR"):
+        one = rows.filter(has=page.locator(".jp-PyTracker-runName", has_text=f"one-{level}"))
+        one.wait_for(timeout=30_000)
+        assert one.locator(f".jp-PyTracker-alertBadge.jp-PyTracker-alert-{level.lower()}").text_content() == "1"
 
     # the badge: the count, the warn colour of the theme, the newest alert as its title
     badge = row.locator(".jp-PyTracker-alertBadge")
@@ -78,11 +86,11 @@ def test_alert_badge_and_run_view_lines(lab, page):
     assert page.dialogs == []
     lab.screenshot(page, "alerts-light")
 
-    # the badge text stays readable (WCAG >= 4.5:1) on the warn colour of both themes
+    # badge text stays readable (WCAG >= 4.5:1) on each level's colour in both themes
     for dark in (False, True):
         _set_theme(page, dark)
         ratios = page.evaluate(JS_CONTRAST, {"badge": ".jp-PyTracker-alertBadge", "lines": ".jp-PyTracker-alertLine"})
-        assert ratios["badge"] and ratios["lines"], ratios
+        assert len(ratios["badge"]) == 3 and len(ratios["lines"]) == 2, ratios
         low = [r for items in ratios.values() for r in items if r["ratio"] < 4.5]
         assert not low, (dark, low)
     lab.screenshot(page, "alerts-dark")
