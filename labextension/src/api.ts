@@ -21,6 +21,14 @@ export interface IProject {
   last_activity: number | null;
 }
 
+/** A `wandb.alert()` of a run (see `py_tracker.core.alerts`); `at` is epoch seconds. */
+export interface IAlert {
+  title: string;
+  text: string;
+  level: 'INFO' | 'WARN' | 'ERROR' | string;
+  at: number;
+}
+
 export interface IRun {
   id: string;
   name: string;
@@ -36,11 +44,16 @@ export interface IRun {
   runtime: number | null;
   summary: Record<string, unknown>;
   sweep_id: string | null;
+  /** How many alerts the run raised, and the newest one (null when none). */
+  alert_count?: number;
+  last_alert?: IAlert | null;
 }
 
 export interface IRunDetail extends IRun {
   config: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** Oldest first, as recorded. */
+  alerts?: IAlert[];
 }
 
 export interface IFileEntry {

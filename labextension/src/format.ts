@@ -94,3 +94,22 @@ export function formatTime(epoch: number | null | undefined): string {
   }
   return new Date(epoch * 1000).toLocaleString();
 }
+
+/** CSS modifier of an alert level (INFO, WARN, ERROR); unknown levels read as INFO. */
+export function alertClass(level: string | null | undefined): string {
+  const known = ['INFO', 'WARN', 'ERROR'];
+  const l = String(level ?? '').toUpperCase();
+  return `jp-PyTracker-alert-${known.includes(l) ? l.toLowerCase() : 'info'}`;
+}
+
+/** "LEVEL title: text", the one-line form of an alert. */
+export function alertText(alert: { level: string; title: string; text: string }): string {
+  return `${alert.level} ${alert.title}: ${alert.text}`;
+}
+
+/** Local wall-clock time "hh:mm:ss" of an epoch in seconds. */
+export function clockTime(epoch: number): string {
+  const d = new Date(epoch * 1000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}

@@ -7,7 +7,15 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import type { IRun, ISweep } from './api';
 import { el } from './dom';
-import { formatDuration, formatNumber, keyMetric, runDuration, stateClass } from './format';
+import {
+  alertClass,
+  alertText,
+  formatDuration,
+  formatNumber,
+  keyMetric,
+  runDuration,
+  stateClass
+} from './format';
 import type { SidebarModel } from './model';
 
 export const CommandIDs = {
@@ -83,6 +91,7 @@ export function runRow(run: IRun, now: number, ctx: IRowContext): HTMLElement {
       el('span', { className: 'jp-PyTracker-runMain' }, [
         name,
         el('span', { className: 'jp-PyTracker-runSub' }, [
+          alertBadge(run),
           el('span', { className: 'jp-PyTracker-runDetails', text: details.join(' · ') }),
           el('span', {
             className: 'jp-PyTracker-metric',
@@ -94,6 +103,19 @@ export function runRow(run: IRun, now: number, ctx: IRowContext): HTMLElement {
       actions
     ]
   );
+}
+
+/** The run's alert count, coloured by its newest alert's level; null when it raised none. */
+export function alertBadge(run: IRun): HTMLElement | null {
+  const last = run.last_alert;
+  if (!run.alert_count || !last) {
+    return null;
+  }
+  return el('span', {
+    className: `jp-PyTracker-badge jp-PyTracker-alertBadge ${alertClass(last.level)}`,
+    text: String(run.alert_count),
+    title: alertText(last)
+  });
 }
 
 /** The row's "⋯" menu: every run action, through the shared commands. */

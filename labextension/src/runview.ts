@@ -11,7 +11,14 @@ import { IChartSeries, LineChart } from './chart';
 import { customChartStamp, ICustomChartView, renderCustomChart } from './customchart';
 import { el, flatten, kvTable, valueText } from './dom';
 import { renderFiles } from './files';
-import { formatDuration, formatTime, runDuration, stateClass } from './format';
+import {
+  alertClass,
+  clockTime,
+  formatDuration,
+  formatTime,
+  runDuration,
+  stateClass
+} from './format';
 import { drawLineage } from './lineage';
 import { VisiblePoller } from './poller';
 import { PollingWidget } from './pollingwidget';
@@ -42,6 +49,26 @@ export function chartsByKey(
     }
   }
   return charts;
+}
+
+const NEWEST_ALERTS = 5;
+
+/** A run's newest alerts (up to 5, newest first) as "LEVEL hh:mm:ss title: text" lines. */
+export function alertLines(run: IRunDetail): HTMLElement | null {
+  const alerts = (run.alerts ?? []).slice(-NEWEST_ALERTS).reverse();
+  if (alerts.length === 0) {
+    return null;
+  }
+  return el(
+    'div',
+    { className: 'jp-PyTracker-alerts', attrs: { 'data-run-id': run.id } },
+    alerts.map(a =>
+      el('div', {
+        className: `jp-PyTracker-alertLine ${alertClass(a.level)}`,
+        text: `${a.level} ${clockTime(a.at)} ${a.title}: ${a.text}`
+      })
+    )
+  );
 }
 
 export class RunView extends PollingWidget {
@@ -157,6 +184,10 @@ export class RunView extends PollingWidget {
         );
       }
       h.appendChild(line);
+      const alerts = alertLines(run);
+      if (alerts) {
+        h.appendChild(alerts);
+      }
     }
   }
 
