@@ -85,7 +85,11 @@ def test_sort_by_metric_both_ways(lab, page, runs):
 
 def test_filters_inside_the_default_panel(lab, page, runs):
     _open_sidebar(page)
-    panel = page.locator(".jp-PyTracker-sidebar").bounding_box()
+    # the panel the user sees: JupyterLab's left area (it clips a sidebar wider than itself)
+    stack = page.locator("#jp-left-stack").bounding_box()
+    own = page.locator(".jp-PyTracker-sidebar").bounding_box()
+    assert own["x"] + own["width"] <= stack["x"] + stack["width"] + 0.5, (stack, own)
+    panel = stack
     controls = page.locator(".jp-PyTracker-filters > *:visible, .jp-PyTracker-project, .jp-PyTracker-search")
     boxes = controls.evaluate_all(
         "ns => ns.map(n => { const r = n.getBoundingClientRect();"
@@ -96,13 +100,15 @@ def test_filters_inside_the_default_panel(lab, page, runs):
         if "select" in b["cls"]:
             # wide enough for its label ("Any state", a metric name), not squeezed to an arrow
             assert b["width"] >= 70, b
-    # a select shows its chosen text whole: its content is not wider than its box
+    # a select shows its chosen text whole: the text, its padding and the drop-down arrow
+    # (about 20 px in Chromium) fit in its box
     clipped = page.evaluate(
         "() => [...document.querySelectorAll('.jp-PyTracker-filters select')].filter(s => {"
-        " const c = document.createElement('canvas').getContext('2d');"
-        " c.font = getComputedStyle(s).font;"
-        " return c.measureText(s.selectedOptions[0]?.text ?? '').width > s.clientWidth; })"
-        ".map(s => s.title)")
+        " const c = document.createElement('canvas').getContext('2d'); const st = getComputedStyle(s);"
+        " c.font = st.font;"
+        " const need = c.measureText(s.selectedOptions[0]?.text ?? '').width + 20"
+        "   + parseFloat(st.paddingLeft) + parseFloat(st.paddingRight);"
+        " return need > s.clientWidth; }).map(s => [s.title, s.clientWidth])")
     assert clipped == [], clipped
     lab.screenshot(page, "layout-02-filters")
 
