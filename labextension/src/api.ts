@@ -79,7 +79,13 @@ export interface IRunsPage {
   total: number;
   offset: number;
   limit: number;
-  facets: { groups: string[]; tags: string[]; states: Record<string, number> };
+  facets: {
+    groups: string[];
+    tags: string[];
+    states: Record<string, number>;
+    /** Numeric summary metrics of the project's runs (the sort-by choices). */
+    metrics?: string[];
+  };
 }
 
 export interface ISeries {

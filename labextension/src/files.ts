@@ -32,7 +32,8 @@ export function renderFiles(
   if (files.length === 0) {
     list.appendChild(el('tr', {}, [el('td', { text: 'No files.' })]));
   }
-  body.append(list, box);
+  // list and preview side by side when the body is wide enough (style: .jp-PyTracker-filesPane)
+  body.append(el('div', { className: 'jp-PyTracker-filesPane' }, [list, box]));
 }
 
 async function preview(client: TrackerClient, id: string, file: IFileEntry, box: HTMLElement): Promise<void> {

@@ -24,6 +24,19 @@ const SORTS: [string, string][] = [
   ['runtime', 'Duration']
 ];
 
+/**
+ * The sort-by choices: the run fields, then each summary metric as `summary.<key>`
+ * (the server sorts by it; runs without the metric come last). A chosen metric that
+ * is no longer in the facets stays listed so the select never shows a wrong choice.
+ */
+export function sortChoices(metrics: string[], current: string): [string, string][] {
+  const keys = [...metrics];
+  if (current.startsWith('summary.') && !keys.includes(current.slice(8))) {
+    keys.push(current.slice(8));
+  }
+  return [...SORTS, ...keys.map(k => [`summary.${k}`, k] as [string, string])];
+}
+
 export class TrackerSidebar extends PollingWidget {
   constructor(
     readonly model: SidebarModel,
@@ -57,6 +70,7 @@ export class TrackerSidebar extends PollingWidget {
     ];
     fillSelect(this._project, projects, m.project ?? '');
     const facets = m.page?.facets ?? { groups: [], tags: [], states: {} };
+    fillSelect(this._sort, sortChoices(facets.metrics ?? [], m.filter.sort), m.filter.sort);
     fillSelect(
       this._group,
       [['', 'Any group'], ...facets.groups.map(g => [g, g] as [string, string])],
@@ -114,11 +128,13 @@ export class TrackerSidebar extends PollingWidget {
     this._tag.className = 'jp-PyTracker-select';
     this._tag.title = 'Tag';
     this._tag.addEventListener('change', () => void m.setFilter({ tag: this._tag.value }));
-    const sort = el('select', { className: 'jp-PyTracker-select', title: 'Sort by' });
+    const sort = this._sort;
+    sort.className = 'jp-PyTracker-select jp-PyTracker-sort';
+    sort.title = 'Sort by';
     fillSelect(sort, SORTS, m.filter.sort);
     sort.addEventListener('change', () => void m.setFilter({ sort: sort.value }));
     const order = el('button', {
-      className: 'jp-PyTracker-button',
+      className: 'jp-PyTracker-button jp-PyTracker-order',
       text: '↓',
       title: 'Descending (click to flip)'
     });
@@ -202,6 +218,7 @@ export class TrackerSidebar extends PollingWidget {
   }
 
   private _project = document.createElement('select');
+  private _sort = document.createElement('select');
   private _search = document.createElement('input');
   private _group = document.createElement('select');
   private _tag = document.createElement('select');

@@ -47,6 +47,15 @@ def _scalars(d: Any) -> dict:
     return {k: v for k, v in d.items() if v is None or isinstance(v, (int, float, str, bool))}
 
 
+def _metric_keys(d: Any) -> list[str]:
+    """The summary keys a run list can be sorted by: numeric values (not bools), not `_step`-like
+    internals."""
+    if not isinstance(d, dict):
+        return []
+    return [str(k) for k, v in d.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not str(k).startswith("_")]
+
+
 class StoreReader:
     """Everything the handlers need, against one store root."""
 
@@ -102,7 +111,8 @@ class StoreReader:
     def runs(self, project: str | None = None, state: str | None = None, group: str | None = None,
              tag: str | None = None, sweep: str | None = None, search: str | None = None,
              sort: str = "created_at", order: str = "desc", offset: int = 0, limit: int = 50) -> dict:
-        """One page of runs plus the total and the facets (groups, tags, state counts) of the project."""
+        """One page of runs plus the total and the facets (groups, tags, state counts, and the
+        numeric summary metrics the sidebar offers to sort by) of the project."""
         if sort not in SORT_FIELDS and not sort.startswith(("summary.", "config.")):
             raise BadRequest(f"cannot sort by {sort!r}; use one of {', '.join(SORT_FIELDS)}, "
                              f"summary.<key> or config.<key>")
@@ -114,6 +124,7 @@ class StoreReader:
         now = time.time()
         groups: set[str] = set()
         tags: set[str] = set()
+        metrics: set[str] = set()
         states: Counter[str] = Counter()
         hits: list[tuple[dict, str]] = []
         # One pass over the records as the catalog holds them (no copies); list documents
@@ -128,6 +139,7 @@ class StoreReader:
             if rgroup:
                 groups.add(str(rgroup))
             tags.update(str(t) for t in rtags)
+            metrics.update(_metric_keys(rec.get("summary")))
             states[st] += 1
             if state and st != state:
                 continue
@@ -153,7 +165,8 @@ class StoreReader:
         page = order_page(hits, ("-" if order == "desc" else "+") + sort, offset, offset + limit, doc=source)
         return {"runs": [self._list_doc(rec, now) for rec, _ in page], "total": len(hits), "offset": offset,
                 "limit": limit,
-                "facets": {"groups": sorted(groups), "tags": sorted(tags), "states": dict(states)}}
+                "facets": {"groups": sorted(groups), "tags": sorted(tags), "states": dict(states),
+                           "metrics": sorted(metrics)}}
 
     @staticmethod
     def _matches(rec: dict, doc: dict, needle: str) -> bool:

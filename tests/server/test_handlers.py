@@ -35,6 +35,20 @@ async def test_runs_filters_and_facets(jp_fetch, get_json, make_run, runs):
         assert [r["name"] for r in got["runs"]] == names, query
 
 
+async def test_runs_facets_list_sortable_metrics(jp_fetch, get_json, make_run, runs, store_root):
+    """The sidebar's "sort by" select lists the numeric summary metrics (not `_step`, not
+    strings or bools), and sorting by one orders the runs by it."""
+    make_run(store_root, "gamma", "g1", steps=2)
+    data = await get_json("runs", project="alpha")
+    assert data["facets"]["metrics"] == ["acc", "loss"]
+    # b1 logged 5 steps (loss 1/5), a1 and a2 20 (loss 1/20): ascending puts b1 last
+    got = await get_json("runs", sort="summary.loss", order="asc", project="beta")
+    assert [r["name"] for r in got["runs"]] == ["b1"]
+    got = await get_json("runs", sort="summary.acc", order="desc")
+    accs = [r["summary"]["acc"] for r in got["runs"]]
+    assert accs == sorted(accs, reverse=True) and len(accs) == 4, got["runs"]
+
+
 async def test_runs_pagination(jp_fetch, get_json, make_run, runs, store_root):
     for i in range(7):
         make_run(store_root, "many", f"m{i}", steps=1)
