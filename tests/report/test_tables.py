@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import py_tracker as pt
 from py_tracker.media.table_grid import MAX_SHOWN
@@ -37,3 +38,50 @@ def test_report_shows_the_newest_table_with_images_escaped(root: Path, new_run, 
     assert scripts and all(f'nonce="{nonce}"' in s or 'type="application/json"' in s for s in scripts)
     assert 'querySelectorAll(".table-view")' in html
     assert not re.search(r"\son\w+=", html)  # no inline handlers (the CSP would refuse them)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium")
+def test_table_sorts_filters_and_draws_images_in_chromium(root: Path, new_run, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import FLAGS
+    run = new_run(project="tables")
+    img = np.full((5, 5, 3), 120, dtype=np.uint8)
+    t = pt.Table(columns=["name", "score", "image"])
+    for name, score in [("b", 2.0), ("a", 10.0), ("c", None), ("<img src=x onerror=alert(1)>", 1.0)]:
+        t.add_data(name, score, pt.Image(img, caption=f"cap-{score}"))
+    run.log({"preds": t})
+    run.finish()
+    out = pt.report(run.id, root=root, path=tmp_path / "r.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            errors: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(out.as_uri())
+            box = page.locator('.table-view[data-key="preds"]')
+
+            def names() -> list[str]:
+                return box.locator("tbody tr:visible td:first-child").all_inner_texts()
+
+            assert names() == ["b", "a", "c", "<img src=x onerror=alert(1)>"]
+            box.locator("th", has_text="score").click()
+            assert names() == ["<img src=x onerror=alert(1)>", "b", "a", "c"]  # by value; empty last
+            box.locator("th", has_text="score").click()
+            assert names() == ["a", "b", "<img src=x onerror=alert(1)>", "c"]
+            box.locator("input").fill("CAP-2")
+            assert names() == ["b"]
+            widths = page.evaluate("() => [...document.querySelectorAll('.table-view img')].map(i => i.naturalWidth)")
+            assert widths == [5, 5, 5, 5]  # data: images pass the CSP and decode
+            page.wait_for_timeout(200)
+            assert dialogs == [] and errors == []
+        finally:
+            browser.close()
