@@ -33,9 +33,10 @@ class TableGrid:
         self.columns = [str(c) for c in columns]
         self.rows = rows
         self.files_dir = Path(files_dir)
+        self._images: dict[str, str] = {}  # path -> drawn cell: re-sorting reads no file twice
 
     @classmethod
-    def read(cls, doc: dict[str, Any], files_dir: Path) -> "TableGrid":
+    def read(cls, doc: dict[str, Any], files_dir: Path) -> TableGrid:
         body = orjson.loads(resolve(Path(files_dir), doc).read_bytes())
         if not isinstance(body, dict) or "columns" not in body or "data" not in body:
             raise ValueError(f"{doc.get('path')!r} is not a table file (no 'columns'/'data')")
@@ -85,21 +86,28 @@ class TableGrid:
 
     def _cell(self, value: Any) -> str:
         if isinstance(value, dict) and value.get("_type") == "image-file":
-            caption = value.get("caption")
-            try:
-                path = resolve(self.files_dir, value)
-                size = path.stat().st_size
-                if size > MAX_IMAGE_BYTES:
-                    return f"<code>{escape(str(value.get('path')))}</code>"
-                data = base64.b64encode(path.read_bytes()).decode()
-            except (OSError, ValueError) as exc:
-                return f"<i>image not readable: {escape(str(exc))}</i>"
-            fmt = str(value.get("format") or "png").lower()
-            mime = "jpeg" if fmt in ("jpg", "jpeg") else fmt if fmt.isalnum() else "png"
-            alt = escape(str(caption) if caption is not None else "image", quote=True)
-            img = f'<img src="data:image/{mime};base64,{data}" alt="{alt}" style="max-width:96px;max-height:96px">'
-            return img + (f"<br><small>{escape(str(caption))}</small>" if caption is not None else "")
+            cache_key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+            if cache_key not in self._images:
+                self._images[cache_key] = self._image(value)
+            return self._images[cache_key]
         return escape(cell_text(value))
+
+    def _image(self, value: dict[str, Any]) -> str:
+        """An image cell as an inline <img> (its caption under it), or why it cannot be shown."""
+        caption = value.get("caption")
+        try:
+            path = resolve(self.files_dir, value)
+            size = path.stat().st_size
+            if size > MAX_IMAGE_BYTES:
+                return f"<code>{escape(str(value.get('path')))}</code>"
+            data = base64.b64encode(path.read_bytes()).decode()
+        except (OSError, ValueError) as exc:
+            return f"<i>image not readable: {escape(str(exc))}</i>"
+        fmt = str(value.get("format") or "png").lower()
+        mime = "jpeg" if fmt in ("jpg", "jpeg") else fmt if fmt.isalnum() else "png"
+        alt = escape(str(caption) if caption is not None else "image", quote=True)
+        img = f'<img src="data:image/{mime};base64,{data}" alt="{alt}" style="max-width:96px;max-height:96px">'
+        return img + (f"<br><small>{escape(str(caption))}</small>" if caption is not None else "")
 
 
 def cell_text(value: Any) -> str:

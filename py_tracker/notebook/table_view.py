@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
 
 from ..media.table_grid import MAX_SHOWN, TableGrid
 from .stepped import SteppedView

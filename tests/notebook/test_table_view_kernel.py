@@ -14,12 +14,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_live_panel_in_kernel_renders_logged_table(store, monkeypatch):
     cells = [
-        "import numpy as np, py_tracker as pt\n"
+        ("import numpy as np, py_tracker as pt\n"
         "run = pt.init(project='k', settings={'flush_interval': 0.05})\n"
         "for step in range(2):\n"
         "    t = pt.Table(columns=['id', 'label', 'image'])\n"
         "    t.add_data(step, '<b>x</b>', pt.Image(np.zeros((4, 4, 3), dtype=np.uint8), caption='cap'))\n"
-        "    run.log({'preds': t, 'loss': 1.0})",
+        "    run.log({'preds': t, 'loss': 1.0})"),
         "import time; time.sleep(1.5)\nrun.finish()",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
