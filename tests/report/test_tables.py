@@ -85,3 +85,13 @@ def test_table_sorts_filters_and_draws_images_in_chromium(root: Path, new_run, t
             assert dialogs == [] and errors == []
         finally:
             browser.close()
+
+
+def test_damaged_table_file_is_named_in_the_report(root: Path, new_run, tmp_path: Path) -> None:
+    run = new_run(project="tables")
+    run.log({"t": pt.Table(columns=["a"], data=[[1]])})
+    run.finish()
+    for p in (run.dir / "media" / "table").glob("*.table.json"):
+        p.write_text("{not json")
+    html = pt.report(run.id, root=root, path=tmp_path / "r.html").read_text()
+    assert 'id="tables"' in html and "cannot read this table" in html
