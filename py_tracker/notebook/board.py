@@ -2,8 +2,8 @@
 
 Takes columns (as `StreamTail` reads them), routes each key to its chart: numbers
 to a `LiveChart`, images to an `ImageStrip`, histograms to a `HistogramHeatmap`, custom
-charts (`wandb.plot.*` tables with a spec) to a `CustomChartView`. Other values (strings,
-plain tables) are not charted. Used for the Charts tab (sections
+charts (`wandb.plot.*` tables with a spec) to a `CustomChartView`, plain tables
+(`wandb.Table`) to a `TableView`. Other values (strings) are not charted. Used for the Charts tab (sections
 by key prefix) and the System tab (sections by device).
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..media.chart import chart_of
 from .custom_charts import CustomChartView
 from .media_charts import HistogramHeatmap, ImageStrip
 from .media_files import FILE_TYPES, MediaFileStrip
+from .table_view import TABLE_TYPES, TableView
 
 IMAGE_TYPES = ("image-file", "images")
 HISTOGRAM_TYPES = ("histogram",)
@@ -90,6 +91,9 @@ class ChartBoard:
         elif chart_of(arr[idx[-1]]) is not None:
             idx = [i for i in idx if chart_of(arr[i]) is not None]
             chart = self._chart(key, "custom", defs)
+        elif kind in TABLE_TYPES:
+            idx = [i for i in idx if arr[i].get("_type") in TABLE_TYPES]
+            chart = self._chart(key, "table", defs)
         else:
             return
         if chart is None:
@@ -112,6 +116,8 @@ class ChartBoard:
             chart = ImageStrip(key, self.files_dir)
         elif kind == "file":
             chart = MediaFileStrip(key, self.files_dir)
+        elif kind == "table":
+            chart = TableView(key, self.files_dir)
         elif kind == "custom":
             chart = CustomChartView(key, self.files_dir, width=self.chart_width, height=self.chart_height)
         else:

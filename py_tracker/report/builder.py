@@ -156,6 +156,31 @@ def _custom_figures(runs: list[data.RunData]) -> list[tuple[str, Any]]:
     return figs
 
 
+def _tables_block(runs: list[data.RunData]) -> str:
+    """Each run's newest logged `wandb.Table` (from its summary) as a sortable, filterable table
+    with images in cells; custom charts (tables with a chart spec) are drawn elsewhere."""
+    from ..media.chart import chart_of
+    from ..media.table_grid import MAX_SHOWN, TableGrid
+    out = []
+    for r in runs:
+        for key, value in sorted(r.summary.items()):
+            if not (isinstance(value, dict) and value.get("_type") == "table-file") or chart_of(value) is not None:
+                continue
+            title = f"{key} · {r.label}" if len(runs) > 1 else str(key)
+            try:
+                grid = TableGrid.read(value, Path(r.api_run.dir))
+            except (OSError, ValueError) as exc:
+                out.append(f'<div class="table-view"><h3>{escape(title)}</h3>'
+                           f'<p class="meta">cannot read this table: {escape(str(exc))}</p></div>')
+                continue
+            capped = len(grid.rows) > MAX_SHOWN
+            out.append(f'<div class="table-view" data-key="{escape(str(key), quote=True)}"><h3>{escape(title)}</h3>'
+                       f'<input type="search" placeholder="filter rows" aria-label="filter rows of {escape(title, quote=True)}">'
+                       f'<div class="scroll">{grid.html()}</div>'
+                       + (f'<p class="meta">Sorting and filtering apply to the {MAX_SHOWN} rows shown.</p>' if capped else "") + "</div>")
+    return "".join(out)
+
+
 def _embed(figs: list[Any], nonce: str) -> tuple[str, str, list[tuple[str, str]]]:
     """(head html, end-of-body html: chart data, BokehJS, lazy loader; (data id, div) per figure)."""
     if not figs:
@@ -242,6 +267,10 @@ def report(target: Any = None, title: str | None = None, description: str | None
         cells = "".join(f'<div class="chart" data-key="{escape(k)}" data-item="{item}">{d}</div>'
                         for (k, _), (item, d) in zip(custom_figs, custom_divs))
         parts.append(("custom-charts", "Custom charts", f'<div class="grid">{cells}</div>'))
+    tables_html = _tables_block(tgt.runs)
+    if tables_html:
+        parts.append(("tables", "Tables", tables_html))
+        tail_scripts += f'\n<script nonce="{nonce}">{page.TABLE_JS}</script>'
     if sys_figs:
         parts.append(("system", "System", grid(sys_figs, sys_divs)))
     lineage_html = _lineage_block(tgt)

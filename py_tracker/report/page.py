@@ -45,6 +45,12 @@ summary{cursor:pointer}
 .tag{display:inline-block;background:#eef;border-radius:4px;padding:0 6px;margin-right:4px;font-size:12px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0 12px}
 .state-finished{color:#2b8a3e}.state-failed,.state-crashed{color:#c92a2a}.state-running{color:#1c7ed6}
+.table-view{margin:10px 0 18px}.table-view h3{font-size:15px;margin:6px 0}
+.table-view input{margin:4px 0;padding:2px 6px;font-size:13px}
+.table-view .scroll{overflow:auto;max-height:520px;max-width:100%}
+.py-tracker-table th{cursor:pointer;position:sticky;top:0;background:var(--bg)}
+.py-tracker-table th[data-sorted=asc]::after{content:" \\25B2"}.py-tracker-table th[data-sorted=desc]::after{content:" \\25BC"}
+.py-tracker-table-note{color:var(--muted);font-size:12px}
 footer{margin-top:40px;color:var(--muted);font-size:12px}
 """
 
@@ -87,6 +93,47 @@ LAZY_JS = """
   }
   window.addEventListener("beforeprint", function () { while (pending.length) { draw(pending.shift()); } });
   next();
+})();
+"""
+
+
+# Logged tables (`.table-view` blocks, drawn by `media.table_grid`): click a header to sort
+# (numbers by value, then text, empty cells last; again to reverse), type to filter rows.
+# Only addEventListener, no inline handlers: the CSP allows this nonce'd script alone.
+TABLE_JS = """
+(function () {
+  "use strict";
+  function key(td) {
+    if (!td || !td.hasAttribute("data-sort")) { return null; }
+    var v = td.getAttribute("data-sort");
+    return td.hasAttribute("data-num") ? [0, parseFloat(v)] : [1, v];
+  }
+  document.querySelectorAll(".table-view").forEach(function (box) {
+    var table = box.querySelector("table"), body = table.tBodies[0], input = box.querySelector("input");
+    var rows = Array.prototype.slice.call(body.rows), col = -1, desc = false;
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    heads.forEach(function (th, c) {
+      th.addEventListener("click", function () {
+        desc = c === col ? !desc : false; col = c;
+        var full = rows.filter(function (r) { return key(r.cells[c]) !== null; });
+        var empty = rows.filter(function (r) { return key(r.cells[c]) === null; });
+        full.sort(function (a, b) {
+          var x = key(a.cells[c]), y = key(b.cells[c]);
+          var d = x[0] !== y[0] ? x[0] - y[0] : (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
+          return desc ? -d : d;
+        });
+        full.concat(empty).forEach(function (r) { body.appendChild(r); });
+        heads.forEach(function (h) { h.removeAttribute("data-sorted"); });
+        th.setAttribute("data-sorted", desc ? "desc" : "asc");
+      });
+    });
+    if (input) {
+      input.addEventListener("input", function () {
+        var q = input.value.trim().toLowerCase();
+        rows.forEach(function (r) { r.style.display = !q || r.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none"; });
+      });
+    }
+  });
 })();
 """
 
