@@ -254,6 +254,7 @@ class RunsTable:
     def __init__(self, project: str | None = None, root: Any = None, filter: str | None = None,
                  page_size: int = DEFAULT_PAGE_SIZE):
         import ipywidgets as w
+
         from ..api import Api
         self._w = w
         self.api = Api(root)
@@ -264,7 +265,7 @@ class RunsTable:
         self.columns = BASE_COLUMNS + sorted(c for c in cols if c.startswith("config.")) \
             + sorted(c for c in cols if c.startswith("summary."))
         self.labels = column_labels(self.columns)
-        media = {c for r in self.all_rows for c in cols if c.startswith("summary.") and is_media(r.get(c))}
+        media = {k for r in self.all_rows for k, v in r.items() if v.__class__ is dict and is_media(v)}
         self.sort_column = "created"
         self.descending = True
         self.page = 0
@@ -333,8 +334,10 @@ class RunsTable:
             self.message.value = f"<span class='pyt-error'>{html.escape(str(exc))}</span>"
             rows = self.all_rows
         rows = sort_rows(rows, self.sort_column, self.descending)
+        self._groups: dict[Any, list[dict]] = {}
         if self.group.value:
-            rows = [r for _g, members in group_rows(rows, self.group.value) for r in members]
+            self._groups = dict(group_rows(rows, self.group.value))
+            rows = [r for members in self._groups.values() for r in members]
         self.rows = rows
         if reset_page:
             self.page = 0
@@ -376,8 +379,8 @@ class RunsTable:
 
         self._header_cols = cols
         while len(self._header_pool) < len(cols):
-            b = w.Button(layout=w.Layout(margin="0", flex="none"))
-            b.on_click(lambda _b, k=len(self._header_pool): self.sort_by(self._header_cols[k]))
+            b, k = w.Button(layout=w.Layout(margin="0", flex="none")), len(self._header_pool)
+            b.on_click(lambda _b, k=k: self.sort_by(self._header_cols[k]))
             self._header_pool.append(b)
         for b, c in zip(self._header_pool, cols):
             arrow = (" ▼" if self.descending else " ▲") if c == self.sort_column else ""
@@ -393,8 +396,7 @@ class RunsTable:
         try:
             for g, members in groups:
                 if self.group.value:
-                    full = [r for r in self.rows if r.get(self.group.value) == g]
-                    children.append(self._group_widget(n_group, g, full, cols, widths))
+                    children.append(self._group_widget(n_group, g, self._groups.get(g, members), cols, widths))
                     n_group += 1
                 for r in members:
                     box = self._row_widget(n_row)
@@ -457,7 +459,7 @@ class RunsTable:
             self._group_pool.append(box)
         agg = aggregates(members, cols)
         label = self.labels.get(self.group.value, self.group.value)
-        cells = [f"<div class='pyt-rt-c' style='width:28px'></div>"]
+        cells = ["<div class='pyt-rt-c' style='width:28px'></div>"]
         for j, c in enumerate(cols):
             if j == 0:
                 text = f"{label}: {'—' if value is None else value} ({len(members)} runs)"
