@@ -299,7 +299,8 @@ class RunsTable:
         self._header_pool: list[Any] = []  # one sort button per visible column
         self._header_cols: list[str] = []
         self._row_ids: list[str | None] = []
-        self.compare_button = w.Button(description="Compare checked", icon="chart-line")
+        self.compare_button = w.Button(description="Compare checked", icon="chart-line",
+                                       layout=w.Layout(width="170px"))
         self.compare_out = w.Output()
 
         self.compare_button.on_click(lambda _b: self.compare())
@@ -459,13 +460,14 @@ class RunsTable:
             self._group_pool.append(box)
         agg = aggregates(members, cols)
         label = self.labels.get(self.group.value, self.group.value)
+        # the group's name spans the leading columns without an aggregate, then one cell per column
+        lead = next((j for j, c in enumerate(cols) if c in agg), len(cols)) or 1
+        spans = [(f"{label}: {'—' if value is None else value} ({len(members)} runs)",
+                  sum(widths[c] for c in cols[:lead]))]
+        spans += [(_agg_text(agg[c]) if c in agg else "", widths[c]) for c in cols[lead:]]
         cells = ["<div class='pyt-rt-c' style='width:28px'></div>"]
-        for j, c in enumerate(cols):
-            if j == 0:
-                text = f"{label}: {'—' if value is None else value} ({len(members)} runs)"
-            else:
-                text = _agg_text(agg[c]) if c in agg else ""
-            cells.append(f"<div class='pyt-rt-c' style='width:{widths[c]}px' "
+        for text, width in spans if cols else []:
+            cells.append(f"<div class='pyt-rt-c' style='width:{width}px' "
                          f"title='{html.escape(text, quote=True)}'>{html.escape(text)}</div>")
         box = self._group_pool[i]
         box.value = "<div class='pyt-rt-row' title='mean [min, max] of the group'>" + "".join(cells) + "</div>"
