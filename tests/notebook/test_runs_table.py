@@ -200,3 +200,17 @@ def test_group_by_a_config_key_with_aggregates(store):
     assert "0.5 [0.05, 0.95]" in adam
     rows_after_adam = text[text.index(adam) + 1:text.index(adam) + 11]
     assert len(rows_after_adam) == 10 and all("adam" in t for t in rows_after_adam)
+
+
+def test_user_text_escaped_in_cells_titles_and_group_rows(store):
+    for i in range(2):
+        run = pt.init(project="esc", name=f"<b>r{i}", config={"<i>k": "<script>x</script>", "n": i},
+                      settings=QUIET)
+        run.log({"loss": 1.0})
+        run.finish()
+    table = runs_table("esc")
+    table.group.value = "config.<i>k"
+    html_out = "".join(c.value if hasattr(c, "value") else c.children[1].value for c in table.body.children)
+    assert "<script>" not in html_out and "<b>r" not in html_out and "<i>k" not in html_out
+    assert "&lt;i&gt;k: &lt;script&gt;x&lt;/script&gt; (2 runs)" in html_out
+    assert "&lt;b&gt;r0" in html_out
