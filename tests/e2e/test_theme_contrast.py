@@ -1,5 +1,5 @@
-"""Issue 16, dark theme: the run panel (header, Config tab), compare (config diff) and the
-static snapshot are readable in JupyterLab's light and dark theme.
+"""Issue 16, dark theme: the run panel (header, Config tab), compare (config diff), the runs
+table (header buttons, cells, group rows) and the static snapshot are readable in JupyterLab's light and dark theme.
 
 For every text element of those views Chromium's computed text colour is composited over
 the computed backgrounds of its ancestors (alpha included) and the WCAG contrast ratio is
@@ -25,6 +25,7 @@ CELLS = [
     "    for s in range(20):\n        run.log({'loss': lr * (20 - s)})\n"
     "    run.finish()\n    runs.append(pt.Api().run(run.id))",
     "display(compare(runs))",
+    "table = pt.runs_table('e2e-theme')\ntable.group.value = 'group'\ndisplay(table)",
     "display(HTML(run_snapshot(runs[0]).replace('py-tracker-snapshot', 'py-tracker-snapshot pt-shown')))",
 ]
 
@@ -72,6 +73,7 @@ SELECTORS = {
     "panel-config": ".py-tracker-panel .pyt-t td, .py-tracker-panel .pyt-t th",
     "compare-diff": ".py-tracker-compare .pyt-t td, .py-tracker-compare .pyt-t th",
     "snapshot": ".pt-shown svg text, .pt-shown > div",
+    "runs-table": ".py-tracker-runs .pyt-rt-c, .py-tracker-runs .pyt-rt-h button",
 }
 
 
@@ -134,6 +136,11 @@ def test_views_readable_in_light_and_dark(lab, page):
     page.locator(".pt-shown svg").first.wait_for(timeout=60_000)
     page.wait_for_function("() => document.querySelector('.py-tracker-panel').textContent.includes('finished')",
                            timeout=60_000)
+    runs = page.locator(".py-tracker-runs").first
+    runs.locator(".pyt-rt-grp").first.wait_for(timeout=60_000)
+    runs.locator(".pyt-rt-h button", has_text="lr").first.click()  # a header click sorts, in the kernel
+    page.wait_for_function("() => [...document.querySelectorAll('.py-tracker-runs .pyt-rt-h button')]"
+                           ".some(b => b.textContent.trim() === 'lr ▲')", timeout=30_000)
     panel.locator(".lm-TabBar-tab", has_text="Config").first.click()
     panel.locator(".pyt-t td", has_text="lr").first.wait_for(timeout=30_000)
     failures = []
@@ -142,7 +149,7 @@ def test_views_readable_in_light_and_dark(lab, page):
         _set_theme(page, dark)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, loc in (("panel", panel), ("compare", page.locator(".py-tracker-compare").first),
-                          ("snapshot", page.locator(".pt-shown").first)):
+                          ("runs-table", runs), ("snapshot", page.locator(".pt-shown").first)):
             loc.scroll_into_view_if_needed()
             loc.screenshot(path=str(ARTIFACTS / f"theme-{theme}-{name}.png"))
         page.wait_for_timeout(1200)  # the lab extension restyles the Bokeh figures within 1 s
