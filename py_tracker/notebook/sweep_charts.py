@@ -8,6 +8,10 @@
   (stretches with the page), its x range always every trial (1 … the sweep's count);
 - parameter importance (`py_tracker.sweep.importance`) as an HTML table below them.
 
+`colour_by` (a Dropdown: the sweep metric, then every other numeric summary key the
+trials reported) chooses the metric of the parallel chart's last axis, its colours and
+colour bar, and of the importance table; "by trial" always shows the sweep metric.
+
 `update(rows)` recomputes the data; `flush()` sends it (whole-data replaces, never
 patches) and must be called from the widget's single owner thread, no sooner than
 `settle` s after the widgets were created (a change racing the first render of a
@@ -20,7 +24,7 @@ import time
 from typing import Any
 
 from ..sweep.axes import nice_ticks
-from ..sweep.best import running_best
+from ..sweep.best import metric_value, running_best
 from ..sweep.importance import importance_html, parameter_importance
 from .sweep_view import STATE_COLORS, TrialRow, number
 
@@ -65,6 +69,7 @@ class SweepCharts:
         from bokeh.plotting import figure
         self.params, self.metric, self.goal = list(params), metric, goal
         self.axes = self.params + ([metric] if metric else [])
+        self.colour_bar: Any = None
         n_axes = max(1, len(self.axes))
         self.mapper = LinearColorMapper(palette=Viridis256 if goal == "maximize" else Viridis256[::-1],
                                         low=0, high=1, nan_color="#bbbbbb")
@@ -84,7 +89,8 @@ class SweepCharts:
         par.xaxis.ticker = self.axis_ticker
         par.xaxis.major_label_overrides = {i: a for i, a in enumerate(self.axes)}
         if metric:
-            par.add_layout(ColorBar(color_mapper=self.mapper, width=10, title=metric), "right")
+            self.colour_bar = ColorBar(color_mapper=self.mapper, width=10, title=metric)
+            par.add_layout(self.colour_bar, "right")
         par.yaxis.visible = False
         par.ygrid.visible = False
         self.parallel = par
@@ -108,6 +114,8 @@ class SweepCharts:
         self._pending: dict[str, dict] | None = None
         import ipywidgets as w
         self.importance = w.HTML(importance_html(parameter_importance([], [], self.params), metric))
+        self.colour_by = w.Dropdown(options=[metric] if metric else [], value=metric, description="metric",
+                                    layout=w.Layout(width="320px"))
         self._widgets: list[Any] = []
         self._born: float | None = None
         self.flushes = 0
@@ -127,9 +135,12 @@ class SweepCharts:
         ended = [r for r in rows if r.state != "running"]
         shown = varying(self.params, ended)
         columns = [[r.flat.get(p) for r in ended] for p in shown]
-        scores = [r.metric if r.metric is not None else float("nan") for r in ended]
-        if self.metric:
-            columns.append([r.metric for r in ended])
+        chosen = self._choose(ended)
+        values = [r.metric if chosen == self.metric else
+                  (metric_value(r.summary, chosen, self.goal) if chosen else None) for r in ended]
+        scores = [v if v is not None else float("nan") for v in values]
+        if chosen:
+            columns.append(values)
         placed, tx, ty, tt = [], [], [], []
         for a, col in enumerate(columns):
             keep = [v for v in col if v is not None] if a == len(shown) else col
@@ -150,8 +161,8 @@ class SweepCharts:
         best_line = running_best(sorted(pts, key=lambda r: r.number), lambda r: r.metric, self.goal)
         best_n, best_v = [r.number for r, _ in best_line], [v for _, v in best_line]
         last = max([r.number for r in rows] + [self.total or 0, 1])
-        table = parameter_importance([r.flat for r in ended], [r.metric for r in ended], self.params)
-        axes = shown + ([self.metric] if self.metric else [])
+        table = parameter_importance([r.flat for r in ended], values, self.params)
+        axes = shown + ([chosen] if chosen else [])
         self._pending = {
             "axes": axes, "lines": lines, "ticks": {"x": tx, "y": ty, "text": tt},
             "points": {"n": [r.number for r in pts], "value": [r.metric for r in pts],
@@ -159,10 +170,25 @@ class SweepCharts:
                        "state": [r.label for r in pts], "run": [r.name or r.run_id for r in pts]},
             "best": {"n": best_n, "value": best_v},
             "x_range": {"start": 0.5, "end": last + 0.5},
-            "importance": importance_html(table, self.metric),
+            "importance": importance_html(table, chosen),
             "range": {"low": min(finite) if finite else 0.0,
                       "high": (max(finite) if finite and max(finite) > min(finite) else (min(finite) + 1 if finite else 1.0))},
         }
+
+    def _choose(self, ended: list[TrialRow]) -> str | None:
+        """The metric chosen in `colour_by`; offers every numeric summary key seen so far."""
+        if not self.metric:
+            return None
+        keys = {k for r in ended for k, v in r.summary.items()
+                if not k.startswith("_") and k != self.metric and metric_value(r.summary, k, self.goal) is not None}
+        options = [self.metric, *sorted(keys)]
+        chosen = self.colour_by.value or self.metric
+        if list(self.colour_by.options) != options:
+            if chosen not in options:
+                chosen = self.metric
+            self.colour_by.options = options
+            self.colour_by.value = chosen
+        return chosen
 
     def flush(self, force: bool = False) -> bool:
         """Send the data of the last update() (owner thread only)."""
@@ -179,6 +205,9 @@ class SweepCharts:
             self.parallel.xaxis.major_label_overrides = {i: a for i, a in enumerate(self.axes)}
             self.axis_lines.data = {"xs": [[a, a] for a in range(n)], "ys": [[0, 1]] * n}
             self.par_range.update(start=-0.3, end=n - 0.4)
+            if self.colour_bar is not None and self.axes:
+                self.colour_bar.title = self.axes[-1]
+                self.parallel.title.text = f"parameters → {self.axes[-1]}"
         self.lines.data = p["lines"]
         self.ticks.data = p["ticks"]
         self.points.data = p["points"]

@@ -70,13 +70,15 @@ class SweepLayout(Tickable):
             ctl.observe(lambda _ch: self._redraw(), "value")
         self.table = w.HTML()
         self.charts = SweepCharts(self.params, self.metric, self.goal, total=self.total)
+        self.charts.colour_by.observe(lambda _ch: self._redraw(), "value")
         self.output = w.Output(layout=w.Layout(max_height="320px", overflow="auto", border="1px solid #eee"))
         self.router = ThreadOutput(self.output)
         self.tabs = w.Tab(children=[w.VBox([self.trial_config, self.trial_charts]),
                                     w.VBox([w.HBox([self.sort, self.descending]), self.table]),
-                                    w.VBox([*self.charts.widgets(), self.charts.importance],
+                                    w.VBox([self.charts.colour_by, *self.charts.widgets(), self.charts.importance],
                                            layout=w.Layout(width="100%")), self.output],
                           titles=["Current trial", "Trials", "Charts", "Output"])
+        self.tabs.children[2].add_class("py-tracker-sweep-charts")
         self.widget = w.VBox([self.title, w.HBox([self.start_button, self.pause_button, self.resume_button,
                                                   self.skip_button, self.stop_button]), self.picker.widget,
                              self.progress, self.tabs],

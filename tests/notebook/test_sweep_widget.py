@@ -304,7 +304,7 @@ def test_charts_tab_shows_every_trial_full_width_with_importance(store, widgets)
     def train():
         run = pt.init(project="ignored")
         bonus = {"adam": 0.0, "sgd": 0.01, "rmsprop": 0.02}[run.config["opt"]]
-        run.log({"loss": run.config["lr"] + bonus})
+        run.log({"loss": run.config["lr"] + bonus, "acc": bonus * 10})
 
     cfg = {"method": "grid", "metric": {"name": "loss"},
            "parameters": {"lr": {"values": [0.1, 0.5, 0.9]}, "opt": {"values": ["adam", "sgd", "rmsprop"]},
@@ -316,7 +316,7 @@ def test_charts_tab_shows_every_trial_full_width_with_importance(store, widgets)
     c = w.charts
     # metric by trial: stretches to the page width, stacked (not beside the parallel chart), all 9 trials in range
     charts_tab = w.tabs.children[2]
-    assert type(charts_tab).__name__ == "VBox" and list(charts_tab.children[:2]) == c.widgets()
+    assert type(charts_tab).__name__ == "VBox" and list(charts_tab.children[1:3]) == c.widgets()
     assert c.by_trial.sizing_mode == "stretch_width" and c.widgets()[1].layout.width == "100%"
     assert c.points.data["n"] == list(range(1, 10))
     assert (c.x_range.start, c.x_range.end) == (0.5, 9.5)
@@ -333,4 +333,12 @@ def test_charts_tab_shows_every_trial_full_width_with_importance(store, widgets)
     html = c.importance.value
     assert "Parameter importance" in html and "9 trials" in html
     assert html.index("<code>lr</code>") < html.index("<code>opt</code>") and "steps" not in html
-    assert charts_tab.children[2] is c.importance
+    assert charts_tab.children[3] is c.importance
+    # a chosen metric: the last axis, the colours, the colour bar and the importance follow it
+    assert charts_tab.children[0] is c.colour_by and list(c.colour_by.options) == ["loss", "acc"]
+    c.colour_by.value = "acc"
+    w.finalize()
+    assert c.axes == ["lr", "opt", "acc"] and c.colour_bar.title == "acc"
+    assert sorted(c.lines.data["score"]) == pytest.approx(sorted([0.0, 0.1, 0.2] * 3))
+    html = c.importance.value
+    assert "<code>acc</code>" in html and html.index("<code>opt</code>") < html.index("<code>lr</code>")
