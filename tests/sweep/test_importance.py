@@ -40,3 +40,21 @@ def test_too_few_trials_say_why():
 
 def test_pearson_of_a_constant_is_none():
     assert pearson([1, 1, 1], [1, 2, 3]) is None and pearson([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+
+
+def test_without_scikit_learn_correlations_stay_and_the_note_says_how_to_install(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "sklearn.ensemble", None)  # `import` raises ImportError, as when not installed
+    configs, scores = synthetic(10)
+    t = parameter_importance(configs, scores, ["lr", "dropout"])
+    assert [r.forest for r in t.rows] == [None, None] and t.rows[0].name == "lr" and t.rows[0].correlation > 0.9
+    assert "pip install 'py_tracker[plots]'" in t.note
+
+
+def test_importance_html_escapes_names():
+    from py_tracker.sweep.importance import importance_html
+    configs, scores = synthetic(10)
+    for c in configs:
+        c["<b>x</b>"] = c.pop("dropout")
+    html = importance_html(parameter_importance(configs, scores, ["lr", "<b>x</b>"]), "<i>m</i>")
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html and "&lt;i&gt;m&lt;/i&gt;" in html
