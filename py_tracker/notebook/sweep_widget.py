@@ -79,6 +79,7 @@ class SweepWidget(SweepThread):
         self._t_end: float | None = None
         self._paused_total = 0.0  # seconds spent paused with no trial running (not in "elapsed")
         self._idle_since: float | None = None  # time.time() the current paused wait began
+        self._pause_lock = threading.Lock()  # progress_state() runs on the updater and the shell threads
 
         self._build(cell, function)
         self.updater = Updater(self, interval=interval)
@@ -134,6 +135,10 @@ class SweepWidget(SweepThread):
         """Seconds the sweep has waited paused (no trial running), so far. A wait begins when
         the last running trial ended after a pause (or at the pause itself when none ran) and
         ends at resume/stop; it is counted in `_paused_total` once it ends."""
+        with self._pause_lock:
+            return self._track_pause_locked(rows, now)
+
+    def _track_pause_locked(self, rows: list[TrialRow], now: float) -> float:
         waiting = self._active and self._paused and not self._stopping and not any(r.state == "running" for r in rows)
         if waiting and self._idle_since is None:
             ends = [r.started + r.duration for r in rows if r.duration is not None]
