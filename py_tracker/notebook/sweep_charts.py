@@ -113,7 +113,9 @@ class SweepCharts:
         self.by_trial = mvt
         self._pending: dict[str, dict] | None = None
         import ipywidgets as w
-        self.importance = w.HTML(importance_html(parameter_importance([], [], self.params), metric))
+        self._importance_html = importance_html(parameter_importance([], [], self.params), metric)
+        self._importance_key: tuple | None = None
+        self.importance = w.HTML(self._importance_html)
         self.colour_by = w.Dropdown(options=[metric] if metric else [], value=metric, description="metric",
                                     layout=w.Layout(width="320px"))
         self._widgets: list[Any] = []
@@ -124,7 +126,7 @@ class SweepCharts:
         if not self._widgets:
             from jupyter_bokeh import BokehModel
             import ipywidgets as w
-            self._widgets = [BokehModel(self.parallel), BokehModel(self.by_trial, layout=w.Layout(width="100%"))]
+            self._widgets = [BokehModel(fig, layout=w.Layout(width="100%")) for fig in (self.parallel, self.by_trial)]
             for wdg in self._widgets:
                 wdg.add_class("py-tracker-chart")
             self._born = time.monotonic()
@@ -161,7 +163,11 @@ class SweepCharts:
         best_line = running_best(sorted(pts, key=lambda r: r.number), lambda r: r.metric, self.goal)
         best_n, best_v = [r.number for r, _ in best_line], [v for _, v in best_line]
         last = max([r.number for r in rows] + [self.total or 0, 1])
-        table = parameter_importance([r.flat for r in ended], values, self.params)
+        key = (chosen, tuple((r.run_id, v) for r, v in zip(ended, values)))
+        if key != self._importance_key:  # a forest fit costs ~0.1 s: only when a trial ended or the metric changed
+            self._importance_key = key
+            self._importance_html = importance_html(
+                parameter_importance([r.flat for r in ended], values, self.params), chosen)
         axes = shown + ([chosen] if chosen else [])
         self._pending = {
             "axes": axes, "lines": lines, "ticks": {"x": tx, "y": ty, "text": tt},
@@ -170,7 +176,7 @@ class SweepCharts:
                        "state": [r.label for r in pts], "run": [r.name or r.run_id for r in pts]},
             "best": {"n": best_n, "value": best_v},
             "x_range": {"start": 0.5, "end": last + 0.5},
-            "importance": importance_html(table, chosen),
+            "importance": self._importance_html,
             "range": {"low": min(finite) if finite else 0.0,
                       "high": (max(finite) if finite and max(finite) > min(finite) else (min(finite) + 1 if finite else 1.0))},
         }
