@@ -5,7 +5,8 @@ Layout: a title; Start · Pause · Resume · Skip · Stop; Executor · Parallel 
 `ExecutorPicker`, locked while a sweep runs); the progress line; tabs "Current
 trial" (config + the trial's live charts, a `RunPanel`'s chart board; with parallel
 trials on Dask, the list of trials running now), "Trials" (sortable
-table, best row highlighted), "Charts" (parallel coordinates, metric by trial) and
+table, best row highlighted), "Charts" (parallel coordinates, metric by trial at full
+width, parameter importance; stacked so none is squeezed or cut off in a narrow sidebar) and
 "Output" (what the trials printed). Everything here runs on the widget's `Updater`
 thread (`tick`), except `_build` (constructor) and `_kick` (any thread).
 """
@@ -68,13 +69,16 @@ class SweepLayout(Tickable):
         for ctl in (self.sort, self.descending):
             ctl.observe(lambda _ch: self._redraw(), "value")
         self.table = w.HTML()
-        self.charts = SweepCharts(self.params, self.metric, self.goal)
+        self.charts = SweepCharts(self.params, self.metric, self.goal, total=self.total)
+        self.charts.colour_by.observe(lambda _ch: self._redraw(), "value")
         self.output = w.Output(layout=w.Layout(max_height="320px", overflow="auto", border="1px solid #eee"))
         self.router = ThreadOutput(self.output)
         self.tabs = w.Tab(children=[w.VBox([self.trial_config, self.trial_charts]),
                                     w.VBox([w.HBox([self.sort, self.descending]), self.table]),
-                                    w.HBox(self.charts.widgets()), self.output],
+                                    w.VBox([self.charts.colour_by, *self.charts.widgets(), self.charts.importance],
+                                           layout=w.Layout(width="100%")), self.output],
                           titles=["Current trial", "Trials", "Charts", "Output"])
+        self.tabs.children[2].add_class("py-tracker-sweep-charts")
         self.widget = w.VBox([self.title, w.HBox([self.start_button, self.pause_button, self.resume_button,
                                                   self.skip_button, self.stop_button]), self.picker.widget,
                              self.progress, self.tabs],

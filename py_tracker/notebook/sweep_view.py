@@ -37,6 +37,7 @@ class TrialRow:
     duration: float | None = None
     reason: str | None = None
     flat: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)  # the run's summary once it ended (other metrics to chart)
 
     def __post_init__(self) -> None:
         self.flat = flatten(self.config)
@@ -49,7 +50,8 @@ class TrialRow:
         self.state = (outcome or "failed") if state == "running" else state
         self.reason = reason if self.state == "stopped" or reason == "skipped" else None
         self.name = self.name or rec.get("name") or ""
-        self.metric = metric_value(rec.get("summary") or {}, metric, goal) if metric else None
+        self.summary = dict(rec.get("summary") or {})
+        self.metric = metric_value(self.summary, metric, goal) if metric else None
         self.duration = float(rec.get("runtime") or (time.time() - self.started))
 
     @property

@@ -77,6 +77,9 @@ class SweepWidget(SweepThread):
         self._runner: Any = None  # the local thread's FunctionRunner
         self._t0: float | None = None
         self._t_end: float | None = None
+        self._paused_total = 0.0  # seconds spent paused with no trial running (not in "elapsed")
+        self._idle_since: float | None = None  # time.time() the current paused wait began
+        self._pause_lock = threading.Lock()  # progress_state() runs on the updater and the shell threads
 
         self._build(cell, function)
         self.updater = Updater(self, interval=interval)
@@ -121,11 +124,30 @@ class SweepWidget(SweepThread):
         """{done, total, running, elapsed, remaining, phase} as shown in the progress line."""
         rows = self.rows
         now = time.time()
-        elapsed = 0.0 if self._t0 is None else (self._t_end or time.monotonic()) - self._t0
+        paused = self._track_pause(rows, now)
+        elapsed = 0.0 if self._t0 is None else max(0.0, (self._t_end or time.monotonic()) - self._t0 - paused)
         done = sum(r.state != "running" for r in rows)
         return {"done": done, "started": len(rows), "total": self.total, "elapsed": elapsed,
                 "remaining": estimate_remaining(rows, self.total, now) if self._active else None,
                 "phase": self.phase}
+
+    def _track_pause(self, rows: list[TrialRow], now: float) -> float:
+        """Seconds the sweep has waited paused (no trial running), so far. A wait begins when
+        the last running trial ended after a pause (or at the pause itself when none ran) and
+        ends at resume/stop; it is counted in `_paused_total` once it ends."""
+        with self._pause_lock:
+            return self._track_pause_locked(rows, now)
+
+    def _track_pause_locked(self, rows: list[TrialRow], now: float) -> float:
+        waiting = self._active and self._paused and not self._stopping and not any(r.state == "running" for r in rows)
+        if waiting and self._idle_since is None:
+            ends = [r.started + r.duration for r in rows if r.duration is not None]
+            self._idle_since = min(now, max(ends)) if ends else now
+        elif not waiting and self._idle_since is not None:
+            until = now if self._t_end is None else now - (time.monotonic() - self._t_end)  # ended: at its end
+            self._paused_total += max(0.0, until - self._idle_since)
+            self._idle_since = None
+        return self._paused_total + (now - self._idle_since if self._idle_since is not None else 0.0)
 
     # --- controls (button handlers; any thread; `_click`, `_refuse`, `wait` in SweepThread) ---
     def start(self) -> bool:
@@ -162,6 +184,7 @@ class SweepWidget(SweepThread):
         self._paused = self._stopping = False
         self.end_state = self.end_reason = self.error = None
         self._t0, self._t_end, self.note = time.monotonic(), None, ""
+        self._paused_total, self._idle_since = 0.0, None
         for cls in [c for c in self.stop_button._dom_classes if c.startswith("py-tracker-sweep-")]:
             self.stop_button.remove_class(cls)  # a previous sweep of this widget
         self.stop_button.add_class(f"py-tracker-sweep-{sid}")  # for an out-of-band sweep stop (see module doc)
@@ -199,6 +222,7 @@ class SweepWidget(SweepThread):
         except UsageError as exc:
             return self._refuse(str(exc))
         self._paused, self.note = False, ""
+        self.progress_state()  # ends the paused wait now (it must not count as elapsed)
         self._kick()
         return True
 

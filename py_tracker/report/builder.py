@@ -15,6 +15,8 @@ from typing import Any, Sequence
 
 from ..errors import UsageError
 from ..storage.atomic import atomic_write
+from ..sweep.best import metric_value
+from ..sweep.importance import importance_html, parameter_importance
 from . import charts, data, markdown, page, reproduce
 
 
@@ -100,7 +102,9 @@ def _sweep_block(target: data.Target) -> tuple[str, Any]:
     runs = target.runs
     values = {p: [data.flatten(r.config).get(p) for r in runs] for p in params}
     values = {p: v for p, v in values.items() if any(x is not None for x in v)}
-    scores = [r.summary.get(metric) if metric else None for r in runs]
+    if len(runs) > 1:  # constant parameters say nothing: left out, as W&B's panel does
+        values = {p: v for p, v in values.items() if len({repr(x) for x in v}) > 1}
+    scores = [metric_value(r.summary, metric, goal) if metric else None for r in runs]
     fig = charts.parallel_figure([r.label for r in runs], values, metric, scores if metric else None, goal) \
         if values and runs else None
     head = (f"<p>Sweep <code>{escape(str(sw.get('id', '')))}</code> {escape(str(sw.get('name') or ''))} — "
@@ -115,6 +119,9 @@ def _sweep_block(target: data.Target) -> tuple[str, Any]:
                  f'<table class="kv">{rows}</table></div>')
     elif metric:
         head += f"<p class=\"meta\">No run has reported {escape(metric)} yet.</p>"
+    if metric:
+        flat = [data.flatten(r.config) for r in runs]
+        head += importance_html(parameter_importance(flat, scores, list(values)), metric)
     return head, fig
 
 

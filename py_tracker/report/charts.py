@@ -11,6 +11,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..sweep.axes import nice_ticks
+
 CATEGORY20 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
               "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
               "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
@@ -76,7 +78,7 @@ def _axis_values(values: list[Any]) -> tuple[list[float], list[str], bool]:
     if len(nums) == len(values) and nums:
         lo, hi = min(nums), max(nums)
         span = (hi - lo) or 1.0
-        return [(float(v) - lo) / span for v in values], [f"{lo:.4g}", f"{hi:.4g}"], True
+        return [(float(v) - lo) / span for v in values], [f"{t:.4g}" for t in nice_ticks(lo, hi)], True
     cats = sorted({str(v) for v in values})
     idx = {c: i for i, c in enumerate(cats)}
     n = max(1, len(cats) - 1)
@@ -122,7 +124,8 @@ def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str
     tx, ty, tt = [], [], []
     for a, tick in enumerate(ticks):
         if numeric[a]:
-            points = [(0.0, tick[0]), (1.0, tick[1])]
+            lo, hi = float(tick[0]), float(tick[-1])
+            points = [((float(t) - lo) / (hi - lo) if hi > lo else 0.5, t) for t in tick]
         else:
             n = max(1, len(tick) - 1)
             points = [(i / n if len(tick) > 1 else 0.5, t) for i, t in enumerate(tick[:30])]

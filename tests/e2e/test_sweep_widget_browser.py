@@ -89,8 +89,14 @@ def test_sweep_widget_buttons_act_while_trials_train(lab, page):
     assert widget.locator(".py-tracker-sweep-trials tr.py-tracker-trial").count() == 2
     lab.screenshot(page, "sweep-widget-trials")
     widget.locator(".lm-TabBar-tab", has_text="Charts").click()
-    charts = widget.locator(".jupyter-widgets.widget-hbox .py-tracker-chart")
+    charts = widget.locator(".py-tracker-sweep-charts .py-tracker-chart")
     charts.nth(1).locator("canvas").first.wait_for(timeout=20_000)  # parallel coordinates + metric by trial
+    # metric by trial: below the parallel chart, as wide as the tab (not squeezed to 170 px)
+    tab_box = widget.locator(".py-tracker-sweep-charts").first.bounding_box()
+    by_trial = charts.nth(1).bounding_box()
+    assert tab_box and by_trial and by_trial["width"] >= 0.9 * tab_box["width"], (by_trial, tab_box)
+    assert by_trial["y"] > charts.nth(0).bounding_box()["y"]  # type: ignore[index]
+    assert "Parameter importance" in widget.locator(".py-tracker-importance").first.inner_text()
     lab.screenshot(page, "sweep-widget-charts")
     print(f"skip (idle kernel): {skip_latency * 1000:.0f} ms; stop (main shell busy): {stop_latency * 1000:.0f} ms")
     # What must hold is that both act while trials train (`busy` above: the stop arrived while the

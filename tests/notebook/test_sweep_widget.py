@@ -93,6 +93,7 @@ def test_start_runs_the_trials_with_their_configs(ip, store, widgets, monkeypatc
 
 def test_pause_then_resume(ip, store, widgets):
     w = make(ip, widgets, "train_b", {"lr": {"values": [1.0, 2.0, 3.0]}, "steps": {"value": 15}})
+    t0 = time.monotonic()
     assert w.start()
     assert wait_for(lambda: w.current is not None, 5)
     first = w.current
@@ -108,6 +109,11 @@ def test_pause_then_resume(ip, store, widgets):
     assert wait_for(lambda: w.phase == "paused", 5)
     assert w.stop() and w.wait(5)  # Stop while paused: the waiting agent returns
     assert [r.state for r in w.rows] == ["finished"] * 2 and w.phase == "stopped"
+    # elapsed leaves out the waits while paused (>= 0.8 s of the first wait alone)
+    wall = w._t_end - w._t0  # Start → the sweep thread's end, pauses included
+    elapsed = w.progress_state()["elapsed"]
+    assert 0 < elapsed <= wall - 0.7 and elapsed < time.monotonic() - t0, (elapsed, wall)
+    assert elapsed >= sum(r.duration for r in w.rows) - 0.1
 
 
 def test_stop_during_a_trial_ends_it_stopped_within_a_second(ip, store, widgets):
@@ -292,3 +298,47 @@ def test_resume_an_existing_sweep_without_repeating_grid_points(ip, store, widge
         sweep_widget(sweep_id=first.sweep_id, cell="train_r", shell=ip)
     with pytest.raises(IPyUsageError, match="needs a CONFIG"):
         ip.run_line_magic("track", "sweep --cell train_r")
+
+
+def test_charts_tab_shows_every_trial_full_width_with_importance(store, widgets):
+    def train():
+        run = pt.init(project="ignored")
+        bonus = {"adam": 0.0, "sgd": 0.01, "rmsprop": 0.02}[run.config["opt"]]
+        run.log({"loss": run.config["lr"] + bonus, "acc": bonus * 10})
+
+    cfg = {"method": "grid", "metric": {"name": "loss"},
+           "parameters": {"lr": {"values": [0.1, 0.5, 0.9]}, "opt": {"values": ["adam", "sgd", "rmsprop"]},
+                          "steps": {"value": 3}}}
+    w = pt.sweep_widget(cfg, function=train, project="sw")
+    widgets.append(w)
+    assert w.total == 9 and w.start() and w.wait(30)
+    w.finalize()
+    c = w.charts
+    # metric by trial: stretches to the page width, stacked (not beside the parallel chart), all 9 trials in range
+    charts_tab = w.tabs.children[2]
+    assert type(charts_tab).__name__ == "VBox" and list(charts_tab.children[1:3]) == c.widgets()
+    assert c.by_trial.sizing_mode == "stretch_width" and c.widgets()[1].layout.width == "100%"
+    assert c.points.data["n"] == list(range(1, 10))
+    assert (c.x_range.start, c.x_range.end) == (0.5, 9.5)
+    # parallel coordinates: the constant `steps` is left out; ticks in the parameters' units; a colour bar
+    assert c.axes == ["lr", "opt", "loss"] and c.parallel.xaxis[0].major_label_overrides == {0: "lr", 1: "opt", 2: "loss"}
+    assert c.axis_ticker.ticks == [0, 1, 2] and len(c.axis_lines.data["xs"]) == 3
+    by_axis: dict = {}
+    for x, text in zip(c.ticks.data["x"], c.ticks.data["text"]):
+        by_axis.setdefault(round(x), []).append(text)
+    assert by_axis[0] == ["0.1", "0.2", "0.4", "0.6", "0.8", "0.9"]  # round values, not only min and max
+    assert by_axis[1] == ["adam", "rmsprop", "sgd"]
+    assert any(type(r).__name__ == "ColorBar" for r in c.parallel.right)
+    # parameter importance: lr drives the loss
+    html = c.importance.value
+    assert "Parameter importance" in html and "9 trials" in html
+    assert html.index("<code>lr</code>") < html.index("<code>opt</code>") and "steps" not in html
+    assert charts_tab.children[3] is c.importance
+    # a chosen metric: the last axis, the colours, the colour bar and the importance follow it
+    assert charts_tab.children[0] is c.colour_by and list(c.colour_by.options) == ["loss", "acc"]
+    c.colour_by.value = "acc"
+    w.finalize()
+    assert c.axes == ["lr", "opt", "acc"] and c.colour_bar.title == "acc"
+    assert sorted(c.lines.data["score"]) == pytest.approx(sorted([0.0, 0.1, 0.2] * 3))
+    html = c.importance.value
+    assert "<code>acc</code>" in html and html.index("<code>opt</code>") < html.index("<code>lr</code>")

@@ -87,6 +87,9 @@ def test_sweep_report_shows_best_run_and_parallel_coordinates(root: Path, logged
     assert "trial-0.01" in best and ids[0.01] in best and "val_loss = 0.2" in best
     assert 'data-key="parallel-coordinates"' in html
     assert html.index('id="sweep"') < html.index('id="charts"')
+    # parameter importance over the 3 trials: lr (r = +0.89 with val_loss) and opt (categorical: no r)
+    imp = re.search(r"<div class='py-tracker-importance'>.*?</table>", html, re.S).group(0)  # type: ignore[union-attr]
+    assert "3 trials" in imp and "<code>lr</code>" in imp and "<code>opt</code>" in imp and "+0.8" in imp
 
 
 def test_reproduce_section(root: Path, new_run, tmp_path: Path) -> None:
@@ -139,3 +142,29 @@ def test_lineage_section_when_runs_have_artifacts(root: Path, new_run, logged, t
     plain = new_run(project="q", name="plain")
     logged(plain)
     assert 'id="lineage"' not in _html(report("q", root=root, path=tmp_path / "q.html"))
+
+
+def test_sweep_report_importance_leaves_out_constants_and_reads_define_metric_summaries(
+        root: Path, logged, tmp_path: Path) -> None:
+    sweep = {"id": "sw2", "project": "p", "name": "drive", "state": "finished", "created_at": time.time(),
+             "config": {"method": "random", "metric": {"name": "val/loss", "goal": "minimize"},
+                        "parameters": {"lr": {"min": 0.0, "max": 1.0}, "width": {"values": [8, 16]},
+                                       "epochs": {"value": 3}}},
+             "trials": []}
+    Catalog(root).insert_new("sweeps", sweep)
+    for i, (lr, width) in enumerate(((0.1, 8), (0.3, 16), (0.5, 8), (0.7, 16), (0.9, 8), (0.2, 16))):
+        session.set_sweep_context({"sweep_id": "sw2", "project": "p", "root": str(root),
+                                   "config": {"lr": lr, "width": width, "epochs": 3}})
+        try:
+            run = pt.init(settings={"monitor_interval": None, "capture_output": False, "display": False,
+                                    "save_code": False}, name=f"t{i}")
+        finally:
+            session.set_sweep_context(None)
+        run.define_metric("val/loss", summary="min")
+        run.log({"val/loss": 2 * lr + 0.5})
+        run.log({"val/loss": 2 * lr})  # min: 2 * lr — lr alone drives it
+        run.finish()
+    html = _html(report(sweep="sw2", root=root, path=tmp_path / "s2.html"))
+    imp = re.search(r"<div class='py-tracker-importance'>.*?</div>", html, re.S).group(0)  # type: ignore[union-attr]
+    assert "6 trials" in imp and "+1.000" in imp  # r(lr, min val/loss) = 1
+    assert imp.index("<code>lr</code>") < imp.index("<code>width</code>") and "epochs" not in imp
