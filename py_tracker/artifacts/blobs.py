@@ -23,7 +23,7 @@ from typing import Any, Callable
 import orjson
 
 from ..errors import StorageError
-from ..storage.atomic import atomic_write, file_mode
+from ..storage.atomic import atomic_write, file_mode, fsync_dir
 from ..storage.paths import StoreLayout
 
 CHUNK = 1 << 20
@@ -51,19 +51,6 @@ def _check_digest(digest: str) -> str:
     if len(digest) != 64 or not set(digest) <= _HEX:
         raise StorageError(f"{digest!r} is not a sha256 digest; the artifact record is damaged")
     return digest
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -116,7 +103,7 @@ class BlobStore:
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(tmp, file_mode(0o444))  # shared by versions: read-only (umask applies)
             os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
+            fsync_dir(dest.parent)
             return digest, size
         except BaseException:
             try:

@@ -32,7 +32,7 @@ from ..core.names import ID_RE, PROJECT_RE
 from ..core.run import _yaml as _config_yaml  # the config.yaml a live run writes
 from ..core.session import new_record
 from ..errors import UsageError
-from ..storage.atomic import atomic_write
+from ..storage.atomic import atomic_write, fsync_dir
 from ..storage.catalog import Catalog
 from ..storage.history import HistoryWriter
 from ..storage.records import pid_alive, pid_start
@@ -280,11 +280,11 @@ class StagedRun:
         for p in (self.dir / "owner",):
             p.unlink(missing_ok=True)
         (self.dir / MARKER).write_text(str(os.getpid()))
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         target = self.layout.run_dir(self.run_id)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(self.dir, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         with self.catalog.transaction():
             self.catalog.put("runs", rec)
             self.catalog.insert_new("projects", {"name": rec["project"], "created_at": rec["created_at"]})
@@ -294,19 +294,6 @@ class StagedRun:
         for w in (self._history, self._system):
             w.close()
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def map_file(path: Path) -> Any:

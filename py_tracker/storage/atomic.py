@@ -77,3 +77,18 @@ def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str], chunk
         with open(src, "rb") as fin:
             shutil.copyfileobj(fin, f, chunk)
     return _replace_with(Path(dest), fill, suffix=".part")
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the entries of folder `path` durable (a rename or a new file in it) where the OS
+    allows it; a folder that cannot be opened or synced is left as it is (best effort)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
