@@ -43,6 +43,11 @@ STAGING = ".imports"
 MARKER = ".importing"
 CHUNK_ROWS = 50_000  # rows per history chunk (as a live run writes them)
 EXTRA_HINT = "pip install 'py_tracker[import]'"
+
+
+def missing_reader(what: str, package: str, exc: ImportError) -> UsageError:
+    """The error for a source whose reader is not installed: names the package and the extra."""
+    return UsageError(f"importing {what} needs the {package} package ({exc}); install it with: {EXTRA_HINT}")
 MAX_PROBLEMS = 20  # problems kept per run; the rest are counted
 
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import UsageError
-from .base import EXTRA_HINT, Source, SourceRun, StagedRun, merge_points
+from .base import Source, SourceRun, StagedRun, merge_points, missing_reader
 
 
 @contextmanager
@@ -64,8 +64,7 @@ class MlflowSource(Source):
         try:
             from mlflow.tracking import MlflowClient
         except ImportError as exc:
-            raise UsageError(f"importing MLflow stores needs the mlflow package ({exc}); "
-                             f"install it with: {EXTRA_HINT}") from None
+            raise missing_reader("MLflow stores", "mlflow", exc) from None
         self._client_cls = MlflowClient
         self._clients: dict[str, Any] = {}
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..errors import UsageError
-from .base import EXTRA_HINT, Source, SourceRun, StagedRun, map_file, merge_points
+from .base import Source, SourceRun, StagedRun, map_file, merge_points, missing_reader
 
 EVENTS = "events.out.tfevents."
 
@@ -87,8 +87,7 @@ class TensorBoardSource(Source):
             from tensorboard import data_compat
             from tensorboard.compat.proto import event_pb2
         except ImportError as exc:
-            raise UsageError(f"importing TensorBoard logs needs the tensorboard package ({exc}); "
-                             f"install it with: {EXTRA_HINT}") from None
+            raise missing_reader("TensorBoard logs", "tensorboard", exc) from None
 
     def find(self, path: Path) -> Iterator[SourceRun | tuple[str, str]]:
         logdir = path.resolve()

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import orjson
 
 from ..errors import UsageError
-from .base import EXTRA_HINT, Source, SourceRun, StagedRun, map_file
+from .base import Source, SourceRun, StagedRun, map_file, missing_reader
 
 BLOCK = 32768
 HEADER = 7
@@ -40,8 +40,7 @@ def _pb() -> Any:
     try:
         from wandb.proto import wandb_internal_pb2
     except ImportError as exc:
-        raise UsageError(f"importing W&B runs needs the wandb package ({exc}); "
-                         f"install it with: {EXTRA_HINT}") from None
+        raise missing_reader("W&B runs", "wandb", exc) from None
     return wandb_internal_pb2
 
 
