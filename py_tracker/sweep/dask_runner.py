@@ -62,8 +62,8 @@ _sinks: dict[str, "TrialSink"] = {}
 
 def worker_info() -> dict:
     """What the controller checks before a sweep: py_tracker is importable here, which version."""
-    import py_tracker
-    return {"version": py_tracker.__version__, "pid": os.getpid(), "host": socket.gethostname()}
+    from ..version import __version__
+    return {"version": __version__, "pid": os.getpid(), "host": socket.gethostname()}
 
 
 try:  # the plugin class exists only where distributed is installed (it is, on a worker)
