@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(fn=cmd_import)
     try:
-        from .sweep.cli import add_parser as add_agent
+        from .sweeps.cli import add_parser as add_agent
     except ImportError:
         pass
     else:

@@ -13,7 +13,7 @@ from .. import artifacts
 from ..api import Api as _ReadApi
 from ..api import ApiFile
 from ..api.run import ApiRun as _ReadApiRun
-from ..sweep.handle import SweepHandle
+from ..sweeps.handle import SweepHandle
 
 __all__ = ["Api", "ApiRun", "ApiFile"]
 

@@ -35,8 +35,8 @@ import types
 from typing import Any, Callable
 
 from ..errors import UsageError
-from ..sweep.api import sweep as create_sweep
-from ..sweep.store import SweepStore
+from ..sweeps.api import sweep as create_sweep
+from ..sweeps.store import SweepStore
 from .sweep_cell import parse_magic
 from .sweep_executor import split_magic
 from .sweep_plan import SweepPlan
@@ -312,7 +312,7 @@ class _CallableModule(types.ModuleType):
     """This module's type. Importing `py_tracker.notebook.sweep_widget` (the `%track sweep`
     magic does) makes Python bind the name `sweep_widget` in `py_tracker.notebook` to this
     module, hiding the function of the same name that `py_tracker.sweep_widget` re-exports;
-    so calling the module calls the function (as `py_tracker.sweep` does for `sweep()`)."""
+    so calling the module calls the function."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> SweepWidget:
         return sweep_widget(*args, **kwargs)
