@@ -41,10 +41,7 @@ summary: Any = NoRunProxy("summary")
 
 def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
     """Log metrics to the active run (see `Run.log`)."""
-    r = _session._active
-    if r is None:
-        r = _session.require_run("log")
-    r.log(data, step, commit)
+    _session.require_run("log").log(data, step, commit)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:

@@ -545,7 +545,7 @@ class Run(RunConveniences):
                 except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits: always write
                     key = None
                 if key is None or key != self._config_written:
-                    atomic_write(self._files / "config.yaml", _yaml(snap["config"]))
+                    atomic_write(self._files / "config.yaml", config_yaml(snap["config"]))
                     self._config_written = key
             except Exception as exc:
                 self._meta_dirty = True
@@ -633,7 +633,8 @@ class Run(RunConveniences):
         return False
 
 
-def _yaml(config: dict) -> bytes:
+def config_yaml(config: dict) -> bytes:
+    """A run's `files/config.yaml` in W&B's form ({key: {value: v}}); importers write the same."""
     import yaml
     return yaml.safe_dump({k: {"value": v} for k, v in config.items()}, sort_keys=False,
                           allow_unicode=True).encode()

@@ -93,9 +93,11 @@ def compose(run_class: Callable[..., Run], disabled_class: Callable[..., Any],
 
 
 def add_init_hook(fn: Callable[[Run], None]) -> None:
-    """`fn(run)` runs after every successful `init()` (system monitor, notebook panel...)."""
-    if fn not in _init_hooks:
-        _init_hooks.append(fn)
+    """`fn(run)` runs after every successful `init()` (system monitor, notebook panel...).
+    Idempotent; the feature that needs the hook registers it when it starts (never on import)."""
+    with _lock:
+        if fn not in _init_hooks:
+            _init_hooks.append(fn)
 
 
 def active_run() -> Any:

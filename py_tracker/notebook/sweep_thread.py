@@ -41,7 +41,11 @@ def _on_init(run: Any) -> None:
                 wdg._trial_run(run)
 
 
-session.add_init_hook(_on_init)
+def follow_trials(widget: "SweepThread") -> None:
+    """Make `widget` the receiver of the runs that join its sweep (the init hook is registered
+    by the first widget, not on import)."""
+    _LIVE.add(widget)
+    session.add_init_hook(_on_init)
 
 
 class RemoteAgent:

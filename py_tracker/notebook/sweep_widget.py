@@ -40,7 +40,7 @@ from ..sweeps.store import SweepStore
 from .sweep_cell import parse_magic
 from .sweep_executor import split_magic
 from .sweep_plan import SweepPlan
-from .sweep_thread import _LIVE, _LOCK, _RUNNING, SweepThread
+from .sweep_thread import _LOCK, _RUNNING, SweepThread, follow_trials
 from .sweep_view import TrialBook, TrialRow, best_row, estimate_remaining
 from .updater import Updater
 
@@ -83,7 +83,7 @@ class SweepWidget(SweepThread):
 
         self._build(cell, function)
         self.updater = Updater(self, interval=interval)
-        _LIVE.add(self)
+        follow_trials(self)
         self.tick()
 
     # --- state ------------------------------------------------------------------------------

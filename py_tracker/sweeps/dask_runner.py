@@ -209,9 +209,6 @@ def _attach(run: Any) -> None:
         run.add_poll_hook(sink.poll)
 
 
-session.add_init_hook(_attach)
-
-
 class _Control(threading.Thread):
     """Worker thread: turns the controller's stop event (or a lost lease) into a run stop."""
 
@@ -260,6 +257,7 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
         tmp = Path(tempfile.mkdtemp(prefix="py_tracker-trial-"))
         run_id = ctx["run_id"]
         sink = TrialSink(queue, run_id, tmp)
+        session.add_init_hook(_attach)  # registered by the first trial on this worker, not on import
         _sinks[run_id] = sink
         control = None
         try:
