@@ -16,7 +16,7 @@ imports the server.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .core.config import NoRunProxy
@@ -153,6 +153,24 @@ _LAZY = {
     "import_runs": "py_tracker.importers",
 }
 
+
+if TYPE_CHECKING:  # the lazy names above, for type checkers and grimp (tests/test_layers.py keeps them equal)
+    from py_tracker.api.restore import restore
+    from py_tracker.artifacts import Artifact, log_artifact, use_artifact
+    from py_tracker.compat import as_wandb
+    from py_tracker.core.alerts import AlertLevel
+    from py_tracker.facade.api import Api
+    from py_tracker.importers import import_runs
+    from py_tracker.media import (Audio, Classes, Histogram, Html, Image, JoinedTable, Molecule, Object3D,
+                                  PartitionedTable, Table, Video)
+    from py_tracker.model import unwatch, watch
+    from py_tracker.monitor import SystemMonitor
+    from py_tracker.notebook.runs_table import runs_table
+    from py_tracker.notebook.sweep_widget import sweep_widget
+    from py_tracker.plot import plot_table
+    from py_tracker.report import report
+    from py_tracker.sweeps.api import agent, controller, sweep
+    from py_tracker.term import termerror, termlog, termwarn
 
 _SUBMODULES = ("plot", "data_types", "util")
 

@@ -123,3 +123,18 @@ def test_session_builds_the_public_run_and_core_imports_nothing_above_it(tmp_pat
                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "ok"
+
+
+def test_root_lazy_names_are_declared_for_grimp():
+    """Every lazy name of the root package is also imported under TYPE_CHECKING from the same
+    module, so import-linter sees the root's real dependencies (import_module hides them)."""
+    import ast
+    import py_tracker
+    tree = ast.parse((REPO / "py_tracker" / "__init__.py").read_text())
+    declared = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom)
+                declared.update({a.name: imp.module for a in imp.names})
+    assert declared == py_tracker._LAZY
