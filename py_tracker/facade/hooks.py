@@ -10,11 +10,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..core.extras import attach
-
 
 def system_hook(run: Any) -> None:
     """After init(): monitor, output capture, environment files (see py_tracker.core.extras)."""
+    from ..core.extras import attach  # loaded by the first init(), not by `import py_tracker`
     attach(run)
 
 
