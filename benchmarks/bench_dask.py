@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import py_tracker as pt  # noqa: E402
-from py_tracker.sweep.parallel import parallel_agent  # noqa: E402
+from py_tracker.sweeps.parallel import parallel_agent  # noqa: E402
 
 TRIAL_S = 1.0
 

@@ -181,7 +181,7 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
         from bench_sweep import _timed_agent
 
-        from py_tracker.sweep.api import sweep
+        from py_tracker.sweeps.api import sweep
         sid = sweep({"method": "random", "metric": {"name": "y"},
                      "parameters": {"a": {"min": 0.0, "max": 1.0}}}, project="sweeps", root=str(root))
         _timed_agent(sid, 2, str(root))

@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from py_tracker.sweep.config import parse_config  # noqa: E402
-from py_tracker.sweep.space import Space  # noqa: E402
-from py_tracker.sweep.strategy import Trial, make_strategy  # noqa: E402
+from py_tracker.sweeps.config import parse_config  # noqa: E402
+from py_tracker.sweeps.space import Space  # noqa: E402
+from py_tracker.sweeps.strategy import Trial, make_strategy  # noqa: E402
 
 
 def branin(c: dict) -> float:
@@ -120,7 +120,7 @@ def overhead() -> None:
 def _timed_agent(sid: str, n: int, root: str, prior: list[str] | None = None) -> tuple[float, list[str]]:
     """Run n trials; return (controller ms per trial excluding train(), run ids)."""
     import py_tracker as pt
-    from py_tracker.sweep.api import agent
+    from py_tracker.sweeps.api import agent
     train_time = [0.0]
     ids: list[str] = []
 
@@ -141,7 +141,7 @@ def end_to_end(n: int = 30, warm: int = 200) -> None:
     """Overhead through sweep()/agent() and the catalog (claim under the lock, trial list
     read back, run bookkeeping), excluding what train() itself does (init/log/finish)."""
     try:
-        from py_tracker.sweep.api import sweep
+        from py_tracker.sweeps.api import sweep
     except ImportError as exc:
         print(f"== end-to-end overhead skipped (core not importable: {exc})")
         return

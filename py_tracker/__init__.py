@@ -6,20 +6,33 @@ in the notebook. `import py_tracker as wandb` runs W&B code unchanged.
 
 Importing this package is light: UI libraries (ipywidgets, bokeh), pandas and
 numpy are imported only when a feature needs them.
+
+This package is the top of the layers (ARCHITECTURE.md): it composes the public classes
+(`facade`) into the session and re-exports the W&B names; no module of py_tracker imports
+it back. Jupyter's entry points here are data (`py_tracker.entry_points`: the server
+extension is named `py_tracker.server`, not imported), so importing py_tracker never
+imports the server.
 """
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .core.config import NoRunProxy
 from .core import session as _session
 from .core.session import init
+from .entry_points import _jupyter_labextension_paths, _jupyter_server_extension_points
 from .errors import Error, Offline, RunStopped
+from .facade import hooks as _hooks
+from .facade.run import DisabledRun as _DisabledRun, Run as _Run
 from .settings import Settings
+from .version import __version__
 
-__version__ = "0.1.0"
+# The composition: init() builds the public Run (W&B's conveniences over core.Run) and runs
+# the system and notebook hooks after it.
+_session.compose(_Run, _DisabledRun, init_hooks=_hooks.INIT_HOOKS)
+_hooks.wandb_magic()  # `import wandb` registers %wandb in a running IPython; so does this
 
 run: Any = None
 config: Any = NoRunProxy("config")
@@ -28,10 +41,7 @@ summary: Any = NoRunProxy("summary")
 
 def log(data: dict[str, Any] | None = None, step: int | None = None, commit: bool | None = None) -> None:
     """Log metrics to the active run (see `Run.log`)."""
-    r = _session._active
-    if r is None:
-        r = _session.require_run("log")
-    r.log(data, step, commit)
+    _session.require_run("log").log(data, step, commit)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -107,7 +117,7 @@ def setup(settings: Any = None) -> None:
 
 
 _LAZY = {
-    "Api": "py_tracker.api",
+    "Api": "py_tracker.facade.api",
     "Image": "py_tracker.media",
     "Histogram": "py_tracker.media",
     "Table": "py_tracker.media",
@@ -122,9 +132,9 @@ _LAZY = {
     "plot_table": "py_tracker.plot",
     "watch": "py_tracker.model",
     "unwatch": "py_tracker.model",
-    "sweep": "py_tracker.sweep",
-    "agent": "py_tracker.sweep",
-    "controller": "py_tracker.sweep",
+    "sweep": "py_tracker.sweeps.api",
+    "agent": "py_tracker.sweeps.api",
+    "controller": "py_tracker.sweeps.api",
     "Artifact": "py_tracker.artifacts",
     "use_artifact": "py_tracker.artifacts",
     "log_artifact": "py_tracker.artifacts",
@@ -143,6 +153,24 @@ _LAZY = {
     "import_runs": "py_tracker.importers",
 }
 
+
+if TYPE_CHECKING:  # the lazy names above, for type checkers and grimp (tests/test_layers.py keeps them equal)
+    from py_tracker.api.restore import restore
+    from py_tracker.artifacts import Artifact, log_artifact, use_artifact
+    from py_tracker.compat import as_wandb
+    from py_tracker.core.alerts import AlertLevel
+    from py_tracker.facade.api import Api
+    from py_tracker.importers import import_runs
+    from py_tracker.media import (Audio, Classes, Histogram, Html, Image, JoinedTable, Molecule, Object3D,
+                                  PartitionedTable, Table, Video)
+    from py_tracker.model import unwatch, watch
+    from py_tracker.monitor import SystemMonitor
+    from py_tracker.notebook.runs_table import runs_table
+    from py_tracker.notebook.sweep_widget import sweep_widget
+    from py_tracker.plot import plot_table
+    from py_tracker.report import report
+    from py_tracker.sweeps.api import agent, controller, sweep
+    from py_tracker.term import termerror, termlog, termwarn
 
 _SUBMODULES = ("plot", "data_types", "util")
 
@@ -170,65 +198,10 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _wandb_magic() -> None:
-    """`%wandb` in the running IPython, as `import wandb` gives it (only if IPython is running)."""
-    import sys
-    if "IPython" not in sys.modules:
-        return
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-        if shell is not None and "wandb" not in shell.magics_manager.magics.get("line", {}):
-            from .notebook.magics import register_wandb_magic
-            register_wandb_magic(shell)
-    except Exception:  # a missing magic must never break import or init
-        pass
-
-
-def _notebook_hook(run: Any) -> None:
-    """After init(): show the live panel when running inside a Jupyter kernel."""
-    _wandb_magic()
-    if not run.settings.display:
-        return
-    import sys
-    if "ipykernel" not in sys.modules:
-        return
-    try:
-        from .notebook.display import on_init
-    except ImportError:
-        return
-    on_init(run)
-
-
-def _system_hook(run: Any) -> None:
-    """After init(): monitor, output capture, environment files (see py_tracker.core.extras)."""
-    from .core.extras import attach
-    attach(run)
-
-
-_session.add_init_hook(_system_hook)
-_session.add_init_hook(_notebook_hook)
-_wandb_magic()
-
-
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext py_tracker`: registers the %track / %%track magics."""
     from .notebook.magics import load_ipython_extension as _load
     _load(ipython)
-
-
-def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    from .server import _jupyter_labextension_paths as paths
-    return paths()
-
-
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "py_tracker.server"}]
-
-
-def _load_jupyter_server_extension(server_app: Any) -> None:
-    from .server import _load_jupyter_server_extension as load
-    load(server_app)
 
 
 __all__ = ["init", "log", "finish", "config", "summary", "run", "define_metric", "save", "login",

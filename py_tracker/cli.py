@@ -206,12 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--project", help="put every imported run into this project (default: the source's)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(fn=cmd_import)
-    try:
-        from .sweep.cli import add_parser as add_agent
-    except ImportError:
-        pass
-    else:
-        add_agent(sub)
+    from .sweeps.cli import add_parser as add_agent
+    add_agent(sub)
     return p
 
 

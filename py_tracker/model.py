@@ -230,9 +230,9 @@ _RUNS: dict[int, _RunModels] = {}
 def _active_run(run: Any) -> Any:
     if run is not None:
         return run
-    import py_tracker
+    from .core.session import active_run
 
-    current = getattr(py_tracker, "run", None)
+    current = active_run()
     if current is None:
         raise NoActiveRunError("watch() needs an active run: call py_tracker.init(...) first")
     return current
@@ -312,9 +312,9 @@ def unwatch(models: Any = None, *, run: Any = None) -> None:
     if models is not None and not isinstance(models, (list, tuple)):
         models = [models]
     if run is None:
-        import py_tracker
+        from .core.session import active_run
 
-        run = getattr(py_tracker, "run", None)
+        run = active_run()
     if run is None:
         states = list(_RUNS.values())
     else:

@@ -26,7 +26,14 @@ class Api:
     `root` is the store root (default: PY_TRACKER_DIR or ~/.py_tracker).
     Reads take no lock: the catalog is replaced atomically, histories are
     append-only, so a reader sees a consistent (possibly slightly old) view.
+
+    This is the read layer that sweep, artifacts, report, server and notebook use; the
+    public `py_tracker.Api` (`py_tracker.facade.api.Api`) adds W&B's conveniences that
+    live in packages above it (`sweep()`, `artifact()`...). `run_class` is the class of the
+    runs it returns (the facade sets its own); build them with `run_view(record)`.
     """
+
+    run_class: type[ApiRun] = ApiRun
 
     def __init__(self, root: str | os.PathLike[str] | None = None, overrides: dict | None = None,
                  timeout: Any = None, api_key: Any = None):
@@ -66,7 +73,11 @@ class Api:
         if rec is None or (project is not None and rec.get("project") != project):
             where = f"project {project!r}" if project else str(self.root)
             raise ValueError(f"no run {run_id!r} in {where}; list runs with `py-tracker runs` or Api().runs()")
-        return ApiRun(self, rec)
+        return self.run_view(rec)
+
+    def run_view(self, record: dict) -> ApiRun:
+        """A run read back from its catalog `record`, as this Api's `run_class`."""
+        return self.run_class(self, record)
 
     def runs(self, path: str | None = None, filters: dict | None = None, order: str = "+created_at",
              per_page: int | None = None, include_sweeps: bool = True, lazy: bool = True, *,
@@ -82,7 +93,7 @@ class Api:
         for rec in self.catalog.scan("runs"):  # one pass, no copy of runs of other projects
             if project is not None and rec.get("project") != project:
                 continue
-            r = ApiRun(self, dict(rec))
+            r = self.run_view(dict(rec))
             if pred is not None:
                 doc = dict(rec)
                 doc["state"] = r.state
@@ -118,30 +129,3 @@ class Api:
     def default_entity(self) -> str:
         from ..core.links import DEFAULT_ENTITY
         return DEFAULT_ENTITY
-
-    # --- sweeps and artifacts (implemented by their packages) ------------------
-    def sweep(self, path: str) -> Any:
-        from ..sweep import SweepHandle
-        return SweepHandle.load(self, path)
-
-    def sweeps(self, project: str | None = None) -> list:
-        from ..sweep import SweepHandle
-        return [SweepHandle(self, rec) for rec in self.catalog.all("sweeps")
-                if project is None or rec.get("project") == project]
-
-    def artifact(self, name: str, type: str | None = None) -> Any:
-        from ..artifacts import load_artifact
-        return load_artifact(self, name, type=type)
-
-    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> list:
-        """Every version of artifact `name` ("[project/]name"), newest first (W&B's older name for
-        `artifacts(type_name, name)`)."""
-        project, _, base = str(name).rpartition("/")
-        hits = [a for a in self.artifacts(project.split("/")[-1] or None, type=type_name) if a.base_name == base]
-        if not hits:
-            raise ValueError(f"no artifact {name!r} of type {type_name!r}; list them with Api().artifacts()")
-        return hits
-
-    def artifacts(self, project: str | None = None, type: str | None = None) -> list:
-        from ..artifacts import list_artifacts
-        return list_artifacts(self, project=project, type=type)

@@ -104,13 +104,6 @@ class ApiRun:
         """Opens the run's view in JupyterLab when a server here serves its store (see `core.links.run_url`)."""
         return run_url(self.run_dir, self.id)
 
-    def display(self, height: int | None = None, hidden: bool = False) -> Any:
-        """Show this run's panel in the notebook (`height` in pixels, as W&B's iframe)."""
-        if hidden:
-            return None
-        from ..notebook import show_run
-        return show_run(self, height=height)
-
     @property
     def run_dir(self) -> Path:
         return self._api.layout.run_dir(self.id)
@@ -296,21 +289,6 @@ class ApiRun:
         except FileNotFoundError:
             return "", offset
         return data.decode("utf-8", "replace"), offset + len(data)
-
-    def logged_artifacts(self, per_page: int = 100) -> list:
-        """Artifact versions this run logged (W&B's `Run.logged_artifacts`)."""
-        from ..artifacts import run_artifacts
-        return run_artifacts(self._api.root, self.id, "logged")
-
-    def used_artifacts(self, per_page: int = 100) -> list:
-        """Artifact versions this run used."""
-        from ..artifacts import run_artifacts
-        return run_artifacts(self._api.root, self.id, "used")
-
-    def lineage(self) -> dict:
-        """Artifacts this run used and logged, and their other runs: {"nodes", "edges"}."""
-        from ..artifacts import lineage
-        return lineage(self._api.root, run_id=self.id)
 
     # --- writes --------------------------------------------------------------
     def update(self, name: str | None = None, tags: list[str] | None = None, notes: str | None = None,

@@ -27,7 +27,7 @@ INSTALLER_MARK = "py_tracker"  # the dist-info's INSTALLER file of an installed 
 
 def metadata_text() -> str:
     """The METADATA of the shim's distribution (installed dist-info and the in-process one)."""
-    from .. import __version__
+    from ..version import __version__
     return (f"Metadata-Version: 2.1\nName: wandb\nVersion: {WANDB_VERSION}\n"
             f"Summary: py_tracker {__version__} answering `import wandb` (offline, local store); "
             f"not the real W&B client\nRequires-Dist: py_tracker\n")

@@ -1,6 +1,7 @@
 """`init(mode="disabled")`: a run whose every call is a cheap no-op (W&B's disabled mode).
 
 Contract (tests/contracts/test_run_surface.py): every public name of `Run` exists here
+(`core.run.Run` here, the public `facade.run.Run` on `facade.run.DisabledRun`)
 with a signature that accepts the same arguments, so code that works tracked also runs
 with `mode="disabled"`; nothing here writes to disk.
 """
@@ -38,6 +39,7 @@ class DisabledRun:
         self.config = Config(config or {})
         self.summary = Summary()
         self.project = project
+        self._end_listeners: list[Callable[[Any], None]] = []
         self.name = name or "disabled"
         self.path = f"{project}/disabled"
         self.start_time = time.time()
@@ -127,24 +129,19 @@ class DisabledRun:
     def add_poll_hook(self, fn: Any) -> None:
         return None
 
-    def log_artifact(self, artifact_or_path: Any, name: Any = None, type: Any = None, aliases: Any = None) -> Any:
-        from ..artifacts import run_log_artifact
-        return run_log_artifact(self, artifact_or_path, name=name, type=type, aliases=aliases)
-
-    def use_artifact(self, artifact_or_name: Any, type: Any = None, aliases: Any = None) -> Any:
-        from ..artifacts import run_use_artifact
-        return run_use_artifact(self, artifact_or_name, type=type, aliases=aliases)
-
     def lineage(self) -> dict:
         return {"nodes": [], "edges": []}
 
     def request_stop(self) -> None:
         return None
 
+    def add_end_listener(self, fn: Callable[[Any], None]) -> None:
+        self._end_listeners.append(fn)
+
     def finish(self, exit_code: Any = None, quiet: Any = None, **k: Any) -> None:
-        from . import session
         self.finished = True
-        session._on_finish(self)
+        for fn in self._end_listeners:
+            fn(self)
 
     def __enter__(self) -> "DisabledRun":
         return self

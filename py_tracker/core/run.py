@@ -89,6 +89,7 @@ class Run(RunConveniences):
         self._media = False  # set once a media value was logged: rows then need _prepare
         self._state = "running"
         self._finish_hooks: list[Callable[[], None]] = []
+        self._end_listeners: list[Callable[["Run"], None]] = []
         self._poll_hooks: list[Callable[[], None]] = []
         self._row_listeners: list[Callable[[str, list[dict]], None]] = []
         self.config = Config(record.get("config") or {}, on_change=self._mark_dirty)
@@ -492,6 +493,11 @@ class Run(RunConveniences):
     def add_finish_hook(self, fn: Callable[[], None]) -> None:
         self._finish_hooks.append(fn)
 
+    def add_end_listener(self, fn: Callable[["Run"], None]) -> None:
+        """`fn(run)` runs once finish() has put everything on disk (the session clears the
+        active run this way: the run never calls the session)."""
+        self._end_listeners.append(fn)
+
     def add_poll_hook(self, fn: Callable[[], None]) -> None:
         """`fn()` runs about once a second on the flusher thread until finish."""
         self._poll_hooks.append(fn)
@@ -539,7 +545,7 @@ class Run(RunConveniences):
                 except (TypeError, orjson.JSONEncodeError):  # e.g. an int beyond 64 bits: always write
                     key = None
                 if key is None or key != self._config_written:
-                    atomic_write(self._files / "config.yaml", _yaml(snap["config"]))
+                    atomic_write(self._files / "config.yaml", config_yaml(snap["config"]))
                     self._config_written = key
             except Exception as exc:
                 self._meta_dirty = True
@@ -613,8 +619,8 @@ class Run(RunConveniences):
         for w in (self._history, self._system):
             w.close()
         self._warn_notes(stacklevel=2)
-        from . import session
-        session._on_finish(self)
+        for listener in self._end_listeners:
+            listener(self)
 
     def __enter__(self) -> "Run":
         return self
@@ -627,7 +633,8 @@ class Run(RunConveniences):
         return False
 
 
-def _yaml(config: dict) -> bytes:
+def config_yaml(config: dict) -> bytes:
+    """A run's `files/config.yaml` in W&B's form ({key: {value: v}}); importers write the same."""
     import yaml
     return yaml.safe_dump({k: {"value": v} for k, v in config.items()}, sort_keys=False,
                           allow_unicode=True).encode()

@@ -3,6 +3,10 @@
 The active run is a plain module global (not a ContextVar: ipykernel has
 dropped those between cells). `init` finishes the previous active run first,
 as W&B does in notebooks and as the seed note describes.
+
+The session builds runs from the classes it is handed (`compose`, called by the root
+package with the public `facade.run.Run`/`DisabledRun`); it imports nothing above `core`.
+A run tells the session it ended through an end listener the session registers on it.
 """
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ _active: Any = None
 _live: "weakref.WeakSet[Run]" = weakref.WeakSet()
 _sweep_context: dict | None = None
 _init_hooks: list[Callable[[Run], None]] = []
+_run_class: Callable[..., Run] = Run
+_disabled_class: Callable[..., Any] | None = None  # core.disabled.DisabledRun unless composed
 _lock = threading.RLock()
 _exit_code = 0
 _hooks_installed = False
@@ -72,10 +78,26 @@ def get_sweep_context() -> dict | None:
         raise UsageError(f"environment variable {SWEEP_ENV} is not valid JSON or a JSON file: {exc}") from None
 
 
+def compose(run_class: Callable[..., Run], disabled_class: Callable[..., Any],
+            init_hooks: Sequence[Callable[[Run], None]] = ()) -> None:
+    """Hand the session the run classes `init()` builds and the hooks run after it.
+
+    Called once by the composing layer (`py_tracker/__init__.py`): `run_class` takes
+    `core.run.Run`'s arguments (a subclass adding W&B's conveniences), `disabled_class`
+    `core.disabled.DisabledRun`'s. Without it the session builds `core`'s own classes.
+    """
+    global _run_class, _disabled_class
+    _run_class, _disabled_class = run_class, disabled_class
+    for fn in init_hooks:
+        add_init_hook(fn)
+
+
 def add_init_hook(fn: Callable[[Run], None]) -> None:
-    """`fn(run)` runs after every successful `init()` (system monitor, notebook panel...)."""
-    if fn not in _init_hooks:
-        _init_hooks.append(fn)
+    """`fn(run)` runs after every successful `init()` (system monitor, notebook panel...).
+    Idempotent; the feature that needs the hook registers it when it starts (never on import)."""
+    with _lock:
+        if fn not in _init_hooks:
+            _init_hooks.append(fn)
 
 
 def active_run() -> Any:
@@ -154,11 +176,14 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
     s = Settings.resolve(settings)  # a bad setting fails here, before the active run is touched
     with _lock:
         if mode == "disabled":
-            from .disabled import DisabledRun
             if _active is not None and reinit != "create_new":
                 _active.finish()
-            run = DisabledRun(config=_load_config(config), project=project or DEFAULT_PROJECT, name=name,
+            disabled_class = _disabled_class
+            if disabled_class is None:
+                from .disabled import DisabledRun as disabled_class
+            run = disabled_class(config=_load_config(config), project=project or DEFAULT_PROJECT, name=name,
                               settings=Settings.resolve(settings))
+            run.add_end_listener(_on_finish)
             _active = run
             _set_module_attrs(run)
             return run
@@ -244,7 +269,8 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             record["config"] = Config(record["config"]).as_dict()
             catalog.put("runs", record, durable=False)  # finish() is the durable save
             catalog.insert_new("projects", {"name": project, "created_at": now})
-        run = Run(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
+        run = _run_class(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
+        run.add_end_listener(_on_finish)
         if sweep:
             run.config.lock(sweep.get("config") or {})  # W&B: the sweep's values win over the script's
         _live.add(run)
@@ -274,6 +300,7 @@ def new_record(run_id: str, project: str, *, name: str | None = None, group: str
 
 
 def _on_finish(run: Any) -> None:
+    """End listener of every run `init()` builds: the ended run stops being the active one."""
     global _active
     with _lock:
         if _active is run:
@@ -306,9 +333,11 @@ def _install_exit_hooks() -> None:
 
 
 def _in_ipython() -> bool:
+    """Whether an IPython shell runs this process. Looks at an IPython someone else already
+    imported, never imports it (the server process imports this module too)."""
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
     try:
-        from IPython import get_ipython
-        return get_ipython() is not None
+        return get_ipython is not None and get_ipython() is not None
     except Exception:
         return False
 

@@ -29,7 +29,7 @@ import orjson
 
 from ..core.config import Config
 from ..core.names import ID_RE, PROJECT_RE
-from ..core.run import _yaml as _config_yaml  # the config.yaml a live run writes
+from ..core.run import config_yaml  # the config.yaml a live run writes
 from ..core.session import new_record
 from ..errors import UsageError
 from ..storage.atomic import atomic_write, fsync_dir
@@ -281,7 +281,7 @@ class StagedRun:
         rec["heartbeat_at"] = rec.get("finished_at") or rec["updated_at"]
         atomic_write(self.files_dir / "summary.json",
                      orjson.dumps(rec["summary"], option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
-        atomic_write(self.files_dir / "config.yaml", _config_yaml(rec["config"]))
+        atomic_write(self.files_dir / "config.yaml", config_yaml(rec["config"]))
         for p in (self.dir / "owner",):
             p.unlink(missing_ok=True)
         (self.dir / MARKER).write_text(str(os.getpid()))

@@ -14,16 +14,18 @@ from typing import Any, Literal
 
 import keras
 
-import py_tracker as _pt
-from py_tracker.errors import NoActiveRunError, UsageError
+from ..artifacts import Artifact
+from ..core.session import active_run
+from ..errors import NoActiveRunError, UsageError
 
 LogStrategy = Literal["epoch", "batch"]
 
 
 def _require_run(what: str) -> Any:
-    if _pt.run is None:
+    run = active_run()
+    if run is None:
         raise NoActiveRunError(f"You must call wandb.init() (py_tracker.init()) before {what}()")
-    return _pt.run
+    return run
 
 
 class WandbMetricsLogger(keras.callbacks.Callback):
@@ -48,11 +50,11 @@ class WandbMetricsLogger(keras.callbacks.Callback):
         self.global_step = initial_global_step
         self._lr_warned = False
         if self.logging_batch_wise:
-            _pt.define_metric("batch/batch_step")
-            _pt.define_metric("batch/*", step_metric="batch/batch_step")
+            _require_run("define_metric").define_metric("batch/batch_step")
+            _require_run("define_metric").define_metric("batch/*", step_metric="batch/batch_step")
         else:
-            _pt.define_metric("epoch/epoch")
-            _pt.define_metric("epoch/*", step_metric="epoch/epoch")
+            _require_run("define_metric").define_metric("epoch/epoch")
+            _require_run("define_metric").define_metric("epoch/*", step_metric="epoch/epoch")
 
     def _get_lr(self) -> float | None:
         try:
@@ -72,7 +74,7 @@ class WandbMetricsLogger(keras.callbacks.Callback):
         lr = self._get_lr()
         if lr is not None:
             row["epoch/learning_rate"] = lr
-        _pt.log(row)
+        _require_run("log").log(row)
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.global_step += 1
@@ -82,7 +84,7 @@ class WandbMetricsLogger(keras.callbacks.Callback):
             lr = self._get_lr()
             if lr is not None:
                 row["batch/learning_rate"] = lr
-            _pt.log(row)
+            _require_run("log").log(row)
             self.global_batch += self.log_freq
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
@@ -116,7 +118,7 @@ class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):
 
     def _log_checkpoint(self, filepath: str, aliases: list[str]) -> None:
         run = _require_run("WandbModelCheckpoint")
-        art = _pt.Artifact(f"run_{run.id}_model", type="model")
+        art = Artifact(f"run_{run.id}_model", type="model")
         if os.path.isdir(filepath):
             art.add_dir(filepath)
         else:

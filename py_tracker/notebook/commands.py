@@ -2,7 +2,6 @@
 kernel): show, runs, compare, system, stop, status, report, sweep."""
 from __future__ import annotations
 
-import importlib.util
 from typing import Any, Callable
 
 from .magic_args import _api, _display, _parser, _usage_error
@@ -133,9 +132,6 @@ def _is_project(name: str, root: str | None) -> bool:
 
 
 def cmd_sweep(argv: list[str], shell: Any = None, line: str = "") -> Any:
-    if importlib.util.find_spec("py_tracker.notebook.sweep_widget") is None:
-        raise _usage_error("sweep widget not available yet; run sweeps with py_tracker.sweep() and "
-                           "py_tracker.agent() meanwhile")
     from .sweep_widget import sweep_magic
     return sweep_magic(line, shell)
 

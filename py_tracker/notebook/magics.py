@@ -50,7 +50,7 @@ def cell_parser() -> _Parser:
 
 def track_cell(line: str, cell: str, shell: Any) -> Any:
     """`%%track`: init → panel → run the cell → finish (finished / failed / stopped)."""
-    import py_tracker as pt
+    from ..core.session import init
     from ..errors import RunStopped
     from . import display as disp
     args = cell_parser().parse_args(split_config_line(line))
@@ -67,8 +67,8 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
     if args.cell_id:
         TRAINING_CELLS[args.cell_id] = cell
     with disp.suppress_auto_display():
-        run = pt.init(project=args.project, name=args.name, group=args.group, job_type=args.job_type,
-                      config=config, dir=args.dir)
+        run = init(project=args.project, name=args.name, group=args.group, job_type=args.job_type,
+                   config=config, dir=args.dir)
     _save_cell(run, cell, getattr(shell, "execution_count", 0))
     panel = None
     if not args.no_display and run.settings.display and disp.in_notebook():

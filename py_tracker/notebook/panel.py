@@ -77,12 +77,9 @@ class RunPanel(Tickable):
         children = [w.VBox([controls, self.charts.widget]), self.system.widget, self.model, self.logs.widget,
                     self.files.widget, self.config, self.summary]
         titles = ["Charts", "System", "Model", "Logs", "Files", "Config", "Summary"]
-        art = artifacts_html(src.api.root, src.id)
-        self.artifacts = None
-        if art is not None:
-            self.artifacts = w.HTML(art)
-            children.append(self.artifacts)
-            titles.append("Artifacts")
+        self.artifacts = w.HTML(artifacts_html(src.api.root, src.id))
+        children.append(self.artifacts)
+        titles.append("Artifacts")
         self.tabs = w.Tab(children=children, titles=titles)
         self.tabs.observe(lambda ch: self.updater.submit(self._refresh_tab), "selected_index")
         self.widget = w.VBox([header, self.tabs], layout=w.Layout(border="1px solid var(--jp-border-color2, #ccc)", padding="6px"))
@@ -203,8 +200,8 @@ class RunPanel(Tickable):
             self.config.value = kv_table(src.config, "No config. Pass init(config={...}).")
         elif i == TAB_SUMMARY:
             self.summary.value = kv_table(src.summary, "Nothing logged yet.")
-        elif i == TAB_ARTIFACTS and self.artifacts is not None:
-            self.artifacts.value = artifacts_html(src.api.root, src.id) or ""
+        elif i == TAB_ARTIFACTS:
+            self.artifacts.value = artifacts_html(src.api.root, src.id)
 
     # --- display ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:

@@ -51,7 +51,7 @@ class CellTrial:
         self.shell = shell
 
     def __call__(self) -> None:
-        import py_tracker as pt
+        from ..core.session import init
         source = training_cell(self.cell)
         shell = self.shell
         code = shell.transform_cell(source) if hasattr(shell, "transform_cell") else source
@@ -61,7 +61,7 @@ class CellTrial:
             filename = compiler.cache(source)  # tracebacks show the cell's lines
         tree = ast.parse(code, filename)
         if not calls_init(tree):
-            run = pt.init(display=False)  # what %%track does; the sweep context makes it the trial's run
+            run = init(display=False)  # what %%track does; the sweep context makes it the trial's run
             try:
                 (run.dir / "code").mkdir(parents=True, exist_ok=True)
                 (run.dir / "code" / "training_cell.py").write_text(source)

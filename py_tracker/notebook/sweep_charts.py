@@ -6,7 +6,7 @@
   labelled; coloured by the metric, with a colour bar;
 - the metric vs. trial number, coloured by state, with the best-so-far line: full width
   (stretches with the page), its x range always every trial (1 … the sweep's count);
-- parameter importance (`py_tracker.sweep.importance`) as an HTML table below them.
+- parameter importance (`py_tracker.sweeps.importance`) as an HTML table below them.
 
 `colour_by` (a Dropdown: the sweep metric, then every other numeric summary key the
 trials reported) chooses the metric of the parallel chart's last axis, its colours and
@@ -23,9 +23,9 @@ import math
 import time
 from typing import Any
 
-from ..sweep.axes import nice_ticks
-from ..sweep.best import metric_value, running_best
-from ..sweep.importance import importance_html, parameter_importance
+from ..sweeps.axes import nice_ticks
+from ..sweeps.best import metric_value, running_best
+from ..sweeps.importance import importance_html, parameter_importance
 from .sweep_view import STATE_COLORS, TrialRow, number
 
 MAX_CATEGORIES = 30

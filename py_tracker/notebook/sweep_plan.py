@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import UsageError
-from ..sweep.config import parse_config
-from ..sweep.space import Space
-from ..sweep.store import SweepStore
+from ..sweeps.config import parse_config
+from ..sweeps.space import Space
+from ..sweeps.store import SweepStore
 from .sweep_cell import CellTrial
 from .sweep_executor import ExecutorChoice
 

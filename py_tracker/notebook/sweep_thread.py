@@ -19,9 +19,9 @@ from typing import Any, Callable
 
 from ..core import session
 from ..errors import UsageError
-from ..sweep.api import Agent
-from ..sweep.runners import FunctionRunner
-from ..sweep.store import SweepStore
+from ..sweeps.api import Agent
+from ..sweeps.runners import FunctionRunner
+from ..sweeps.store import SweepStore
 from .display import suppress_auto_display
 from .sweep_executor import ExecutorChoice
 from .sweep_layout import SweepLayout
@@ -41,7 +41,11 @@ def _on_init(run: Any) -> None:
                 wdg._trial_run(run)
 
 
-session.add_init_hook(_on_init)
+def follow_trials(widget: "SweepThread") -> None:
+    """Make `widget` the receiver of the runs that join its sweep (the init hook is registered
+    by the first widget, not on import)."""
+    _LIVE.add(widget)
+    session.add_init_hook(_on_init)
 
 
 class RemoteAgent:
@@ -53,8 +57,8 @@ class RemoteAgent:
         self.store, self.sweep_id, self.function, self.choice, self.on_event = store, sweep_id, function, choice, on_event
 
     def run(self, count: int | None) -> int:
-        from ..sweep.executors import resolve_executor
-        from ..sweep.parallel import ParallelAgent
+        from ..sweeps.executors import resolve_executor
+        from ..sweeps.parallel import ParallelAgent
         c = self.choice
         client, owned = resolve_executor("processes" if c.kind == "processes" else c.target, c.parallel)
         try:
@@ -105,7 +109,7 @@ class SweepThread(SweepLayout):
         """The picker's settings, checked; for Dask, the function must pickle (UsageError naming why)."""
         choice = self.picker.read(self._namespace())
         if choice.remote:
-            from ..sweep.executors import check_function, require_dask
+            from ..sweeps.executors import check_function, require_dask
             require_dask()
             check_function(self.trial_fn)
         return choice
@@ -120,7 +124,7 @@ class SweepThread(SweepLayout):
 
     def _handle(self) -> Any:
         from ..api import Api
-        from ..sweep.handle import SweepHandle
+        from ..sweeps.handle import SweepHandle
         return SweepHandle.load(Api(self.store.root), self.sweep_id)  # type: ignore[arg-type]
 
     def _remote_control(self, action: str) -> bool:

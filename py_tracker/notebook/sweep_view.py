@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sweep.best import best_of, metric_value
+from ..sweeps.best import best_of, metric_value
 from ..formats import duration_text, flatten
 from .panel import STATE_COLORS
 from .tabs import TABLE_CSS, fmt_value
@@ -45,7 +45,7 @@ class TrialRow:
     def end(self, rec: dict, outcome: str | None, reason: str | None, metric: str | None,
             goal: str = "minimize") -> None:
         """Take the end of the trial from its run record (the agent's outcome if it has none);
-        its metric is read as every view reads it (`py_tracker.sweep.best.metric_value`)."""
+        its metric is read as every view reads it (`py_tracker.sweeps.best.metric_value`)."""
         state = rec.get("state") or outcome or "failed"
         self.state = (outcome or "failed") if state == "running" else state
         self.reason = reason if self.state == "stopped" or reason == "skipped" else None
@@ -108,7 +108,7 @@ def number(v: Any) -> float | None:
 
 def best_row(rows: list[TrialRow], goal: str) -> TrialRow | None:
     """The trial with the best metric so far, by the rule every view shares
-    (`py_tracker.sweep.best`: any ended trial with a value counts, ties to the earlier)."""
+    (`py_tracker.sweeps.best`: any ended trial with a value counts, ties to the earlier)."""
     best = best_of(sorted(rows, key=lambda r: r.number), lambda r: r.metric, goal)
     return best[0] if best else None
 

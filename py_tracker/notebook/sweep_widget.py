@@ -35,12 +35,12 @@ import types
 from typing import Any, Callable
 
 from ..errors import UsageError
-from ..sweep.api import sweep as create_sweep
-from ..sweep.store import SweepStore
+from ..sweeps.api import sweep as create_sweep
+from ..sweeps.store import SweepStore
 from .sweep_cell import parse_magic
 from .sweep_executor import split_magic
 from .sweep_plan import SweepPlan
-from .sweep_thread import _LIVE, _LOCK, _RUNNING, SweepThread
+from .sweep_thread import _LOCK, _RUNNING, SweepThread, follow_trials
 from .sweep_view import TrialBook, TrialRow, best_row, estimate_remaining
 from .updater import Updater
 
@@ -83,7 +83,7 @@ class SweepWidget(SweepThread):
 
         self._build(cell, function)
         self.updater = Updater(self, interval=interval)
-        _LIVE.add(self)
+        follow_trials(self)
         self.tick()
 
     # --- state ------------------------------------------------------------------------------
@@ -312,7 +312,7 @@ class _CallableModule(types.ModuleType):
     """This module's type. Importing `py_tracker.notebook.sweep_widget` (the `%track sweep`
     magic does) makes Python bind the name `sweep_widget` in `py_tracker.notebook` to this
     module, hiding the function of the same name that `py_tracker.sweep_widget` re-exports;
-    so calling the module calls the function (as `py_tracker.sweep` does for `sweep()`)."""
+    so calling the module calls the function."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> SweepWidget:
         return sweep_widget(*args, **kwargs)

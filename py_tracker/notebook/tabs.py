@@ -9,12 +9,11 @@ tab is visible.
 from __future__ import annotations
 
 import html
-import importlib
-import importlib.util
 from typing import Any
 
 import orjson
 
+from ..artifacts import lineage, lineage_svg
 from ..formats import flatten
 
 # JupyterLab's theme variables (fallbacks for static HTML): readable in the light and dark theme;
@@ -154,28 +153,19 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
-def lineage_graph_html(mod: Any, data: dict, highlight: str) -> str:
+def lineage_graph_html(data: dict, highlight: str) -> str:
     """The lineage as a static SVG (labels escaped by `lineage_svg`), scrollable when wide."""
-    draw = getattr(mod, "lineage_svg", None)
-    if draw is None:
-        return ""
     try:
-        svg = draw(data, highlight=highlight)
+        svg = lineage_svg(data, highlight=highlight)
     except Exception as exc:  # a drawing problem must not hide the tables below
         return f"<i>could not draw the lineage: {html.escape(str(exc))}</i>"
     return f"<p><b>Lineage</b></p><div class='pyt-lineage' style='overflow-x:auto'>{svg}</div>"
 
 
-def artifacts_html(root: Any, run_id: str) -> str | None:
-    """The run's artifact lineage when `py_tracker.artifacts` offers `lineage`; else None."""
-    if importlib.util.find_spec("py_tracker.artifacts") is None:
-        return None
-    mod = importlib.import_module("py_tracker.artifacts")
-    fn = getattr(mod, "lineage", None)
-    if fn is None:
-        return None
+def artifacts_html(root: Any, run_id: str) -> str:
+    """The run's artifact lineage: what it used and logged, as a graph and two tables."""
     try:
-        data = fn(root, run_id=run_id)
+        data = lineage(root, run_id=run_id)
     except Exception as exc:
         return f"<i>could not read artifacts: {html.escape(str(exc))}</i>"
     if not isinstance(data, dict) or "nodes" not in data:
@@ -188,7 +178,7 @@ def artifacts_html(root: Any, run_id: str) -> str | None:
             if e.get("source") == me and e.get("kind") == "output"]
     if not used and not made:
         return "<i>This run used and logged no artifacts (run.use_artifact / run.log_artifact).</i>"
-    parts = [TABLE_CSS, lineage_graph_html(mod, data, me)]
+    parts = [TABLE_CSS, lineage_graph_html(data, me)]
     for title, items in (("Used (inputs)", used), ("Logged (outputs)", made)):
         if not items:
             continue

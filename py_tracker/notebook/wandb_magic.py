@@ -26,6 +26,7 @@ def wandb_line(line: str, shell: Any = None) -> Any:
     from IPython.display import display
     from ..api import Api
     from ..core import session
+    from ..sweeps.handle import SweepHandle
     from .display import show_run
     from .runs_table import runs_table
     args = _args(line)
@@ -39,7 +40,7 @@ def wandb_line(line: str, shell: Any = None) -> Any:
     parts = [p for p in args.path.strip("/").split("/") if p]
     if "sweeps" in parts[:-1]:
         i = parts.index("sweeps")
-        handle = Api(root).sweep(f"{parts[i - 1]}/{parts[i + 1]}" if i else parts[i + 1])
+        handle = SweepHandle.load(Api(root), f"{parts[i - 1]}/{parts[i + 1]}" if i else parts[i + 1])
         table = runs_table(handle.project, root=root, filter=f"id in {[r.id for r in handle.runs]!r}")
         display(table.widget)
         return table

@@ -15,8 +15,8 @@ from typing import Any, Sequence
 
 from ..errors import UsageError
 from ..storage.atomic import atomic_write
-from ..sweep.best import metric_value
-from ..sweep.importance import importance_html, parameter_importance
+from ..sweeps.best import metric_value
+from ..sweeps.importance import importance_html, parameter_importance
 from . import charts, data, markdown, page, reproduce
 
 

@@ -21,7 +21,7 @@ from ..errors import UsageError
 from ..core.summary import step_metric_defs, step_metric_for
 from ..formats import flatten
 from ..storage.downsample import downsample, group_band
-from ..sweep.best import best_run as sweep_best_run
+from ..sweeps.best import best_run as sweep_best_run
 
 SYSTEM_KEYS = ("system.cpu", "system.memory_percent", "system.proc.memory.rssMB",
                "system.gpu.*.gpu", "system.gpu.*.memoryAllocated", "system.gpu.*.temp",

@@ -5,24 +5,20 @@ server process never imports IPython, ipywidgets or Bokeh: this package only
 imports `py_tracker.api` / `py_tracker.storage` and, when loaded by a server,
 jupyter_server and tornado.
 
-The three `_jupyter_*` hooks are what Jupyter looks for; `py_tracker/__init__.py`
-forwards to them so `jpserver_extensions = {"py_tracker": true}` works.
+The three `_jupyter_*` hooks are what Jupyter looks for. The two that are data live in
+`py_tracker.entry_points`, which the root package re-exports too, so
+`jpserver_extensions = {"py_tracker": true}` works without the root importing the server.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from ..entry_points import _jupyter_labextension_paths, _jupyter_server_extension_points
+
+__all__ = ["API_PREFIX", "_jupyter_labextension_paths", "_jupyter_server_extension_points",
+           "_load_jupyter_server_extension"]
+
 API_PREFIX = "py-tracker/api/v1"
-
-
-def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    """The prebuilt JupyterLab extension, relative to the `py_tracker` package."""
-    return [{"src": "labextension", "dest": "py_tracker"}]
-
-
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    """Jupyter server hook: the module whose `_load_jupyter_server_extension` runs."""
-    return [{"module": "py_tracker.server"}]
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:

@@ -14,12 +14,9 @@ import numpy as np
 
 from ..core.summary import step_metric_defs, step_metric_for
 from ..storage import history as hist
+from ..storage.downsample import downsample
 from .errors import BadRequest
 
-try:  # the lead's implementation; identical contract
-    from ..storage.downsample import downsample
-except ImportError:  # pragma: no cover - older trees keep it in history
-    from ..storage.history import downsample  # type: ignore[attr-defined,no-redef]
 
 if TYPE_CHECKING:
     from .store import StoreReader

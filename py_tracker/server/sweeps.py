@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from ..sweep.best import best_run
+from ..sweeps.best import best_run
 
 if TYPE_CHECKING:
     from .store import StoreReader
@@ -27,7 +27,7 @@ def _metric(rec: dict) -> dict | None:
 
 
 def _best(metric: dict | None, trials: list[dict]) -> dict | None:
-    """The best trial by the sweep metric (the one rule in `py_tracker.sweep.best`)."""
+    """The best trial by the sweep metric (the one rule in `py_tracker.sweeps.best`)."""
     if not metric:
         return None
     best = best_run(trials, metric["name"], metric["goal"], summary=lambda r: r.get("summary") or {})
@@ -38,7 +38,7 @@ def _expected_runs(store: "StoreReader", rec: dict) -> int | None:
     """Trials the sweep will run: the sweep package's count (grid size or run_cap) when it is
     there, else run_cap from the record or its config; None when unbounded."""
     try:
-        from ..sweep import SweepHandle  # type: ignore[attr-defined]
+        from ..sweeps import SweepHandle  # type: ignore[attr-defined]
         cap = SweepHandle(store.api, rec).expected_run_count
     except Exception:  # an older/newer sweep package or an odd record: fall back to the fields
         cfg = rec.get("config") if isinstance(rec.get("config"), dict) else {}
@@ -79,7 +79,7 @@ def request_sweep_stop(store: "StoreReader", sweep_id: str) -> dict:
     raises RunStopped), so the controller ends even while the kernel is busy."""
     handled = False
     try:
-        from ..sweep import SweepHandle  # type: ignore[attr-defined]
+        from ..sweeps import SweepHandle  # type: ignore[attr-defined]
         handle = SweepHandle.load(store.api, sweep_id)
         if hasattr(handle, "request_stop"):
             handle.request_stop()

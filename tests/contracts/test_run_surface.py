@@ -13,7 +13,7 @@ import os
 import pytest
 
 import py_tracker as pt
-from py_tracker.core.disabled import DisabledRun
+from py_tracker.facade.run import DisabledRun
 
 
 def public_names(obj: object) -> set[str]:

@@ -29,7 +29,7 @@ import wandb.sdk, wandb.sdk.lib, wandb.errors, wandb.util, wandb.env
 from wandb.sdk.lib import RunDisabled
 from wandb.sdk.lib.config_util import ConfigError
 from wandb.wandb_run import Run
-import py_tracker, py_tracker.core.run, py_tracker.core.disabled
+import py_tracker, py_tracker.facade.run
 run = wandb.init(project="probe", dir=".", config={"lr": 0.1})
 wandb.log({"loss": 0.5})
 wandb.run._label(code="probe")
@@ -38,8 +38,8 @@ out = {
     "module": wandb.__name__, "version": wandb.__version__, "metadata": md.version("wandb"),
     "installer": md.distribution("wandb").read_text("INSTALLER").strip(),
     "spec": importlib.util.find_spec("wandb") is not None,
-    "run_is_pt": Run is py_tracker.core.run.Run and isinstance(run, Run),
-    "disabled_is_pt": RunDisabled is py_tracker.core.disabled.DisabledRun,
+    "run_is_pt": Run is py_tracker.facade.run.Run and isinstance(run, Run),
+    "disabled_is_pt": RunDisabled is py_tracker.facade.run.DisabledRun,
     "error_base": issubclass(ConfigError, wandb.Error) and wandb.errors.Error is wandb.Error,
     "same_run": wandb.run is py_tracker.run is run, "config": dict(wandb.config),
     "store": str(run.root), "cwd_store": os.path.exists("catalog.json"), "id": run.id,

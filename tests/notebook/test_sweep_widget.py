@@ -13,7 +13,7 @@ import py_tracker as pt
 from py_tracker.errors import UsageError
 from py_tracker.notebook import magics
 from py_tracker.notebook.sweep_widget import SweepWidget, sweep_widget
-from py_tracker.sweep.config import SweepConfigError
+from py_tracker.sweeps.config import SweepConfigError
 
 from .conftest import wait_for
 

@@ -181,7 +181,7 @@ async def test_logs_tail_and_offset(jp_fetch, get_json, make_run, runs):
 
 
 async def test_sweeps_and_trials(jp_fetch, get_json, store_root):
-    """A real sweep (py_tracker.sweep + agent): progress, best value, trials, stop."""
+    """A real sweep (py_tracker.sweep() + agent): progress, best value, trials, stop."""
     import py_tracker as pt
     quiet = {"monitor_interval": None, "capture_output": False, "display": False, "save_code": False}
     sid = pt.sweep({"method": "grid", "metric": {"name": "loss", "goal": "minimize"},

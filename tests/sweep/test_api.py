@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 import py_tracker as pt
-from py_tracker.sweep import SweepConfigError, agent, sweep
-from py_tracker.sweep.store import SweepStore
+from py_tracker.sweeps import SweepConfigError, agent, sweep
+from py_tracker.sweeps.store import SweepStore
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def ran(sid, *args, **kwargs) -> int:
     """agent(...), checking that the number it returns is the number of trials it started."""
-    from py_tracker.sweep.store import SweepStore as _S
+    from py_tracker.sweeps.store import SweepStore as _S
     count = lambda: len(_S().get(sid.split("/")[-1]).get("trials") or [])  # noqa: E731
     before = count()
     n = agent(sid, *args, **kwargs)
@@ -188,7 +188,7 @@ def test_prior_runs_join_the_sweep(store):
 RESTART_SCRIPT = """
 import os, sys
 import py_tracker as pt
-from py_tracker.sweep import agent
+from py_tracker.sweeps import agent
 def train():
     pt.init()
     pt.log({"loss": pt.config.x})
@@ -237,7 +237,7 @@ def test_sys_exit_in_function(store):
 def test_interrupted_claim_is_not_pending_forever(store, monkeypatch):
     """A KeyboardInterrupt between the claim and the run: the claim counts as crashed."""
     sid = sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}}, project="p")
-    from py_tracker.sweep import runners
+    from py_tracker.sweeps import runners
 
     def boom(self, ctx):
         raise KeyboardInterrupt
@@ -251,7 +251,7 @@ def test_interrupted_claim_is_not_pending_forever(store, monkeypatch):
 PARALLEL_SCRIPT = """
 import sys, time
 import py_tracker as pt
-from py_tracker.sweep import agent
+from py_tracker.sweeps import agent
 def train():
     pt.init()
     time.sleep(0.05)
@@ -277,8 +277,8 @@ def test_function_with_required_arguments_is_rejected(store):
 
 
 def test_agent_events_for_front_ends(store):
-    from py_tracker.sweep.api import Agent
-    from py_tracker.sweep.runners import FunctionRunner
+    from py_tracker.sweeps.api import Agent
+    from py_tracker.sweeps.runners import FunctionRunner
     sid = sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}})
     events = []
     st = SweepStore()
@@ -300,7 +300,7 @@ def test_agent_events_for_front_ends(store):
 
 
 def test_metric_from_define_metric_summary(store):
-    from py_tracker.sweep.best import metric_value
+    from py_tracker.sweeps.best import metric_value
     assert metric_value({"loss": {"min": 1, "last": 2}}, "loss") == 1
     assert metric_value({"acc": {"min": 1, "max": 3}}, "acc", "maximize") == 3
     assert metric_value({"loss": {"min": 1.5}}, "loss.min") == 1.5

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import py_tracker as pt
 from py_tracker.cli import main
-from py_tracker.sweep import sweep
-from py_tracker.sweep.runners import expand_command
+from py_tracker.sweeps import sweep
+from py_tracker.sweeps.runners import expand_command
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -65,7 +65,7 @@ def test_agent_without_function_runs_the_program(store, tmp_path, monkeypatch):
     sid = sweep({"method": "grid", "program": str(script),
                  "parameters": {"lr": {"value": 1.0}, "depth": {"values": [2]}}}, project="prog")
     assert pt.sweep is not None
-    from py_tracker.sweep import agent
+    from py_tracker.sweeps import agent
     assert agent(sid) == 1
     run = pt.Api().sweep(sid).runs[0]
     assert run.summary["loss"] == 2.0 and os.path.basename(sys.executable)

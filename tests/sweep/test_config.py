@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from py_tracker.errors import UsageError
-from py_tracker.sweep.config import SweepConfigError, parse_config
+from py_tracker.sweeps.config import SweepConfigError, parse_config
 
 SEED_CONFIG = {
     "method": "random",

@@ -15,8 +15,8 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 import py_tracker as pt  # noqa: E402
-from py_tracker.sweep import parallel  # noqa: E402
-from py_tracker.sweep.parallel import SchedulerLostError, parallel_agent  # noqa: E402
+from py_tracker.sweeps import parallel  # noqa: E402
+from py_tracker.sweeps.parallel import SchedulerLostError, parallel_agent  # noqa: E402
 
 pytestmark = [pytest.mark.timeout(120),  # a second cluster's HTTP server moves off 8787
               pytest.mark.filterwarnings("ignore:Port 8787 is already in use")]
@@ -256,7 +256,7 @@ CONTROLLER = r'''
 import sys, time
 import py_tracker as pt
 from distributed import Client
-from py_tracker.sweep import parallel
+from py_tracker.sweeps import parallel
 
 parallel.LEASE_TIMEOUT = 2.0
 

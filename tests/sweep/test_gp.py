@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from py_tracker.sweep import gp as gpmod
-from py_tracker.sweep.gp import GaussianProcess, expected_improvement, single_thread_blas
+from py_tracker.sweeps import gp as gpmod
+from py_tracker.sweeps.gp import GaussianProcess, expected_improvement, single_thread_blas
 
 
 def test_marginal_likelihood_gradient_matches_finite_differences(monkeypatch):

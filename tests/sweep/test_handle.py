@@ -7,12 +7,12 @@ import time
 import pytest
 
 import py_tracker as pt
-from py_tracker.sweep import SweepHandle, agent, controller, sweep  # noqa: F401
+from py_tracker.sweeps import SweepHandle, agent, controller, sweep  # noqa: F401
 
 
 def ran(sid, *args, **kwargs) -> int:
     """agent(...), checking that the number it returns is the number of trials it started."""
-    from py_tracker.sweep.store import SweepStore as _S
+    from py_tracker.sweeps.store import SweepStore as _S
     count = lambda: len(_S().get(sid.split("/")[-1]).get("trials") or [])  # noqa: E731
     before = count()
     n = agent(sid, *args, **kwargs)

@@ -1,8 +1,8 @@
 """Hyperband: bands, thresholds, strict and non-strict, largest band reached, maximize."""
 from __future__ import annotations
 
-from py_tracker.sweep.hyperband import bands, to_stop
-from py_tracker.sweep.strategy import Trial
+from py_tracker.sweeps.hyperband import bands, to_stop
+from py_tracker.sweeps.strategy import Trial
 
 
 def T(id, hist, state="running"):

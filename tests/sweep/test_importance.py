@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from py_tracker.sweep.importance import parameter_importance, pearson
+from py_tracker.sweeps.importance import parameter_importance, pearson
 
 
 def synthetic(n: int = 40):
@@ -52,7 +52,7 @@ def test_without_scikit_learn_correlations_stay_and_the_note_says_how_to_install
 
 
 def test_importance_html_escapes_names():
-    from py_tracker.sweep.importance import importance_html
+    from py_tracker.sweeps.importance import importance_html
     configs, scores = synthetic(10)
     for c in configs:
         c["<b>x</b>"] = c.pop("dropout")

@@ -12,11 +12,11 @@ import pytest
 import py_tracker as pt
 from py_tracker.core import session
 from py_tracker.errors import UsageError
-from py_tracker.sweep import dask_runner
-from py_tracker.sweep.executors import check_function, make_executor, require_dask, resolve_executor
-from py_tracker.sweep.mirror import TrialMirror
-from py_tracker.sweep.parallel import parallel_agent
-from py_tracker.sweep.store import SweepStore
+from py_tracker.sweeps import dask_runner
+from py_tracker.sweeps.executors import check_function, make_executor, require_dask, resolve_executor
+from py_tracker.sweeps.mirror import TrialMirror
+from py_tracker.sweeps.parallel import parallel_agent
+from py_tracker.sweeps.store import SweepStore
 
 msgpack = pytest.importorskip("msgpack")
 pytest.importorskip("distributed")

@@ -65,9 +65,11 @@ def test_seed_sweep_example_runs(store):
     assert sweep.best_run().summary["loss"] == min(r.summary["loss"] for r in runs)
 
 
-def test_wandb_sweep_is_callable_after_the_package_is_imported(store):
+def test_wandb_sweep_stays_the_function_after_the_package_is_imported(store):
     import py_tracker as wandb
-    import py_tracker.sweep.config  # noqa: F401 - binds the attribute to the package
+    import py_tracker.sweeps.config  # noqa: F401 - binds the package's own name, not `sweep`
+    from py_tracker.sweeps.api import sweep
+    assert wandb.sweep is sweep  # the function itself: no callable module stands in for it
     sid = wandb.sweep({"method": "grid", "parameters": {"x": {"values": [1]}}}, project="p")
     assert wandb.agent(sid, function=lambda: None) == 1
     assert len(wandb.Api().sweep(sid).runs) == 1

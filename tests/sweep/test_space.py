@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from py_tracker.sweep.config import parse_config
-from py_tracker.sweep.space import Param, Space, canon, rq
+from py_tracker.sweeps.config import parse_config
+from py_tracker.sweeps.space import Param, Space, canon, rq
 
 
 def space(params, method="random") -> Space:

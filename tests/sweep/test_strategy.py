@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from py_tracker.sweep.config import parse_config
-from py_tracker.sweep.space import Space
-from py_tracker.sweep.strategy import (BayesStrategy, GridStrategy, RandomStrategy, Strategy,
+from py_tracker.sweeps.config import parse_config
+from py_tracker.sweeps.space import Space
+from py_tracker.sweeps.strategy import (BayesStrategy, GridStrategy, RandomStrategy, Strategy,
                                        Trial, make_strategy, objective)
 
 
@@ -108,7 +108,7 @@ def test_bayes_maximize_and_categorical():
 
 def test_bayes_does_not_repeat_finished_points_on_a_small_discrete_space():
     """8 values, 8 trials: every point once (the random fallback avoids tried configs too)."""
-    from py_tracker.sweep.strategy import Trial
+    from py_tracker.sweeps.strategy import Trial
     cfg = parse_config({"method": "bayes", "metric": {"name": "y", "goal": "minimize"},
                         "parameters": {"x": {"values": list(range(8))}}})
     for seed in range(5):

@@ -1,4 +1,4 @@
 """`wandb.wandb_run.Run`: py_tracker's Run (Lightning checks `isinstance(run, Run)`)."""
-from py_tracker.core.run import Run
+from py_tracker.facade.run import Run
 
 __all__ = ["Run"]

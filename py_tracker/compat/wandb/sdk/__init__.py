@@ -1,5 +1,5 @@
 """`wandb.sdk`: the submodules integrations import from W&B's SDK."""
-from py_tracker.core.run import Run
+from py_tracker.facade.run import Run
 from py_tracker.settings import Settings
 
 from . import lib, wandb_run

@@ -1,4 +1,4 @@
 """`wandb.sdk.wandb_run.Run`: py_tracker's Run."""
-from py_tracker.core.run import Run
+from py_tracker.facade.run import Run
 
 __all__ = ["Run"]

@@ -1,5 +1,5 @@
 """`wandb.sdk.lib`: `RunDisabled` (Lightning) and `config_util` (transformers)."""
-from py_tracker.core.disabled import DisabledRun as RunDisabled
+from py_tracker.facade.run import DisabledRun as RunDisabled
 
 from . import config_util
 

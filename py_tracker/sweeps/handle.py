@@ -95,8 +95,7 @@ class SweepHandle:
         order = {c["run_id"]: i for i, c in enumerate(self._rec.get("trials") or [])}
         recs = self._api.catalog.search("runs", lambda r: r.get("sweep_id") == self.id or r["id"] in order)
         recs.sort(key=lambda r: (order.get(r["id"], math.inf), r.get("created_at") or 0))
-        from ..api import ApiRun
-        return [ApiRun(self._api, r) for r in recs]
+        return [self._api.run_view(r) for r in recs]
 
     def trials(self) -> list[dict]:
         """Every trial, run or not yet: {id, config, state, value} (value = the metric)."""

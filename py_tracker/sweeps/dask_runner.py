@@ -62,8 +62,8 @@ _sinks: dict[str, "TrialSink"] = {}
 
 def worker_info() -> dict:
     """What the controller checks before a sweep: py_tracker is importable here, which version."""
-    import py_tracker
-    return {"version": py_tracker.__version__, "pid": os.getpid(), "host": socket.gethostname()}
+    from ..version import __version__
+    return {"version": __version__, "pid": os.getpid(), "host": socket.gethostname()}
 
 
 try:  # the plugin class exists only where distributed is installed (it is, on a worker)
@@ -209,9 +209,6 @@ def _attach(run: Any) -> None:
         run.add_poll_hook(sink.poll)
 
 
-session.add_init_hook(_attach)
-
-
 class _Control(threading.Thread):
     """Worker thread: turns the controller's stop event (or a lost lease) into a run stop."""
 
@@ -260,6 +257,7 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
         tmp = Path(tempfile.mkdtemp(prefix="py_tracker-trial-"))
         run_id = ctx["run_id"]
         sink = TrialSink(queue, run_id, tmp)
+        session.add_init_hook(_attach)  # registered by the first trial on this worker, not on import
         _sinks[run_id] = sink
         control = None
         try:

@@ -37,9 +37,6 @@ def _on_init(run: Any) -> None:
                 run.request_stop()
 
 
-session.add_init_hook(_on_init)
-
-
 class TrialRunner:
     """Interface: `run(ctx) -> "finished" | "failed" | "stopped"`, `stop(reason)`;
     `last_error` holds the traceback text of the last trial that raised (or None)."""
@@ -91,6 +88,7 @@ class FunctionRunner(TrialRunner):
             pass  # builtins without a signature
         self.function = function
         self.catalog = catalog
+        session.add_init_hook(_on_init)  # registered by the first in-process runner, not on import
         self._run_id: str | None = None
 
     def stop(self, reason: str) -> None:

@@ -181,7 +181,7 @@ def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str 
 
     `executor` (a `dask.distributed.Client`, a cluster, a scheduler address or "processes")
     and/or `parallel=N`: run N trials at once on Dask workers, this process staying the
-    only writer of the store (see py_tracker.sweep.parallel; needs `py_tracker[dask]`).
+    only writer of the store (see py_tracker.sweeps.parallel; needs `py_tracker[dask]`).
 
     Each trial calls `function()` (no arguments) with the trial's config ready for its
     `init()`: sweep values win over `init(config=...)`, `init(project=...)` is ignored. A
