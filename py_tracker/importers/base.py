@@ -23,7 +23,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -134,8 +134,12 @@ class StagedRun:
     """An imported run being built off to the side; `commit()` makes it appear whole.
 
     `record` starts as `new_record(...)` (what a live run starts with) and the importer
-    fills it in. Rows go through `HistoryWriter` in chunks of `CHUNK_ROWS`.
+    fills it in. Rows go through `HistoryWriter` in chunks of `CHUNK_ROWS`; `on_rows`, when
+    set, is called with the run's row count after each chunk is written (the progress bar
+    shows it while a big run imports).
     """
+
+    on_rows: Callable[[int], None] | None = None
 
     def __init__(self, catalog: Catalog, run_id: str, project: str, kind: str, item: SourceRun):
         self.catalog = catalog
@@ -182,6 +186,8 @@ class StagedRun:
             return
         self._history.write(rows)
         self.rows += len(rows)
+        if self.on_rows is not None:
+            self.on_rows(self.rows)
         last = rows[-1]
         self.last_step = max(self.last_step, int(last.get("_step", self.last_step)))
         # the summary's "last logged value" of every key, as a live run keeps it: walk back
