@@ -110,7 +110,7 @@ def tb_peer(path: Path, limit: int = 100_000) -> float:
 def wandb_floor(path: Path) -> tuple[float, int]:
     from py_tracker.importers.wandb import LogReader, _pb
     pb = _pb()
-    (f,) = sorted(path.glob("*/*.wandb"))
+    (f,) = sorted(p for p in path.glob("*/*.wandb") if not p.parent.is_symlink())  # not latest-run/
     rec = pb.Record()
     t = time.process_time()
     n = 0

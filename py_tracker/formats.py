@@ -35,3 +35,16 @@ def duration_text(seconds: Any, decimals_under_a_minute: bool = False) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}h {m:02d}m {sec:02d}s" if h else (f"{m}m {sec:02d}s" if m else f"{sec}s")
+
+
+def imported_text(imported: Any) -> str:
+    """"imported from <source>: <path>" for a run made by `py-tracker import` (its record's
+    `imported` field), with "(N parts unreadable)" when the source was damaged; "" for a
+    run recorded here. The sidebar's TypeScript `importedText` writes the same line."""
+    if not isinstance(imported, dict) or not imported.get("source"):
+        return ""
+    where = imported.get("path") or imported.get("id") or ""
+    problems = imported.get("problems")
+    bad = len(problems) if isinstance(problems, list) else int(imported.get("problem_count") or 0)
+    return (f"imported from {imported['source']}" + (f": {where}" if where else "")
+            + (f" ({bad} part{'' if bad == 1 else 's'} unreadable)" if bad else ""))

@@ -29,6 +29,21 @@ export interface IAlert {
   at: number;
 }
 
+/**
+ * Where an imported run came from (`py-tracker import`): the source ("wandb",
+ * "tensorboard", "mlflow"), the run's id and path there. The run list sends
+ * `problem_count`; the run detail is the whole record, with `problems` (what of the
+ * source could not be read).
+ */
+export interface IImported {
+  source: string;
+  id?: string | null;
+  path?: string | null;
+  at?: number;
+  problem_count?: number;
+  problems?: string[];
+}
+
 export interface IRun {
   id: string;
   name: string;
@@ -47,6 +62,8 @@ export interface IRun {
   /** How many alerts the run raised, and the newest one (null when none). */
   alert_count?: number;
   last_alert?: IAlert | null;
+  /** Set on runs made by `py-tracker import`; null (or absent) for runs recorded here. */
+  imported?: IImported | null;
 }
 
 export interface IRunDetail extends IRun {

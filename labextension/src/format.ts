@@ -1,5 +1,5 @@
 /** Pure display helpers (no DOM): durations, numbers, the key metric of a run. */
-import type { IRun } from './api';
+import type { IImported, IRun } from './api';
 
 /** `12s`, `3m 05s`, `2h 03m`, `1d 02h`; `—` for unknown. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -105,6 +105,23 @@ export function alertClass(level: string | null | undefined): string {
 /** "LEVEL title: text", the one-line form of an alert. */
 export function alertText(alert: { level: string; title: string; text: string }): string {
   return `${alert.level} ${alert.title}: ${alert.text}`;
+}
+
+/**
+ * "imported from <source>: <path>" for a run made by `py-tracker import`, with
+ * " (N parts unreadable)" when the source was damaged; '' for a run recorded here.
+ */
+export function importedText(imported: IImported | null | undefined): string {
+  if (!imported || !imported.source) {
+    return '';
+  }
+  const where = imported.path || imported.id || '';
+  const bad = imported.problems?.length ?? imported.problem_count ?? 0;
+  return (
+    `imported from ${imported.source}` +
+    (where ? `: ${where}` : '') +
+    (bad ? ` (${bad} part${bad === 1 ? '' : 's'} unreadable)` : '')
+  );
 }
 
 /** Local wall-clock time "hh:mm:ss" of an epoch in seconds. */

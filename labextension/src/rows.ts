@@ -12,6 +12,7 @@ import {
   alertText,
   formatDuration,
   formatNumber,
+  importedText,
   keyMetric,
   runDuration,
   stateClass
@@ -98,11 +99,26 @@ export function runRow(run: IRun, now: number, ctx: IRowContext): HTMLElement {
             text: metric ? `${metric.key} ${formatNumber(metric.value)}` : '',
             title: metric ? `${metric.key} = ${metric.value}` : ''
           })
-        ])
+        ]),
+        importedLine(run)
       ]),
       actions
     ]
   );
+}
+
+/** "imported from wandb: <path>" under an imported run's name; null for a run recorded here. */
+export function importedLine(run: IRun): HTMLElement | null {
+  const text = importedText(run.imported);
+  if (!text) {
+    return null;
+  }
+  return el('span', {
+    className: 'jp-PyTracker-imported',
+    text,
+    title: text,
+    attrs: { 'data-source': run.imported!.source }
+  });
 }
 
 /** The run's alert count, coloured by its newest alert's level; null when it raised none. */

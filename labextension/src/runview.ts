@@ -16,6 +16,7 @@ import {
   clockTime,
   formatDuration,
   formatTime,
+  importedText,
   runDuration,
   stateClass
 } from './format';
@@ -68,6 +69,27 @@ export function alertLines(run: IRunDetail): HTMLElement | null {
         text: `${a.level} ${clockTime(a.at)} ${a.title}: ${a.text}`
       })
     )
+  );
+}
+
+/** Where an imported run came from and what of its source could not be read; null when not imported. */
+export function importedLines(run: IRunDetail): HTMLElement | null {
+  const text = importedText(run.imported);
+  if (!text) {
+    return null;
+  }
+  return el(
+    'div',
+    {
+      className: 'jp-PyTracker-importedLines',
+      attrs: { 'data-run-id': run.id, 'data-source': run.imported!.source }
+    },
+    [
+      el('div', { className: 'jp-PyTracker-imported', text }),
+      ...(run.imported!.problems ?? []).map(p =>
+        el('div', { className: 'jp-PyTracker-importedProblem', text: `not readable: ${p}` })
+      )
+    ]
   );
 }
 
@@ -184,6 +206,10 @@ export class RunView extends PollingWidget {
         );
       }
       h.appendChild(line);
+      const imported = importedLines(run);
+      if (imported) {
+        h.appendChild(imported);
+      }
       const alerts = alertLines(run);
       if (alerts) {
         h.appendChild(alerts);

@@ -23,7 +23,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -134,8 +134,12 @@ class StagedRun:
     """An imported run being built off to the side; `commit()` makes it appear whole.
 
     `record` starts as `new_record(...)` (what a live run starts with) and the importer
-    fills it in. Rows go through `HistoryWriter` in chunks of `CHUNK_ROWS`.
+    fills it in. Rows go through `HistoryWriter` in chunks of `CHUNK_ROWS`; `on_rows`, when
+    set, is called with the run's row count after each chunk is written (the progress bar
+    shows it while a big run imports).
     """
+
+    on_rows: Callable[[int], None] | None = None
 
     def __init__(self, catalog: Catalog, run_id: str, project: str, kind: str, item: SourceRun):
         self.catalog = catalog
@@ -176,12 +180,35 @@ class StagedRun:
         if len(self._rows) >= CHUNK_ROWS:
             self._flush_rows()
 
+    def add_columns(self, n: int, columns: dict[str, list]) -> None:
+        """`n` history rows as columns (key -> `n` values, None where a row has no value; `_step`
+        in every row), written as one chunk without a dict per row: the bulk path of readers
+        that decode whole columns at once."""
+        if not n:
+            return
+        self._flush_rows()  # rows added before stay before
+        self._history.write_columns(n, columns)
+        self.rows += n
+        steps = columns["_step"]
+        self.last_step = max(self.last_step, int(steps[-1]))
+        for k, col in columns.items():
+            v = col[-1]
+            if v is None:  # the key is not in the last row: its newest value, walking back
+                v = next((x for x in reversed(col) if x is not None), None)
+                if v is None:
+                    continue
+            self.last_values[k] = v
+        if self.on_rows is not None:
+            self.on_rows(self.rows)
+
     def _flush_rows(self) -> None:
         rows, self._rows = self._rows, []
         if not rows:
             return
         self._history.write(rows)
         self.rows += len(rows)
+        if self.on_rows is not None:
+            self.on_rows(self.rows)
         last = rows[-1]
         self.last_step = max(self.last_step, int(last.get("_step", self.last_step)))
         # the summary's "last logged value" of every key, as a live run keeps it: walk back
@@ -355,11 +382,13 @@ def pick_run_id(catalog: Catalog, kind: str, item: SourceRun) -> str:
         n += 1
 
 
-def merge_points(series: dict[str, tuple[Any, Any, Any]], start: float | None) -> Iterator[list[dict]]:
+def merge_points(series: dict[str, tuple[Any, Any, Any]], start: float | None) -> Iterator[tuple[int, dict[str, list]]]:
     """Points of several metrics (key -> (steps, wall times, values) as arrays) as history
-    rows, one row per step in step order, in chunks of `CHUNK_ROWS`. A key logged twice at
-    one step keeps its last point (what TensorBoard and MLflow show). `_timestamp` is the
-    latest wall time of the row's points; `_runtime` counts from `start`."""
+    rows, one row per step in step order, in chunks of `CHUNK_ROWS` given as columns
+    `(n, {key: n values})` for `StagedRun.add_columns` (None where a metric has no point at
+    that step). A key logged twice at one step keeps its last point (what TensorBoard and
+    MLflow show). `_timestamp` is the latest wall time of the row's points; `_runtime`
+    counts from `start`. Everything is done on whole arrays: no dict per row."""
     import numpy as np
     if not series:
         return
@@ -371,7 +400,7 @@ def merge_points(series: dict[str, tuple[Any, Any, Any]], start: float | None) -
             return
     steps_all = np.unique(np.concatenate([np.asarray(series[k][0], dtype=np.int64) for k in keys]))
     n = len(steps_all)
-    cols: dict[str, tuple[Any, Any]] = {}
+    cols: dict[str, Any] = {}
     wall = np.full(n, -np.inf)
     for k in keys:
         steps, times, values = (np.asarray(a) for a in series[k])
@@ -382,37 +411,28 @@ def merge_points(series: dict[str, tuple[Any, Any, Any]], start: float | None) -
         last[:-1] = s[1:] != s[:-1]
         s, t, v = s[last], t[last], v[last]
         pos = np.searchsorted(steps_all, s)
-        present = np.zeros(n, dtype=bool)
-        present[pos] = True
-        full = np.zeros(n, dtype=v.dtype if v.dtype != object else object)
-        full[pos] = v
-        cols[k] = (present, full)
+        full = np.full(n, None, dtype=object)  # None: no point of this metric at that step
+        full[pos] = v.tolist() if v.dtype != object else v
+        cols[k] = full
         np.maximum.at(wall, pos, t.astype(float))
     t0 = start if start is not None else (float(wall.min()) if n else 0.0)
     runtime = wall - t0
-    step_list = steps_all.tolist()
-    wall_list = wall.tolist()
-    run_list = runtime.tolist()
-    col_lists = {k: (p.tolist(), f.tolist()) for k, (p, f) in cols.items()}
     for lo in range(0, n, CHUNK_ROWS):
         hi = min(n, lo + CHUNK_ROWS)
-        chunk = []
-        for i in range(lo, hi):
-            row = {k: f[i] for k, (p, f) in col_lists.items() if p[i]}
-            row["_step"] = step_list[i]
-            row["_runtime"] = run_list[i]
-            row["_timestamp"] = wall_list[i]
-            chunk.append(row)
-        yield chunk
+        chunk = {k: full[lo:hi].tolist() for k, full in cols.items()}
+        chunk["_step"] = steps_all[lo:hi].tolist()
+        chunk["_runtime"] = runtime[lo:hi].tolist()
+        chunk["_timestamp"] = wall[lo:hi].tolist()
+        yield hi - lo, chunk
 
 
-def _single(key: str, steps: Any, times: Any, values: Any, start: float | None) -> Iterator[list[dict]]:
-    """`merge_points` for one metric whose steps already increase: rows straight from the arrays."""
+def _single(key: str, steps: Any, times: Any, values: Any, start: float | None) -> Iterator[tuple[int, dict[str, list]]]:
+    """`merge_points` for one metric whose steps already increase: columns straight from the arrays."""
     if not len(steps):
         return
     t0 = start if start is not None else float(times.min())
-    s, t, r, v = steps.tolist(), times.astype(float).tolist(), (times - t0).tolist(), values.tolist()
-    for lo in range(0, len(s), CHUNK_ROWS):
-        hi = lo + CHUNK_ROWS
-        yield [{key: a, "_step": b, "_runtime": c, "_timestamp": d}
-               for a, b, c, d in zip(v[lo:hi], s[lo:hi], r[lo:hi], t[lo:hi])]
+    times = times.astype(float)
+    for lo in range(0, len(steps), CHUNK_ROWS):
+        hi = min(len(steps), lo + CHUNK_ROWS)
+        yield hi - lo, {key: values[lo:hi].tolist(), "_step": steps[lo:hi].tolist(),
+                        "_runtime": (times[lo:hi] - t0).tolist(), "_timestamp": times[lo:hi].tolist()}

@@ -168,8 +168,8 @@ class MlflowSource(Source):
             series[key] = (np.fromiter((m.step for m in points), dtype=np.int64, count=len(points)),
                            np.fromiter((m.timestamp / 1000.0 for m in points), dtype=float, count=len(points)),
                            np.fromiter((m.value for m in points), dtype=float, count=len(points)))
-        for chunk in merge_points(series, start):
-            run.add_rows(chunk)
+        for n, columns in merge_points(series, start):
+            run.add_columns(n, columns)
         if start is not None:
             rec["created_at"] = start
         state = _STATES.get(info.status)

@@ -87,6 +87,8 @@ def run_import(kind: str, paths: Sequence[str | os.PathLike[str]] | str | os.Pat
             continue
         run_id = pick_run_id(catalog, kind, item)
         staged = StagedRun(catalog, run_id, project or clean_project(item.project or kind), kind, item)
+        if show:
+            staged.on_rows = lambda n, before=report.rows: bar.set_postfix(rows=before + n)
         try:
             source.read(item, staged)
             if project is not None:

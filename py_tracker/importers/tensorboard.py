@@ -164,8 +164,8 @@ class TensorBoardSource(Source):
                 lo, hi = float(t.min()), float(t.max())
                 first_wall = lo if first_wall is None else min(first_wall, lo)
                 last_wall = hi if last_wall is None else max(last_wall, hi)
-        for chunk in merge_points(series, first_wall):
-            run.add_rows(chunk)
+        for n, columns in merge_points(series, first_wall):
+            run.add_columns(n, columns)
         rec["config"] = config
         if first_wall is not None:
             rec["created_at"] = first_wall

@@ -33,7 +33,15 @@ HEADER = 7
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 MAGIC = 0xBEE1
 _CRC = [zlib.crc32(bytes([t])) & 0xFFFFFFFF for t in range(5)]
-_BATCH = 20_000  # history records decoded per batch (one JSON parse for all their values)
+_BATCH = 20_000  # history records decoded per batch (one protobuf and one JSON parse for all)
+_SUMMARY_BATCH = 50_000  # summary records folded per batch (one protobuf parse for all)
+_VALUE = b"\x82\x01"  # the tag of HistoryItem/SummaryItem.value_json (field 16, bytes)
+# Between two history records of a batch: `Record.history { item: b"\xff" }`. b"\xff" can be
+# no HistoryItem W&B wrote (field 31 with wire type 7 does not exist), so in the items of the
+# batch's one merged HistoryRecord it marks where each record's items end.
+_MARK = b"\xff"
+_SEP = b"\x12\x03\x0a\x01\xff"
+_SUMMARY_SEP = b"\x1a\x03\x0a\x01\xff"  # the same after each summary record: `Record.summary { update: b"\xff" }`
 
 
 def _pb() -> Any:
@@ -290,43 +298,39 @@ class WandbSource(Source):
         reader = LogReader(item.extra["log"])
         rec = run.record
         config: dict = {}
-        summary_raw: dict[Any, bytes | None] = {}  # key part (or key path) -> newest item bytes
         output: list[str] = []
         start: float | None = None
         exit_rec: Any = None
-        hist: list[tuple[list[bytes], int]] = []  # (item bytes, step) of history records not yet decoded
         record = pb.Record()
         parse = record.ParseFromString
         which = record.WhichOneof
-        view = _view_class()()
-        vparse = view.ParseFromString
-        has = view.HasField
-        splitter = ItemSplitter(pb)
-        split = splitter.split
-        key_of = splitter.key_part
+        batch = RecordBatches(pb, run)
+        hist, summ = batch.history, batch.summary
         bad = 0
         for raw in reader:
+            # History and summary records (three per logged row) are told by the tag after
+            # `num` (fields are written in number order: num = 1, history = 2, summary = 3) and
+            # decoded in batches; any other record, and any record these bytes do not settle,
+            # is parsed whole below.
             try:
-                vparse(raw)
-            except Exception:
-                bad += 1
-                continue
-            if has("history"):
-                h = view.history
-                hist.append((list(h.item), h.step.num))
+                if raw[0] == 8:
+                    tag = raw[2] if raw[1] < 128 else raw[3] if raw[2] < 128 else raw[4] if raw[3] < 128 \
+                        else raw[5] if raw[4] < 128 else 0
+                else:
+                    tag = raw[0]
+            except IndexError:
+                tag = 0
+            if tag == 0x12:
+                hist.append(raw)
                 if len(hist) >= _BATCH:
-                    self._rows(hist, splitter, run)
-                    hist = []
+                    batch.flush_history()
+                    hist = batch.history
                 continue
-            if has("summary"):
-                # W&B writes two summary records per logged row: keep each key's newest JSON
-                # and decode it once at the end
-                sm = view.summary
-                for b in sm.update:  # keyed by the item's key part: split once per key at the end
-                    summary_raw[key_of(b)] = b
-                for b in sm.remove:
-                    it = pb.SummaryItem.FromString(b)
-                    summary_raw[(it.key,) if it.key else tuple(it.nested_key)] = None
+            if tag == 0x1A:
+                summ.append(raw)
+                if len(summ) >= _SUMMARY_BATCH:
+                    batch.flush_summary()
+                    summ = batch.summary
                 continue
             try:
                 parse(raw)
@@ -334,7 +338,11 @@ class WandbSource(Source):
                 bad += 1
                 continue
             kind = which("record_type")
-            if kind == "run":
+            if kind == "history":  # written in another field order: batched all the same
+                hist.append(raw)
+            elif kind == "summary":
+                summ.append(raw)
+            elif kind == "run":
                 r = record.run
                 start = r.start_time.seconds + r.start_time.nanos / 1e9 if r.HasField("start_time") else None
                 for it in r.config.update:
@@ -371,18 +379,19 @@ class WandbSource(Source):
                 exit_rec = record.exit
                 record = pb.Record()
                 parse, which = record.ParseFromString, record.WhichOneof
-        if hist:
-            self._rows(hist, splitter, run)
+        batch.flush_history()
+        batch.flush_summary()
+        bad += batch.bad
         if bad:
             run.problem(f"{bad} record(s) of {item.extra['log'].name} could not be decoded")
         for text in reader.problems:
             run.problem(text)
         summary: dict = {}
-        for k, b in summary_raw.items():
+        for k, b in batch.summary_items.items():
             if b is None:
                 _del_nested(summary, None, k)
             else:
-                _, path, text = split(b)
+                _, path, text = batch.splitter.split(b)
                 _set_nested(summary, None, path, _loads(text))
         config.pop("_wandb", None)
         summary.pop("_wandb", None)
@@ -410,36 +419,174 @@ class WandbSource(Source):
             run.problem("the log has no exit record (the run was killed or is still running): "
                         "imported as crashed")
 
-    @staticmethod
-    def _rows(hist: list[tuple[list[bytes], int]], splitter: ItemSplitter, run: StagedRun) -> None:
-        """Decode a batch of history records: one JSON parse for all their values."""
+
+class RecordBatches:
+    """Decodes a run's history and summary records in batches (they are nearly all its records).
+
+    History: the records of a batch are joined with `_SEP` and parsed as one `Record` view
+    (protobuf merges the repeated items), so the C parser hands over every item's bytes in
+    one call and `_MARK` shows where each record ends; values are decoded with one JSON
+    parse; when every row of the batch has the same keys (the common case) the columns are
+    slices of that one list and go to `StagedRun.add_columns` as they are. Summary: only
+    each key's newest item is kept (summary records only ever update or remove keys), the
+    records of a batch parsed as one. A batch the joined parse cannot settle (a damaged
+    record, a row without `_step`, a summary record that removes keys) is decoded record
+    by record, so nothing is read differently; `bad` counts records that cannot be parsed.
+    """
+
+    def __init__(self, pb: Any, run: StagedRun):
+        self.run = run
+        self.splitter = ItemSplitter(pb)
+        self.item_cls = pb.SummaryItem
+        view_cls = _view_class()
+        self._view = view_cls()
+        self._one = view_cls()
+        self.history: list[bytes] = []
+        self.summary: list[bytes] = []
+        self.summary_items: dict[Any, bytes | None] = {}  # key path -> newest item bytes (None: removed)
+        self.bad = 0
+
+    # --- history ---------------------------------------------------------------------
+    def flush_history(self) -> None:
+        raws, self.history = self.history, []
+        if not raws:
+            return
+        view = self._view
+        try:
+            view.ParseFromString(_SEP.join(raws) + _SEP)
+        except Exception:
+            self._history_one_by_one(raws)
+            return
         keys: list[str] = []
         texts: list[bytes] = []
-        add_key, add_text = keys.append, texts.append
-        known = splitter.keys
-        split = splitter.split
-        for items, _ in hist:
-            for b in items:
-                # ItemSplitter.split's common case, inlined (this runs once per logged value)
-                i = b.find(b"\x82\x01")
-                key = known.get(b[:i]) if i > 0 else None
-                if key is not None and i + 2 < len(b):
-                    n = b[i + 2]
-                    if n < 0x80 and len(b) == i + 3 + n:
-                        add_key(key[0])
-                        add_text(b[i + 3:])
-                        continue
-                k, _, text = split(b)
-                add_key(k)
-                add_text(text)
+        ends: list[int] = []
+        add_key, add_text, add_end = keys.append, texts.append, ends.append
+        known = self.splitter.keys
+        split = self.splitter.split
+        for b in view.history.item:
+            # ItemSplitter.split's common case, inlined (this runs once per logged value)
+            i = b.find(_VALUE)
+            key = known.get(b[:i]) if i > 0 else None
+            if key is not None and i + 2 < len(b):
+                n = b[i + 2]
+                if n < 0x80 and len(b) == i + 3 + n:
+                    add_key(key[0])
+                    add_text(b[i + 3:])
+                    continue
+            if b == _MARK:
+                add_end(len(keys))
+                continue
+            k, _, text = split(b)
+            add_key(k)
+            add_text(text)
+        n_rows = len(ends)
+        if n_rows != len(raws):  # cannot happen with W&B's items; decode each record instead
+            self._history_one_by_one(raws)
+            return
         values = _loads_many(texts)
+        columns = self._columns(keys, values, ends)
+        if columns is not None:
+            self.run.add_columns(n_rows, columns)
+            return
         rows = []
-        pos = 0
-        for items, step in hist:
-            n = len(items)
-            row = dict(zip(keys[pos:pos + n], values[pos:pos + n]))
-            pos += n
+        lo = 0
+        for hi in ends:
+            rows.append(dict(zip(keys[lo:hi], values[lo:hi])))
+            lo = hi
+        if any("_step" not in r for r in rows):  # the record's own step number, as W&B keeps it
+            self._history_one_by_one(raws)
+            return
+        self.run.add_rows(rows)
+
+    @staticmethod
+    def _columns(keys: list[str], values: list[Any], ends: list[int]) -> dict[str, list] | None:
+        """The batch as columns when every row has the same keys (W&B writes them in varying
+        order), each once and `_step` among them; else None (the rows are built one by one)."""
+        import numpy as np
+        n_rows = len(ends)
+        width = ends[0] if ends else 0
+        if not width or len(keys) != width * n_rows or ends != list(range(width, width * n_rows + 1, width)):
+            return None
+        names = list(dict.fromkeys(keys[:width]))
+        if len(names) != width or "_step" not in names:
+            return None
+        index = {k: i for i, k in enumerate(names)}
+        try:
+            codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int32, count=len(keys))
+        except KeyError:  # a key the first row does not have
+            return None
+        codes = codes.reshape(n_rows, width)
+        cells = np.fromiter(values, dtype=object, count=len(values)).reshape(n_rows, width)
+        columns: dict[str, list] = {}
+        for i, k in enumerate(names):
+            where = codes == i
+            if not bool((where.sum(axis=1) == 1).all()):  # some row lacks it (or has it twice)
+                return None
+            columns[k] = cells[where].tolist()  # row-major: one value per row, in row order
+        return columns
+
+    def _history_one_by_one(self, raws: list[bytes]) -> None:
+        one = self._one
+        rows = []
+        for raw in raws:
+            try:
+                one.ParseFromString(raw)
+            except Exception:
+                self.bad += 1
+                continue
+            h = one.history
+            keys, texts = [], []
+            for b in h.item:
+                k, _, text = self.splitter.split(b)
+                keys.append(k)
+                texts.append(text)
+            row = dict(zip(keys, _loads_many(texts)))
             if "_step" not in row:
-                row["_step"] = step
+                row["_step"] = h.step.num
             rows.append(row)
-        run.add_rows(rows)
+        self.run.add_rows(rows)
+
+    # --- summary ---------------------------------------------------------------------
+    def flush_summary(self) -> None:
+        raws, self.summary = self.summary, []
+        if not raws:
+            return
+        view = self._view
+        try:
+            view.ParseFromString(_SUMMARY_SEP.join(raws) + _SUMMARY_SEP)
+        except Exception:
+            self._summary_one_by_one(raws)
+            return
+        sm = view.summary
+        items = list(sm.update)
+        # removals must be applied in order with the updates; a marker count that is off means
+        # some record's bytes ran into the next one: either way, decode each record alone
+        if len(sm.remove) or items.count(_MARK) != len(raws):
+            self._summary_one_by_one(raws)
+            return
+        # the newest item of each key part: `b[:i + 1]` is the key part and the value tag's
+        # first byte; an item without the value tag is keyed by all of itself
+        last = {b[:b.find(_VALUE) + 1 or None]: n for n, b in enumerate(items)}
+        last.pop(_MARK, None)
+        key_of = self.splitter.key_part
+        out = self.summary_items
+        for n in sorted(last.values()):  # oldest first: two key parts naming one key, newest wins
+            b = items[n]
+            out[key_of(b)] = b
+
+    def _summary_one_by_one(self, raws: list[bytes]) -> None:
+        one = self._one
+        key_of = self.splitter.key_part
+        out = self.summary_items
+        for raw in raws:
+            try:
+                one.ParseFromString(raw)
+            except Exception:
+                self.bad += 1
+                continue
+            sm = one.summary
+            for b in sm.update:
+                out[key_of(b)] = b
+            for b in sm.remove:
+                it = self.item_cls.FromString(b)
+                out[(it.key,) if it.key else tuple(it.nested_key)] = None

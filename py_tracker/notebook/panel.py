@@ -12,7 +12,7 @@ import html
 import time
 from typing import Any
 
-from ..formats import duration_text
+from ..formats import duration_text, imported_text
 from .board import ChartBoard, system_section
 from .charts import BASE_X, X_DEFAULT, X_LABELS, X_RUNTIME, ChartOptions
 from .source import RunSource, StreamTail
@@ -161,7 +161,10 @@ class RunPanel(Tickable):
         self.status.value = (" · ".join(bits) + f" · duration <b>{duration_text(src.runtime)}</b>"
                              f" · step <b>{max(0, src.step)}</b>"
                              f" · <span class='py-tracker-points'>{self.charts.points}</span> points")
-        self.alerts.value = alerts_html(src.alerts)
+        origin = imported_text(src.imported)
+        self.alerts.value = alerts_html(src.alerts) + (
+            f"<div class='py-tracker-imported' style='color:var(--jp-ui-font-color2,#666)'>{html.escape(origin)}</div>"
+            if origin else "")
 
     def _finished_ui(self) -> None:
         self.stop_button.layout.display = "none"

@@ -134,6 +134,13 @@ class RunSource:
         return list(self._get("alerts") or [])
 
     @property
+    def imported(self) -> dict | None:
+        """Where the run came from when `py-tracker import` made it (None for a run recorded here)."""
+        if self.live_run is not None:
+            return None
+        return self.api_run.to_dict().get("imported")
+
+    @property
     def state(self) -> str:
         if self.live_run is not None:
             return self.live_run.state

@@ -13,7 +13,7 @@ import secrets
 from html import escape
 from typing import Any
 
-from ..formats import duration_text
+from ..formats import duration_text, imported_text
 
 CSS = """
 :root{--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e8;--bg:#ffffff;--panel:#f7f7f9;--diff:#fff4d6;--accent:#2f6fde}
@@ -22,6 +22,7 @@ body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,H
 main{max-width:1280px;margin:0 auto;padding:24px 28px 60px}
 header h1{margin:0 0 4px;font-size:26px}
 .meta{color:var(--muted);font-size:12px}
+.imported{color:var(--muted);font-size:11px;font-style:italic}
 nav{margin:14px 0 8px;display:flex;flex-wrap:wrap;gap:6px 14px;font-size:13px}
 nav a{color:var(--accent);text-decoration:none}
 section{margin-top:30px}
@@ -198,8 +199,10 @@ def runs_table(runs: list[Any], fmt_time: Any) -> str:
         rec = r.record
         state = str(rec.get("state") or "")
         tags = "".join(f'<span class="tag">{escape(str(t))}</span>' for t in rec.get("tags") or [])
+        origin = imported_text(rec.get("imported"))
+        origin = f'<div class="imported">{escape(origin)}</div>' if origin else ""
         rows.append(
-            f"<tr><td>{swatch(r.color)}{escape(r.label)}</td><td><code>{escape(r.id)}</code></td>"
+            f"<tr><td>{swatch(r.color)}{escape(r.label)}{origin}</td><td><code>{escape(r.id)}</code></td>"
             f"<td>{escape(str(rec.get('project') or ''))}</td><td>{escape(str(rec.get('group') or ''))}</td>"
             f"<td>{escape(str(rec.get('job_type') or ''))}</td>"
             f"<td class=\"state-{escape(re.sub(r'[^a-z]', '', state))}\">{escape(state)}</td>"

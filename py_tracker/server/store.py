@@ -56,6 +56,17 @@ def _metric_keys(d: Any) -> list[str]:
             if isinstance(v, (int, float)) and not isinstance(v, bool) and not str(k).startswith("_")]
 
 
+def _imported_mark(imported: Any) -> dict | None:
+    """Where an imported run came from, as the run list shows it (`py-tracker import`):
+    source, its id and path there, and how many parts of it could not be read. None for a
+    run recorded here."""
+    if not isinstance(imported, dict):
+        return None
+    problems = imported.get("problems")
+    return {"source": str(imported.get("source") or ""), "id": imported.get("id"), "path": imported.get("path"),
+            "problem_count": len(problems) if isinstance(problems, list) else 0}
+
+
 class StoreReader:
     """Everything the handlers need, against one store root."""
 
@@ -102,6 +113,7 @@ class StoreReader:
         alerts = rec.get("alerts") or []
         doc["alert_count"] = len(alerts)  # wandb.alert(): the sidebar marks runs that raised one
         doc["last_alert"] = alerts[-1] if alerts else None
+        doc["imported"] = _imported_mark(rec.get("imported"))
         return doc
 
     # --- projects and runs ----------------------------------------------------------

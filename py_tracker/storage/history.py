@@ -77,15 +77,26 @@ def encode_chunk(rows: list[dict], notes: list[str] | None = None) -> bytes:
             for k in r:
                 if k not in keys:
                     keys[k] = None
-    cols: dict[str, Any] = {}
-    special: dict[str, dict[str, str]] = {}
+    columns: dict[str, list] = {}
     for k in keys:
         try:
-            col = list(map(itemgetter(k), rows))
+            columns[k] = list(map(itemgetter(k), rows))
         except KeyError:
             if len(keys) == len(first):  # the quick key guess was wrong: start over carefully
                 return _encode_mixed(rows, notes)
-            col = [r.get(k) for r in rows]
+            columns[k] = [r.get(k) for r in rows]
+    return encode_columns(len(rows), columns, notes)
+
+
+def encode_columns(n: int, columns: dict[str, list], notes: list[str] | None = None) -> bytes:
+    """`encode_chunk` for rows already held as columns (key -> list of `n` values, None where
+    a row has no value): the same line, without building a dict per row first. Bulk writers
+    (importers) that decode whole columns at once use it."""
+    cols: dict[str, Any] = {}
+    special: dict[str, dict[str, str]] = {}
+    for k, col in columns.items():
+        if len(col) != n:
+            raise ValueError(f"column {k!r} has {len(col)} values for {n} rows")
         typed = _typed(col, _INTERNAL.get(k))
         if typed is not None:
             cols[k] = typed
@@ -97,7 +108,7 @@ def encode_chunk(rows: list[dict], notes: list[str] | None = None) -> bytes:
                 if bad is None:
                     bad = special[k] = {}
                 bad[str(i)] = "nan" if v != v else ("inf" if v > 0 else "-inf")
-    doc: dict[str, Any] = {"n": len(rows), "c": cols}
+    doc: dict[str, Any] = {"n": n, "c": cols}
     if special:
         doc["x"] = special
     try:
@@ -351,7 +362,14 @@ class HistoryWriter:
         """Append `rows` as one chunk; on OSError the file is left as it was (whole lines)."""
         if not rows:
             return
-        data = encode_chunk(rows, notes)
+        self._append(encode_chunk(rows, notes))
+
+    def write_columns(self, n: int, columns: dict[str, list], notes: list[str] | None = None) -> None:
+        """Append `n` rows given as columns (see `encode_columns`) as one chunk, like `write`."""
+        if n:
+            self._append(encode_columns(n, columns, notes))
+
+    def _append(self, data: bytes) -> None:
         if self._f is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._f = open(self.path, "ab", buffering=0)

@@ -99,6 +99,14 @@ def test_imported_runs_are_ordinary_runs_for_the_server(tb_dir, root):
     assert set(listed) == {r.id for r in runs}
     assert all(r["state"] == "finished" and r["project"] == "logs" for r in listed.values())
     train = next(r for r in runs if r.name == "train")
+    # the list marks where each run came from (the sidebar shows it); a live run has no mark
+    assert listed[train.id]["imported"] == {"source": "tensorboard", "id": str((tb_dir / "logs" / "train").resolve()),
+                                            "path": str((tb_dir / "logs" / "train").resolve()), "problem_count": 0}
+    import py_tracker as pt
+    live = pt.init(project="logs", dir=root, settings={"display": False, "monitor_interval": None,
+                                                        "capture_output": False, "save_code": False})
+    live.finish()
+    assert {r["id"]: r for r in reader.runs()["runs"]}[live.id]["imported"] is None
     detail = reader.run_detail(train.id)["run"]
     assert detail["imported"]["source"] == "tensorboard"
     assert detail["imported"]["path"] == str((tb_dir / "logs" / "train").resolve())
