@@ -34,6 +34,22 @@ def widget_bundle(widget: Any, text: str, include: Any = None, exclude: Any = No
     return data
 
 
+def display_with_static(widget: Any, text: str, static_html: Any, live_class: str, static_class: str) -> None:
+    """Display `widget` (its bundle with `text` as text/plain) and under it a static view:
+    `static_html()` wrapped by `snapshot.static_block`. The static view is hidden while the
+    widget is drawn; nbconvert, a notebook reopened without its kernel and plain front ends
+    show it instead. A static view that fails is left out (logged), the widget still shows."""
+    from IPython.display import display
+    from .snapshot import static_block
+    display(widget_bundle(widget, text), raw=True)
+    try:
+        block = static_block(static_html(), live_class, static_class)
+    except Exception as exc:  # a static view must never hide the live widget
+        log.warning("py_tracker: could not render the static view: %r", exc)
+        return
+    display({"text/html": block, "text/plain": ""}, raw=True)
+
+
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (ZMQInteractiveShell), not in a terminal IPython or a script."""
     try:
@@ -79,7 +95,9 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
         if panel.source.state != "running":
             display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
         else:
-            display({"text/plain": ""}, raw=True, display_id=did)
+            from .snapshot import pending_html
+            display({"text/html": pending_html(panel.source.name, panel.source.id), "text/plain": ""},
+                    raw=True, display_id=did)
             _pending[did] = panel
             _register_hook()
     return panel
