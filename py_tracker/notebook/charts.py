@@ -144,9 +144,22 @@ class LiveChart:
     # view is being created leaves it out of step for good (a blank chart). So a new widget
     # is created with its data already in the figure, and streaming starts `settle` s later.
     settle = 1.5
+    # A reloaded page takes the widget's state (the figure as it is then: LiveBokehModel) and
+    # creates its view some seconds later (more on a loaded machine); patches sent in between
+    # are lost. So after a state request the whole data goes out again at these delays (s):
+    # each re-send heals whichever view exists by then.
+    resync_after = (1.5, 3.0, 6.0, 12.0)
+    _resync: tuple[float, int] = (0.0, 0)  # (state time, re-sends done for it)
 
     def flush(self, force: bool = False) -> bool:
         """Send what changed since the last flush: one stream() and/or one tail replace."""
+        asked = getattr(self._widget, "state_sent_at", None)
+        if asked is not None:
+            at, done = self._resync if self._resync[0] == asked else (asked, 0)
+            if done < len(self.resync_after) and time.monotonic() - asked >= self.resync_after[done]:
+                done += 1
+                self._full = True
+            self._resync = (at, done)
         if not (self._dirty or self._full):
             return False
         if not force and self._born is not None and time.monotonic() - self._born < self.settle:
@@ -240,7 +253,7 @@ class LiveChart:
     def widget(self) -> Any:
         if self._widget is None:
             from bokeh.events import RangesUpdate, Reset
-            from jupyter_bokeh import BokehModel
+            from .bokeh_widget import LiveBokehModel as BokehModel
             # subscribe before the widget serializes the document: a later change would be a
             # patch racing the view's first render
             self.figure.on_event(RangesUpdate, self._on_ranges)

@@ -67,7 +67,7 @@ class ComparePanel:
 
     def __init__(self, runs: list[Any], keys: list[str] | None = None, group: bool = True):
         import ipywidgets as w
-        from jupyter_bokeh import BokehModel
+        from .bokeh_widget import LiveBokehModel as BokehModel
         if len(runs) < 1:
             raise ValueError("compare() needs at least one run")
         self.runs = runs
@@ -93,7 +93,7 @@ class ComparePanel:
 
     def _draw(self, group: bool) -> None:
         """(Re)build every metric figure, grouped or one line per run."""
-        from jupyter_bokeh import BokehModel
+        from .bokeh_widget import LiveBokehModel as BokehModel
         self.grouped = group
         self.figures = {key: self._figure(key, self._data, group) for key in self.keys}
         self.charts.children = tuple(BokehModel(f) for f in self.figures.values())
@@ -166,6 +166,23 @@ class ComparePanel:
         from .display import widget_bundle
         return widget_bundle(self.widget, f"py_tracker compare of {len(self.runs)} runs (open in JupyterLab)",
                              include, exclude)
+
+    def _ipython_display_(self) -> None:
+        from .display import display_with_static
+        display_with_static(self.widget, f"py_tracker compare of {len(self.runs)} runs (open in JupyterLab)",
+                            self.static_html, "py-tracker-compare", "py-tracker-static-compare")
+
+    def static_html(self) -> str:
+        """The compare view without JavaScript: one SVG chart per metric (a line per run,
+        reduced per bucket) and the config diff."""
+        from .snapshot import svg_lines
+        cards = []
+        for key in self.keys:
+            lines = [(str(r.name), *self._data[r.id][key][:2], PALETTE[i % len(PALETTE)])
+                     for i, r in enumerate(self.runs) if key in self._data[r.id]]
+            cards.append(svg_lines(key, lines))
+        return (f"<b>Comparing {len(self.runs)} runs</b><div>{''.join(cards)}</div>"
+                f"<b>Config</b>{config_diff_html(self.runs)}")
 
 
 def _num(v: Any) -> float:

@@ -38,7 +38,7 @@ class CustomChartView(SteppedView):
         self._watch_slider()
 
     def _render(self, i: int) -> None:
-        from jupyter_bokeh import BokehModel
+        from .bokeh_widget import LiveBokehModel as BokehModel
         d = self.values[i]
         chart = chart_of(d) or {}
         try:

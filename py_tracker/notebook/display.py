@@ -1,7 +1,8 @@
 """Putting panels into notebook outputs: BokehJS loading, the live panel, the static snapshot.
 
-- BokehJS is loaded inline once per kernel (`ensure_bokeh`): the CDN default is
-  unreachable offline and the charts would be blank with no error.
+- BokehJS is loaded once per kernel (`ensure_bokeh`), from our server extension (a 6 KB
+  loader in the notebook instead of 8 MB inline; offline too) or inline where no server
+  extension is (VS Code, nbclient). The CDN default is unreachable offline: blank charts.
 - `show_run(run)` displays the live `RunPanel` and, right under it, an output
   with a display id that receives the static snapshot (`snapshot.run_snapshot`)
   once the run has ended: published after the cell that ended the run (IPython
@@ -34,6 +35,22 @@ def widget_bundle(widget: Any, text: str, include: Any = None, exclude: Any = No
     return data
 
 
+def display_with_static(widget: Any, text: str, static_html: Any, live_class: str, static_class: str) -> None:
+    """Display `widget` (its bundle with `text` as text/plain) and under it a static view:
+    `static_html()` wrapped by `snapshot.static_block`. The static view is hidden while the
+    widget is drawn; nbconvert, a notebook reopened without its kernel and plain front ends
+    show it instead. A static view that fails is left out (logged), the widget still shows."""
+    from IPython.display import display
+    from .snapshot import static_block
+    display(widget_bundle(widget, text), raw=True)
+    try:
+        block = static_block(static_html(), live_class, static_class)
+    except Exception as exc:  # a static view must never hide the live widget
+        log.warning("py_tracker: could not render the static view: %r", exc)
+        return
+    display({"text/html": block, "text/plain": ""}, raw=True)
+
+
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (ZMQInteractiveShell), not in a terminal IPython or a script."""
     try:
@@ -44,13 +61,70 @@ def in_notebook() -> bool:
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
+# where the server extension serves BokehJS (py_tracker.server.bokeh_static.BOKEH_PREFIX;
+# the two layers never import each other, a test checks they agree)
+BOKEH_PREFIX = "py-tracker/bokeh"
+_ROOT_PLACEHOLDER = "__py_tracker_bokeh_root__"
+# the page's base URL from JupyterLab's (and Notebook 7's) page config, at load time in the page
+_ROOT_JS = ("window.__pyTrackerBokehRoot = (function () { var base = '/'; try {"
+            " var el = document.getElementById('jupyter-config-data');"
+            " if (el) { base = JSON.parse(el.textContent).baseUrl || '/'; } } catch (e) {}"
+            " return base.replace(/\\/?$/, '/') + '" + BOKEH_PREFIX + "/'; })();\n")
+
+
+def bokeh_mode() -> str:
+    """Where BokehJS comes from: "server" (our server extension; the notebook stays small) when
+    the kernel was started by a Jupyter server (it sets JPY_SESSION_NAME), else "inline" (VS Code,
+    nbclient: no server extension to load from). PY_TRACKER_BOKEH=inline|server overrides."""
+    import os
+    raw = (os.environ.get("PY_TRACKER_BOKEH") or "").strip().lower()
+    if raw in ("inline", "server"):
+        return raw
+    if raw:
+        from ..errors import UsageError
+        raise UsageError(f"PY_TRACKER_BOKEH={raw!r}: use 'inline' (BokehJS inside the notebook, ~8 MB) "
+                         f"or 'server' (loaded from the py_tracker server extension)")
+    return "server" if os.environ.get("JPY_SESSION_NAME") else "inline"
+
+
+def server_loader_bundle() -> dict[str, str]:
+    """Bokeh's own notebook loader (both mime types, as `output_notebook` publishes them) with
+    its file URLs pointing at the server extension under the page's base URL (~6 KB)."""
+    import bokeh
+    from bokeh.embed.bundle import bundle_for_objs_and_resources
+    from bokeh.io import notebook as bnb
+    from bokeh.resources import Resources
+    res = Resources(mode="server", root_url=f"{_ROOT_PLACEHOLDER}{bokeh.__version__}/")
+    bundle = bundle_for_objs_and_resources(None, res)
+    out = {}
+    for mime, register in ((bnb.JS_MIME_TYPE, True), (bnb.LOAD_MIME_TYPE, False)):
+        js = bnb._loading_js(bundle, None, 5000, register_mime=register)
+        if _ROOT_PLACEHOLDER not in js:
+            raise RuntimeError("bokeh's notebook loader changed: no file URLs to point at the server")
+        out[mime] = _ROOT_JS + js.replace(f'"{_ROOT_PLACEHOLDER}', 'window.__pyTrackerBokehRoot + "')
+    return out
+
+
 def ensure_bokeh(force: bool = False) -> None:
-    """Load BokehJS inline into the page (once per kernel)."""
+    """Load BokehJS into the page once per kernel: from the server extension (see `bokeh_mode`),
+    or inline (the CDN default is unreachable offline and the charts would be blank, no error)."""
     global _bokeh_loaded
     if _bokeh_loaded and not force:
         return
     from bokeh.io import output_notebook
     from bokeh.resources import INLINE
+    if bokeh_mode() == "server":
+        try:
+            bundle = server_loader_bundle()
+        except Exception as exc:  # a bokeh whose internals moved: inline still works
+            log.warning("py_tracker: loading BokehJS inline (%r)", exc)
+        else:
+            from bokeh.io import curstate
+            from IPython.display import publish_display_data
+            curstate().output_notebook("jupyter")
+            publish_display_data(bundle)
+            _bokeh_loaded = True
+            return
     output_notebook(resources=INLINE, hide_banner=True)
     _bokeh_loaded = True
 
@@ -79,7 +153,9 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
         if panel.source.state != "running":
             display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
         else:
-            display({"text/plain": ""}, raw=True, display_id=did)
+            from .snapshot import pending_html
+            display({"text/html": pending_html(panel.source.name, panel.source.id), "text/plain": ""},
+                    raw=True, display_id=did)
             _pending[did] = panel
             _register_hook()
     return panel

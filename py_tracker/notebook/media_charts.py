@@ -149,7 +149,7 @@ class HistogramHeatmap:
     @property
     def widget(self) -> Any:
         if self._widget is None:
-            from jupyter_bokeh import BokehModel
+            from .bokeh_widget import LiveBokehModel as BokehModel
             self._widget = BokehModel(self.figure)
             self._born = time.monotonic()
         return self._widget

@@ -520,6 +520,13 @@ class RunsTable:
         from .display import widget_bundle
         return widget_bundle(self.widget, "py_tracker runs table (open in JupyterLab)", include, exclude)
 
+    def _ipython_display_(self) -> None:
+        from .display import display_with_static
+        display_with_static(self.widget, "py_tracker runs table (open in JupyterLab)",
+                            lambda: f"<b>{html.escape(self.project or 'all projects')}</b> "
+                                    f"({len(self.rows)} runs)" + ROW_CSS + TABLE_CSS + self.html,
+                            "py-tracker-runs", "py-tracker-static-runs")
+
 
 def runs_table(project: str | None = None, root: Any = None, filter: str | None = None) -> RunsTable:
     """The runs table of `project` (all projects when None). Display it as the cell's result."""

@@ -124,7 +124,7 @@ class SweepCharts:
 
     def widgets(self) -> list[Any]:
         if not self._widgets:
-            from jupyter_bokeh import BokehModel
+            from .bokeh_widget import LiveBokehModel as BokehModel
             import ipywidgets as w
             self._widgets = [BokehModel(fig, layout=w.Layout(width="100%")) for fig in (self.parallel, self.by_trial)]
             for wdg in self._widgets:

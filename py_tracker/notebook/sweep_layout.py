@@ -169,6 +169,25 @@ class SweepLayout(Tickable):
         from .display import widget_bundle
         return widget_bundle(self.widget, "py_tracker sweep widget (open in JupyterLab)", include, exclude)
 
+    def _ipython_display_(self) -> None:
+        from .display import display_with_static
+        display_with_static(self.widget, "py_tracker sweep widget (open in JupyterLab)", self.static_html,
+                            "py-tracker-sweep", "py-tracker-static-sweep")
+
+    def static_html(self) -> str:
+        """The sweep as it is now, without JavaScript: progress, the trials table and the metric
+        of each trial as an SVG chart."""
+        from .snapshot import svg_lines
+        _, rows = self.trials.snapshot()
+        head = (f"<b>Sweep {html.escape(str(self.sweep_id or '(not started)'))}</b> · {len(rows)} trial(s)"
+                + (f" · metric <code>{html.escape(self.metric)}</code> ({html.escape(self.goal)})" if self.metric else ""))
+        table = trials_table_html(rows, self.params, self.metric, self.goal, "#", False, now=time.time())
+        chart = ""
+        vals = [(i + 1, r.metric) for i, r in enumerate(rows) if isinstance(r.metric, (int, float))]
+        if vals and self.metric:
+            chart = svg_lines(f"{self.metric} by trial", [("", [v[0] for v in vals], [v[1] for v in vals], "#1f77b4")])
+        return head + table + chart
+
 
 def close_tree(widget: Any) -> None:
     """Close a widget and everything inside it (ipywidgets keeps every widget until closed)."""

@@ -16,6 +16,9 @@ from typing import Any, Callable
 
 log = logging.getLogger("py_tracker")
 MIN_INTERVAL = 0.1
+# held around every round of every updater (commands, tick, finalize) and by
+# `LiveBokehModel.get_state`, which serializes documents on the kernel's shell thread
+DOC_LOCK = threading.RLock()
 
 
 class Tickable:
@@ -62,7 +65,8 @@ class Updater:
                 self._commands.append(fn)
                 self.wake.set()
                 return
-        _safe(fn)
+        with DOC_LOCK:
+            _safe(fn)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -73,7 +77,8 @@ class Updater:
 
     def _run_commands(self) -> None:
         while self._commands:
-            _safe(self._commands.popleft())
+            with DOC_LOCK:
+                _safe(self._commands.popleft())
 
     def _loop(self) -> None:
         try:
@@ -82,10 +87,12 @@ class Updater:
                 self.wake.clear()
                 self._run_commands()
                 finished = self.target.done()
-                _safe(self.target.tick)
+                with DOC_LOCK:
+                    _safe(self.target.tick)
                 self.ticks += 1
                 if finished:
-                    _safe(self.target.finalize)
+                    with DOC_LOCK:
+                        _safe(self.target.finalize)
                     break
                 self._stop.wait(self.interval)
         finally:

@@ -18,6 +18,7 @@ from jupyter_server.utils import url_path_join
 
 from ..errors import PathEscapeError
 from . import API_PREFIX
+from .bokeh_static import BOKEH_PREFIX, BokehStaticHandler, bokeh_static_dir
 from .errors import BadRequest, Conflict, NotFound
 from .store import StoreReader
 
@@ -240,7 +241,17 @@ def routes(base_url: str, store: StoreReader) -> list[tuple[str, type, dict]]:
         (u("sweeps", sweep), SweepHandler, kw),
         (u("sweeps", sweep, "stop"), SweepStopHandler, kw),
         (u("artifacts"), ArtifactsHandler, kw),
-    ]
+    ] + bokeh_routes(base_url)
+
+
+def bokeh_routes(base_url: str) -> list[tuple[str, type, dict]]:
+    """The BokehJS files of the installed bokeh (see `bokeh_static`); none without bokeh."""
+    found = bokeh_static_dir()
+    if found is None:
+        return []
+    static, version = found
+    return [(url_path_join(base_url, BOKEH_PREFIX, r"([^/]+)", "static", r"(.*)"), BokehStaticHandler,
+             {"path": str(static), "version": version})]
 
 
 def setup_handlers(web_app: Any, store: StoreReader) -> None:

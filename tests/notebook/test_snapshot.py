@@ -1,13 +1,15 @@
 """Static snapshot (inline SVG, no JS) and its display next to the live panel."""
 from __future__ import annotations
 
+import re
+
 from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 import py_tracker as pt
 from py_tracker.notebook import display as disp
-from py_tracker.notebook.snapshot import SNAPSHOT_CLASS, run_snapshot, svg_chart
+from py_tracker.notebook.snapshot import SNAPSHOT_CLASS, STATIC_CLASS, run_snapshot, svg_chart
 
 from .conftest import QUIET
 
@@ -99,3 +101,50 @@ def test_nbconvert_html_has_snapshots_and_no_widget_reprs(tmp_path):
     assert "VBox(children" not in body and "GridBox(children" not in body
     assert body.count(SNAPSHOT_CLASS) >= 2 and "py_tracker run n0" in body
     assert "py_tracker compare of 2 runs" in body
+
+
+def test_nbconvert_html_has_static_runs_table_compare_and_sweep(tmp_path):
+    """Issue 16, nbconvert: the runs table, compare and the sweep widget leave a static view
+    (HTML tables, SVG charts) under their widget, which nbconvert shows (no widget state)."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+        "import py_tracker as pt\nruns = []\n"
+        "for i in range(3):\n"
+        "    run = pt.init(project='nbs', name=f'<b>r{i}', config={'lr': 0.25 * (i + 1)})\n"
+        "    for s in range(6):\n        run.log({'loss': (i + 1.0) / (s + 1)})\n    run.finish()\n"
+        "    runs.append(pt.Api().run(run.id))",
+        "pt.runs_table('nbs')",
+        "from py_tracker.notebook.compare import compare\ncompare(runs)",
+        "def train():\n    run = pt.init()\n    run.log({'score': run.config['x'] * 2.0})\n    run.finish()\n"
+        "w = pt.sweep_widget({'method': 'grid', 'metric': {'name': 'score', 'goal': 'maximize'},\n"
+        "                     'parameters': {'x': {'values': [1, 2, 3]}}}, function=train, project='nbs-sweep')\n"
+        "w.start(); w.wait(120)\nw",
+    )]
+    env_dir = tmp_path / "store"
+    old = os.environ.get("PY_TRACKER_DIR")
+    os.environ["PY_TRACKER_DIR"] = str(env_dir)
+    try:
+        NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        if old is None:
+            os.environ.pop("PY_TRACKER_DIR", None)
+        else:
+            os.environ["PY_TRACKER_DIR"] = old
+    nb.metadata.pop("widgets", None)  # JupyterLab saves no widget state by default
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    assert "VBox(children" not in body and "GridBox(children" not in body
+    table, compare, sweep = (re.split(f"class=[\"']{STATIC_CLASS} {STATIC_CLASS}-{k}[\"']", body)[1]
+                             .split("(static view,", 1)[0] for k in ("runs", "compare", "sweep"))
+    # runs table: every run a row, names escaped, config values shown
+    assert all(f"&lt;b&gt;r{i}" in table for i in range(3)) and "<b>r0" not in table
+    assert "0.75" in table and "finished" in table
+    # compare: one SVG chart for loss with a line per run, and the config diff
+    assert compare.count("<svg") == 1 and compare.count("<polyline") == 3 and "lr" in compare
+    # sweep: three trials with their score, the best (6) among them, and the metric-by-trial chart
+    assert sweep.count("finished") >= 3 and "6" in sweep and "score by trial" in sweep
+    assert "<script" not in table + compare + sweep
