@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..core.trial import TrialContext
 from ..errors import UsageError
 from . import hyperband
 from .api import Agent
@@ -132,7 +133,7 @@ class ParallelAgent(Agent):
             self._start(rec, run_id, point or {})
 
     def _start(self, rec: dict, run_id: str, point: dict) -> None:
-        ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point, "run_id": run_id}
+        ctx = TrialContext(self.sweep_id, rec["project"], run_id, point)
         mirror = TrialMirror(self.store, ctx)
         mirror.create()
         try:
