@@ -17,8 +17,7 @@ from typing import Any
 from .commands import (COMMANDS, cmd_compare, cmd_report, cmd_runs, cmd_show, cmd_status,  # noqa: F401
                        cmd_stop, cmd_sweep, cmd_system)
 from .magic_args import _parser, _Parser, _split, _usage_error, split_config_line
-
-TRAINING_CELLS: dict[str, str] = {}  # --id NAME -> cell source, for the sweep widget
+from .training_cells import TRAINING_CELLS  # the registry `%%track --id` writes
 
 LINE_HELP = """%track SUBCOMMAND ...: py_tracker in the notebook.
 
@@ -65,7 +64,7 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
             raise _usage_error(f"--config {args.config!r} gave a {type(config).__name__}, not a dict; "
                                f"e.g. --config \"dict(lr=0.01)\" or --config my_config")
     if args.cell_id:
-        TRAINING_CELLS[args.cell_id] = cell
+        TRAINING_CELLS.register(args.cell_id, cell)
     with disp.suppress_auto_display():
         run = pt.init(project=args.project, name=args.name, group=args.group, job_type=args.job_type,
                       config=config, dir=args.dir)
