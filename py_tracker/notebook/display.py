@@ -76,7 +76,7 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
         did = f"py-tracker-snapshot-{uuid.uuid4().hex}"
         panel.snapshot_display_id = did
         panel.origin_request = current_request()
-        if panel.source.state != "running":
+        if not panel.source.running:
             display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
         else:
             display({"text/plain": ""}, raw=True, display_id=did)
@@ -117,7 +117,7 @@ def publish_snapshots(force: bool = False) -> int:
     sent = 0
     here = current_request()
     for did, panel in list(_pending.items()):
-        if not force and panel.source.state == "running":
+        if not force and panel.source.running:
             continue
         _pending.pop(did, None)
         try:

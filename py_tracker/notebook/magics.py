@@ -14,6 +14,7 @@ import sys
 import traceback
 from typing import Any
 
+from ..storage.records import RunState
 from .commands import (COMMANDS, cmd_compare, cmd_report, cmd_runs, cmd_show, cmd_status,  # noqa: F401
                        cmd_stop, cmd_sweep, cmd_system)
 from .magic_args import _parser, _Parser, _split, _usage_error, split_config_line
@@ -79,7 +80,7 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
         _exec_cell(cell, shell)
     except RunStopped:
         if not run.finished:
-            run.finish(state="stopped")
+            run.finish(state=RunState.STOPPED)
         print(f"py_tracker: run {run.name} ({run.id}) was stopped; what it logged is kept.")
     except KeyboardInterrupt:
         _record_error(run)
