@@ -194,7 +194,17 @@ class ParallelAgent(Agent):
             if m.worker is not None and m.worker not in workers and m.end is None:
                 t.lost = True
             if not t.stop_sent and self.store.layout.stop_flag(m.run_id).exists():
-                self._stop(t, "stopped by user")
+                self._stop(t, self._flag_reason())
+
+    def _flag_reason(self) -> str:
+        """Why a trial's stop flag is there: `SweepHandle.stop()` marks the sweep stopped before
+        it writes the flags, so a stopped sweep means "sweep stopped" whichever of this tick and
+        the sweep watch sees it first; otherwise a user stopped that run."""
+        try:
+            stopped = self.store.get(self.sweep_id).get("state") == SweepState.STOPPED
+        except Exception:  # the record cannot be read now: the flag alone says a user asked
+            stopped = False
+        return "sweep stopped" if stopped else "stopped by user"
 
     def _pump(self) -> int:
         """Apply every message waiting in the queue; returns how many there were."""
