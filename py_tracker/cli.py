@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import TrackerError, UsageError
 from .formats import duration_text
+from .settings import store_dir_env
 from .storage.access import check_root
 from .storage.paths import default_root
 
@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.dir is None:
-        args.dir = os.environ.get("PY_TRACKER_DIR") or None
+        args.dir = store_dir_env()
     try:
         check_root(args.dir or default_root())  # a file where the store should be: one line, below
         return int(args.fn(args) or 0)

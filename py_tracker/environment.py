@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .settings import child_env, jupyter_session_env
 from .storage.atomic import atomic_write
 from .storage.paths import safe_join
 
@@ -67,7 +68,7 @@ def requirements_text() -> str:
 
 # -- git --------------------------------------------------------------------------------
 def _git(args: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess | None:
-    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    env = child_env(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                               timeout=timeout, env=env, stdin=subprocess.DEVNULL)
@@ -128,7 +129,7 @@ def _ipython() -> Any:
 
 def notebook_path() -> str | None:
     """The notebook this kernel runs, when the front end says so (JupyterLab, VS Code)."""
-    env = os.environ.get("JPY_SESSION_NAME")
+    env = jupyter_session_env()
     if env:
         return env
     ip = _ipython()

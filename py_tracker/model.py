@@ -19,6 +19,7 @@ import orjson
 from .errors import NoActiveRunError, UsageError
 from .media.base import write_bytes_atomic
 from .media.histogram import Histogram
+from .storage.records import RunState
 
 log = logging.getLogger("py_tracker")
 
@@ -143,7 +144,7 @@ class _Watcher:
             return False
 
     def _emit(self, data: dict[str, Any]) -> None:
-        if not data or getattr(self.run, "state", "running") != "running":
+        if not data or getattr(self.run, "state", RunState.RUNNING) != RunState.RUNNING:
             return
         try:
             self.run.log(data, commit=False)
@@ -322,5 +323,5 @@ def unwatch(models: Any = None, *, run: Any = None) -> None:
         states = [state] if state is not None and state.run is run else []
     for state in states:
         _unwatch_in(state, models)
-        if getattr(state.run, "state", "running") == "running":
+        if getattr(state.run, "state", RunState.RUNNING) == RunState.RUNNING:
             state.write()

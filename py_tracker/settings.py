@@ -1,11 +1,19 @@
-"""Settings of a run: defaults < environment variables < `init(settings=...)`."""
+"""Settings of a run: defaults < environment variables < `init(settings=...)`.
+
+This module is the one reader of the process environment: every environment variable
+py_tracker honours (its own PY_TRACKER_* and W&B's WANDB_*) is read by a function here,
+and the few writes (W&B's `wandb.env` setters, a child process's environment, a reader
+library configured through its own variables) go through here too;
+`tests/test_settings_env.py` fails when another module touches `os.environ`.
+"""
 from __future__ import annotations
 
 import dataclasses
 import math
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .errors import UsageError
 
@@ -271,3 +279,66 @@ def wandb_watch() -> str | bool:
     if raw in ("parameters", "all"):
         return raw
     raise UsageError(f"WANDB_WATCH={raw!r}: use 'gradients', 'parameters', 'all' or 'false'")
+
+
+SWEEP_CONTEXT_ENV = "PY_TRACKER_SWEEP_CONTEXT"
+
+
+def sweep_context_env() -> str | None:
+    """PY_TRACKER_SWEEP_CONTEXT: the trial a sweep agent started this process for (JSON, or the
+    path of a JSON file; `core.trial` parses it). None when unset or empty."""
+    raw = os.environ.get(SWEEP_CONTEXT_ENV)
+    return raw if raw and raw.strip() else None
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment a child process (a trial's command, git) starts with: this process's
+    own, plus `extra` (e.g. the trial context and store root a sweep command must see)."""
+    env = dict(os.environ)
+    env.update(extra)
+    return env
+
+
+STORE_DIR_ENV = "PY_TRACKER_DIR"
+
+
+def env_text(name: str) -> str | None:
+    """Environment variable `name`, stripped; None when unset or blank."""
+    raw = os.environ.get(name)
+    return raw.strip() if raw is not None and raw.strip() else None
+
+
+def store_dir_env() -> str | None:
+    """PY_TRACKER_DIR: the store root kernels, the server and the CLI share (None: unset)."""
+    return env_text(STORE_DIR_ENV)
+
+
+def project_env() -> str | None:
+    """The project the environment names: PY_TRACKER_PROJECT, else W&B's WANDB_PROJECT."""
+    return env_text("PY_TRACKER_PROJECT") or env_text("WANDB_PROJECT")
+
+
+def jupyter_session_env() -> str | None:
+    """JPY_SESSION_NAME: the notebook's path, as JupyterLab and VS Code tell their kernels."""
+    return env_text("JPY_SESSION_NAME")
+
+
+def set_env(name: str, value: str) -> None:
+    """Set a variable for this process and its children (W&B's `wandb.env.set_project`...)."""
+    os.environ[name] = value
+
+
+@contextmanager
+def env_overrides(**values: str) -> Iterator[None]:
+    """These variables set while the block runs, the previous values (or none) back after:
+    for libraries configured only through their environment (MLflow's reader)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..storage.catalog import Catalog
 from ..storage.paths import StoreLayout, default_root
+from ..storage.records import RunState
 from .filters import compile_filter, order_by
 from .run import ApiFile, ApiRun
 
@@ -15,7 +16,7 @@ __all__ = ["Api", "ApiRun", "ApiFile"]
 
 def _sort_doc(run: ApiRun) -> dict:
     rec = run._record
-    if rec.get("state", "running") == "running":  # sorting by state shows the effective one
+    if rec.get("state", RunState.RUNNING) == RunState.RUNNING:  # sorting by state shows the effective one
         rec = dict(rec, state=run.state)
     return rec
 

@@ -16,7 +16,7 @@ from ..storage import history as hist
 from ..storage.atomic import atomic_write
 from ..storage.downsample import union_indices
 from ..storage.paths import safe_join
-from ..storage.records import effective_state
+from ..storage.records import RunState, delete_run, effective_state, run_runtime, save_run
 
 if TYPE_CHECKING:
     from . import Api
@@ -114,16 +114,11 @@ class ApiRun:
 
     @property
     def state(self) -> str:
-        state = self._record.get("state", "running")
-        if state != "running":  # only a running run needs its heartbeat looked at
-            return state
-        return effective_state(self._record, self._api.layout.heartbeat(self.id))
+        return effective_state(self._record, lambda: self._api.layout.heartbeat(self.id))
 
     @property
     def runtime(self) -> float:
-        if self.state == "running":
-            return float(self._f("runtime") or 0) + max(0.0, time.time() - (self._f("updated_at") or time.time()))
-        return float(self._f("runtime") or 0)
+        return run_runtime(self._record, self.state)
 
     @property
     def metadata(self) -> dict:
@@ -158,7 +153,7 @@ class ApiRun:
         for k in ("config", "summary"):
             if k in fields:
                 fields[k] = {str(key): config_value(v, str(key)) for key, v in fields[k].items()}
-        rec = self._api.writable_catalog().patch("runs", self.id, fields)
+        rec = save_run(self._api.writable_catalog(), self.id, fields)
         if rec is None:
             raise KeyError(f"run {self.id} no longer exists")
         self._record = rec
@@ -324,9 +319,9 @@ class ApiRun:
 
     def delete(self, delete_artifacts: bool = False) -> None:
         """Remove the run from the catalog and its folder from disk."""
-        if self.state == "running":
+        if self.state == RunState.RUNNING:
             raise RuntimeError(f"run {self.path} is running; stop or finish it before deleting it")
-        self._api.writable_catalog().delete("runs", self.id)
+        delete_run(self._api.writable_catalog(), self.id)
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 

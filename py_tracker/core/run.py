@@ -13,8 +13,6 @@ from __future__ import annotations
 import collections
 import errno
 import logging
-import os
-import socket
 import threading
 import time
 import warnings
@@ -30,7 +28,7 @@ from ..storage.catalog import Catalog
 from ..formats import flatten
 from ..storage.history import HistoryWriter
 from ..storage.paths import StoreLayout
-from ..storage.records import pid_start
+from ..storage.records import RunState, end_fields, save_run
 from .config import Config
 from .conveniences import RunConveniences
 from .flusher import Bookkeeper, Flusher, touch
@@ -87,7 +85,7 @@ class Run(RunConveniences):
         self._error_reported = False
         self._finished = False
         self._media = False  # set once a media value was logged: rows then need _prepare
-        self._state = "running"
+        self._state: str = RunState.RUNNING.value
         self._finish_hooks: list[Callable[[], None]] = []
         self._end_listeners: list[Callable[["Run"], None]] = []
         self._poll_hooks: list[Callable[[], None]] = []
@@ -344,7 +342,7 @@ class Run(RunConveniences):
 
     def _on_alert(self) -> None:
         if self._stop_requested and not self._finished:
-            self.finish(state="stopped")
+            self.finish(state=RunState.STOPPED)
             raise RunStopped(f"run {self.path} was asked to stop (Stop button, sidebar or sweep); "
                              f"what it logged is kept")
         if self._error is not None and not self._error_reported:
@@ -536,7 +534,7 @@ class Run(RunConveniences):
             self._meta_dirty = False
             snap = self._snapshot()
             try:
-                self._catalog.patch("runs", self.id, {k: v for k, v in snap.items() if k != "id"}, durable=force)
+                save_run(self._catalog, self.id, {k: v for k, v in snap.items() if k != "id"}, durable=force)
                 atomic_write(self._files / "summary.json", orjson.dumps(snap["summary"], option=orjson.OPT_INDENT_2))
                 # YAML of a large config (transformers' TrainingArguments: ~150 keys) costs ~15 ms;
                 # most saves only carry a new summary, so config.yaml is rewritten only when it changed.
@@ -585,7 +583,7 @@ class Run(RunConveniences):
         self._finish_hooks = [h for h in self._finish_hooks if getattr(h, "_repeat", False)]
         self._stop_threads()
         if state is None:
-            state = "finished" if not exit_code else "failed"
+            state = RunState.FINISHED if not exit_code else RunState.FAILED
         before = {k: self._record[k] for k in ("state", "exit_code", "finished_at") if k in self._record}
         state_before = self._state
         try:
@@ -596,10 +594,9 @@ class Run(RunConveniences):
                 except OSError as exc:
                     if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # file systems without fsync
                         raise StorageError(f"could not write history of run {self.path} to disk: {exc}") from exc
-            self._state = state
-            self._record["state"] = state
-            self._record["exit_code"] = exit_code if exit_code is not None else (0 if state == "finished" else None)
-            self._record["finished_at"] = time.time()
+            ended = end_fields(state, exit_code)  # checks the state ("finished", "failed", "stopped"...)
+            self._state = ended["state"]
+            self._record.update(ended)
             self._finished = True
             if not self._save_meta(force=True):
                 err, self._error = self._error, None
@@ -627,7 +624,7 @@ class Run(RunConveniences):
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
         if exc_type is not None and issubclass(exc_type, RunStopped):
-            self.finish(state="stopped")
+            self.finish(state=RunState.STOPPED)
             return True
         self.finish(exit_code=1 if exc_type is not None else 0)
         return False
@@ -639,7 +636,3 @@ def config_yaml(config: dict) -> bytes:
     return yaml.safe_dump({k: {"value": v} for k, v in config.items()}, sort_keys=False,
                           allow_unicode=True).encode()
 
-
-def host_info() -> dict:
-    pid = os.getpid()
-    return {"host": socket.gethostname(), "pid": pid, "pid_start": pid_start(pid)}

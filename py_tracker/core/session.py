@@ -11,7 +11,6 @@ A run tells the session it ended through an end listener the session registers o
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import sys
@@ -26,56 +25,24 @@ from ..settings import Settings, init_env
 from ..storage.catalog import Catalog
 from ..storage.history import last_step
 from ..storage.paths import default_root
-from ..storage.records import effective_state
+from ..storage.records import RunState, create_run, effective_state, new_run, resume_fields
 from .config import Config, NoRunProxy
 from .names import check_id, check_project, new_id, new_name
-from .run import Run, host_info
+from .run import Run
+from .trial import current_trial
 
 log = logging.getLogger("py_tracker")
 
-SWEEP_ENV = "PY_TRACKER_SWEEP_CONTEXT"
 DEFAULT_PROJECT = "uncategorized"
 
 _active: Any = None
 _live: "weakref.WeakSet[Run]" = weakref.WeakSet()
-_sweep_context: dict | None = None
 _init_hooks: list[Callable[[Run], None]] = []
 _run_class: Callable[..., Run] = Run
 _disabled_class: Callable[..., Any] | None = None  # core.disabled.DisabledRun unless composed
 _lock = threading.RLock()
 _exit_code = 0
 _hooks_installed = False
-
-
-def set_sweep_context(ctx: dict | None) -> None:
-    """Used by sweep agents: the next `init()` joins this sweep.
-
-    ctx = {"sweep_id": str, "project": str, "config": dict, "root": str (optional),
-           "run_id": str (optional)}. Sweep values win over init(config=...);
-    init(project=...) is ignored inside a sweep.
-    """
-    global _sweep_context
-    _sweep_context = dict(ctx) if ctx else None
-
-
-def get_sweep_context() -> dict | None:
-    """The sweep this process's next init() joins. A context set for one thread (the
-    agent's, e.g. a sweep widget's background thread) does not leak into init() calls
-    made by the user's own cells on other threads."""
-    if _sweep_context is not None:
-        owner = _sweep_context.get("thread")
-        if owner is None or owner == threading.get_ident():
-            return _sweep_context
-        return None
-    raw = os.environ.get(SWEEP_ENV)
-    if not raw:
-        return None
-    try:
-        if raw.lstrip().startswith("{"):
-            return json.loads(raw)
-        return json.loads(Path(raw).read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"environment variable {SWEEP_ENV} is not valid JSON or a JSON file: {exc}") from None
 
 
 def compose(run_class: Callable[..., Run], disabled_class: Callable[..., Any],
@@ -204,14 +171,14 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             cfg = {k: v for k, v in cfg.items() if k not in set(config_exclude_keys)}
         if config_include_keys:
             cfg = {k: v for k, v in cfg.items() if k in set(config_include_keys)}
-        sweep = get_sweep_context()
+        sweep = current_trial()  # the trial a sweep runner runs this code for, if any
         sweep_id = None
         if sweep:
-            sweep_id = sweep.get("sweep_id")
-            project = sweep.get("project") or project
-            cfg.update(sweep.get("config") or {})
-            dir = sweep.get("root") or dir
-            id = sweep.get("run_id") or id
+            sweep_id = sweep.sweep_id
+            project = sweep.project or project
+            cfg.update(sweep.config)
+            dir = sweep.root or dir
+            id = sweep.run_id or id
         project = check_project(project or DEFAULT_PROJECT)
         if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
             raise UsageError(f"init(tags=...) takes a list of strings, e.g. tags=['baseline']; got {tags!r}")
@@ -243,7 +210,7 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             now = time.time()
             start_step, runtime_offset, resumed = 0, 0.0, False
             if existing is not None:
-                if effective_state(existing) == "running":
+                if effective_state(existing) == RunState.RUNNING:
                     raise UsageError(f"run {run_id!r} is still running in process {existing.get('pid')} on "
                                      f"{existing.get('host')}; finish it there first")
                 record = existing
@@ -259,7 +226,7 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
                         record[key] = val
                 if tags is not None:
                     record["tags"] = list(tags)
-                record.update(state="running", finished_at=None, exit_code=None, resumed_at=now, **host_info())
+                record.update(resume_fields(now))
             else:
                 record = new_record(run_id, project, name=name, group=group, job_type=job_type,
                                     tags=tags, notes=notes, config=cfg, sweep_id=sweep_id, now=now)
@@ -267,12 +234,12 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
                 record["entity"] = str(entity)
             # normalize config through Config so numpy scalars etc. become plain values
             record["config"] = Config(record["config"]).as_dict()
-            catalog.put("runs", record, durable=False)  # finish() is the durable save
-            catalog.insert_new("projects", {"name": project, "created_at": now})
+            create_run(catalog, record, durable=False)  # finish() is the durable save
         run = _run_class(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
         run.add_end_listener(_on_finish)
         if sweep:
-            run.config.lock(sweep.get("config") or {})  # W&B: the sweep's values win over the script's
+            run.config.lock(sweep.config)  # W&B: the sweep's values win over the script's
+            sweep.attach(run)
         _live.add(run)
         if reinit != "create_new":  # W&B: create_new never sets wandb.run (nor wandb.log's run)
             _active = run
@@ -289,14 +256,10 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
 def new_record(run_id: str, project: str, *, name: str | None = None, group: str | None = None,
                job_type: str | None = None, tags: Sequence[str] | None = None, notes: str | None = None,
                config: dict | None = None, sweep_id: str | None = None, now: float | None = None) -> dict:
-    """The catalog record of a run that starts now in this process (state "running")."""
-    now = time.time() if now is None else now
-    rec = {"id": run_id, "project": project, "name": name or new_name(), "group": group,
-           "job_type": job_type, "tags": list(tags or []), "notes": notes, "config": dict(config or {}),
-           "summary": {}, "state": "running", "created_at": now, "updated_at": now, "heartbeat_at": now,
-           "runtime": 0.0, "last_step": -1, "sweep_id": sweep_id, "metrics": [], "dir": f"runs/{run_id}"}
-    rec.update(host_info())
-    return rec
+    """The record of a run that starts now in this process (`storage.records.new_run`), named
+    with a random readable name when `name` is None."""
+    return new_run(run_id, project, name or new_name(), group=group, job_type=job_type, tags=tags,
+                   notes=notes, config=config, sweep_id=sweep_id, now=now)
 
 
 def _on_finish(run: Any) -> None:

@@ -35,7 +35,7 @@ from ..errors import UsageError
 from ..storage.atomic import atomic_write, fsync_dir
 from ..storage.catalog import Catalog
 from ..storage.history import HistoryWriter
-from ..storage.records import pid_alive, pid_start
+from ..storage.records import RunState, create_run, pid_alive, pid_start
 
 log = logging.getLogger("py_tracker")
 
@@ -154,7 +154,7 @@ class StagedRun:
         (self.dir / "owner").write_text(f"{os.getpid()} {pid_start(os.getpid())}")
         self.files_dir = self.dir / "files"
         self.record = new_record(run_id, project)
-        self.record.update(host=None, pid=None, pid_start=None, state="finished",
+        self.record.update(host=None, pid=None, pid_start=None, state=RunState.FINISHED.value,
                            imported={"source": kind, "id": item.source_id, "path": str(item.location)})
         self.problems: list[str] = []
         self._more_problems = 0
@@ -317,9 +317,7 @@ class StagedRun:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(self.dir, target)
         fsync_dir(target.parent)
-        with self.catalog.transaction():
-            self.catalog.put("runs", rec)
-            self.catalog.insert_new("projects", {"name": rec["project"], "created_at": rec["created_at"]})
+        create_run(self.catalog, rec)
         (target / MARKER).unlink(missing_ok=True)
 
     def abort(self) -> None:

@@ -11,30 +11,15 @@ tags `key=value` (all tags, `mlflow.*` ones included, are kept in `imported.tags
 """
 from __future__ import annotations
 
-import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
 from ..errors import UsageError
+from ..settings import env_overrides as _env
 from .base import Source, SourceRun, StagedRun, merge_points, missing_reader
-
-
-@contextmanager
-def _env(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 _STATES = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "stopped"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..storage.records import RunState
 from .magic_args import _api, _display, _parser, _usage_error
 
 
@@ -90,7 +91,7 @@ def cmd_status(argv: list[str], shell: Any = None) -> str:
         lines.append(f"active run: {active.name} ({getattr(active, 'path', active.id)}), state "
                      f"{active.state}, step {active.step}")
     try:
-        running = [r for r in _api(a.dir).runs(filters={"state": "running"})]
+        running = [r for r in _api(a.dir).runs(filters={"state": RunState.RUNNING.value})]
     except Exception:
         running = []
     for r in running:

@@ -76,15 +76,15 @@ def bokeh_mode() -> str:
     """Where BokehJS comes from: "server" (our server extension; the notebook stays small) when
     the kernel was started by a Jupyter server (it sets JPY_SESSION_NAME), else "inline" (VS Code,
     nbclient: no server extension to load from). PY_TRACKER_BOKEH=inline|server overrides."""
-    import os
-    raw = (os.environ.get("PY_TRACKER_BOKEH") or "").strip().lower()
+    from ..settings import env_text, jupyter_session_env
+    raw = (env_text("PY_TRACKER_BOKEH") or "").strip().lower()
     if raw in ("inline", "server"):
         return raw
     if raw:
         from ..errors import UsageError
         raise UsageError(f"PY_TRACKER_BOKEH={raw!r}: use 'inline' (BokehJS inside the notebook, ~8 MB) "
                          f"or 'server' (loaded from the py_tracker server extension)")
-    return "server" if os.environ.get("JPY_SESSION_NAME") else "inline"
+    return "server" if jupyter_session_env() else "inline"
 
 
 def server_loader_bundle() -> dict[str, str]:
@@ -150,7 +150,7 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
         did = f"py-tracker-snapshot-{uuid.uuid4().hex}"
         panel.snapshot_display_id = did
         panel.origin_request = current_request()
-        if panel.source.state != "running":
+        if not panel.source.running:
             display({"text/html": _snapshot_html(panel)}, raw=True, display_id=did)
         else:
             from .snapshot import pending_html
@@ -193,7 +193,7 @@ def publish_snapshots(force: bool = False) -> int:
     sent = 0
     here = current_request()
     for did, panel in list(_pending.items()):
-        if not force and panel.source.state == "running":
+        if not force and panel.source.running:
             continue
         _pending.pop(did, None)
         try:

@@ -14,11 +14,11 @@ import sys
 import traceback
 from typing import Any
 
+from ..storage.records import RunState
 from .commands import (COMMANDS, cmd_compare, cmd_report, cmd_runs, cmd_show, cmd_status,  # noqa: F401
                        cmd_stop, cmd_sweep, cmd_system)
 from .magic_args import _parser, _Parser, _split, _usage_error, split_config_line
-
-TRAINING_CELLS: dict[str, str] = {}  # --id NAME -> cell source, for the sweep widget
+from .training_cells import TRAINING_CELLS  # the registry `%%track --id` writes
 
 LINE_HELP = """%track SUBCOMMAND ...: py_tracker in the notebook.
 
@@ -65,7 +65,7 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
             raise _usage_error(f"--config {args.config!r} gave a {type(config).__name__}, not a dict; "
                                f"e.g. --config \"dict(lr=0.01)\" or --config my_config")
     if args.cell_id:
-        TRAINING_CELLS[args.cell_id] = cell
+        TRAINING_CELLS.register(args.cell_id, cell)
     with disp.suppress_auto_display():
         run = init(project=args.project, name=args.name, group=args.group, job_type=args.job_type,
                    config=config, dir=args.dir)
@@ -80,7 +80,7 @@ def track_cell(line: str, cell: str, shell: Any) -> Any:
         _exec_cell(cell, shell)
     except RunStopped:
         if not run.finished:
-            run.finish(state="stopped")
+            run.finish(state=RunState.STOPPED)
         print(f"py_tracker: run {run.name} ({run.id}) was stopped; what it logged is kept.")
     except KeyboardInterrupt:
         _record_error(run)

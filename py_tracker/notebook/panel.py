@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 from ..formats import duration_text, imported_text
+
+from ..storage.records import RunState
 from .board import ChartBoard, system_section
 from .charts import BASE_X, X_DEFAULT, X_LABELS, X_RUNTIME, ChartOptions
 from .source import RunSource, StreamTail
@@ -20,8 +22,8 @@ from .tabs import FilesView, LogsView, artifacts_html, kv_table, model_html
 from .updater import Tickable, Updater
 
 # badge backgrounds under white text: each at least 4.5:1 against white (WCAG AA)
-STATE_COLORS = {"running": "#1864ab", "finished": "#2b7a3b", "failed": "#c92a2a", "crashed": "#c92a2a",
-                "stopped": "#b35900"}
+STATE_COLORS = {RunState.RUNNING.value: "#1864ab", RunState.FINISHED.value: "#2b7a3b",
+                RunState.FAILED.value: "#c92a2a", RunState.CRASHED.value: "#c92a2a", RunState.STOPPED.value: "#b35900"}
 TAB_CHARTS, TAB_SYSTEM, TAB_MODEL, TAB_LOGS, TAB_FILES, TAB_CONFIG, TAB_SUMMARY, TAB_ARTIFACTS = range(8)
 
 
@@ -88,7 +90,7 @@ class RunPanel(Tickable):
 
         self.tick()  # what is stored so far
         self._refresh_tab()
-        if start and self._state == "running":
+        if start and self._state == RunState.RUNNING:
             src.listen(self.updater.wake)
             self.updater.start()
         else:
@@ -103,7 +105,7 @@ class RunPanel(Tickable):
         if now - self._last_state_check >= 2.0:
             self._last_state_check = now
             self._state = src.state
-        return self._state != "running"
+        return self._state != RunState.RUNNING
 
     def poll(self) -> int:
         """Read what was written since the last call into the boards; returns new metric rows."""

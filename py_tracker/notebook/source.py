@@ -19,6 +19,7 @@ import numpy as np
 
 from ..core.summary import step_metric_defs
 from ..storage.history import decode_column as _column, decode_line as _decode_line
+from ..storage.records import RunState
 
 
 class StreamTail:
@@ -148,7 +149,7 @@ class RunSource:
 
     @property
     def running(self) -> bool:
-        return self.state == "running"
+        return self.state == RunState.RUNNING
 
     @property
     def step(self) -> int:

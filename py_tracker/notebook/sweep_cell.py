@@ -1,8 +1,8 @@
 """Running a `%%track --id NAME` training cell as one sweep trial, and the `%track sweep` magic.
 
-`CellTrial(cell, shell)` is the no-argument function the sweep agent calls per trial: it
-re-reads the cell's source from `magics.TRAINING_CELLS` (so an edited and re-run training
-cell is picked up by the next trial), and executes it in the user namespace. The agent
+`CellTrial(cell, shell, cells)` is the no-argument function the sweep agent calls per trial:
+it re-reads the cell's source from the `TrainingCells` registry it is given (so an edited
+and re-run training cell is picked up by the next trial), and executes it in the user namespace. The agent
 has set the sweep context, so the trial's run is created the way `%%track` would create
 it — by an `init()` before the body — unless the body calls `init()` itself (then that
 call joins the trial). Either way `py_tracker.config` holds the trial's values.
@@ -15,6 +15,7 @@ import shlex
 from typing import Any
 
 from ..errors import UsageError
+from .training_cells import TRAINING_CELLS, TrainingCells
 
 
 def calls_init(tree: ast.AST) -> bool:
@@ -28,31 +29,22 @@ def calls_init(tree: ast.AST) -> bool:
     return False
 
 
-def training_cell(cell: str) -> str:
-    """The source registered by `%%track --id CELL`, or a UsageError listing the known ids."""
-    from .magics import TRAINING_CELLS
-    source = TRAINING_CELLS.get(cell)
-    if source is None:
-        known = ", ".join(repr(k) for k in TRAINING_CELLS) or "none yet"
-        raise UsageError(f"no training cell {cell!r}: mark one with `%%track --id {cell}` as its first line and "
-                         f"run it once (registered cells: {known})")
-    return source
-
-
 class CellTrial:
-    """Callable with no arguments: one execution of training cell `cell` in `shell`'s namespace."""
+    """Callable with no arguments: one execution of training cell `cell` (its newest source
+    in `cells`, the kernel's registry unless another is given) in `shell`'s namespace."""
 
-    def __init__(self, cell: str, shell: Any):
+    def __init__(self, cell: str, shell: Any, cells: TrainingCells = TRAINING_CELLS):
         if shell is None or not hasattr(shell, "user_ns"):
             raise UsageError("sweep_widget(cell=...) needs an IPython shell (run it in a notebook), "
                              "or pass function=train")
-        training_cell(cell)  # fail now, not at the first trial
+        cells.source(cell)  # fail now, not at the first trial
+        self.cells = cells
         self.cell = cell
         self.shell = shell
 
     def __call__(self) -> None:
         from ..core.session import init
-        source = training_cell(self.cell)
+        source = self.cells.source(self.cell)
         shell = self.shell
         code = shell.transform_cell(source) if hasattr(shell, "transform_cell") else source
         filename = f"<training cell {self.cell}>"

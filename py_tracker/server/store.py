@@ -26,11 +26,13 @@ from ..api import Api, ApiRun
 from ..api.filters import order_page
 from ..errors import PathEscapeError
 from ..storage.paths import Confinement, safe_join
-from ..storage.records import effective_state
+from ..storage.records import RunState, effective_state, run_runtime
 from .charts import chart_docs
 from .errors import BadRequest, Conflict, NotFound
 from .series import SeriesReader
 from .sweeps import sweep_docs
+
+_RUNNING = RunState.RUNNING.value  # the plain text, for the listing loop
 
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 LIST_FIELDS = ("id", "name", "project", "group", "job_type", "tags", "notes", "state", "created_at",
@@ -88,27 +90,20 @@ class StoreReader:
     def run(self, run_id: str) -> ApiRun:
         return ApiRun(self.api, self.record(run_id))
 
-    def _state(self, rec: dict) -> str:
-        if rec.get("state", "running") != "running":
-            return rec["state"]
-        beat: Path | None = None
+    def _heartbeat(self, rec: dict) -> Path | None:
         try:
-            beat = self.confine.check(self.api.layout.heartbeat(rec["id"]))
+            return self.confine.check(self.api.layout.heartbeat(rec["id"]))
         except PathEscapeError:
-            pass  # a heartbeat leading out of the store is not looked at: the record decides
-        return effective_state(rec, beat)
+            return None  # a heartbeat leading out of the store is not looked at: the record decides
 
-    def _runtime(self, rec: dict, state: str, now: float) -> float:
-        runtime = float(rec.get("runtime") or 0)
-        if state == "running":
-            runtime += max(0.0, now - (rec.get("updated_at") or now))
-        return runtime
+    def _state(self, rec: dict) -> str:
+        return effective_state(rec, lambda: self._heartbeat(rec))
 
     def _list_doc(self, rec: dict, now: float) -> dict:
         doc = {k: rec.get(k) for k in LIST_FIELDS}
         doc["state"] = state = self._state(rec)
         doc["tags"] = list(rec.get("tags") or [])
-        doc["runtime"] = self._runtime(rec, state, now)
+        doc["runtime"] = run_runtime(rec, state, now)
         doc["summary"] = _scalars(rec.get("summary"))
         alerts = rec.get("alerts") or []
         doc["alert_count"] = len(alerts)  # wandb.alert(): the sidebar marks runs that raised one
@@ -144,8 +139,8 @@ class StoreReader:
         for rec in self.api.catalog.scan("runs"):
             if project and rec.get("project") != project:
                 continue
-            st = rec.get("state", "running")
-            if st == "running":
+            st = rec.get("state", _RUNNING)
+            if st == _RUNNING:  # only a running run needs its writer looked at (100k records: keep it cheap)
                 st = self._state(rec)
             rgroup, rtags = rec.get("group"), rec.get("tags") or ()
             if rgroup:
@@ -167,10 +162,7 @@ class StoreReader:
         if sort in ("state", "runtime"):  # fields the list document computes
             def source(hit: tuple[dict, str]) -> dict:
                 rec, st = hit
-                runtime = float(rec.get("runtime") or 0)
-                if st == "running":
-                    runtime += max(0.0, now - (rec.get("updated_at") or now))
-                return {"state": st, "runtime": runtime}
+                return {"state": st, "runtime": run_runtime(rec, st, now)}
         else:
             def source(hit: tuple[dict, str]) -> dict:
                 return hit[0]
@@ -201,7 +193,7 @@ class StoreReader:
         rec = self.record(run_id)
         doc = dict(rec)
         doc["state"] = state = self._state(rec)
-        doc["runtime"] = self._runtime(rec, state, time.time())
+        doc["runtime"] = run_runtime(rec, state)
         doc.setdefault("tags", [])
         base = self.api.layout.files_dir(run_id)
         try:
@@ -303,7 +295,7 @@ class StoreReader:
     # --- writes ------------------------------------------------------------------------
     def stop_run(self, run_id: str) -> dict:
         state = self._state(self.record(run_id))
-        if state != "running":
+        if state != RunState.RUNNING:
             raise Conflict(f"run {run_id} is {state}; only a running run can be stopped")
         self.request_stop(run_id)
         return {"ok": True, "state": "stopping"}

@@ -6,10 +6,11 @@ project, state, config with method/metric/run_cap, created_at).
 """
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from ..storage.records import RunState
+from ..storage import records
 from ..sweeps.best import best_run
 
 if TYPE_CHECKING:
@@ -87,11 +88,10 @@ def request_sweep_stop(store: "StoreReader", sweep_id: str) -> dict:
     except (ImportError, AttributeError, LookupError, ValueError):
         pass
     if not handled:
-        store.api.writable_catalog().patch("sweeps", sweep_id, {"stop_requested": True,
-                                                               "stop_requested_at": time.time()})
+        records.request_sweep_stop(store.api.writable_catalog(), sweep_id)
     stopped = []
     for r in store.api.catalog.all("runs"):
-        if r.get("sweep_id") == sweep_id and store._state(r) == "running":
+        if r.get("sweep_id") == sweep_id and store._state(r) == RunState.RUNNING:
             store.request_stop(r["id"])
             stopped.append(r["id"])
     return {"ok": True, "state": "stopping", "stopped_runs": stopped}

@@ -36,7 +36,7 @@ from .journal import (
     segments,
 )
 from .paths import StoreLayout
-from .records import effective_state
+from .records import RunState, create_run, effective_state, end_run
 
 
 @dataclass
@@ -218,23 +218,21 @@ def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
                 created = d.stat().st_mtime
                 rec = {"id": d.name, "project": meta.get("project") or "recovered", "name": d.name,
                        "group": None, "job_type": None, "tags": ["recovered"], "notes": None, "config": {},
-                       "summary": {k: v for k, v in _last_values(hist).items()}, "state": "crashed",
+                       "summary": {k: v for k, v in _last_values(hist).items()}, "state": RunState.CRASHED.value,
                        "created_at": created, "updated_at": created, "runtime": 0.0,
                        "last_step": last if last is not None else -1, "metrics": [], "dir": f"runs/{d.name}"}
-            with catalog.transaction():
-                catalog.put("runs", rec)
-                catalog.insert_new("projects", {"name": rec["project"], "created_at": rec.get("created_at")})
+            create_run(catalog, rec)
             rep.info(f"re-registered run {d.name} ({rec.get('state')}) in project {rec['project']!r}")
     for rec in catalog.all("runs"):
-        if rec.get("state") == "running" and effective_state(rec, layout.heartbeat(rec["id"])) == "crashed":
+        if rec.get("state") == RunState.RUNNING and effective_state(rec, layout.heartbeat(rec["id"])) == RunState.CRASHED:
             rep.problem(f"run {rec['project']}/{rec['id']} is marked running but its process is gone")
             if repair:
                 hist = layout.history(rec["id"])
                 last = last_step(hist)
                 summary = dict(rec.get("summary") or {})
                 summary.update(_last_values(hist))
-                catalog.patch("runs", rec["id"], {"state": "crashed", "summary": summary,
-                                                  "last_step": last if last is not None else rec.get("last_step", -1)})
+                end_run(catalog, rec["id"], RunState.CRASHED, summary=summary,
+                        last_step=last if last is not None else rec.get("last_step", -1))
                 rep.info(f"marked run {rec['id']} crashed (steps recovered: {(last or -1) + 1})")
     check_history_chunks(layout, rep)
     if rep.problems == 0:

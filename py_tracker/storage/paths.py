@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import PathEscapeError
+from ..settings import STORE_DIR_ENV, store_dir_env
 
-ENV_DIR = "PY_TRACKER_DIR"
+ENV_DIR = STORE_DIR_ENV
 
 
 def default_root() -> Path:
     """The store root: env `PY_TRACKER_DIR`, else `~/.py_tracker` (shared by kernel and server)."""
-    env = os.environ.get(ENV_DIR)
+    env = store_dir_env()
     return Path(env).expanduser() if env else Path.home() / ".py_tracker"
 
 

@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -21,7 +20,10 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.names import check_project, new_id
+from ..core.trial import TrialContext
 from ..errors import UsageError
+from ..settings import project_env
+from ..storage.records import RunState, SweepState, claim_entry, join_sweep, new_sweep, save_run
 from .config import parse_config
 from .runners import CommandRunner, FunctionRunner, TrialRunner
 from .space import Space
@@ -35,8 +37,7 @@ PAUSE_POLL = 0.2
 
 
 def _project(project: str | None, config: dict) -> str:
-    return check_project(project or config.get("project") or os.environ.get("PY_TRACKER_PROJECT")
-                         or os.environ.get("WANDB_PROJECT") or DEFAULT_PROJECT)
+    return check_project(project or config.get("project") or project_env() or DEFAULT_PROJECT)
 
 
 def sweep(sweep: dict | str | os.PathLike[str] | None = None, entity: str | None = None,
@@ -56,20 +57,18 @@ def sweep(sweep: dict | str | os.PathLike[str] | None = None, entity: str | None
     store = SweepStore(root)
     proj = _project(project, cfg)
     now = time.time()
-    rec = {"id": new_id(), "project": proj, "entity": entity or cfg.get("entity"),
-           "name": cfg.get("name"), "config": cfg, "state": "running",
-           "seed": cfg["seed"] if cfg.get("seed") is not None else secrets.randbits(32),
-           "created_at": now, "updated_at": now, "trials": [], "skip": []}
+    rec = new_sweep(new_id(), proj, cfg, cfg["seed"] if cfg.get("seed") is not None else secrets.randbits(32),
+                    entity=entity or cfg.get("entity"), name=cfg.get("name"), now=now)
     space = Space(cfg["parameters"])
     for run_id in prior_runs or []:
         run = store.catalog.get("runs", run_id)
         if run is None:
             raise UsageError(f"prior_runs: no run {run_id!r} in {store.root}")
-        rec["trials"].append({"run_id": run_id, "config": space.extract(run.get("config") or {}),
-                              "started_at": run.get("created_at"), "host": None, "pid": None})
+        rec["trials"].append(claim_entry(run_id, space.extract(run.get("config") or {}), run.get("created_at"),
+                                         here=False))
     store.create(rec)
     for run_id in prior_runs or []:  # a run already in another sweep stays there
-        store.catalog.patch("runs", run_id, lambda d: d.update(sweep_id=d.get("sweep_id") or rec["id"]))
+        join_sweep(store.catalog, run_id, rec["id"])
     return rec["id"]
 
 
@@ -97,7 +96,7 @@ class Agent:
     def choose(self, rec: dict, trials: list[Trial]) -> tuple[str, dict] | str | None:
         """Called under the catalog lock: the next trial's (run_id, config), the reason the
         sweep is over (run_cap, target, grid exhausted), or None when it is not running."""
-        if rec.get("state") != "running":
+        if rec.get("state") != SweepState.RUNNING:
             return None
         cap = self.config.get("run_cap")
         if cap is not None and len(trials) >= cap:
@@ -106,7 +105,7 @@ class Agent:
         target = metric.get("target")
         if target is not None:
             sign = -1 if metric.get("goal") == "maximize" else 1
-            hit = [t for t in trials if t.state == "finished" and t.value is not None
+            hit = [t for t in trials if t.state == RunState.FINISHED and t.value is not None
                    and sign * t.value <= sign * target]
             if hit:
                 return f"metric.target {target} reached by run {hit[0].id}"
@@ -127,7 +126,7 @@ class Agent:
         told = False
         while True:
             state = self.store.get(self.sweep_id).get("state")
-            if state != "paused":
+            if state != SweepState.PAUSED:
                 return state
             if not told:
                 print(f"py_tracker: sweep {self.sweep_id} is paused; the agent waits for "
@@ -142,16 +141,14 @@ class Agent:
         while count is None or self.done < count:
             rec, run_id, point = self.store.claim(self.sweep_id, self.choose, self.results)
             if run_id is None:
-                if rec.get("state") == "paused" and self._wait_while_paused() == "running":
+                if rec.get("state") == SweepState.PAUSED and self._wait_while_paused() == SweepState.RUNNING:
                     continue
                 break
             self.done += 1
-            ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point,
-                   "root": str(self.store.root), "run_id": run_id,
-                   "thread": threading.get_ident()}  # lets init() tell the agent's thread apart
+            ctx = TrialContext(self.sweep_id, rec["project"], run_id, point, root=str(self.store.root))
             watcher = TrialWatcher(self.store, self.sweep_id, run_id, self.runner.stop)
             self._emit("start", {"run_id": run_id, "config": point})
-            outcome = "failed"
+            outcome: str = RunState.FAILED.value
             try:
                 watcher.start()
                 outcome = self.runner.run(ctx)
@@ -159,9 +156,9 @@ class Agent:
                 watcher.close()
                 self.store.release(run_id)
                 if watcher.reason:
-                    self.store.catalog.patch("runs", run_id, {"stop_reason": watcher.reason})
+                    save_run(self.store.catalog, run_id, {"stop_reason": watcher.reason})
                 self._emit("end", {"run_id": run_id, "outcome": outcome, "reason": watcher.reason,
-                                   "error": self.runner.last_error if outcome == "failed" else None})
+                                   "error": self.runner.last_error if outcome == RunState.FAILED else None})
         return self.done
 
 

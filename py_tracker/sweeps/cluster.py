@@ -13,6 +13,7 @@ import secrets
 import time
 from typing import Any, Callable
 
+from ..core.trial import TrialContext
 from ..errors import TrackerError, UsageError
 
 log = logging.getLogger("py_tracker")
@@ -67,10 +68,10 @@ class TrialCluster:
         self.workers = set(info)
         self.lease.set(0)
 
-    def submit(self, function: Callable[[], Any], ctx: dict) -> tuple[Any, str]:
+    def submit(self, function: Callable[[], Any], ctx: TrialContext) -> tuple[Any, str]:
         """Start one trial; returns (future, name of its stop event)."""
         from .dask_runner import RESOURCE, run_trial
-        base = f"py_tracker-{self.token}-{ctx['run_id']}"
+        base = f"py_tracker-{self.token}-{ctx.run_id}"
         channel = {"queue": self.queue.name, "stop": base + "-stop", "attempt": base + "-attempt",
                    "lease": self.lease.name, "lease_timeout": self.lease_timeout}
         future = self.client.submit(run_trial, function, ctx, channel, key=base, pure=False,

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..core import session
+from ..core.trial import TrialContext
 from ..storage.catalog import Catalog
 from .runners import FunctionRunner
 
@@ -242,7 +243,7 @@ class _Control(threading.Thread):
                 self.stop(stopping)  # repeated: a stop before init() is kept pending
 
 
-def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
+def run_trial(function: Callable[[], Any], ctx: TrialContext, channel: dict) -> dict:
     """The Dask task of one trial (see the module docstring). Returns {"outcome", "sent"};
     outcome "lost" when this is Dask re-running a trial whose first worker died."""
     entered = time.time()
@@ -255,7 +256,7 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
     queue = Queue(channel["queue"], client=client)
     with _process_lock:
         tmp = Path(tempfile.mkdtemp(prefix="py_tracker-trial-"))
-        run_id = ctx["run_id"]
+        run_id = ctx.run_id
         sink = TrialSink(queue, run_id, tmp)
         session.add_init_hook(_attach)  # registered by the first trial on this worker, not on import
         _sinks[run_id] = sink
@@ -274,7 +275,7 @@ def run_trial(function: Callable[[], Any], ctx: dict, channel: dict) -> dict:
                                Variable(channel["lease"], client=client), runner.stop,
                                float(channel.get("lease_timeout") or LEASE_TIMEOUT))
             control.start()
-            outcome = runner.run(dict(ctx, root=str(tmp), thread=threading.get_ident()))
+            outcome = runner.run(ctx.with_root(tmp))
             sink.final()
             sink.send("end", outcome=outcome, error=getattr(runner, "last_error", None))
             return {"outcome": outcome, "sent": sink.seq}

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from ..errors import UsageError
+from ..storage.records import RunState, SweepState
 from .space import Space
 from .best import best_run
 from .store import SweepStore, split_path
@@ -63,7 +64,7 @@ class SweepHandle:
     @property
     def state(self) -> str:
         """"running", "paused", "stopped" or "finished" (re-read on every access)."""
-        return self.reload()._rec.get("state", "running")
+        return self.reload()._rec.get("state", SweepState.RUNNING.value)
 
     @property
     def reason(self) -> str | None:
@@ -127,14 +128,14 @@ class SweepHandle:
 
     # --- control ------------------------------------------------------------
     def _running_ids(self) -> list[str]:
-        return [t["id"] for t in self.trials() if t["state"] == "running"]
+        return [t["id"] for t in self.trials() if t["state"] == RunState.RUNNING]
 
     def stop(self) -> None:
         """Stop the sweep: running trials end now as "stopped" (keeping what they logged),
         no new trial starts; agents return."""
         store = self._store(write=True)
-        store.set_state(self.id, "stopped", reason="stopped by user") if self.state not in (
-            "stopped", "finished") else None
+        store.set_state(self.id, SweepState.STOPPED, reason="stopped by user") if self.state not in (
+            SweepState.STOPPED, SweepState.FINISHED) else None
         for run_id in self._running_ids():
             flag = store.layout.stop_flag(run_id)
             flag.parent.mkdir(parents=True, exist_ok=True)
@@ -146,16 +147,16 @@ class SweepHandle:
 
     def pause(self) -> None:
         """No new trial starts (the running ones finish); agents wait for resume()."""
-        if self.state != "running":
+        if self.state != SweepState.RUNNING:
             raise UsageError(f"sweep {self.id} is {self.state}; only a running sweep can be paused")
-        self._store(write=True).set_state(self.id, "paused")
+        self._store(write=True).set_state(self.id, SweepState.PAUSED)
         self.reload()
 
     def resume(self) -> None:
         """Undo pause(): waiting agents start trials again."""
-        if self.state == "running":
+        if self.state == SweepState.RUNNING:
             return
-        self._store(write=True).set_state(self.id, "running")
+        self._store(write=True).set_state(self.id, SweepState.RUNNING)
         self.reload()
 
     def skip(self) -> list[str]:

@@ -17,9 +17,11 @@ from typing import BinaryIO
 
 from ..core.flusher import touch
 from ..core.session import new_record
+from ..core.trial import TrialContext
 from ..errors import PathEscapeError
 from ..storage.atomic import atomic_write
 from ..storage.paths import safe_join
+from ..storage.records import ENDED_RUN_STATES, create_run, end_run, save_run
 from .store import SweepStore
 
 log = logging.getLogger("py_tracker")
@@ -27,18 +29,18 @@ log = logging.getLogger("py_tracker")
 #: record fields a worker may set (the rest stays the controller's: id, project, sweep, writer)
 WORKER_FIELDS = ("name", "group", "job_type", "tags", "notes", "config", "summary", "metrics",
                  "last_step", "runtime")
-ENDED = ("finished", "failed", "stopped", "crashed")
+ENDED = ENDED_RUN_STATES
 SAVE_INTERVAL = 2.0  # seconds between saves of a running trial's record
 
 
 class TrialMirror:
     """Writes one remote trial's run into the controller's store (the only writer)."""
 
-    def __init__(self, store: SweepStore, ctx: dict):
+    def __init__(self, store: SweepStore, ctx: TrialContext):
         self.store = store
         self.catalog = store.catalog
         self.ctx = ctx
-        self.run_id: str = ctx["run_id"]
+        self.run_id: str = ctx.run_id
         self.run_dir: Path = store.layout.run_dir(self.run_id)
         self.seq = 0
         self.worker: str | None = None
@@ -54,14 +56,12 @@ class TrialMirror:
 
     # --- the record -------------------------------------------------------------
     def create(self) -> None:
-        rec = new_record(self.run_id, self.ctx["project"], config=self.ctx["config"],
-                         sweep_id=self.ctx["sweep_id"], now=self.started)
+        rec = new_record(self.run_id, self.ctx.project, config=self.ctx.config,
+                         sweep_id=self.ctx.sweep_id, now=self.started)
         rec.update(executor="dask", worker=None)
         (self.run_dir / "files").mkdir(parents=True, exist_ok=True)
         touch(self.store.layout.heartbeat(self.run_id))
-        with self.catalog.transaction():
-            self.catalog.put("runs", rec)
-            self.catalog.insert_new("projects", {"name": rec["project"], "created_at": self.started})
+        create_run(self.catalog, rec)
 
     def save_meta(self) -> None:
         """Write the newest record fields the worker sent, at most every `SAVE_INTERVAL` s
@@ -74,7 +74,7 @@ class TrialMirror:
         self.meta = None
         now = time.time()
         fields.update(updated_at=now, heartbeat_at=now)
-        self.catalog.patch("runs", self.run_id, fields)
+        save_run(self.catalog, self.run_id, fields)
 
     def beat(self) -> None:
         touch(self.store.layout.heartbeat(self.run_id))
@@ -154,10 +154,9 @@ class TrialMirror:
         last = self.last_meta
         if exit_code is None and last.get("state") in ENDED:
             exit_code = last.get("exit_code")
-        fields.update(state=state, finished_at=last.get("finished_at") or now, updated_at=now,
-                      heartbeat_at=now, exit_code=exit_code if exit_code is not None else
-                      (0 if state == "finished" else None))
+        fields.update(updated_at=now, heartbeat_at=now)
         if reason:
             fields["stop_reason"] = reason
         self.meta = None
-        self.catalog.patch("runs", self.run_id, fields)
+        end_run(self.catalog, self.run_id, state, only_from=None, exit_code=exit_code,
+                finished_at=last.get("finished_at") or now, **fields)

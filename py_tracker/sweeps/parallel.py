@@ -28,7 +28,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..core.trial import TrialContext
 from ..errors import UsageError
+from ..storage.records import RunState, SweepState
 from . import hyperband
 from .api import Agent
 from .cluster import SchedulerLostError, TrialCluster
@@ -115,15 +117,15 @@ class ParallelAgent(Agent):
                     return
                 self._last_state_check = now
                 state = self.store.get(self.sweep_id).get("state")
-                if state == "paused":
+                if state == SweepState.PAUSED:
                     return
                 self.paused = False
-                if state != "running":
+                if state != SweepState.RUNNING:
                     self.over = True
                     return
             rec, run_id, point = self.store.claim(self.sweep_id, self.choose, self.results)
             if run_id is None:
-                if rec.get("state") == "paused":
+                if rec.get("state") == SweepState.PAUSED:
                     self.paused = True
                 else:
                     self.over = True
@@ -132,13 +134,13 @@ class ParallelAgent(Agent):
             self._start(rec, run_id, point or {})
 
     def _start(self, rec: dict, run_id: str, point: dict) -> None:
-        ctx = {"sweep_id": self.sweep_id, "project": rec["project"], "config": point, "run_id": run_id}
+        ctx = TrialContext(self.sweep_id, rec["project"], run_id, point)
         mirror = TrialMirror(self.store, ctx)
         mirror.create()
         try:
             future, stop_name = self.cluster.submit(self.function, ctx)
         except Exception as exc:
-            mirror.finish("crashed" if not self.cluster.up else "failed")
+            mirror.finish(RunState.CRASHED if not self.cluster.up else RunState.FAILED)
             self.store.release(run_id)
             if not self.cluster.up:
                 raise SchedulerLostError(self.cluster.lost_message(f"{type(exc).__name__}: {exc}")) from exc
@@ -163,13 +165,13 @@ class ParallelAgent(Agent):
             rec = self.store.get(self.sweep_id)
             skip = set(rec.get("skip") or ())
             for run_id, t in list(self.active.items()):
-                if rec.get("state") == "stopped":
+                if rec.get("state") == SweepState.STOPPED:
                     self._stop(t, "sweep stopped")
                 elif run_id in skip:
                     self._stop(t, "skipped")
             cfg = rec.get("config") or {}
             et = cfg.get("early_terminate")
-            if et and rec.get("state") != "stopped" and now - self._last_hyperband >= HYPERBAND_POLL:
+            if et and rec.get("state") != SweepState.STOPPED and now - self._last_hyperband >= HYPERBAND_POLL:
                 self._last_hyperband = now
                 goal = (cfg.get("metric") or {}).get("goal", "minimize")
                 for run_id in hyperband.to_stop(et, goal, self.store.trials(rec, histories=True)):
@@ -192,7 +194,17 @@ class ParallelAgent(Agent):
             if m.worker is not None and m.worker not in workers and m.end is None:
                 t.lost = True
             if not t.stop_sent and self.store.layout.stop_flag(m.run_id).exists():
-                self._stop(t, "stopped by user")
+                self._stop(t, self._flag_reason())
+
+    def _flag_reason(self) -> str:
+        """Why a trial's stop flag is there: `SweepHandle.stop()` marks the sweep stopped before
+        it writes the flags, so a stopped sweep means "sweep stopped" whichever of this tick and
+        the sweep watch sees it first; otherwise a user stopped that run."""
+        try:
+            stopped = self.store.get(self.sweep_id).get("state") == SweepState.STOPPED
+        except Exception:  # the record cannot be read now: the flag alone says a user asked
+            stopped = False
+        return "sweep stopped" if stopped else "stopped by user"
 
     def _pump(self) -> int:
         """Apply every message waiting in the queue; returns how many there were."""
@@ -207,12 +219,12 @@ class ParallelAgent(Agent):
         for run_id, t in list(self.active.items()):
             m = t.mirror
             if m.end is not None:
-                outcome = m.end.get("outcome") or "failed"
+                outcome = m.end.get("outcome") or RunState.FAILED.value
                 state = (m.last_meta.get("state") if m.last_meta.get("state") in
-                         ("finished", "failed", "stopped") else None) or outcome
-                if outcome == "failed" and state == "finished":
-                    state = "failed"
-                if state == "failed" and m.end.get("error"):
+                         (RunState.FINISHED, RunState.FAILED, RunState.STOPPED) else None) or outcome
+                if outcome == RunState.FAILED and state == RunState.FINISHED:
+                    state = RunState.FAILED.value
+                if state == RunState.FAILED and m.end.get("error"):
                     print(f"py_tracker: trial {run_id} of sweep {self.sweep_id} failed on {m.worker}; the agent "
                           f"goes on with the next trial.\n{m.end['error']}", file=sys.stderr)
                 self._finish(t, state)
@@ -220,11 +232,11 @@ class ParallelAgent(Agent):
                 self._pump()  # what the worker sent before its task ended is in the queue now
                 if m.end is not None:
                     continue  # handled on the next pass, like any other end
-                state, note = "crashed", "its worker died"
+                state, note = RunState.CRASHED.value, "its worker died"
                 if not t.lost and t.future.status == "error":
                     exc = t.future.exception()
                     if type(exc).__name__ != "KilledWorker":
-                        state, note = "failed", f"{type(exc).__name__}: {exc}"
+                        state, note = RunState.FAILED.value, f"{type(exc).__name__}: {exc}"
                 print(f"py_tracker: trial {run_id} of sweep {self.sweep_id} ended {state} on "
                       f"{m.worker or 'a Dask worker'} ({note}); the agent goes on.", file=sys.stderr)
                 if not t.future.done():
@@ -240,7 +252,7 @@ class ParallelAgent(Agent):
         finally:
             self.active.pop(m.run_id, None)
             self.store.release(m.run_id)
-            error = (m.end or {}).get("error") if state == "failed" else None
+            error = (m.end or {}).get("error") if state == RunState.FAILED else None
             self._emit("end", {"run_id": m.run_id, "outcome": state, "reason": reason, "error": error})
 
     def _say_paused(self) -> None:
@@ -252,14 +264,14 @@ class ParallelAgent(Agent):
     def _shutdown(self, failed: BaseException | None) -> None:
         """Leave the store consistent: trials still in flight end crashed (scheduler lost) or
         failed (interrupted), their workers are told to stop, scheduler objects released."""
-        state = "crashed" if isinstance(failed, SchedulerLostError) else "failed"
+        state = RunState.CRASHED.value if isinstance(failed, SchedulerLostError) else RunState.FAILED.value
         up = self.cluster.up
         for t in list(self.active.values()):
             if up:  # the worker stops the trial; release() waits a little for its task
                 self._stop(t, "agent interrupted")
                 self._pump()
             try:
-                self._finish(t, state, reason=t.reason or ("scheduler lost" if state == "crashed"
+                self._finish(t, state, reason=t.reason or ("scheduler lost" if state == RunState.CRASHED
                                                            else "agent interrupted"))
             except Exception as exc:
                 log.warning("py_tracker: could not record the end of trial %s: %s", t.mirror.run_id, exc)

@@ -1,9 +1,9 @@
 """How one trial runs: a Python function in this process, or a command in a subprocess.
 
-Both follow `TrialRunner`: `run(ctx) -> outcome` where ctx is the sweep context that the
-trial's `init()` picks up ({sweep_id, project, config, root, run_id}) and outcome is
-"finished", "failed" or "stopped"; `stop(reason)` asks the running trial to stop (called
-from the watcher thread, repeatedly). KeyboardInterrupt propagates after the trial's run
+Both follow `TrialRunner`: `run(ctx) -> outcome` where ctx is the `core.trial.TrialContext`
+that the trial's `init()` joins (sweep id, project, config, store root, run id, stop flag)
+and outcome is "finished", "failed" or "stopped"; `stop(reason)` asks the running trial to
+stop (called from the watcher thread, repeatedly). KeyboardInterrupt propagates after the trial's run
 is recorded as failed.
 """
 from __future__ import annotations
@@ -13,67 +13,53 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import traceback
-import weakref
 from typing import Any, Callable
 
 from ..core import session
+from ..core.trial import TrialContext, joining
 from ..errors import RunStopped, UsageError
+from ..settings import child_env
 from ..storage.catalog import Catalog
-
-_trial_runs: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
-_pending_stop: set[str] = set()
-_hook_lock = threading.Lock()
-
-
-def _on_init(run: Any) -> None:
-    """init hook: remember in-process trial runs, and honour a stop requested before init."""
-    if getattr(run, "sweep_id", None):
-        with _hook_lock:
-            _trial_runs[run.id] = run
-            if run.id in _pending_stop:
-                run.request_stop()
+from ..storage.records import RunState, end_run
 
 
 class TrialRunner:
-    """Interface: `run(ctx) -> "finished" | "failed" | "stopped"`, `stop(reason)`;
-    `last_error` holds the traceback text of the last trial that raised (or None)."""
+    """Interface: `run(ctx) -> "finished" | "failed" | "stopped"` runs one trial, `ctx` the
+    `TrialContext` its `init()` joins; `stop(reason)` asks the running trial to stop (any
+    thread, repeatable); `last_error` holds the traceback text of the last trial that
+    raised (or None)."""
 
     last_error: str | None = None
 
-    def run(self, ctx: dict) -> str:
+    def run(self, ctx: TrialContext) -> str:
         raise NotImplementedError
 
     def stop(self, reason: str) -> None:
         raise NotImplementedError
 
 
-def _finish_record(catalog: Catalog, ctx: dict, outcome: str) -> None:
+def _finish_record(catalog: Catalog, ctx: TrialContext, outcome: str) -> None:
     """Make sure the trial has a run record in the right end state.
 
     A function that never called init() (or a script that never did) still gets its run,
     so that the trial shows up with its config and the sweep counts it."""
-    run_id = ctx["run_id"]
-    rec = catalog.get("runs", run_id)
+    rec = catalog.get("runs", ctx.run_id)
     if rec is None:
-        prev = session._sweep_context
-        session.set_sweep_context(ctx)
-        try:
+        with joining(ctx):
             run = session.init(settings={"monitor_interval": None})
-        finally:
-            session.set_sweep_context(prev)
-        run.finish(exit_code=1 if outcome == "failed" else 0,
-                   state="stopped" if outcome == "stopped" else None)
+        run.finish(exit_code=1 if outcome == RunState.FAILED else 0,
+                   state=RunState.STOPPED if outcome == RunState.STOPPED else None)
         return
-    if rec.get("state") == "running" or (outcome == "failed" and rec.get("state") == "finished"):
-        catalog.patch("runs", run_id, {"state": outcome if outcome != "finished" else "finished",
-                                       "finished_at": rec.get("finished_at") or time.time()})
+    # a run still "running" ends as the trial did; a failed trial's "finished" run is failed
+    allowed = (RunState.RUNNING, RunState.FINISHED) if outcome == RunState.FAILED else (RunState.RUNNING,)
+    if rec.get("state") in allowed:
+        end_run(catalog, ctx.run_id, outcome, only_from=allowed)
 
 
 class FunctionRunner(TrialRunner):
-    """Call `function()` with the sweep context set, so its `init()` joins the trial."""
+    """Call `function()` inside the trial context, so its `init()` joins the trial."""
 
     def __init__(self, function: Callable[[], Any], catalog: Catalog):
         if not callable(function):
@@ -88,58 +74,47 @@ class FunctionRunner(TrialRunner):
             pass  # builtins without a signature
         self.function = function
         self.catalog = catalog
-        session.add_init_hook(_on_init)  # registered by the first in-process runner, not on import
-        self._run_id: str | None = None
+        self._ctx: TrialContext | None = None
 
     def stop(self, reason: str) -> None:
-        run_id = self._run_id
-        if run_id is None:
-            return
-        with _hook_lock:
-            run = _trial_runs.get(run_id)
-            if run is None:
-                _pending_stop.add(run_id)
-        if run is not None and not run.finished:
-            run.request_stop()
+        ctx = self._ctx
+        if ctx is not None:
+            ctx.request_stop(reason)  # kept until the trial's init() when it has not run yet
 
-    def run(self, ctx: dict) -> str:
-        self._run_id = ctx["run_id"]
+    def run(self, ctx: TrialContext) -> str:
+        self._ctx = ctx
         self.last_error = None
         interrupted: BaseException | None = None
-        session.set_sweep_context(ctx)
         try:
-            self.function()
-            outcome = "finished"
+            with joining(ctx):
+                self.function()
+            outcome = RunState.FINISHED
         except RunStopped:
-            outcome = "stopped"
+            outcome = RunState.STOPPED
         except KeyboardInterrupt as exc:
-            outcome, interrupted = "failed", exc
+            outcome, interrupted = RunState.FAILED, exc
         except SystemExit as exc:  # a script-style train() calling sys.exit()
-            outcome = "finished" if exc.code in (None, 0) else "failed"
+            outcome = RunState.FINISHED if exc.code in (None, 0) else RunState.FAILED
         except Exception:
-            outcome = "failed"
+            outcome = RunState.FAILED
             self.last_error = traceback.format_exc()
-            print(f"py_tracker: trial {ctx['run_id']} of sweep {ctx['sweep_id']} failed; "
+            print(f"py_tracker: trial {ctx.run_id} of sweep {ctx.sweep_id} failed; "
                   f"the agent goes on with the next trial.", file=sys.stderr)
             traceback.print_exc()
-        finally:
-            session.set_sweep_context(None)
         try:
             self._close(ctx, outcome)
         finally:
-            with _hook_lock:
-                _pending_stop.discard(ctx["run_id"])
-            self._run_id = None
+            self._ctx = None
         if interrupted is not None:
             raise interrupted
-        return outcome
+        return outcome.value
 
-    def _close(self, ctx: dict, outcome: str) -> None:
-        run = _trial_runs.get(ctx["run_id"])
+    def _close(self, ctx: TrialContext, outcome: RunState) -> None:
+        run = ctx.run
         if run is not None and not run.finished:
-            run.finish(exit_code=1 if outcome == "failed" else 0,
-                       state="stopped" if outcome == "stopped" else None)
-        if run is not None and run.finished and (outcome != "failed" or run.state != "finished"):
+            run.finish(exit_code=1 if outcome is RunState.FAILED else 0,
+                       state=RunState.STOPPED if outcome is RunState.STOPPED else None)
+        if run is not None and run.finished and (outcome is not RunState.FAILED or run.state != RunState.FINISHED):
             return  # the run recorded its own end (the common case: no catalog read)
         _finish_record(self.catalog, ctx, outcome)
 
@@ -183,7 +158,8 @@ def expand_command(command: list[str] | None, program: str | None, config: dict)
 
 class CommandRunner(TrialRunner):
     """Run a command per trial: config as `--key=value` args and, for `init()`, as JSON in
-    env PY_TRACKER_SWEEP_CONTEXT. Stop = the run's stop flag file; killed if it lingers."""
+    env PY_TRACKER_SWEEP_CONTEXT (`TrialContext.to_env`). Stop = the run's stop flag file;
+    killed if it lingers."""
 
     KILL_AFTER = 30.0
 
@@ -211,15 +187,13 @@ class CommandRunner(TrialRunner):
         extra = [f"--{k}={format_arg(v)}" for k, v in config.items()] if self.append_args else []
         return self.command + extra
 
-    def run(self, ctx: dict) -> str:
-        self._run_id, self._stop_at = ctx["run_id"], None
-        env = dict(os.environ)
-        env[session.SWEEP_ENV] = json.dumps(ctx)
-        env["PY_TRACKER_DIR"] = str(ctx["root"])
+    def run(self, ctx: TrialContext) -> str:
+        self._run_id, self._stop_at = ctx.run_id, None
+        env = child_env(**ctx.to_env())
         try:
-            proc = subprocess.Popen(self.argv(ctx["config"]), env=env)
+            proc = subprocess.Popen(self.argv(ctx.config), env=env)
         except OSError as exc:
-            _finish_record(self.catalog, ctx, "failed")
+            _finish_record(self.catalog, ctx, RunState.FAILED)
             self._run_id = None
             raise UsageError(f"could not start the trial command {self.command!r}: {exc}") from None
         try:
@@ -236,16 +210,16 @@ class CommandRunner(TrialRunner):
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
-            _finish_record(self.catalog, ctx, "failed")
+            _finish_record(self.catalog, ctx, RunState.FAILED)
             self._run_id = None
             raise
-        rec = self.catalog.get("runs", ctx["run_id"])
-        if rec is not None and rec.get("state") == "stopped":
-            outcome = "stopped"
-        elif self._stop_at is not None and rc != 0 and (rec is None or rec.get("state") == "running"):
-            outcome = "stopped"
+        rec = self.catalog.get("runs", ctx.run_id)
+        if rec is not None and rec.get("state") == RunState.STOPPED:
+            outcome = RunState.STOPPED
+        elif self._stop_at is not None and rc != 0 and (rec is None or rec.get("state") == RunState.RUNNING):
+            outcome = RunState.STOPPED
         else:
-            outcome = "finished" if rc == 0 else "failed"
+            outcome = RunState.FINISHED if rc == 0 else RunState.FAILED
         _finish_record(self.catalog, ctx, outcome)
         self._run_id = None
-        return outcome
+        return outcome.value

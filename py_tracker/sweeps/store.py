@@ -22,12 +22,13 @@ from ..errors import StorageError, UsageError
 from ..storage import history as hist
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
-from ..storage.records import effective_state, pid_alive, pid_start
+from ..storage.records import (RunState, SweepState, claim_trial, create_sweep, effective_state, end_run,
+                               pid_alive, set_sweep_state, skip_trials)
 from .best import metric_value
 from .strategy import Trial
 
 HOST = socket.gethostname()
-STATES = ("running", "paused", "stopped", "finished")
+STATES = tuple(s.value for s in SweepState)
 _active_claims: set[str] = set()  # claims of this process whose trial is still going
 CLAIM_GRACE = 60.0  # seconds a claim from another host counts as pending before its run appears
 
@@ -68,29 +69,16 @@ class SweepStore:
         return rec
 
     def create(self, rec: dict) -> None:
-        with self.catalog.transaction():
-            if not self.catalog.insert_new("sweeps", rec):
-                raise UsageError(f"a sweep with id {rec['id']!r} already exists")
-            self.catalog.insert_new("projects", {"name": rec["project"], "created_at": rec["created_at"]})
+        create_sweep(self.catalog, rec)
 
     def set_state(self, sweep_id: str, state: str, reason: str | None = None) -> dict:
-        if state not in STATES:
-            raise UsageError(f"sweep state must be one of {STATES}, got {state!r}")
-
-        def change(doc: dict) -> None:
-            if doc.get("state") in ("stopped", "finished") and state in ("running", "paused"):
-                raise UsageError(f"sweep {sweep_id!r} is {doc['state']}; it cannot be resumed "
-                                 f"(create a new sweep, or pass prior_runs=...)")
-            doc.update(state=state, updated_at=time.time())
-            if reason:
-                doc["reason"] = reason
-        out = self.catalog.patch("sweeps", sweep_id, change)
+        out = set_sweep_state(self.catalog, sweep_id, state, reason)
         if out is None:
             self.get(sweep_id)
         return out  # type: ignore[return-value]
 
     def request_skip(self, sweep_id: str, run_ids: list[str]) -> None:
-        self.catalog.patch("sweeps", sweep_id, lambda d: d.setdefault("skip", []).extend(run_ids))
+        skip_trials(self.catalog, sweep_id, run_ids)
 
     def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | str | None],
               results: bool = True) -> tuple[dict, str | None, dict | None]:
@@ -98,29 +86,16 @@ class SweepStore:
         `choose(record, trials)` return (run_id, config) to claim, a reason string to end the
         sweep ("finished"), or None to do nothing. Returns (record, run_id, config).
         results=False: trials carry only id and config (state "claimed"); runs are not read."""
-        picked: dict[str, Any] = {}
-
-        def change(doc: dict) -> None:
+        def pick(doc: dict) -> tuple[str, dict] | str | None:
             trials = self.trials(doc) if results else [
                 Trial(c["run_id"], c.get("config") or {}, "claimed") for c in doc.get("trials") or []]
-            choice = choose(doc, trials)
-            now = time.time()
-            if isinstance(choice, str):
-                doc.update(state="finished", reason=choice, updated_at=now)
-            elif choice is not None:
-                run_id, config = choice
-                pid = os.getpid()
-                doc.setdefault("trials", []).append(
-                    {"run_id": run_id, "config": config, "started_at": now, "host": HOST,
-                     "pid": pid, "pid_start": pid_start(pid)})
-                doc["updated_at"] = now
-                picked.update(run_id=run_id, config=config)
-        rec = self.catalog.patch("sweeps", sweep_id, change)
+            return choose(doc, trials)
+        rec, run_id, config = claim_trial(self.catalog, sweep_id, pick)
         if rec is None:
             rec = self.get(sweep_id)  # raises: no such sweep
-        if picked:
-            _active_claims.add(picked["run_id"])
-        return rec, picked.get("run_id"), picked.get("config")
+        if run_id is not None:
+            _active_claims.add(run_id)
+        return rec, run_id, config
 
     @staticmethod
     def release(run_id: str) -> None:
@@ -154,19 +129,18 @@ class SweepStore:
     def _trial(self, run_id: str, config: dict, run: dict | None, claim: dict | None,
                metric: str | None, goal: str, histories: bool) -> Trial:
         if run is None:
-            state = "running" if claim and self._claim_alive(claim) else "crashed"
-            return Trial(run_id, config, state)
-        running = run.get("state", "running") == "running"
-        state = effective_state(run, self.layout.heartbeat(run_id) if running else None)
-        if state == "crashed" and run.get("state") == "running" and self.catalog._flock is not None:
+            state = RunState.RUNNING if claim and self._claim_alive(claim) else RunState.CRASHED
+            return Trial(run_id, config, state.value)
+        state = effective_state(run, lambda: self.layout.heartbeat(run_id))
+        if state == RunState.CRASHED and run.get("state") == RunState.RUNNING and not self.catalog.readonly:
             try:
-                self.mark(run_id, "crashed")
+                self.mark(run_id, RunState.CRASHED)
             except StorageError:
                 pass  # another process holds the lock long; the state shown is right anyway
         value = metric_value(run.get("summary") or {}, metric, goal) if metric else None
         t = Trial(run_id, config, state, value)
         if histories and metric:
-            t.history = self.history(run_id, metric, final=state not in ("running",))
+            t.history = self.history(run_id, metric, final=state != RunState.RUNNING)
         return t
 
     @staticmethod
@@ -196,9 +170,4 @@ class SweepStore:
 
     def mark(self, run_id: str, state: str, **fields: Any) -> None:
         """Set a run record's state (crashed, failed...) unless it already ended otherwise."""
-        def change(doc: dict) -> None:
-            if doc.get("state") == "running":
-                doc.update(state=state, finished_at=doc.get("finished_at") or time.time(), **fields)
-            else:
-                doc.update(**fields)
-        self.catalog.patch("runs", run_id, change)
+        end_run(self.catalog, run_id, state, **fields)

@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from ..storage.records import RunState
 from .gp import GaussianProcess, expected_improvement, single_thread_blas
 from .space import Space
 
-ENDED_BAD = ("failed", "crashed")
-PENDING = ("running", "pending", "preempting")
+ENDED_BAD = (RunState.FAILED.value, RunState.CRASHED.value)
+PENDING = (RunState.RUNNING.value, "pending", "preempting")  # the last two: trial-only states
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Trial:
 
     id: str
     config: dict
-    state: str = "running"
+    state: str = RunState.RUNNING.value
     value: float | None = None
     history: list[float] = field(default_factory=list)
 

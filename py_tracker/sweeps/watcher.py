@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Callable
 
+from ..storage.records import SweepState
 from . import hyperband
 from .store import SweepStore
 
@@ -47,7 +48,7 @@ class TrialWatcher(threading.Thread):
             try:
                 rec = self.store.get(self.sweep_id)
                 reason = None
-                if rec.get("state") == "stopped":
+                if rec.get("state") == SweepState.STOPPED:
                     reason = "sweep stopped"
                 elif self.run_id in (rec.get("skip") or ()):
                     reason = "skipped"

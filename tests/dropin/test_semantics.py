@@ -9,28 +9,25 @@ import numpy as np
 import pytest
 
 import py_tracker as wandb
-from py_tracker.core import session
+from py_tracker.core.trial import TrialContext, joining
 
 QUIET = {"monitor_interval": None, "capture_output": False, "save_code": False, "display": False}
 
 
 def test_sweep_values_are_locked_with_one_warning(store):
-    session.set_sweep_context({"sweep_id": "sw1", "project": "s", "config": {"lr": 0.1, "layers": 2}})
-    try:
-        with pytest.warns(UserWarning, match="'lr' was locked by 'sweep'") as caught:
+    with pytest.warns(UserWarning, match="'lr' was locked by 'sweep'") as caught:
+        with joining(TrialContext("sw1", "s", config={"lr": 0.1, "layers": 2})):
             run = wandb.init(project="s", config={"lr": 0.5, "epochs": 3}, settings=QUIET)
-            assert wandb.config.lr == 0.1  # the sweep's value, not the script's default
-            wandb.config.update({"lr": 0.9, "batch": 32})
-            wandb.config.lr = 0.7
-            wandb.config["lr"] = 0.6
-        assert sum("'lr' was locked" in str(w.message) for w in caught) == 1
-        assert (wandb.config.lr, wandb.config.batch, wandb.config.epochs) == (0.1, 32, 3)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            wandb.config.update({"lr": 0.1})  # the same value: no warning
-        run.finish()
-    finally:
-        session.set_sweep_context(None)
+        assert wandb.config.lr == 0.1  # the sweep's value, not the script's default
+        wandb.config.update({"lr": 0.9, "batch": 32})
+        wandb.config.lr = 0.7
+        wandb.config["lr"] = 0.6
+    assert sum("'lr' was locked" in str(w.message) for w in caught) == 1
+    assert (wandb.config.lr, wandb.config.batch, wandb.config.epochs) == (0.1, 32, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wandb.config.update({"lr": 0.1})  # the same value: no warning
+    run.finish()
     assert wandb.Api().run(run.id).config == {"lr": 0.1, "layers": 2, "epochs": 3, "batch": 32}
 
 
@@ -115,12 +112,9 @@ def test_api_runs_order_created_at_and_sweep_filters(store):
         ids.append(r.id)
         r.finish()
         time.sleep(0.01)
-    session.set_sweep_context({"sweep_id": "swX", "project": "o", "config": {"a": 1}})
-    try:
+    with joining(TrialContext("swX", "o", config={"a": 1})):
         s = wandb.init(project="o", settings=QUIET)
-        s.finish()
-    finally:
-        session.set_sweep_context(None)
+    s.finish()
     api = wandb.Api()
     assert [r.id for r in api.runs("local/o")] == ids + [s.id]  # W&B: "+created_at", oldest first
     assert [r.id for r in api.runs(path="o", order="-created_at")][:1] == [s.id]

@@ -13,7 +13,6 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F401,F403  (jp_fetch, jp_serverapp, hooks)
 
 import py_tracker as pt
-from py_tracker.core import session
 
 QUIET = {"monitor_interval": None, "capture_output": False, "display": False, "save_code": False}
 PREFIX = "py-tracker/api/v1/"
@@ -58,7 +57,6 @@ def new_run(store_root: Path):
     for run in made:
         if not run._finished:
             run.finish()
-    session.set_sweep_context(None)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import py_tracker as pt
-from py_tracker.core import session
+from py_tracker.core.trial import TrialContext, joining
 from py_tracker.errors import UsageError
 from py_tracker.report import report
 from py_tracker.storage.catalog import Catalog
@@ -71,13 +71,9 @@ def test_sweep_report_shows_best_run_and_parallel_coordinates(root: Path, logged
     Catalog(root).insert_new("sweeps", sweep)
     ids = {}
     for lr, opt, val in ((0.1, "sgd", 0.9), (0.01, "adam", 0.2), (0.001, "sgd", 0.5)):
-        session.set_sweep_context({"sweep_id": "sw1", "project": "p", "config": {"lr": lr, "opt": opt},
-                                   "root": str(root)})
-        try:
+        with joining(TrialContext("sw1", "p", config={"lr": lr, "opt": opt}, root=str(root))):
             run = pt.init(settings={"monitor_interval": None, "capture_output": False, "display": False,
                                     "save_code": False}, name=f"trial-{lr}")
-        finally:
-            session.set_sweep_context(None)
         run.summary["val_loss"] = val
         ids[lr] = run.id
         logged(run, steps=20)
@@ -153,13 +149,9 @@ def test_sweep_report_importance_leaves_out_constants_and_reads_define_metric_su
              "trials": []}
     Catalog(root).insert_new("sweeps", sweep)
     for i, (lr, width) in enumerate(((0.1, 8), (0.3, 16), (0.5, 8), (0.7, 16), (0.9, 8), (0.2, 16))):
-        session.set_sweep_context({"sweep_id": "sw2", "project": "p", "root": str(root),
-                                   "config": {"lr": lr, "width": width, "epochs": 3}})
-        try:
+        with joining(TrialContext("sw2", "p", root=str(root), config={"lr": lr, "width": width, "epochs": 3})):
             run = pt.init(settings={"monitor_interval": None, "capture_output": False, "display": False,
                                     "save_code": False}, name=f"t{i}")
-        finally:
-            session.set_sweep_context(None)
         run.define_metric("val/loss", summary="min")
         run.log({"val/loss": 2 * lr + 0.5})
         run.log({"val/loss": 2 * lr})  # min: 2 * lr — lr alone drives it

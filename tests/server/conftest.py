@@ -11,7 +11,6 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F401,F403  (jp_fetch, jp_serverapp, hooks)
 
 import py_tracker as pt
-from py_tracker.core import session
 
 QUIET = {"monitor_interval": None, "capture_output": False, "display": False, "save_code": False}
 
@@ -43,7 +42,6 @@ def _make_run(root: Path, project: str, name: str, steps: int = 20, exit_code: i
 def make_run():
     """make_run(root, project, name, steps=20, exit_code=0, **init_kwargs) -> Run."""
     yield _make_run
-    session.set_sweep_context(None)
 
 
 @pytest.fixture
@@ -53,7 +51,6 @@ def runs(store_root: Path) -> dict[str, Any]:
     a2 = _make_run(store_root, "alpha", "a2", exit_code=1, config={"lr": 0.01}, group="g2", tags=["exp"])
     b1 = _make_run(store_root, "beta", "b1", steps=5)
     yield {"a1": a1, "a2": a2, "b1": b1}
-    session.set_sweep_context(None)
 
 
 @pytest.fixture

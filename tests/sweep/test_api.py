@@ -157,8 +157,8 @@ def test_keyboard_interrupt_marks_failed_and_reraises(store):
     assert handled == [True]
     assert [r.state for r in runs_of(sid)] == ["finished", "failed"]
     assert pt.run is None
-    from py_tracker.core import session
-    assert session.get_sweep_context() is None
+    from py_tracker.core.trial import current_trial
+    assert current_trial() is None  # the trial context ended with the trial
 
 
 def test_bad_input(store):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import py_tracker as pt
-from py_tracker.core import session
+from py_tracker.core.trial import TrialContext, joining
 from py_tracker.errors import UsageError
 from py_tracker.sweeps import dask_runner
 from py_tracker.sweeps.executors import check_function, make_executor, require_dask, resolve_executor
@@ -100,7 +100,7 @@ class Loopback:
 def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
     sid = pt.sweep({"method": "grid", "parameters": {"lr": {"values": [0.5]}}}, project="mirror")
     ctl = SweepStore()
-    ctx = {"sweep_id": sid, "project": "mirror", "config": {"lr": 0.5}, "run_id": "trial001"}
+    ctx = TrialContext(sid, "mirror", "trial001", {"lr": 0.5})
     mirror = TrialMirror(ctl, ctx)
     mirror.create()
     assert pt.Api().run("trial001").state == "running"  # shown before the worker starts
@@ -110,9 +110,8 @@ def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
     sink = dask_runner.TrialSink(queue, "trial001", worker_root)
     dask_runner._sinks["trial001"] = sink
     try:
-        session.set_sweep_context(dict(ctx, root=str(worker_root)))
-        run = pt.init(config={"extra": 1}, settings={"monitor_interval": 0.05, "capture_output": True})
-        session.set_sweep_context(None)
+        with joining(ctx.with_root(worker_root)):
+            run = pt.init(config={"extra": 1}, settings={"monitor_interval": 0.05, "capture_output": True})
         print("hello from the worker")
         for i in range(300):
             run.log({"loss": 1.0 / (i + 1), "tag": f"s{i}" if i % 7 == 0 else None} if i % 7 == 0
@@ -124,7 +123,6 @@ def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
         sink.send("end", outcome="finished", error=None)
     finally:
         dask_runner._sinks.pop("trial001", None)
-        session.set_sweep_context(None)
     mirror.save_meta()
     assert mirror.end["outcome"] == "finished"
     mirror.finish("finished")
@@ -142,7 +140,7 @@ def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
 
 def test_mirror_keeps_one_copy_of_a_resend_and_refuses_escapes(store):
     sid = pt.sweep({"method": "grid", "parameters": {"lr": {"values": [0.5]}}}, project="mirror")
-    mirror = TrialMirror(SweepStore(), {"sweep_id": sid, "project": "mirror", "config": {}, "run_id": "trial002"})
+    mirror = TrialMirror(SweepStore(), TrialContext(sid, "mirror", "trial002"))
     mirror.create()
     line = b'{"n":1,"c":{"_step":[0],"v":[1]}}\n'
     mirror.apply({"k": "data", "seq": 0, "path": "history.jsonl", "offset": 0, "data": line, "whole": False})

@@ -1,7 +1,7 @@
 """`wandb.env`: W&B's environment variable names and setters (transformers' sweep helper uses them)."""
 from __future__ import annotations
 
-import os
+from ...settings import env_text, set_env
 
 PROJECT = "WANDB_PROJECT"
 ENTITY = "WANDB_ENTITY"
@@ -10,12 +10,12 @@ DIR = "WANDB_DIR"
 
 
 def set_project(value: str) -> None:
-    os.environ[PROJECT] = value
+    set_env(PROJECT, value)
 
 
 def set_entity(value: str) -> None:
-    os.environ[ENTITY] = value
+    set_env(ENTITY, value)
 
 
 def get_project(default: str | None = None) -> str | None:
-    return os.environ.get(PROJECT, default)
+    return env_text(PROJECT) or default
