@@ -105,6 +105,10 @@ class RunSource:
         return self._get("job_type")
 
     @property
+    def tags(self) -> list[str]:
+        return list(self._get("tags") or ())
+
+    @property
     def alerts(self) -> list[dict]:
         """The run's `wandb.alert()` notices (re-read from the catalog for a finished run)."""
         return list(self._get("alerts") or [])
