@@ -1,8 +1,9 @@
 """Contract: every sweep strategy through every trial runner.
 
 Strategies: grid, random, bayes (`sweep.strategy.make_strategy`). Runners: a Python
-function in this process (`agent(function=...)`, what the notebook's cell runner uses
-too), a command in a subprocess (`agent()` with the sweep's `program`), and a real Dask
+function in this process (`agent(function=...)`), a `%%track --id` notebook cell re-run by
+the sweep widget in a real IPython shell (`sweep_widget(sweep_id=..., cell=...)`), a
+command in a subprocess (`agent()` with the sweep's `program`), and a real Dask
 `LocalCluster` (`agent(executor=client, parallel=2)`). For each pair, one sweep over the
 same space (a constant, a categorical, an int range, a float range, a nested parameter;
 /work/shared/spec/sweep-config.md) with `run_cap` below what the agent is asked for:
@@ -24,7 +25,7 @@ import pytest
 import py_tracker as pt
 
 STRATEGIES = ["grid", "random", "bayes"]
-RUNNERS = ["function", "subprocess", "dask"]
+RUNNERS = ["function", "cell", "subprocess", "dask"]
 RUN_CAP = 4
 SPACE = {"k": {"value": 3}, "opt": {"values": ["adam", "sgd"]}, "layers": {"min": 1, "max": 3},
          "lr": {"distribution": "q_uniform", "min": 0.1, "max": 0.5, "q": 0.1},
@@ -72,9 +73,45 @@ def cluster():
     lc.close()
 
 
+@pytest.fixture(scope="module")
+def shell():
+    """A real IPython shell with the training cells registered through `%%track --id`."""
+    from IPython.testing import globalipapp
+    ip = globalipapp.start_ipython() or globalipapp.get_ipython()
+    ip.run_line_magic("load_ext", "py_tracker")
+    ip.run_cell("import py_tracker as pt")
+    for cell, body in (("contract_train", TRAIN), ("contract_hb", HB_TRAIN)):
+        body = body.replace("import py_tracker as pt\n", "").replace("pt.finish()\n", "")
+        body = body.replace('run = pt.init(settings={"monitor_interval": None, "save_code": False})\n',
+                            "run = pt.run\n")
+        warm = 'dict(lr=0.1, layers=1, opt="adam", net={"width": 8}, x=0)'
+        ip.run_cell_magic("track", f"--project warmup --id {cell} --no-display --config {warm}",
+                          body.replace("run.config", "pt.config"))
+    return ip
+
+
+def run_cell_sweep(sid: str, cell: str, count: int | None, ip) -> int:
+    from py_tracker.errors import UsageError
+    from py_tracker.notebook.sweep_widget import sweep_widget
+    try:
+        w = sweep_widget(sweep_id=sid, cell=cell, count=count, shell=ip)
+    except UsageError as exc:  # the widget refuses an ended sweep up front, saying why
+        assert "run_cap 4 reached" in str(exc)
+        return 0
+    try:
+        if not w.start():
+            return 0
+        assert w.wait(120)
+        return len(w.rows)
+    finally:
+        w.close()
+
+
 def run_agent(runner: str, sid: str, request, count: int | None, tmp_path: Path) -> int:
     if runner == "function":
         return pt.agent(sid, function=train, count=count)
+    if runner == "cell":
+        return run_cell_sweep(sid, "contract_train", count, request.getfixturevalue("shell"))
     if runner == "subprocess":
         return pt.agent(sid, count=count)
     return pt.agent(sid, function=train, count=count, executor=request.getfixturevalue("cluster"), parallel=2)
@@ -146,6 +183,8 @@ def test_hyperband_stops_bad_trials_through_runner(store, request, tmp_path, run
     t0 = time.monotonic()
     if runner == "function":
         n = pt.agent(sid, function=hb_train)
+    elif runner == "cell":
+        n = run_cell_sweep(sid, "contract_hb", None, request.getfixturevalue("shell"))
     elif runner == "subprocess":
         n = pt.agent(sid)
     else:
