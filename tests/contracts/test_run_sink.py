@@ -5,8 +5,8 @@ and a nested list, record patches, a whole file, an append-only file in pieces w
 piece sent twice, a note, finish) runs through each implementation:
 - `local`: the store's own `StoreSink`;
 - `dask`: the Dask transport, `QueueSink` inside a task on a real `LocalCluster` worker
-  process, its messages drained from the `distributed.Queue` and replayed into a
-  `StoreSink` on this side (what `TrialMirror` does).
+  process (`local_dask_client`), its messages drained from the `distributed.Queue` and
+  replayed into a `StoreSink` on this side (what `TrialMirror` does).
 Then the store is read back through the Api: the same rows, record, files and state.
 The Dask worker also records (audit hook, on the task's thread) every file it opens while
 shipping: none.
@@ -46,21 +46,6 @@ def script(sink: RunSink) -> None:
     sink.file(RUN, "output.log", OUTPUT[1], offset=len(OUTPUT[0]))
     sink.event(RUN, "note", {"text": "a note"})
     sink.finish(RUN, {"state": "finished", "exit_code": 0, "finished_at": time.time()})
-
-
-@pytest.fixture(scope="module")
-def dask_client():
-    distributed = pytest.importorskip("distributed")
-    import sys
-
-    import cloudpickle
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import tests/
-    cluster = distributed.LocalCluster(processes=True, n_workers=1, threads_per_worker=1,
-                                       host="127.0.0.1", dashboard_address=None)
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
 
 
 def ship_on_worker(queue_name: str) -> list[str]:
@@ -119,7 +104,7 @@ def stored(request, tmp_path):
     if request.param == "local":
         through_local(root)
     else:
-        through_dask(root, request.getfixturevalue("dask_client"))
+        through_dask(root, request.getfixturevalue("local_dask_client"))
     return pt.Api(root).run(f"sinks/{RUN}")
 
 

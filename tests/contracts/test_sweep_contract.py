@@ -61,19 +61,6 @@ def valid(cfg: dict) -> bool:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    import cloudpickle
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import tests/
-    lc = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                  dashboard_address=None)
-    client = distributed.Client(lc)
-    yield client
-    client.close()
-    lc.close()
-
-
-@pytest.fixture(scope="module")
 def shell():
     """A real IPython shell with the training cells registered through `%%track --id`."""
     from IPython.testing import globalipapp
@@ -114,7 +101,7 @@ def run_agent(runner: str, sid: str, request, count: int | None, tmp_path: Path)
         return run_cell_sweep(sid, "contract_train", count, request.getfixturevalue("shell"))
     if runner == "subprocess":
         return pt.agent(sid, count=count)
-    return pt.agent(sid, function=train, count=count, executor=request.getfixturevalue("cluster"), parallel=2)
+    return pt.agent(sid, function=train, count=count, executor=request.getfixturevalue("local_dask_client"), parallel=2)
 
 
 def make_sweep(method: str, runner: str, tmp_path: Path, **extra) -> str:
@@ -188,7 +175,7 @@ def test_hyperband_stops_bad_trials_through_runner(store, request, tmp_path, run
     elif runner == "subprocess":
         n = pt.agent(sid)
     else:
-        n = pt.agent(sid, function=hb_train, executor=request.getfixturevalue("cluster"), parallel=2)
+        n = pt.agent(sid, function=hb_train, executor=request.getfixturevalue("local_dask_client"), parallel=2)
     assert n == 3
     got = {r.config["x"]: r for r in pt.Api().sweep(sid).runs}
     assert got[0].state == "finished" and len(got[0].history(pandas=False)) == 30

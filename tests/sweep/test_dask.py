@@ -22,18 +22,9 @@ pytestmark = [pytest.mark.timeout(120),  # a second cluster's HTTP server moves 
               pytest.mark.filterwarnings("ignore:Port 8787 is already in use")]
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                       host="127.0.0.1", dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 @pytest.fixture
-def dask_client(client):
+def dask_client(local_dask_client):
+    client = local_dask_client
     client.wait_for_workers(2, timeout=60)  # a test before may have killed one (the nanny restarts it)
     return client
 
