@@ -15,6 +15,7 @@ everywhere; after a flush the rows are on disk for every view) and after it fini
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -130,7 +131,11 @@ def check(got: dict, want: dict, view: str, summary_fields: Callable[[dict], Non
 @pytest.mark.parametrize("view", VIEWS)
 def test_a_running_run_answers_the_same(recorded, view):
     run, seen = recorded
-    run._save_meta(force=True)  # what the bookkeeper does every 2 s: the stored record is current
+    # the bookkeeper saves the record every 2 s: wait until the stored one is current
+    deadline = time.monotonic() + 20
+    while pt.Api(run.root).run(run.id).summary.get("best") != "yes":
+        assert time.monotonic() < deadline, "the running run's record was never saved"
+        time.sleep(0.1)
     got = answers(view, run, seen)
     check(got, expected(run, "running"), view)
     assert "weights.txt" in got["files"], view
