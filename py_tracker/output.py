@@ -56,25 +56,44 @@ class _Hook:
         return n
 
 
-class _TeeStream:
-    """Stand-in for a stream whose object cannot be patched; everything but write is delegated."""
+class StreamProxy:
+    """Stands in for `sys.<name>` (stdout or stderr): `write` goes to `route(s)`, every other
+    attribute is the real stream's. The one stand-in stream of py_tracker: a run's
+    `OutputCapture` uses it where a stream cannot be patched, the sweep widget's
+    `ThreadOutput` to route the prints of its trial threads.
 
-    def __init__(self, target: Any, hook: _Hook):
-        self._target = target
-        self._hook = hook
+    `write` is a plain method, so IPython's per-cell tee or another capture can still
+    shadow it on this object; `writelines` goes through `write`. While `active` is False
+    writes pass straight to the real stream. `install()` puts the proxy in `sys`;
+    `remove()` takes it out again only if it is still in front (a stream someone put on
+    top of it meanwhile stays, and this one passes through)."""
+
+    def __init__(self, name: str, target: Any, route: Callable[[str], Any], label: str = "stand-in for"):
+        self._name, self._target, self._route, self._label = name, target, route, label
+        self.active = True
 
     def write(self, s: str) -> Any:
-        return self._hook(s)
+        if self.active:
+            return self._route(s)
+        return self._target.write(s)
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
-            self._hook(line)
+            self.write(line)
+
+    def install(self) -> "StreamProxy":
+        setattr(sys, self._name, self)
+        return self
+
+    def remove(self) -> None:
+        if getattr(sys, self._name, None) is self:
+            setattr(sys, self._name, self._target)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._target, name)
 
     def __repr__(self) -> str:
-        return f"<py_tracker tee of {self._target!r}>"
+        return f"<py_tracker {self._label} {self._target!r}>"
 
 
 def _in_ipython_shell() -> bool:
@@ -190,8 +209,7 @@ class OutputCapture:
             self._installed.append((key, stream, hook, None, own))
             self._captured_ids.add(id(stream))
         else:
-            tee = _TeeStream(stream, hook)
-            setattr(sys, key, tee)
+            tee = StreamProxy(key, stream, hook, label="tee of").install()
             self._installed.append((key, stream, hook, tee, own))
             self._captured_ids.add(id(tee))
 
@@ -206,8 +224,7 @@ class OutputCapture:
         for key, stream, hook, tee, own in reversed(self._installed):
             hook.active = False
             if tee is not None:
-                if getattr(sys, key) is tee:
-                    setattr(sys, key, stream)
+                tee.remove()
             elif getattr(stream, "__dict__", {}).get("write") is hook:
                 while isinstance(own, _Hook) and not own.active:  # skip layers already stopped
                     own = own.own

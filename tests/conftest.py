@@ -67,3 +67,20 @@ def new_run(root):
     for r in runs:
         r.finish()
     session._active = None
+
+
+@pytest.fixture(scope="module")
+def local_dask_client(request):
+    """A real Dask `LocalCluster` (2 single-threaded worker processes, loopback) and its
+    client, one per test module. The requesting module is pickled by value, so its
+    module-level trial functions reach the workers (which cannot import tests/)."""
+    distributed = pytest.importorskip("distributed")
+    import cloudpickle
+    cloudpickle.register_pickle_by_value(request.module)
+    cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                       host="127.0.0.1", dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+    cloudpickle.unregister_pickle_by_value(request.module)

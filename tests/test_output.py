@@ -314,3 +314,38 @@ def test_two_captures_nest_and_unwind_in_any_order(tmp_path, consoles, first_sto
     assert out.getvalue() == "one\ntwo\nthree\nfour\n"
     assert lines(tmp_path / "a.log") == (["one", "two"] if first_stops_first else ["one", "two", "three"])
     assert lines(tmp_path / "b.log") == (["two", "three"] if first_stops_first else ["two"])
+
+
+@pytest.mark.parametrize("capture_stops_first", [True, False])
+def test_sweep_thread_routing_under_a_run_capture_one_stand_in(tmp_path, consoles, capture_stops_first):
+    """The sweep widget's thread router and a trial's OutputCapture layered as in a sweep
+    (router first, the trial's capture on top): a trial thread's prints reach both the
+    widget and output.log, the main thread's reach the cell and output.log, and the
+    streams come back exactly, whichever layer goes first. Both stand-ins are `StreamProxy`."""
+    ipywidgets = pytest.importorskip("ipywidgets")
+    from py_tracker.notebook.sweep_output import ThreadOutput
+    from py_tracker.output import StreamProxy
+    out, err = consoles()
+    router = ThreadOutput(ipywidgets.Output()).install()
+    assert isinstance(sys.stdout, StreamProxy) and isinstance(sys.stderr, StreamProxy)
+    cap = OutputCapture(tmp_path / "o.log").start()
+
+    def trial():
+        router.threads.add(threading.get_ident())
+        print("from the trial")
+        sys.stderr.writelines(["warn 1\n", "warn 2\n"])
+    t = threading.Thread(target=trial)
+    t.start()
+    t.join()
+    print("from the cell")
+    router.flush()
+    first, second = (cap.stop, router.uninstall) if capture_stops_first else (router.uninstall, cap.stop)
+    first()
+    second()
+    assert sys.stdout is out and sys.stderr is err
+    assert "from the trial\n" in router.text and "warn 1\nwarn 2\n" in router.text
+    assert "from the cell" not in router.text
+    assert out.getvalue() == "from the cell\n" and err.getvalue() == ""
+    assert sorted(lines(tmp_path / "o.log")) == ["from the cell", "from the trial", "warn 1", "warn 2"]
+    print("after")  # nothing routes or copies any more
+    assert out.getvalue().endswith("after\n") and "after" not in router.text

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..core.summary import step_metric_defs
-from ..storage.history import decode_column as _column, decode_line as _decode_line
+from ..storage.history import assemble_chunks, decode_line
 from ..storage.records import RunState
 
 
@@ -46,44 +46,20 @@ class StreamTail:
         chunks = []
         for line in data[:end].split(b"\n"):
             if line:
-                doc = _decode_line(line)
+                doc = decode_line(line)
                 if doc is not None:
                     chunks.append(doc)
-        return self._assemble(chunks)
-
-    def _assemble(self, chunks: list[dict]) -> tuple[int, dict[str, Any]]:
-        total = sum(int(c["n"]) for c in chunks)
-        if not total:
-            return 0, {}
-        parts: dict[str, list[tuple[int, Any]]] = {}
-        pos = 0
-        for c in chunks:
-            for k, col in c["c"].items():
-                if k not in self.skip:
-                    parts.setdefault(k, []).append((pos, _as_array(_column(col))))
-            pos += int(c["n"])
-        out: dict[str, Any] = {}
-        for k, segs in parts.items():
-            if len(segs) == 1 and segs[0][0] == 0 and len(segs[0][1]) == total:
-                out[k] = segs[0][1]  # the common case: no copy, no conversion here
-                continue
-            numeric = all(a.dtype.kind in "fiub" for _, a in segs)
-            arr = np.full(total, np.nan) if numeric else np.full(total, None, dtype=object)
-            for start, a in segs:
-                arr[start:start + len(a)] = a
-            out[k] = arr
+        total, cols = assemble_chunks(chunks, skip=self.skip)
         self.rows += total
-        return total, out
+        return total, {k: _bools_as_numbers(a) for k, a in cols.items()}
 
 
-def _as_array(col: Any) -> np.ndarray:
-    """A decoded column (numpy array or JSON list with None) as float if it is all numbers."""
-    if isinstance(col, np.ndarray):
-        return col  # typed column: int or float, converted once where it is stored
-    if all(v is None or v.__class__ in (int, float, bool) for v in col):
-        return np.array([math.nan if v is None else float(v) for v in col], dtype=float)
-    arr = np.empty(len(col), dtype=object)
-    arr[:] = col
+def _bools_as_numbers(arr: np.ndarray) -> np.ndarray:
+    """A column of only booleans (and gaps) as 0/1 floats, so that charts plot it."""
+    if arr.dtype.kind != "O" or not len(arr):
+        return arr
+    if all(v is None or v.__class__ is bool for v in arr.tolist()) and any(v is not None for v in arr.tolist()):
+        return np.array([math.nan if v is None else float(v) for v in arr.tolist()], dtype=float)
     return arr
 
 
@@ -128,6 +104,10 @@ class RunSource:
     @property
     def job_type(self) -> str | None:
         return self._get("job_type")
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._get("tags") or ())
 
     @property
     def alerts(self) -> list[dict]:

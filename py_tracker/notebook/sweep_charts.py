@@ -23,27 +23,11 @@ import math
 import time
 from typing import Any
 
-from ..sweeps.axes import nice_ticks
+from ..sweeps.axes import axis_values
 from ..sweeps.best import metric_value, running_best
 from ..sweeps.importance import importance_html, parameter_importance
-from .sweep_view import STATE_COLORS, TrialRow, number
+from .sweep_view import STATE_COLORS, TrialRow
 
-MAX_CATEGORIES = 30
-
-
-def axis_values(values: list[Any]) -> tuple[list[float], list[tuple[float, str]]]:
-    """Values placed on one parallel axis in [0, 1], and tick labels as (position, text) in
-    the parameter's own units: round values between min and max for a numeric axis, every
-    category (sorted, evenly spaced) for a categorical one."""
-    nums = [number(v) for v in values]
-    if values and all(n is not None for n in nums):
-        lo, hi = min(nums), max(nums)  # type: ignore[type-var]
-        span = (hi - lo) or 1.0
-        ticks = [((t - lo) / span, f"{t:.4g}") for t in nice_ticks(lo, hi)] if hi > lo else [(0.5, f"{lo:.4g}")]
-        return [((n - lo) / span if hi > lo else 0.5) for n in nums], ticks  # type: ignore[operator]
-    cats = sorted({_text(v) for v in values})
-    pos = {c: (i / (len(cats) - 1) if len(cats) > 1 else 0.5) for i, c in enumerate(cats)}
-    return [pos[_text(v)] for v in values], [(pos[c], c) for c in cats[:MAX_CATEGORIES]]
 
 
 def varying(params: list[str], rows: list[TrialRow]) -> list[str]:
@@ -52,10 +36,6 @@ def varying(params: list[str], rows: list[TrialRow]) -> list[str]:
     if len(rows) < 2:
         return list(params)
     return [p for p in params if len({repr(r.flat.get(p)) for r in rows}) > 1]
-
-
-def _text(v: Any) -> str:
-    return "—" if v is None else str(v)[:40]
 
 
 class SweepCharts:

@@ -3,7 +3,7 @@
 In a Jupyter kernel, `print()` from a background thread does not reach the cell that
 started it (shared/notes/jupyter-stack.md; with ipykernel 7 it lands in whichever cell
 runs at the time). The sweep widget runs its trials on such a thread, so while a sweep
-runs, sys.stdout / sys.stderr are `ThreadStream`s (installed *below* the trials' own
+runs, sys.stdout / sys.stderr are `output.StreamProxy`s routing by thread (installed *below* the trials' own
 OutputCaptures, so every trial's output.log still gets its copy). Writes from the
 watched thread are buffered here and handed to an `ipywidgets.Output` by `flush()` (the
 widget's owner thread calls it a few times a second: one message per flush, not one per
@@ -15,40 +15,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import Any, Callable
 
-STREAMS = ("stdout", "stderr")
+from ..output import STREAMS, StreamProxy
 
-
-class ThreadStream:
-    """Stands in for sys.stdout / sys.stderr while a sweep runs: writes of the watched threads
-    go to the owner, the rest to the real stream; every other attribute is the real stream's.
-
-    A stand-in object rather than a patched `write`: IPython 9 saves `sys.stdout.write` when
-    a cell starts and puts that back when it ends, which would silently drop a `write`
-    patched in the middle of a cell (the cell that presses Start). `write` is a plain method,
-    so the per-cell tee of IPython and a run's OutputCapture can still shadow it on this object.
-    """
-
-    def __init__(self, owner: "ThreadOutput", name: str, target: Any):
-        self._owner, self._name, self._target = owner, name, target
-        self.active = True
-
-    def write(self, s: str) -> Any:
-        if self.active and threading.get_ident() in self._owner.threads:
-            self._owner.feed(self._name, s)
-            return len(s) if isinstance(s, str) else 0
-        return self._target.write(s)
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-    def __repr__(self) -> str:
-        return f"<py_tracker sweep output over {self._target!r}>"
 
 
 class ThreadOutput:
@@ -62,19 +32,23 @@ class ThreadOutput:
         self._pending: list[tuple[str, str]] = []
         self._kept: list[tuple[str, str]] = []
         self._kept_chars = 0
-        self._installed: list[ThreadStream] = []
+        self._installed: list[StreamProxy] = []
 
     # --- lifecycle ------------------------------------------------------------------------
     def install(self) -> "ThreadOutput":
-        """Put a `ThreadStream` in front of sys.stdout and sys.stderr (idempotent)."""
+        """Put a `StreamProxy` routing by thread (`route`) in front of sys.stdout and
+        sys.stderr (idempotent).
+
+        A stand-in object rather than a patched `write`: IPython 9 saves `sys.stdout.write`
+        when a cell starts and puts that back when it ends, which would silently drop a
+        `write` patched in the middle of a cell (the cell that presses Start)."""
         if self._installed:
             return self
         for name in STREAMS:
             stream = getattr(sys, name, None)
             if stream is None:
                 continue
-            proxy = ThreadStream(self, name, stream)
-            setattr(sys, name, proxy)
+            proxy = StreamProxy(name, stream, self._router(name, stream), label="sweep output over").install()
             self._installed.append(proxy)
         return self
 
@@ -82,9 +56,17 @@ class ThreadOutput:
         """Undo install(); a stream someone put in front of ours meanwhile stays (ours passes through)."""
         for proxy in reversed(self._installed):
             proxy.active = False
-            if getattr(sys, proxy._name) is proxy:
-                setattr(sys, proxy._name, proxy._target)
+            proxy.remove()
         self._installed.clear()
+
+    def _router(self, name: str, target: Any) -> Callable[[str], Any]:
+        """Writes of the watched threads are kept for `flush`, the rest go to `target`."""
+        def route(s: str) -> Any:
+            if threading.get_ident() in self.threads:
+                self.feed(name, s)
+                return len(s) if isinstance(s, str) else 0
+            return target.write(s)
+        return route
 
     # --- text -----------------------------------------------------------------------------
     def feed(self, name: str, s: str) -> None:

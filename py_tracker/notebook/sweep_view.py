@@ -7,12 +7,12 @@ table (best row highlighted), `progress_html` the progress line. Every user stri
 from __future__ import annotations
 
 import html
-import math
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sweeps.axes import number
 from ..sweeps.best import best_of, metric_value
 from ..formats import duration_text, flatten
 from .panel import STATE_COLORS
@@ -96,14 +96,6 @@ class TrialBook:
     def snapshot(self) -> tuple[int, list[TrialRow]]:
         with self.lock:
             return self.version, list(self.rows)
-
-
-def number(v: Any) -> float | None:
-    """A finite float, or None for anything else (bools, strings, NaN)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
 
 
 def best_row(rows: list[TrialRow], goal: str) -> TrialRow | None:

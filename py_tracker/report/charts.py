@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..sweeps.axes import nice_ticks
+from ..sweeps.axes import axis_values
 
 CATEGORY20 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
               "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
@@ -71,20 +71,6 @@ def metric_figure(key: str, lines: Sequence[tuple[str, str, np.ndarray, np.ndarr
     return fig
 
 
-def _axis_values(values: list[Any]) -> tuple[list[float], list[str], bool]:
-    """Values normalized to [0, 1] for one parallel axis, tick labels, numeric?"""
-    nums = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
-            and math.isfinite(float(v))]
-    if len(nums) == len(values) and nums:
-        lo, hi = min(nums), max(nums)
-        span = (hi - lo) or 1.0
-        return [(float(v) - lo) / span for v in values], [f"{t:.4g}" for t in nice_ticks(lo, hi)], True
-    cats = sorted({str(v) for v in values})
-    idx = {c: i for i, c in enumerate(cats)}
-    n = max(1, len(cats) - 1)
-    return [idx[str(v)] / n if len(cats) > 1 else 0.5 for v in values], cats, False
-
-
 def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str | None,
                     metric_values: list[float] | None, goal: str = "minimize") -> Any:
     """Parallel coordinates: one polyline per run across the swept parameters (and the metric)."""
@@ -98,12 +84,11 @@ def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str
         columns.append(metric_values)
     if not axes:
         return None
-    norm, ticks, numeric = [], [], []
+    norm, ticks = [], []
     for col in columns:
-        vals, tick, is_num = _axis_values(col)
+        vals, tick = axis_values(col)
         norm.append(vals)
         ticks.append(tick)
-        numeric.append(is_num)
     xs = [list(range(len(axes))) for _ in labels]
     ys = [[norm[a][i] for a in range(len(axes))] for i in range(len(labels))]
     score = [float(v) if isinstance(v, (int, float)) and math.isfinite(float(v)) else float("nan")
@@ -123,13 +108,7 @@ def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str
         fig.line([a, a], [0, 1], line_color="#555555", line_width=1)
     tx, ty, tt = [], [], []
     for a, tick in enumerate(ticks):
-        if numeric[a]:
-            lo, hi = float(tick[0]), float(tick[-1])
-            points = [((float(t) - lo) / (hi - lo) if hi > lo else 0.5, t) for t in tick]
-        else:
-            n = max(1, len(tick) - 1)
-            points = [(i / n if len(tick) > 1 else 0.5, t) for i, t in enumerate(tick[:30])]
-        for yv, t in points:
+        for yv, t in tick:
             tx.append(a + 0.04)
             ty.append(yv)
             tt.append(t)

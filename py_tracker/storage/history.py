@@ -262,14 +262,24 @@ def read_columns(path: str | os.PathLike[str], keys: Iterable[str] | None = None
     Numeric columns are float/int arrays (NaN where a key was not logged, ints
     becoming floats then); other columns are object arrays with None.
     """
+    return assemble_chunks(read_chunks(path), keys)
+
+
+def assemble_chunks(chunks: Iterable[dict], keys: Iterable[str] | None = None,
+                    skip: Iterable[str] = ()) -> tuple[int, dict[str, Any]]:
+    """Decoded chunks (`decode_line` docs, in file order) as columns: (row count, {key:
+    1-d numpy array}), as `read_columns` describes. The one assembly of chunks into
+    columns: the Api's history and the notebook panels' stream tails both use it.
+    `keys` keeps only those columns; `skip` leaves these out."""
     import numpy as np
     want = set(keys) if keys is not None else None
+    skip = frozenset(skip)
     total = 0
     parts: dict[str, list[tuple[int, Any]]] = {}
-    for doc in read_chunks(path):
-        n = doc["n"]
+    for doc in chunks:
+        n = int(doc["n"])
         for k, c in doc["c"].items():
-            if want is not None and k not in want:
+            if (want is not None and k not in want) or k in skip:
                 continue
             parts.setdefault(k, []).append((total, decode_column(c)))
         total += n

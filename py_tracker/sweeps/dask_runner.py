@@ -3,20 +3,23 @@
 `run_trial(function, ctx, channel)` is the Dask task of one trial. On the worker it runs
 the trial as a normal py_tracker run (config injected through the sweep context, `log`,
 summary, system monitor, output capture, media, files) but in a store in a worker-local
-temporary folder, so workers need no shared filesystem with the notebook. Everything that
-run writes is mirrored, as bytes, to the controller through a `distributed.Queue`:
+temporary folder, so workers need no shared filesystem with the notebook. A `TrialFeed`
+hands what that run records to a `QueueSink`, the Dask transport as a run sink
+(`storage.sink.RunSink`): each call becomes one numbered message on a `distributed.Queue`
 
-    {"k": "start", "run", "seq", "worker", "host", "pid", "at"}  the trial began here
-    {"k": "data",  "run", "seq", "path", "offset", "data", "whole"} bytes of history.jsonl,
-                    system.jsonl or files/...: appended at `offset`, or the whole file
-    {"k": "meta",  "run", "seq", "record"}                        the run record (config,
-                    summary, name, tags...) when it changed
-    {"k": "note",  "run", "seq", "text"}                          a warning for the notebook
-    {"k": "end",   "run", "seq", "outcome", "error"}              last message of the trial
+    {"k": "event",  "run", "seq", "kind": "start", "fields": {worker, host, pid, at}}
+    {"k": "rows",   "run", "seq", "stream", "rows"}   a flushed batch, as the run logged it
+    {"k": "record", "run", "seq", "fields"}           the run record (config, summary, name,
+                                                      tags...) when it changed
+    {"k": "file",   "run", "seq", "name", "data", "offset"}  a file of files/ (whole, or a
+                                                      piece of the append-only output log)
+    {"k": "event",  "run", "seq", "kind": "note", "fields": {text}}  a warning for the user
+    {"k": "finish", "run", "seq", "fields": {outcome, error}}   last message of the trial
 
-The controller (the notebook kernel) applies them to its store, so it stays the only
-writer of TinyDB. History lines are shipped exactly as the worker's run wrote them
-(whole lines only), so the controller's files are byte copies.
+and the controller (the notebook kernel) replays them into its store's `StoreSink`
+(`mirror.TrialMirror`), so it stays the only writer of TinyDB and of the history files.
+The transport never reads or ships the store's files: rows travel as rows (the feed gets
+them from the run's row listener), so the disk format is the store's business alone.
 
 Control flows the other way through the scheduler: the trial's `distributed.Event`
 `channel["stop"]` (set by the controller for Stop, Skip, hyperband) makes the run's next
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import shutil
 import socket
 import tempfile
@@ -45,6 +49,8 @@ from typing import Any, Callable
 from ..core import session
 from ..core.trial import TrialContext
 from ..storage.catalog import Catalog
+from ..storage.jsonsafe import json_safe
+from ..storage.sink import RunSink, as_message, check_stream
 from .runners import FunctionRunner
 
 log = logging.getLogger("py_tracker")
@@ -53,12 +59,12 @@ RESOURCE = "py_tracker-trial"
 LEASE_TIMEOUT = 30.0     # seconds without a controller heartbeat before a trial stops itself
 CONTROL_POLL = 0.25      # seconds between checks of the stop event
 MAX_FILE_BYTES = 64 << 20  # larger run files are not copied back (a note says so)
-APPENDED = {"history.jsonl", "system.jsonl", "files/output.log"}
+APPENDED = {"output.log"}  # files of files/ that only grow: sent in pieces
 META_KEYS = ("name", "group", "job_type", "tags", "notes", "config", "summary", "metrics",
              "last_step", "runtime", "exit_code", "state", "finished_at")
 
 _process_lock = threading.Lock()
-_sinks: dict[str, "TrialSink"] = {}
+_feeds: dict[str, "TrialFeed"] = {}
 
 
 def worker_info() -> dict:
@@ -83,33 +89,31 @@ class TrialSlots(_WorkerPlugin):  # type: ignore[misc,valid-type]
         await worker.set_resources(**{RESOURCE: 1})
 
 
-class TrialSink:
-    """Mirrors one trial's run folder (streams, files) and record to the controller's queue."""
+class QueueSink(RunSink):
+    """The Dask transport as a `RunSink`: every call becomes one message on the controller's
+    `distributed.Queue`, numbered per trial (`seq`), which the controller replays into its
+    store (`TrialMirror`). It holds no path and opens no file: rows travel as the run
+    logged them (pickled: NaN, big ints and numpy values arrive as they were), records as
+    dicts, files as named bytes.
 
-    def __init__(self, queue: Any, run_id: str, root: Path):
+    If the scheduler cannot take a message, what follows would leave a hole in the
+    controller's copy: the sink turns `broken`, drops the rest and calls `on_broken` (the
+    trial is stopped)."""
+
+    def __init__(self, queue: Any, run_id: str):
         self.queue = queue
         self.run_id = run_id
-        self.root = root
-        self.catalog = Catalog(root)
-        self.run_dir = root / "runs" / run_id
         self.seq = 0
-        self._offsets: dict[str, int] = {}
-        self._sigs: dict[str, tuple[int, int]] = {}
-        self._meta: bytes | None = None
-        self._meta_at = 0.0
-        self._lock = threading.RLock()
-        self._noted: set[str] = set()
+        self._lock = threading.Lock()
         self.broken = False
         self.on_broken: Callable[[str], None] | None = None
 
-    def send(self, kind: str, **fields: Any) -> None:
-        """Put one message on the queue. If the scheduler cannot take it, what follows would
-        leave a hole in the controller's copy: the trial is stopped instead (`on_broken`)."""
+    def send(self, call: str, **fields: Any) -> None:
         with self._lock:  # one sequence, in order, whatever thread ships
             if self.broken:
                 return
             try:
-                self.queue.put({"k": kind, "run": self.run_id, "seq": self.seq, **fields})
+                self.queue.put(dict(as_message(call, self.run_id, **fields), seq=self.seq))
             except Exception as exc:
                 self.broken = True
                 log.warning("py_tracker: trial %s cannot reach the controller (%s); stopping it",
@@ -119,59 +123,112 @@ class TrialSink:
                 return
             self.seq += 1
 
-    # --- the run's files ------------------------------------------------------
-    def ship_stream(self, rel: str) -> None:
-        """New bytes of an append-only file; whole lines only for the .jsonl streams."""
-        with self._lock:
-            path = self.run_dir / rel
-            start = self._offsets.get(rel, 0)
-            try:
-                with open(path, "rb") as f:
-                    f.seek(start)
-                    data = f.read()
-            except FileNotFoundError:
-                return
-            if rel.endswith(".jsonl"):
-                data = data[: data.rfind(b"\n") + 1]
-            if data:
-                self.send("data", path=rel, offset=start, data=data, whole=False)
-                self._offsets[rel] = start + len(data)
+    def open_run(self, record: dict) -> None:
+        self.send("open", record=record)
+
+    def rows(self, run_id: str, stream: str, rows: list[dict]) -> None:
+        try:
+            data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a value pickle refuses: sent in its storable form (as the store keeps it)
+            notes: list[str] = []
+            data = pickle.dumps([{k: json_safe(v, k, notes) for k, v in r.items()} for r in rows],
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        self.send("rows", stream=check_stream(stream), rows=data)
+
+    def record(self, run_id: str, fields: dict) -> None:
+        self.send("record", fields=fields)
+
+    def file(self, run_id: str, name: str, data: bytes, offset: int | None = None) -> None:
+        self.send("file", name=name, data=data, offset=offset)
+
+    def event(self, run_id: str, kind: str, fields: dict) -> None:
+        self.send("event", kind=kind, fields=fields)
+
+    def finish(self, run_id: str, fields: dict) -> None:
+        self.send("finish", fields=fields)
+
+
+def decode(msg: dict) -> dict:
+    """A `QueueSink` message as `storage.sink.replay` takes it (rows unpickled)."""
+    if msg.get("k") == "rows" and isinstance(msg.get("rows"), (bytes, bytearray)):
+        return dict(msg, rows=pickle.loads(msg["rows"]))
+    return msg
+
+
+class TrialFeed:
+    """Feeds one worker-side trial run into a `RunSink`: its rows as they are flushed (row
+    listener), its record fields when they changed, the files of its `files/` folder
+    (`run.dir`; the append-only output log in pieces). It never reads the run's history."""
+
+    def __init__(self, sink: RunSink, run_id: str, catalog: Catalog):
+        self.sink = sink
+        self.run_id = run_id
+        self.catalog = catalog
+        self.files_dir: Path | None = None
+        self._offsets: dict[str, int] = {}
+        self._sigs: dict[str, tuple[int, int]] = {}
+        self._meta: bytes | None = None
+        self._meta_at = 0.0
+        self._lock = threading.RLock()
+        self._noted: set[str] = set()
+
+    def attach(self, run: Any) -> None:
+        self.files_dir = Path(run.dir)
+        run.add_row_listener(self.on_rows)
+        run.add_poll_hook(self.poll)
+
+    def on_rows(self, stream: str, rows: list) -> None:
+        self.sink.rows(self.run_id, stream, rows)
 
     def ship_files(self) -> None:
-        """Files of the run's files/ folder that changed since last time (whole)."""
-        files = self.run_dir / "files"
+        """Files of the run's files/ folder that changed since last time (whole), and the
+        new end of the append-only ones."""
+        if self.files_dir is None:
+            return
         with self._lock:
-            for dirpath, dirnames, names in os.walk(files):
+            for dirpath, dirnames, names in os.walk(self.files_dir):
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                for name in names:
-                    if name.startswith(".") or name.endswith(".tmp"):
+                for fname in names:
+                    if fname.startswith(".") or fname.endswith(".tmp"):
                         continue
-                    full = Path(dirpath) / name
-                    rel = full.relative_to(self.run_dir).as_posix()
-                    if rel in APPENDED:
-                        self.ship_stream(rel)
+                    full = Path(dirpath) / fname
+                    name = full.relative_to(self.files_dir).as_posix()
+                    if name in APPENDED:
+                        self._ship_appended(full, name)
                         continue
                     try:
                         st = full.stat()
                     except FileNotFoundError:
                         continue
                     sig = (st.st_size, st.st_mtime_ns)
-                    if self._sigs.get(rel) == sig:
+                    if self._sigs.get(name) == sig:
                         continue
-                    self._sigs[rel] = sig
+                    self._sigs[name] = sig
                     if st.st_size > MAX_FILE_BYTES:
-                        if rel not in self._noted:
-                            self._noted.add(rel)
-                            self.send("note", text=f"file {rel} of run {self.run_id} ({st.st_size >> 20} MB) "
-                                                   f"was not copied back from the worker (limit "
-                                                   f"{MAX_FILE_BYTES >> 20} MB); log it as an artifact "
-                                                   f"or save it to shared storage")
+                        if name not in self._noted:
+                            self._noted.add(name)
+                            self.sink.event(self.run_id, "note", {"text": (
+                                f"file {name} of run {self.run_id} ({st.st_size >> 20} MB) was not copied "
+                                f"back from the worker (limit {MAX_FILE_BYTES >> 20} MB); log it as an "
+                                f"artifact or save it to shared storage")})
                         continue
                     try:
                         data = full.read_bytes()
                     except OSError:
                         continue
-                    self.send("data", path=rel, offset=0, data=data, whole=True)
+                    self.sink.file(self.run_id, name, data)
+
+    def _ship_appended(self, path: Path, name: str) -> None:
+        start = self._offsets.get(name, 0)
+        try:
+            with open(path, "rb") as f:
+                f.seek(start)
+                data = f.read()
+        except FileNotFoundError:
+            return
+        if data:
+            self.sink.file(self.run_id, name, data, offset=start)
+            self._offsets[name] = start + len(data)
 
     def ship_meta(self, force: bool = False) -> None:
         """The run record as the worker's run last saved it, when it changed (or every 5 s)."""
@@ -185,29 +242,22 @@ class TrialSink:
         now = time.monotonic()
         if force or key != self._meta or now - self._meta_at > 5.0:
             self._meta, self._meta_at = key, now
-            self.send("meta", record=orjson.loads(orjson.dumps(meta, option=orjson.OPT_SERIALIZE_NUMPY)))
-
-    # --- hooks on the worker's run ----------------------------------------------
-    def on_rows(self, stream: str, rows: list) -> None:
-        self.ship_stream(f"{stream}.jsonl")
+            self.sink.record(self.run_id, orjson.loads(orjson.dumps(meta, option=orjson.OPT_SERIALIZE_NUMPY)))
 
     def poll(self) -> None:
         self.ship_files()
         self.ship_meta()
 
     def final(self) -> None:
-        for rel in ("history.jsonl", "system.jsonl"):
-            self.ship_stream(rel)
         self.ship_files()
         self.ship_meta(force=True)
 
 
 def _attach(run: Any) -> None:
     """init hook (worker side): a run of a trial this process is running gets mirrored."""
-    sink = _sinks.get(getattr(run, "id", ""))
-    if sink is not None and getattr(run, "sweep_id", None):
-        run.add_row_listener(sink.on_rows)
-        run.add_poll_hook(sink.poll)
+    feed = _feeds.get(getattr(run, "id", ""))
+    if feed is not None and getattr(run, "sweep_id", None):
+        feed.attach(run)
 
 
 class _Control(threading.Thread):
@@ -257,32 +307,34 @@ def run_trial(function: Callable[[], Any], ctx: TrialContext, channel: dict) -> 
     with _process_lock:
         tmp = Path(tempfile.mkdtemp(prefix="py_tracker-trial-"))
         run_id = ctx.run_id
-        sink = TrialSink(queue, run_id, tmp)
+        sink = QueueSink(queue, run_id)
         session.add_init_hook(_attach)  # registered by the first trial on this worker, not on import
-        _sinks[run_id] = sink
+        catalog = Catalog(tmp)
+        feed = _feeds[run_id] = TrialFeed(sink, run_id, catalog)
         control = None
         try:
             try:
                 worker = get_worker().address
             except ValueError:
                 worker = None
-            sink.send("start", worker=worker, host=socket.gethostname(), pid=os.getpid(), at=entered)
+            sink.event(run_id, "start", {"worker": worker, "host": socket.gethostname(),
+                                         "pid": os.getpid(), "at": entered})
             if sink.broken:
                 return {"outcome": "lost", "sent": 0}
-            runner = FunctionRunner(function, sink.catalog)
+            runner = FunctionRunner(function, catalog)
             sink.on_broken = runner.stop
             control = _Control(Event(channel["stop"], client=client),
                                Variable(channel["lease"], client=client), runner.stop,
                                float(channel.get("lease_timeout") or LEASE_TIMEOUT))
             control.start()
             outcome = runner.run(ctx.with_root(tmp))
-            sink.final()
-            sink.send("end", outcome=outcome, error=getattr(runner, "last_error", None))
+            feed.final()
+            sink.finish(run_id, {"outcome": outcome, "error": getattr(runner, "last_error", None)})
             return {"outcome": outcome, "sent": sink.seq}
         finally:
             if control is not None:
                 control.done.set()  # not joined: it may be inside a 0.5 s wait; the slot frees now
-            _sinks.pop(run_id, None)
+            _feeds.pop(run_id, None)
             shutil.rmtree(tmp, ignore_errors=True)
             try:
                 queue.close()  # our reference: the queue goes when the controller drops its own

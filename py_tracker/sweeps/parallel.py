@@ -6,8 +6,9 @@
 worker processes: one trial per process). Each trial is claimed exactly as the serial
 agent claims it (under the catalog lock, pending trials counted, so bayes spreads its
 points), gets its run record at once (`TrialMirror`), and is submitted as a Dask task
-(`dask_runner.run_trial`). One loop on the calling thread drains the trials' messages
-from a `distributed.Queue`, writes them into the store, beats the records' heartbeats,
+(`dask_runner.run_trial`). One loop on the calling thread drains the trials' run-sink
+calls (rows, files, records, events: never store files) from a `distributed.Queue`,
+replays them into the store's `StoreSink`, beats the records' heartbeats,
 forwards stops to the workers' stop events (sweep stop and skip, read once per
 `WATCH_POLL` for all trials; hyperband over all trials' mirrored histories; a run's stop
 flag from the sidebar), and notices faults:
@@ -31,6 +32,7 @@ from typing import Any, Callable
 from ..core.trial import TrialContext
 from ..errors import UsageError
 from ..storage.records import RunState, SweepState
+from ..storage.sink import StoreSink
 from . import hyperband
 from .api import Agent
 from .cluster import SchedulerLostError, TrialCluster
@@ -71,6 +73,7 @@ class ParallelAgent(Agent):
         self.parallel = parallel
         self.cluster = TrialCluster(client, sweep_id, grace=SCHEDULER_GRACE, wait_workers=WAIT_WORKERS,
                                     lease_timeout=LEASE_TIMEOUT)
+        self.sink = StoreSink(store.layout.root, store.catalog)  # every trial's writes, one writer
         self.active: dict[str, _Trial] = {}
         self.over = False
         self.paused = False
@@ -135,7 +138,7 @@ class ParallelAgent(Agent):
 
     def _start(self, rec: dict, run_id: str, point: dict) -> None:
         ctx = TrialContext(self.sweep_id, rec["project"], run_id, point)
-        mirror = TrialMirror(self.store, ctx)
+        mirror = TrialMirror(self.store, ctx, self.sink)
         mirror.create()
         try:
             future, stop_name = self.cluster.submit(self.function, ctx)

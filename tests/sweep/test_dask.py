@@ -22,18 +22,9 @@ pytestmark = [pytest.mark.timeout(120),  # a second cluster's HTTP server moves 
               pytest.mark.filterwarnings("ignore:Port 8787 is already in use")]
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                       host="127.0.0.1", dashboard_address=None)
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 @pytest.fixture
-def dask_client(client):
+def dask_client(local_dask_client):
+    client = local_dask_client
     client.wait_for_workers(2, timeout=60)  # a test before may have killed one (the nanny restarts it)
     return client
 
@@ -418,3 +409,54 @@ def test_one_runs_stop_button_stops_only_that_remote_trial(store, dask_client):
     assert "error" not in out and out["n"] == 2
     assert run_with(sid, x=1).state == "finished" and len(rows(run_with(sid, x=1))) == 40
     assert run_with(sid, x=0).to_dict().get("stop_reason") == "stopped by user"
+
+
+def _watch_history_reads() -> int:
+    """On a worker: from now on, note every open of a run's history.jsonl/system.jsonl for
+    reading (audit hook, installed once per process). Returns the worker's pid."""
+    import sys
+    if not hasattr(sys, "_py_tracker_history_reads"):
+        sys._py_tracker_history_reads = []  # type: ignore[attr-defined]
+
+        def audit(event, args):
+            if event == "open" and isinstance(args[0], str) and args[0].endswith(("history.jsonl", "system.jsonl")):
+                mode, flags = args[1], args[2]
+                reading = ("r" in mode and "+" not in mode) if isinstance(mode, str) else (flags & 3) == os.O_RDONLY
+                if reading:
+                    sys._py_tracker_history_reads.append(args[0])  # type: ignore[attr-defined]
+        sys.addaudithook(audit)
+    sys._py_tracker_history_reads.clear()  # type: ignore[attr-defined]
+    return os.getpid()
+
+
+def _history_reads() -> list:
+    import sys
+    return list(getattr(sys, "_py_tracker_history_reads", []))
+
+
+def test_rows_travel_as_rows_the_worker_never_reads_history_files(store, dask_client):
+    """The Dask transport is a run sink: every row, the record and the files arrive in the
+    controller's store, and no worker opens a run's history or system file to ship it."""
+    dask_client.run(_watch_history_reads)
+    sid = pt.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2]}}}, project="dask")
+
+    def train():
+        run = pt.init()
+        for i in range(400):
+            pt.log({"loss": float("nan") if i == 7 else pt.config.x + i, "name": f"r{i}", "big": 2 ** 70})
+        (Path(run.dir) / "weights.bin").write_bytes(b"\x00\x01" * 1000)
+        print("trained", pt.config.x)
+        pt.summary["best"] = pt.config.x
+
+    assert parallel_agent(sid, train, executor=dask_client, parallel=2) == 2
+    for r in runs(sid):
+        x = r.config["x"]
+        h = rows(r)
+        assert [row["_step"] for row in h] == list(range(400))
+        assert [row["name"] for row in h] == [f"r{i}" for i in range(400)]
+        assert h[7]["loss"] != h[7]["loss"] and h[8]["loss"] == x + 8 and h[0]["big"] == 2 ** 70
+        assert r.summary["best"] == x and r.state == "finished"
+        assert (r.dir / "weights.bin").read_bytes() == b"\x00\x01" * 1000
+        assert f"trained {x}" in (r.dir / "output.log").read_text()
+    reads = dask_client.run(_history_reads)
+    assert all(v == [] for v in reads.values()), f"workers read history files to ship them: {reads}"

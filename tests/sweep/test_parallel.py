@@ -1,6 +1,7 @@
 """Parallel sweeps without a cluster: executor choice and errors, what cannot be pickled,
-missing dask, and the worker→controller mirror (a real worker-side run shipped through a
-msgpack loopback into the controller's store, byte for byte)."""
+missing dask, and the worker→controller mirror (a real worker-side run fed into the Dask
+transport's run sink, shipped through a msgpack loopback and replayed into the controller's
+store: the same bytes on disk as the worker's own run wrote)."""
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 
 import py_tracker as pt
+from py_tracker.core import session
 from py_tracker.core.trial import TrialContext, joining
 from py_tracker.errors import UsageError
+from py_tracker.storage.catalog import Catalog
 from py_tracker.sweeps import dask_runner
 from py_tracker.sweeps.executors import check_function, make_executor, require_dask, resolve_executor
 from py_tracker.sweeps.mirror import TrialMirror
@@ -107,8 +110,10 @@ def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
 
     worker_root = tmp_path / "worker"
     queue = Loopback(mirror)
-    sink = dask_runner.TrialSink(queue, "trial001", worker_root)
-    dask_runner._sinks["trial001"] = sink
+    sink = dask_runner.QueueSink(queue, "trial001")
+    feed = dask_runner.TrialFeed(sink, "trial001", Catalog(worker_root))
+    dask_runner._feeds["trial001"] = feed
+    session.add_init_hook(dask_runner._attach)  # what run_trial does on a worker
     try:
         with joining(ctx.with_root(worker_root)):
             run = pt.init(config={"extra": 1}, settings={"monitor_interval": 0.05, "capture_output": True})
@@ -119,10 +124,10 @@ def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
         run.summary["best"] = 0.5
         (run.dir / "model.txt").write_text("weights")
         run.finish()
-        sink.final()
-        sink.send("end", outcome="finished", error=None)
+        feed.final()
+        sink.finish("trial001", {"outcome": "finished", "error": None})
     finally:
-        dask_runner._sinks.pop("trial001", None)
+        dask_runner._feeds.pop("trial001", None)
     mirror.save_meta()
     assert mirror.end["outcome"] == "finished"
     mirror.finish("finished")
@@ -139,20 +144,23 @@ def test_worker_run_is_mirrored_byte_for_byte(store, tmp_path):
 
 
 def test_mirror_keeps_one_copy_of_a_resend_and_refuses_escapes(store):
+    import pickle
     sid = pt.sweep({"method": "grid", "parameters": {"lr": {"values": [0.5]}}}, project="mirror")
     mirror = TrialMirror(SweepStore(), TrialContext(sid, "mirror", "trial002"))
     mirror.create()
-    line = b'{"n":1,"c":{"_step":[0],"v":[1]}}\n'
-    mirror.apply({"k": "data", "seq": 0, "path": "history.jsonl", "offset": 0, "data": line, "whole": False})
-    mirror.apply({"k": "data", "seq": 1, "path": "history.jsonl", "offset": 0, "data": line, "whole": False})
-    mirror.apply({"k": "data", "seq": 2, "path": "files/../../../escape.txt", "offset": 0, "data": b"x",
-                  "whole": True})
-    mirror.apply({"k": "data", "seq": 3, "path": "catalog.json", "offset": 0, "data": b"{}", "whole": True})
-    mirror.apply({"k": "data", "seq": 4, "path": "history.jsonl", "offset": len(line), "data": b'{"torn',
-                  "whole": False})
+    rows = pickle.dumps([{"_step": 0, "v": 1}])
+    mirror.apply({"k": "rows", "run": "trial002", "seq": 0, "stream": "history", "rows": rows})
+    mirror.apply({"k": "file", "run": "trial002", "seq": 1, "name": "output.log", "data": b"a\n", "offset": 0})
+    mirror.apply({"k": "file", "run": "trial002", "seq": 2, "name": "output.log", "data": b"a\n", "offset": 0})
+    mirror.apply({"k": "file", "run": "trial002", "seq": 3, "name": "../../../escape.txt", "data": b"x",
+                  "offset": None})
+    mirror.apply({"k": "file", "run": "trial002", "seq": 4, "name": "../catalog.json", "data": b"{}",
+                  "offset": None})
+    mirror.apply({"k": "rows", "run": "trial002", "seq": 5, "stream": "../catalog", "rows": rows})
+    mirror.apply({"k": "file", "run": "trial002", "seq": 6, "name": "output.log", "data": b"z\n", "offset": 9})
     mirror.finish("crashed")
     run_dir = Path(store) / "runs" / "trial002"
-    assert (run_dir / "history.jsonl").read_bytes() == line
+    assert (run_dir / "files" / "output.log").read_bytes() == b"a\nz\n"  # the piece after a hole is kept
     assert not (Path(store).parent / "escape.txt").exists() and not (run_dir / "catalog.json").exists()
     r = pt.Api().run("trial002")
     assert r.state == "crashed" and [row["v"] for row in r.history(pandas=False)] == [1]
