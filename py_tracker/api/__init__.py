@@ -7,17 +7,11 @@ from typing import Any
 
 from ..storage.catalog import Catalog
 from ..storage.paths import StoreLayout, default_root
+from ..storage.records import effective_state
 from .filters import compile_filter, order_by
 from .run import ApiFile, ApiRun
 
 __all__ = ["Api", "ApiRun", "ApiFile"]
-
-
-def _sort_doc(run: ApiRun) -> dict:
-    rec = run._record
-    if rec.get("state", "running") == "running":  # sorting by state shows the effective one
-        rec = dict(rec, state=run.state)
-    return rec
 
 
 class Api:
@@ -78,18 +72,21 @@ class Api:
         if project is not None and "/" in project:
             project = project.rstrip("/").split("/")[-1]
         pred = compile_filter(filters) if filters else None
-        out = []
-        for rec in self.catalog.scan("runs"):  # one pass, no copy of runs of other projects
-            if project is not None and rec.get("project") != project:
-                continue
-            r = ApiRun(self, dict(rec))
-            if pred is not None:
-                doc = dict(rec)
-                doc["state"] = r.state
-                if not pred(doc):
-                    continue
-            out.append(r)
-        return order_by(out, order or "+created_at", doc=_sort_doc)
+        recs = self.catalog.scan("runs")  # the records as held in memory: nothing is copied
+        if project is not None:
+            recs = [rec for rec in recs if rec.get("project") == project]
+        if pred is not None:
+            recs = [rec for rec in recs if pred(self._shown(rec))]
+        order = order or "+created_at"
+        by_state = order.lstrip("+-") == "state"  # sorting by state sorts by the effective one
+        return [ApiRun(self, rec) for rec in order_by(recs, order, doc=self._shown if by_state else None)]
+
+    def _shown(self, rec: dict) -> dict:
+        """The record with the state a reader is shown: a "running" run whose writer is gone is
+        "crashed" (only running runs are looked at; the others are returned as they are)."""
+        if rec.get("state", "running") != "running":
+            return rec
+        return dict(rec, state=effective_state(rec, self.layout.heartbeat(rec["id"])))
 
     # --- W&B cloud features with no offline meaning: a clear error, never AttributeError
     def _cloud_only(self, what: str, instead: str) -> Any:

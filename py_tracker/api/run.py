@@ -47,7 +47,14 @@ class ApiFile:
 
 
 class ApiRun:
-    """Read access to one run; `update()`, `delete()` and `request_stop()` write."""
+    """Read access to one run; `update()`, `delete()` and `request_stop()` write.
+
+    A view over the record as the catalog holds it (a listing of 100k runs copies nothing):
+    the record is never changed in place — `config`/`summary` are copies, a save replaces
+    `_record` — so the catalog's copy stays what is on disk.
+    """
+
+    __slots__ = ("_api", "_record", "id", "_config", "_summary", "__dict__", "__weakref__")
 
     def __init__(self, api: "Api", record: dict):
         self._api = api
