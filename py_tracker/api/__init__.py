@@ -1,17 +1,30 @@
 """`Api`: read the store from any process (W&B's public API shape), never blocking writers."""
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
+from ..errors import StorageError
 from ..storage.catalog import Catalog
+from ..storage.index import LIGHT_FIELDS, IndexedRuns, IndexUnusable
 from ..storage.paths import StoreLayout, default_root
 from ..storage.records import effective_state
-from .filters import compile_filter, order_by
+from .filters import compile_filter, order_by, order_page
 from .run import ApiFile, ApiRun
 
 __all__ = ["Api", "ApiRun", "ApiFile"]
+
+log = logging.getLogger("py_tracker")
+
+_rebuilding: set[str] = set()  # stores whose index this process is rebuilding
+_rebuilding_lock = threading.Lock()
+
+
+def _second(pair: tuple[Any, Any]) -> Any:
+    return pair[1]
 
 
 class Api:
@@ -80,6 +93,72 @@ class Api:
         order = order or "+created_at"
         by_state = order.lstrip("+-") == "state"  # sorting by state sorts by the effective one
         return [ApiRun(self, rec) for rec in order_by(recs, order, doc=self._shown if by_state else None)]
+
+    def runs_page(self, project: str | None = None, order: str = "-created_at", offset: int = 0,
+                  limit: int = 50, filters: dict | None = None) -> tuple[list[ApiRun], int]:
+        """`runs(project, filters, order)[offset:offset + limit]` (all from `offset` when limit
+        is 0) and how many runs that listing holds.
+
+        In a process that has not read the catalog yet (`py-tracker runs`), a page without
+        filters, ordered by one of the index's light fields, is answered from the runs index
+        and the journal tail (`storage.index`): only the page's records are read from the
+        snapshot. When the index cannot be used the catalog is read as usual, and a new
+        snapshot with its index is written in the background where the store is writable.
+        """
+        if offset < 0 or limit < 0:
+            raise ValueError(f"offset and limit must be >= 0; got offset={offset} limit={limit}")
+        order = order or "+created_at"
+        field = order.lstrip("+-") or "created_at"
+        if project is not None and "/" in project:
+            project = project.rstrip("/").split("/")[-1]
+        if not filters and field in LIGHT_FIELDS and not self.catalog.in_memory:
+            try:
+                return self._indexed_page(project, order, offset, limit)
+            except IndexUnusable as exc:
+                log.info("py_tracker: listing from the whole catalog (%s)", exc)
+                self._rebuild_index()
+        runs = self.runs(project, filters=filters, order=order)
+        return (runs[offset:offset + limit] if limit else runs[offset:]), len(runs)
+
+    def _indexed_page(self, project: str | None, order: str, offset: int, limit: int) -> tuple[list[ApiRun], int]:
+        state = IndexedRuns(self.root)
+        try:
+            state.refresh()
+            field = order.lstrip("+-") or "created_at"
+            shown = (lambda row: self._shown(row)["state"]) if field == "state" else None
+            rows = state.values(project, field, shown)  # (doc_id, value): no dict per run
+            value = _second
+            page = (order_page(rows, order, offset, offset + limit, value=value) if limit
+                    else order_by(rows, order, value=value)[offset:])
+            return [ApiRun(self, state.record(doc_id)) for doc_id, _ in page], len(rows)
+        finally:
+            state.close()
+
+    def _rebuild_index(self) -> None:
+        """Write a new snapshot and runs index in the background (a store made by an earlier
+        version, or an index found unusable), one at a time per store; nothing to do for a
+        read-only store."""
+        if not self.layout.catalog.exists():
+            return
+        try:
+            catalog = self.writable_catalog()
+        except StorageError:
+            return
+        key = str(catalog.layout.root)
+        with _rebuilding_lock:
+            if key in _rebuilding:
+                return
+            _rebuilding.add(key)
+
+        def work() -> None:
+            try:
+                catalog.compact()
+            except Exception as exc:  # the catalog itself is fine; the next snapshot writes an index
+                log.warning("py_tracker: could not rebuild the catalog index: %s", exc)
+            finally:
+                with _rebuilding_lock:
+                    _rebuilding.discard(key)
+        threading.Thread(target=work, name="py_tracker-catalog-index", daemon=False).start()
 
     def _shown(self, rec: dict) -> dict:
         """The record with the state a reader is shown: a "running" run whose writer is gone is

@@ -166,16 +166,17 @@ def _first(pair: tuple[Any, Any]) -> Any:
     return pair[0]
 
 
-def _split(items: list[T], field: str, doc: Callable[[T], dict] | None
+def _split(items: list[T], field: str, doc: Callable[[T], dict] | None, value: Callable[[T], Any] | None = None
            ) -> tuple[list[tuple[Any, T]], list[tuple[Any, T]], list[T]]:
     """(number, item) pairs, (text, item) pairs and the items lacking `field` (or holding None):
-    numbers sort before text, and each kind sorts by a plain value (no key tuple per item)."""
+    numbers sort before text, and each kind sorts by a plain value (no key tuple per item).
+    `value(item)`, when given, is the field's value itself (no document is looked into)."""
     get = getter(field)
     nums: list[tuple[Any, T]] = []
     texts: list[tuple[Any, T]] = []
     missing: list[T] = []
     for item in items:
-        v = get(item if doc is None else doc(item))
+        v = value(item) if value is not None else get(item if doc is None else doc(item))
         if v is _MISSING or v is None:
             missing.append(item)
         elif type(v) is float or type(v) is int or (isinstance(v, (int, float)) and not isinstance(v, bool)):
@@ -200,21 +201,22 @@ def _ordered(nums: list, texts: list, reverse: bool, top: int | None = None) -> 
     return out
 
 
-def order_by(items: list[T], order: str, doc: Callable[[T], dict] | None = None) -> list[T]:
+def order_by(items: list[T], order: str, doc: Callable[[T], dict] | None = None,
+             value: Callable[[T], Any] | None = None) -> list[T]:
     """Sort items by a field of their document (`doc(item)`, or the item itself):
     "-created_at" (descending), "+summary.loss" or "name" (ascending). Numbers before
     strings; items lacking the field (or None) go last whichever the direction; ties keep
     the items' order."""
-    nums, texts, missing = _split(items, order.lstrip("+-") or "created_at", doc)
+    nums, texts, missing = _split(items, order.lstrip("+-") or "created_at", doc, value)
     return [item for _, item in _ordered(nums, texts, order.startswith("-"))] + missing
 
 
 def order_page(items: list[T], order: str, start: int, stop: int,
-               doc: Callable[[T], dict] | None = None) -> list[T]:
+               doc: Callable[[T], dict] | None = None, value: Callable[[T], Any] | None = None) -> list[T]:
     """`order_by(items, order, doc)[start:stop]`, keeping only the top `stop` while sorting
     (a page of a long list costs a pass and a small heap, not a full sort)."""
     if stop <= start:
         return []
-    nums, texts, missing = _split(items, order.lstrip("+-") or "created_at", doc)
+    nums, texts, missing = _split(items, order.lstrip("+-") or "created_at", doc, value)
     top = _ordered(nums, texts, order.startswith("-"), stop)
     return ([item for _, item in top] + missing[:max(0, stop - len(top))])[start:stop]

@@ -14,7 +14,6 @@ from ..errors import StorageError
 from ..core.links import entity_of, run_path, run_url
 from ..storage import history as hist
 from ..storage.atomic import atomic_write
-from ..storage.downsample import union_indices
 from ..storage.paths import safe_join
 from ..storage.records import effective_state
 
@@ -235,6 +234,7 @@ class ApiRun:
                 cols = {k: v[present] for k, v in cols.items()}
                 n = int(present.sum())
         if samples is not None and n > samples:
+            from ..storage.downsample import union_indices  # numpy: imported by histories, not listings
             metric_cols = {k: v for k, v in cols.items()
                            if not k.startswith("_") and getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
             idx = union_indices(metric_cols, samples) if metric_cols else np.linspace(0, n - 1, samples).astype(int)

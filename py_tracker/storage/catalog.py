@@ -153,6 +153,12 @@ class Catalog:
         self._tlock = threading.RLock()
         self._depth = 0
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether this process holds the catalog in memory already (a read then costs only
+        the journal tail; before that, the first read parses the snapshot)."""
+        return self._state.loaded
+
     @staticmethod
     def _key_field(table: str) -> str:
         return key_field(table)

@@ -289,38 +289,53 @@ class JournalState:
             os.close(fd)
             self.segment, self.offset = self.segment + 1, 0
 
-    def snapshot_bytes(self) -> tuple[bytes, int, int]:
-        """The snapshot of this copy as it is now, with where in the journal it stands."""
+    def snapshot_bytes(self) -> tuple[bytes, bytes, int, int]:
+        """The snapshot of this copy as it is now, the index of its runs (`storage.index`),
+        and where in the journal it stands."""
+        from .index import encode_snapshot
         with self.lock:
             tables = {name: dict(docs) for name, docs in self.tables.items()}
             segment, offset = self.segment, self.offset
-        body = {MARK: {"segment": segment, "offset": offset}}
-        body.update(tables)
-        return dumps(body), segment, offset
+        data, index = encode_snapshot(tables, segment, offset)
+        return data, index, segment, offset
 
 
 def write_snapshot(state: JournalState, flock_acquire: Any, flock_release: Any) -> None:
-    """Write a new snapshot from `state` and drop the segments nobody needs any more.
+    """Write a new snapshot (and its runs index) from `state`; drop the segments nobody needs.
 
     The bytes are written and fsynced to a temp file without any lock; the lock is taken
-    only to check that no newer snapshot is in place and to rename ours over it.
+    only to check that no newer snapshot is in place and to rename ours over it. The index
+    goes in place right after its snapshot (it names the snapshot's inode; readers use it
+    only when it matches, so one without the other is never misread).
     """
-    data, segment, offset = state.snapshot_bytes()
+    from .index import index_for_file, index_path
+    data, index, segment, offset = state.snapshot_bytes()
     root = state.root
     tmp = root / f".catalog.json.{os.getpid()}.{threading.get_ident()}.tmp"
+    itmp: Path | None = root / f".catalog.index.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            st = os.fstat(f.fileno())
     except OSError as exc:
         _unlink(tmp)
         raise StorageError(f"could not write the catalog snapshot {tmp}: {exc}") from exc
+    try:
+        with open(itmp, "wb") as f:  # type: ignore[arg-type]
+            f.write(index_for_file(index, st))
+    except OSError as exc:  # only an accelerator: readers fall back to the snapshot
+        log.warning("py_tracker: could not write the catalog index %s: %s", itmp, exc)
+        _unlink(itmp)  # type: ignore[arg-type]
+        itmp = None
     flock_acquire()
     try:
         current = _mark_of(state.snapshot)
         if current is not None and current >= (segment, offset):
             _unlink(tmp)
+            if itmp is not None:
+                _unlink(itmp)
             return
         if state.snapshot.exists():
             if current is None:  # damaged: keep it for doctor and leave the good .bak alone
@@ -333,6 +348,12 @@ def write_snapshot(state: JournalState, flock_acquire: Any, flock_release: Any) 
                 except OSError:
                     pass
         os.replace(tmp, state.snapshot)
+        if itmp is not None:
+            try:
+                os.replace(itmp, index_path(root))
+            except OSError as exc:
+                log.warning("py_tracker: could not put the catalog index in place: %s", exc)
+                _unlink(itmp)
         with state.lock:
             state.damaged = None
         keep_from = min(segment, (_mark_of(state.backup) or (0, 0))[0])
