@@ -4,20 +4,22 @@ A fresh process that must answer "the newest 50 runs of project P" would otherwi
 the whole snapshot (105 MB at 100k runs: seconds and hundreds of MB). With each snapshot
 the writer also writes, from the same bytes:
 
-    catalog.index   line 1: {"version": 1, "crc": c, "segment": s, "offset": o, "size": n,
-                             "inode": i}   -- the snapshot it describes, and the CRC-32 of line 2
-                    line 2: {"doc_ids": [...], "starts": [...], "lengths": [...],
-                             "fields": {field: [value per run]}}
+    catalog.index   line 1: {"version": 2, "segment": s, "offset": o, "size": n, "inode": i,
+                             "count": runs, "columns": {name: [start, length, crc32]}}
+                    then one JSON array per column, one value per run: "doc_id", "start"
+                    and "length" (where the record lies in the snapshot) and the light
+                    fields (`LIGHT_FIELDS`)
 
-that is, for every run its light fields (`LIGHT_FIELDS`: enough to filter by project,
-sort by time/name/state and tell a running run from a crashed one) and where its record
-lies in the snapshot. `IndexedRuns` loads only this, then reads the journal tail exactly
-as `JournalState` does (tail records are whole records and replace index rows), and reads
-the full record of a run from the snapshot by its span only when asked (`record`).
+that is, for every run the fields a listing filters by project, sorts by (times, name,
+group, state...) and tells a running run from a crashed one with, and where its record
+lies in the snapshot. A reader parses only the columns it needs (a project's page by creation
+time: 6 of 19). `IndexedRuns` loads this, then reads the journal tail exactly as `JournalState`
+does (tail records are whole records and replace or delete index rows), and reads the
+whole record of a run from the snapshot by its span only when asked (`record`).
 
-Never trusted blindly: the index is used only when its CRC matches, its columns agree,
-and the snapshot it names is the one in place (same mark, size and inode, checked on the
-open file the spans are then read from); a span whose bytes are not the record of that
+Never trusted blindly: the index is used only when each column read matches its CRC and
+holds one value per run, and the snapshot it names is the one in place (same mark, size
+and inode, checked on the open file the spans are then read from); a span whose bytes are not the record of that
 id raises `IndexUnusable` too. The caller then reads the snapshot as before, and the next
 snapshot (any writer's compaction, `Catalog.compact`, `py-tracker doctor`) writes a new
 index; `doctor --check` reports an index that cannot be used.
