@@ -13,6 +13,7 @@ from typing import Any, Callable, TypeVar
 T = TypeVar("T")
 
 _MISSING = object()
+MISSING = _MISSING  # what `getter` returns for a field a document lacks
 
 ALIASES = {"summary_metrics": "summary", "display_name": "name", "createdAt": "created_at",
            "jobType": "job_type", "displayName": "name", "sweep": "sweep_id", "updatedAt": "updated_at",
