@@ -19,6 +19,7 @@ __all__ = ["Api", "ApiRun", "ApiFile"]
 
 log = logging.getLogger("py_tracker")
 
+_UNREAD = object()
 _rebuilding: set[str] = set()  # stores whose index this process is rebuilding
 _rebuilding_lock = threading.Lock()
 
@@ -41,6 +42,7 @@ class Api:
         self.layout = StoreLayout(self.root)
         self.catalog = Catalog(self.root, readonly=True)
         self._writable: Catalog | None = None
+        self._indexed: IndexedRuns | None = None  # reads of a fresh process (see runs_page)
 
     def writable_catalog(self) -> Catalog:
         if self._writable is None:
@@ -69,11 +71,30 @@ class Api:
     def run(self, path: str) -> ApiRun:
         """One run by "project/id", "entity/project/id" or "id"."""
         project, run_id = self._split(path)
-        rec = self.catalog.get("runs", run_id)
+        rec = self._indexed_run(run_id) if not self.catalog.in_memory else _UNREAD
+        if rec is _UNREAD:
+            rec = self.catalog.get("runs", run_id)
         if rec is None or (project is not None and rec.get("project") != project):
             where = f"project {project!r}" if project else str(self.root)
             raise ValueError(f"no run {run_id!r} in {where}; list runs with `py-tracker runs` or Api().runs()")
         return ApiRun(self, rec)
+
+    def _indexed_run(self, run_id: str) -> Any:
+        """The record from the runs index and the journal tail (a fresh process: `py-tracker
+        show`), None when there is no such run, _UNREAD when the index cannot be used."""
+        try:
+            return self._index_view().find(run_id)
+        except IndexUnusable:
+            self._indexed = None
+            return _UNREAD
+
+    def _index_view(self) -> IndexedRuns:
+        """This Api's reader of the runs index, brought up to date (the journal tail read)."""
+        view = self._indexed
+        if view is None:
+            view = self._indexed = IndexedRuns(self.root)
+        view.refresh()
+        return view
 
     def runs(self, path: str | None = None, filters: dict | None = None, order: str = "+created_at",
              per_page: int | None = None, include_sweeps: bool = True, lazy: bool = True, *,
@@ -121,9 +142,8 @@ class Api:
         return (runs[offset:offset + limit] if limit else runs[offset:]), len(runs)
 
     def _indexed_page(self, project: str | None, order: str, offset: int, limit: int) -> tuple[list[ApiRun], int]:
-        state = IndexedRuns(self.root)
         try:
-            state.refresh()
+            state = self._index_view()
             field = order.lstrip("+-") or "created_at"
             shown = (lambda row: self._shown(row)["state"]) if field == "state" else None
             rows = state.values(project, field, shown)  # (doc_id, value): no dict per run
@@ -131,8 +151,9 @@ class Api:
             page = (order_page(rows, order, offset, offset + limit, value=value) if limit
                     else order_by(rows, order, value=value)[offset:])
             return [ApiRun(self, state.record(doc_id)) for doc_id, _ in page], len(rows)
-        finally:
-            state.close()
+        except IndexUnusable:
+            self._indexed = None
+            raise
 
     def _rebuild_index(self) -> None:
         """Write a new snapshot and runs index in the background (a store made by an earlier

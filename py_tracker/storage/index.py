@@ -196,6 +196,7 @@ class IndexedRuns(JournalState):
         self.index: RunsIndex | None = None
         self._tail: dict[str, dict | None] = {}
         self._pos: dict[str, int] | None = None
+        self._by_run: dict[str, int] | None = None
 
     # what `records.effective_state` reads of a record
     state_fields = ("id", "state", "host", "pid", "pid_start", "heartbeat_at", "updated_at", "created_at")
@@ -212,7 +213,7 @@ class IndexedRuns(JournalState):
         except BaseException:
             f.close()
             raise
-        self._file, self.index, self._tail, self._pos = f, index, {}, None
+        self._file, self.index, self._tail, self._pos, self._by_run = f, index, {}, None, None
         self.tables, self.keys, self.next_id = {}, {}, {}
         self.segment, self.offset = index.segment, index.offset
         self.snapshot_segment = self.segment
@@ -250,6 +251,20 @@ class IndexedRuns(JournalState):
                 out.append((doc_id, shown(doc) if shown is not None and doc.get("state") == "running"
                             else doc.get(field)))
         return out
+
+    def find(self, run_id: str) -> dict | None:
+        """The whole record of the run with this id, or None when there is none."""
+        assert self.index is not None
+        for doc in self._tail.values():
+            if doc is not None and doc.get("id") == run_id:
+                return doc
+        if self._by_run is None:
+            self._by_run = {run: i for i, run in enumerate(self.index.column("id"))}
+        i = self._by_run.get(run_id)
+        if i is None:
+            return None
+        doc_id = self.index.column("doc_id")[i]
+        return None if doc_id in self._tail else self.record(doc_id)
 
     def record(self, doc_id: str) -> dict:
         """The whole record of run `doc_id` (the tail's, or from the snapshot by its span)."""

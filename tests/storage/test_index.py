@@ -86,6 +86,18 @@ def test_the_index_holds_light_fields_only_and_whole_records_come_by_span(indexe
         state.close()
 
 
+def test_a_run_by_id_in_a_fresh_process_comes_from_the_index_and_tail(indexed):
+    for run_id, want in (("r001", _rec(1)), ("r005", dict(_rec(5), name="renamed", created_at=5000.0)),
+                         ("r041", _rec(41, name="late"))):
+        api = _fresh(indexed)
+        assert api.run(f"p/{run_id}")._record == want and not api.catalog.in_memory
+    for gone in ("r006", "nope"):
+        with pytest.raises(ValueError, match=f"no run '{gone}'"):
+            _fresh(indexed).run(gone)
+    _corrupt_index(indexed)
+    assert _fresh(indexed).run("r001")._record == _rec(1)  # read from the catalog instead
+
+
 def test_a_write_by_another_process_is_seen_by_the_next_fresh_page(indexed):
     code = "import sys; from py_tracker.storage.catalog import Catalog; Catalog(sys.argv[1]).put('runs', %r)"
     subprocess.run([sys.executable, "-c", code % (_rec(99, created_at=9999.0),), str(indexed)], check=True)
