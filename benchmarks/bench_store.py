@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -64,24 +65,43 @@ def _record(i: int, now: float) -> dict:
 
 def build_store(root: Path, n: int) -> None:
     """A store of `n` finished runs in the catalog's snapshot format with its runs index
-    (what today's code writes when it compacts)."""
-    from py_tracker.storage.index import encode_snapshot, index_for_file, index_path
+    (what today's code writes when it compacts; the snapshot alone for code without one)."""
     root.mkdir(parents=True, exist_ok=True)
     now = time.time()
     runs = {str(i + 1): _record(i, now) for i in range(n)}
     tables = {"projects": {"1": {"name": PROJECT, "created_at": now - 1e6}}, "runs": runs,
               "sweeps": {}, "artifacts": {}}
+    try:
+        from py_tracker.storage.index import encode_snapshot, index_for_file, index_path
+    except ImportError:  # measuring an earlier version: its snapshot format
+        (root / "catalog.json").write_bytes(orjson.dumps(tables))
+        return
     data, index = encode_snapshot(tables, 0, 0)
     (root / "catalog.json").write_bytes(data)
     index_path(root).write_bytes(index_for_file(index, (root / "catalog.json").stat()))
 
 
-def _median_ms(fn, repeat: int) -> float:
-    times = []
+CPU: dict[str, float] = {}  # label -> median CPU ms of the last _median_ms call with that label
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (a fresh CLI process)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _median_ms(fn, repeat: int, label: str | None = None) -> float:
+    """Median wall ms of `fn`; with `label`, its median CPU ms goes to CPU[label] (on a
+    shared, loaded machine the CPU time is what compares across runs)."""
+    times, cpus = [], []
     for _ in range(repeat):
+        c = _cpu_s()
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
+        cpus.append(_cpu_s() - c)
+    if label is not None:
+        CPU[label] = statistics.median(cpus) * 1000
     return statistics.median(times) * 1000
 
 
@@ -134,7 +154,6 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     def one_run() -> None:
         r = py_tracker.init(project=PROJECT, dir=str(root), config=_config(n))
         r.finish()
-    import resource
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     one_run()  # the first one in this process reads the store
@@ -172,31 +191,32 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     api.run(next(it))
     out["run_by_id_ms"] = _median_ms(lambda: Api(root).run(next(it)), repeat)
     few = max(3, repeat // 5)
-    out["list_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT)), few)
+    out["list_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT)), few, "list_ms")
     out["filter_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT, filters={
-        "config.optimizer": "adam", "summary.loss": {"$lt": 0.5}})), few)
+        "config.optimizer": "adam", "summary.loss": {"$lt": 0.5}})), few, "filter_ms")
     reader = StoreReader(root)
     page = lambda: reader.runs(project=PROJECT, sort="summary.loss", order="asc", offset=0, limit=50)  # noqa: E731
-    t = time.perf_counter()
-    page()  # the first builds the server's kept listing of the project (one pass over the runs)
-    out["server_first_page_ms"] = (time.perf_counter() - t) * 1000
-    out["server_page_ms"] = _median_ms(page, few)
+    out["server_first_page_ms"] = _median_ms(page, 1, "server_first_page_ms")  # builds the kept listing
+    out["server_page_ms"] = _median_ms(page, few, "server_page_ms")
     if hasattr(Catalog, "scan"):  # a page right after a running run's summary save (the sidebar's case)
         cat = Catalog(root)
         rec = cat.get("runs", f"b{n // 3:07d}")
-        took = []
+        took, cpus = [], []
         for k in range(few):
             cat.patch("runs", rec["id"], {"summary": dict(rec["summary"], loss=k / few)}, durable=False)
-            t = time.perf_counter()
+            c, t = _cpu_s(), time.perf_counter()
             page()
             took.append(time.perf_counter() - t)
+            cpus.append(_cpu_s() - c)
         out["server_page_after_save_ms"] = statistics.median(took) * 1000
+        CPU["server_page_after_save_ms"] = statistics.median(cpus) * 1000
     cli = [sys.executable, "-m", "py_tracker.cli", "--dir", str(root), "runs", PROJECT]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
 
     def run_cli() -> None:
         subprocess.run(cli, check=True, stdout=subprocess.DEVNULL, env=env)
-    out["cli_runs_ms"] = _median_ms(run_cli, 3)
+    out["cli_runs_ms"] = _median_ms(run_cli, 3, "cli_runs_ms")
+    out["cpu_ms"] = dict(CPU)
     try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
         from bench_sweep import _timed_agent
 
@@ -325,7 +345,8 @@ def main() -> None:
                 continue
             ratio = f"{a / b:6.2f}x" if a is not None and b else ""
             mb = f"{b:7.1f}ms" if b is not None else "      -  "
-            print(f"  {k:25} {a:9.1f}ms {mb} {ratio}")
+            cpu = pt.get("cpu_ms", {}).get(k)
+            print(f"  {k:25} {a:9.1f}ms {mb} {ratio}" + (f"   (CPU {cpu:.1f} ms)" if cpu is not None else ""))
         print(f"  first init+finish in this process (reads the store): {pt['first_init_finish_ms']:.0f} ms; "
               f"peak memory grew {pt['rss_growth_mb']} MB")
         if "summary_save_ms" in pt:

@@ -22,7 +22,7 @@ from typing import Any
 from ..api.filters import MISSING, getter
 from ..storage.catalog import Catalog
 
-MAX_ORDERS = 8  # sorted lists kept per project (the least recently asked is dropped)
+MAX_ORDERS = 4  # sorted lists kept per project (~10 MB each at 100k runs; the least recently asked is dropped)
 
 
 def metric_keys(d: Any) -> list[str]:
@@ -30,8 +30,9 @@ def metric_keys(d: Any) -> list[str]:
     internals."""
     if not isinstance(d, dict):
         return []
-    return [str(k) for k, v in d.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and not str(k).startswith("_")]
+    return [k if type(k) is str else str(k) for k, v in d.items()
+            if (type(v) is float or type(v) is int or (isinstance(v, (int, float)) and not isinstance(v, bool)))
+            and not str(k).startswith("_")]
 
 
 class _Order:
@@ -137,14 +138,15 @@ class ProjectRuns:
 
 
 class RunListing:
-    """Every project's `ProjectRuns`, brought up to date from the catalog on each `project()`."""
+    """Every run (doc_id -> (record, seq)) and, for each project asked for, its `ProjectRuns`
+    (built on first request, then kept), brought up to date from the catalog on each call."""
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.lock = threading.Lock()
         self._mark: tuple[int, int] | None = None
-        self._projects: dict[str | None, ProjectRuns] = {}
-        self._where: dict[str, str | None] = {}  # doc_id -> its project
+        self._runs: dict[str, tuple[dict, int]] = {}
+        self._projects: dict[str | None, ProjectRuns] = {}  # only those asked for
         self._seq = 0
 
     def project(self, name: str | None) -> ProjectRuns:
@@ -153,32 +155,35 @@ class RunListing:
         mark, changes = self.catalog.changes("runs", self._mark)
         if changes is None:
             mark, docs = self.catalog.scan_with_ids("runs")
-            self._projects, self._where, self._seq = {None: ProjectRuns()}, {}, 0
-            for doc_id, rec in docs:
-                self._add(doc_id, rec)
+            self._runs = {doc_id: (rec, seq) for seq, (doc_id, rec) in enumerate(docs)}
+            self._projects, self._seq = {}, len(docs)
         else:
             for doc_id, rec in changes.items():
                 self._remove(doc_id)
                 if rec is not None:
                     self._add(doc_id, rec)
         self._mark = mark
-        return self._projects.get(name) or ProjectRuns()
+        runs = self._projects.get(name)
+        if runs is None:
+            runs = self._projects[name] = ProjectRuns()
+            for doc_id, (rec, seq) in self._runs.items():
+                if name is None or rec.get("project") == name:
+                    runs.add(doc_id, rec, seq)
+        return runs
+
+    def _buckets(self, rec: dict) -> list[ProjectRuns]:
+        """The built listings a run belongs to: all runs, and its project's."""
+        names = (None,) if rec.get("project") is None else (None, rec.get("project"))
+        return [b for b in map(self._projects.get, names) if b is not None]
 
     def _add(self, doc_id: str, rec: dict) -> None:
         self._seq += 1
-        project = rec.get("project")
-        self._where[doc_id] = project
-        self._projects[None].add(doc_id, rec, self._seq)
-        if project is not None:
-            bucket = self._projects.get(project)
-            if bucket is None:
-                bucket = self._projects[project] = ProjectRuns()
+        self._runs[doc_id] = (rec, self._seq)
+        for bucket in self._buckets(rec):
             bucket.add(doc_id, rec, self._seq)
 
     def _remove(self, doc_id: str) -> None:
-        if doc_id not in self._where:
-            return
-        project = self._where.pop(doc_id)
-        self._projects[None].remove(doc_id)
-        if project is not None:
-            self._projects[project].remove(doc_id)
+        old = self._runs.pop(doc_id, None)
+        if old is not None:
+            for bucket in self._buckets(old[0]):
+                bucket.remove(doc_id)

@@ -59,6 +59,7 @@ def test_the_kept_list_equals_a_scan_then_and_after_every_kind_of_change(catalog
     catalog.delete("runs", "s010")
     catalog.put("runs", _rec(50, project="p"))
     catalog.patch("runs", "s020", {"project": "q"})                               # changes project
+    catalog.put("runs", _rec(51, project=None))                                   # in no project
     _compare(reader)
     first = reader.runs(project="p", sort="summary.loss", order="asc", limit=1)["runs"][0]
     assert first["id"] == "s004" and "new" in reader.runs(project="p")["facets"]["groups"]
