@@ -216,6 +216,10 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     def run_cli() -> None:
         subprocess.run(cli, check=True, stdout=subprocess.DEVNULL, env=env)
     out["cli_runs_ms"] = _median_ms(run_cli, 3, "cli_runs_ms")
+    peak = [sys.executable, "-c", "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+            "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + cli
+    out["cli_peak_rss_mb"] = round(int(subprocess.run(peak, check=True, env=env, capture_output=True,
+                                                      text=True).stdout) / 1024)
     out["cpu_ms"] = dict(CPU)
     try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
         from bench_sweep import _timed_agent
@@ -347,6 +351,8 @@ def main() -> None:
             mb = f"{b:7.1f}ms" if b is not None else "      -  "
             cpu = pt.get("cpu_ms", {}).get(k)
             print(f"  {k:25} {a:9.1f}ms {mb} {ratio}" + (f"   (CPU {cpu:.1f} ms)" if cpu is not None else ""))
+        if "cli_peak_rss_mb" in pt:
+            print(f"  py-tracker runs PROJECT: peak memory of that process {pt['cli_peak_rss_mb']} MB")
         print(f"  first init+finish in this process (reads the store): {pt['first_init_finish_ms']:.0f} ms; "
               f"peak memory grew {pt['rss_growth_mb']} MB")
         if "summary_save_ms" in pt:

@@ -112,6 +112,38 @@ class ProjectRuns:
                 for key in [k for k, n in counter.items() if n <= 0]:
                     del counter[key]
 
+    def fill(self, items: list[tuple[str, tuple[dict, int]]]) -> None:
+        """Add many runs at once ((doc_id, (record, seq)), seq ascending): `add` in bulk, with
+        the counting done by `Counter.update` over lists (the first request of a project)."""
+        members, running = self.members, self.running
+        groups: list = []
+        tags: list = []
+        metrics: list[str] = []
+        states: list = []
+        for doc_id, entry in items:
+            members[doc_id] = entry
+            rec = entry[0]
+            group = rec.get("group")
+            if group:
+                groups.append(group)
+            t = rec.get("tags")
+            if t:
+                tags += t
+            summary = rec.get("summary")
+            if summary:
+                metrics += metric_keys(summary)
+            st = rec.get("state", "running")
+            if st == "running":
+                running.add(doc_id)
+            else:
+                states.append(st)
+        self.groups.update(map(str, groups))
+        self.tags.update(map(str, tags))
+        self.metrics.update(metrics)
+        self.states.update(states)
+        for order in self.orders.values():
+            order.fill(members)
+
     def add(self, doc_id: str, rec: dict, seq: int) -> None:
         self.members[doc_id] = (rec, seq)
         self._count(rec, doc_id, 1)
@@ -166,9 +198,8 @@ class RunListing:
         runs = self._projects.get(name)
         if runs is None:
             runs = self._projects[name] = ProjectRuns()
-            for doc_id, (rec, seq) in self._runs.items():
-                if name is None or rec.get("project") == name:
-                    runs.add(doc_id, rec, seq)
+            runs.fill(list(self._runs.items()) if name is None else
+                      [item for item in self._runs.items() if item[1][0].get("project") == name])
         return runs
 
     def _buckets(self, rec: dict) -> list[ProjectRuns]:
