@@ -169,3 +169,16 @@ def test_a_store_written_by_todays_main_code_gets_its_index_from_the_cli(tmp_pat
     again = subprocess.run(cli, env=env, capture_output=True, text=True, check=True).stdout
     assert again == first and first.splitlines()[1].startswith("r029")
     assert "runs 1-3 of 22" in first
+
+
+def test_an_index_that_cannot_be_written_costs_a_warning_never_the_snapshot(indexed, caplog):
+    (indexed / runs_index.INDEX_NAME).unlink()
+    (indexed / runs_index.INDEX_NAME).mkdir()                 # nothing can be renamed over it
+    (indexed / runs_index.INDEX_NAME / "x").write_text("")
+    Catalog(indexed).compact()
+    assert "could not put the catalog index in place" in caplog.text
+    assert not list(indexed.glob(".catalog.index.*.tmp"))     # no temp file left behind
+    full = _full_listing(indexed, "p", "-created_at")
+    page, total = _fresh(indexed).runs_page("p", limit=0)     # the catalog is read instead
+    assert [r.id for r in page] == full and total == len(full)
+    _wait_for_index(indexed)
