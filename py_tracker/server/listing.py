@@ -15,13 +15,16 @@ state depends on their writer, not on the journal, so the caller looks at them p
 from __future__ import annotations
 
 import bisect
+import gc
 import threading
+from contextlib import contextmanager
 from collections import Counter, OrderedDict
-from typing import Any
+from typing import Any, Iterator
 
 from ..api.filters import MISSING, getter
 from ..storage.catalog import Catalog
 
+BULK_FREEZE = 5000  # a build over this many runs is moved out of the cyclic GC's way after
 MAX_ORDERS = 4  # sorted lists kept per project (~10 MB each at 100k runs; the least recently asked is dropped)
 
 
@@ -33,6 +36,22 @@ def metric_keys(d: Any) -> list[str]:
     return [k if type(k) is str else str(k) for k, v in d.items()
             if (type(v) is float or type(v) is int or (isinstance(v, (int, float)) and not isinstance(v, bool)))
             and not str(k).startswith("_")]
+
+
+@contextmanager
+def _bulk(n: int) -> Iterator[None]:
+    """Build without the cyclic GC (the build makes only tuples, lists and dicts, no cycles:
+    without this its collections walking the growing listing were ~40% of a 100k build), then
+    freeze a large result out of its way, as `storage.journal` does with the catalog."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        if n >= BULK_FREEZE:
+            gc.freeze()
 
 
 class _Order:
@@ -57,11 +76,11 @@ class _Order:
         return (1, str(v), tie, doc_id)
 
     def fill(self, members: dict[str, tuple[dict, int]]) -> None:
+        make, entry = self._make, self.entry
         for doc_id, (rec, seq) in members.items():
-            e = self.entry[doc_id] = self._make(doc_id, rec, seq)
-            (self.missing if len(e) == 2 else self.present).append(e)
-        self.present.sort()
-        self.missing.sort()
+            entry[doc_id] = make(doc_id, rec, seq)
+        self.present = sorted(e for e in entry.values() if len(e) == 4)
+        self.missing = sorted(e for e in entry.values() if len(e) == 2)
 
     def add(self, doc_id: str, rec: dict, seq: int) -> None:
         e = self.entry[doc_id] = self._make(doc_id, rec, seq)
@@ -161,7 +180,8 @@ class ProjectRuns:
         order = self.orders.get(key)
         if order is None:
             order = self.orders[key] = _Order(field, desc)
-            order.fill(self.members)
+            with _bulk(len(self.members)):
+                order.fill(self.members)
             while len(self.orders) > MAX_ORDERS:
                 self.orders.popitem(last=False)
         else:
@@ -187,7 +207,9 @@ class RunListing:
         mark, changes = self.catalog.changes("runs", self._mark)
         if changes is None:
             mark, docs = self.catalog.scan_with_ids("runs")
-            self._runs = {doc_id: (rec, seq) for seq, (doc_id, rec) in enumerate(docs)}
+            with _bulk(len(docs)):
+                ids, recs = zip(*docs) if docs else ((), ())
+                self._runs = dict(zip(ids, zip(recs, range(len(ids)))))  # doc_id -> (record, seq)
             self._projects, self._seq = {}, len(docs)
         else:
             for doc_id, rec in changes.items():
@@ -198,8 +220,9 @@ class RunListing:
         runs = self._projects.get(name)
         if runs is None:
             runs = self._projects[name] = ProjectRuns()
-            runs.fill(list(self._runs.items()) if name is None else
-                      [item for item in self._runs.items() if item[1][0].get("project") == name])
+            with _bulk(len(self._runs)):
+                runs.fill(list(self._runs.items()) if name is None else
+                          [item for item in self._runs.items() if item[1][0].get("project") == name])
         return runs
 
     def _buckets(self, rec: dict) -> list[ProjectRuns]:
