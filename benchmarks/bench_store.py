@@ -4,14 +4,16 @@
     python benchmarks/bench_store.py --max-runs 100000
 
 Each size gets a fresh store, built fast by writing the catalog's on-disk format directly
-(`catalog.json`, which every version opens) so that 100k runs take seconds, not hours; then
+(`catalog.json` and its runs index `catalog.index`, as a compaction writes them) so that
+100k runs take seconds, not hours; then
 the real public calls are timed (medians):
 
 - init()+finish() of a run with 20 config keys (default settings, monitor off), and the
   time of it spent in catalog writes;
 - one run by id (`Api().run`), in a process that has read the store before;
 - `Api().runs(project)` listing every run, and a config filter over them;
-- the server's runs list (`StoreReader.runs`, one page of 50 sorted by a summary key);
+- the server's runs list (`StoreReader.runs`, one page of 50 sorted by a summary key): the
+  first (it builds the kept listing), the next ones, and one right after a summary save;
 - `py-tracker runs PROJECT` in a fresh process (the first page);
 - a sweep trial's overhead in that store (bench_sweep's agent loop, train() excluded);
 - 4 processes creating runs at once against 1 alone (runs/s), and the longest lock wait;
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -61,21 +64,44 @@ def _record(i: int, now: float) -> dict:
 
 
 def build_store(root: Path, n: int) -> None:
-    """A store of `n` finished runs in the catalog's snapshot format (what today's code writes)."""
+    """A store of `n` finished runs in the catalog's snapshot format with its runs index
+    (what today's code writes when it compacts; the snapshot alone for code without one)."""
     root.mkdir(parents=True, exist_ok=True)
     now = time.time()
     runs = {str(i + 1): _record(i, now) for i in range(n)}
-    data = {"projects": {"1": {"name": PROJECT, "created_at": now - 1e6}}, "runs": runs,
-            "sweeps": {}, "artifacts": {}}
-    (root / "catalog.json").write_bytes(orjson.dumps(data))
+    tables = {"projects": {"1": {"name": PROJECT, "created_at": now - 1e6}}, "runs": runs,
+              "sweeps": {}, "artifacts": {}}
+    try:
+        from py_tracker.storage.index import encode_snapshot, index_for_file, index_path
+    except ImportError:  # measuring an earlier version: its snapshot format
+        (root / "catalog.json").write_bytes(orjson.dumps(tables))
+        return
+    data, index = encode_snapshot(tables, 0, 0)
+    (root / "catalog.json").write_bytes(data)
+    index_path(root).write_bytes(index_for_file(index, (root / "catalog.json").stat()))
 
 
-def _median_ms(fn, repeat: int) -> float:
-    times = []
+CPU: dict[str, float] = {}  # label -> median CPU ms of the last _median_ms call with that label
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (a fresh CLI process)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _median_ms(fn, repeat: int, label: str | None = None) -> float:
+    """Median wall ms of `fn`; with `label`, its median CPU ms goes to CPU[label] (on a
+    shared, loaded machine the CPU time is what compares across runs)."""
+    times, cpus = [], []
     for _ in range(repeat):
+        c = _cpu_s()
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
+        cpus.append(_cpu_s() - c)
+    if label is not None:
+        CPU[label] = statistics.median(cpus) * 1000
     return statistics.median(times) * 1000
 
 
@@ -128,7 +154,6 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     def one_run() -> None:
         r = py_tracker.init(project=PROJECT, dir=str(root), config=_config(n))
         r.finish()
-    import resource
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     one_run()  # the first one in this process reads the store
@@ -166,18 +191,36 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     api.run(next(it))
     out["run_by_id_ms"] = _median_ms(lambda: Api(root).run(next(it)), repeat)
     few = max(3, repeat // 5)
-    out["list_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT)), few)
+    out["list_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT)), few, "list_ms")
     out["filter_ms"] = _median_ms(lambda: len(Api(root).runs(PROJECT, filters={
-        "config.optimizer": "adam", "summary.loss": {"$lt": 0.5}})), few)
+        "config.optimizer": "adam", "summary.loss": {"$lt": 0.5}})), few, "filter_ms")
     reader = StoreReader(root)
-    out["server_page_ms"] = _median_ms(lambda: reader.runs(project=PROJECT, sort="summary.loss", order="asc",
-                                                           offset=0, limit=50), few)
+    page = lambda: reader.runs(project=PROJECT, sort="summary.loss", order="asc", offset=0, limit=50)  # noqa: E731
+    out["server_first_page_ms"] = _median_ms(page, 1, "server_first_page_ms")  # builds the kept listing
+    out["server_page_ms"] = _median_ms(page, few, "server_page_ms")
+    if hasattr(Catalog, "scan"):  # a page right after a running run's summary save (the sidebar's case)
+        cat = Catalog(root)
+        rec = cat.get("runs", f"b{n // 3:07d}")
+        took, cpus = [], []
+        for k in range(few):
+            cat.patch("runs", rec["id"], {"summary": dict(rec["summary"], loss=k / few)}, durable=False)
+            c, t = _cpu_s(), time.perf_counter()
+            page()
+            took.append(time.perf_counter() - t)
+            cpus.append(_cpu_s() - c)
+        out["server_page_after_save_ms"] = statistics.median(took) * 1000
+        CPU["server_page_after_save_ms"] = statistics.median(cpus) * 1000
     cli = [sys.executable, "-m", "py_tracker.cli", "--dir", str(root), "runs", PROJECT]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
 
     def run_cli() -> None:
         subprocess.run(cli, check=True, stdout=subprocess.DEVNULL, env=env)
-    out["cli_runs_ms"] = _median_ms(run_cli, 3)
+    out["cli_runs_ms"] = _median_ms(run_cli, 3, "cli_runs_ms")
+    peak = [sys.executable, "-c", "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+            "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + cli
+    out["cli_peak_rss_mb"] = round(int(subprocess.run(peak, check=True, env=env, capture_output=True,
+                                                      text=True).stdout) / 1024)
+    out["cpu_ms"] = dict(CPU)
     try:  # a sweep trial's overhead (agent + catalog bookkeeping, train() excluded) in this store
         from bench_sweep import _timed_agent
 
@@ -287,8 +330,8 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [s for s in (1_000, 10_000, 100_000) if s <= args.max_runs] or [args.max_runs]
     results: dict = {}
-    keys = ("init_finish_ms", "catalog_share_ms", "run_by_id_ms", "list_ms", "filter_ms", "server_page_ms", "cli_runs_ms",
-            "sweep_trial_ms")
+    keys = ("init_finish_ms", "catalog_share_ms", "run_by_id_ms", "list_ms", "filter_ms", "server_first_page_ms",
+            "server_page_ms", "server_page_after_save_ms", "cli_runs_ms", "sweep_trial_ms")
     for n in sizes:
         tmp = Path(tempfile.mkdtemp(prefix=f"bench-store-{n}-"))
         try:
@@ -299,14 +342,17 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
         results[n] = {"py_tracker": pt, "mlflow": ml}
         print(f"\n{n:,} runs  (catalog {pt['catalog_mb']} MB; mlflow db {ml.get('db_mb', '-')} MB)")
-        print(f"  {'':16} {'py_tracker':>11} {'mlflow':>9} {'ratio':>7}")
+        print(f"  {'':25} {'py_tracker':>11} {'mlflow':>9} {'ratio':>7}")
         for k in keys:
             a, b = pt.get(k), ml.get(k)
             if a is None:
                 continue
             ratio = f"{a / b:6.2f}x" if a is not None and b else ""
             mb = f"{b:7.1f}ms" if b is not None else "      -  "
-            print(f"  {k:16} {a:9.1f}ms {mb} {ratio}")
+            cpu = pt.get("cpu_ms", {}).get(k)
+            print(f"  {k:25} {a:9.1f}ms {mb} {ratio}" + (f"   (CPU {cpu:.1f} ms)" if cpu is not None else ""))
+        if "cli_peak_rss_mb" in pt:
+            print(f"  py-tracker runs PROJECT: peak memory of that process {pt['cli_peak_rss_mb']} MB")
         print(f"  first init+finish in this process (reads the store): {pt['first_init_finish_ms']:.0f} ms; "
               f"peak memory grew {pt['rss_growth_mb']} MB")
         if "summary_save_ms" in pt:

@@ -41,11 +41,11 @@ def _api(args: argparse.Namespace) -> Any:
 def cmd_runs(args: argparse.Namespace) -> int:
     api = _api(args)
     filters = json.loads(args.filter) if args.filter else None
-    runs = api.runs(args.project, filters=filters, order=args.order)
-    total = len(runs)
     if args.limit < 0 or args.offset < 0:
         raise UsageError(f"--limit and --offset must be >= 0; got --limit {args.limit} --offset {args.offset}")
-    runs = runs[args.offset:args.offset + args.limit] if args.limit else runs[args.offset:]
+    # only the page's records are read (a fresh process reads the runs index, not the catalog)
+    runs, total = api.runs_page(args.project, order=args.order, offset=args.offset, limit=args.limit,
+                                filters=filters)
     if args.json:
         json.dump([r.to_dict() for r in runs], sys.stdout, default=str, indent=1)
         sys.stdout.write("\n")

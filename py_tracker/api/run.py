@@ -14,7 +14,6 @@ from ..errors import StorageError
 from ..core.links import entity_of, run_path, run_url
 from ..storage import history as hist
 from ..storage.atomic import atomic_write
-from ..storage.downsample import union_indices
 from ..storage.paths import safe_join
 from ..storage.records import RunState, delete_run, effective_state, run_runtime, save_run
 
@@ -47,7 +46,14 @@ class ApiFile:
 
 
 class ApiRun:
-    """Read access to one run; `update()`, `delete()` and `request_stop()` write."""
+    """Read access to one run; `update()`, `delete()` and `request_stop()` write.
+
+    A view over the record as the catalog holds it (a listing of 100k runs copies nothing):
+    the record is never changed in place — `config`/`summary` are copies, a save replaces
+    `_record` — so the catalog's copy stays what is on disk.
+    """
+
+    __slots__ = ("_api", "_record", "id", "_config", "_summary", "__dict__", "__weakref__")
 
     def __init__(self, api: "Api", record: dict):
         self._api = api
@@ -216,6 +222,7 @@ class ApiRun:
                 cols = {k: v[present] for k, v in cols.items()}
                 n = int(present.sum())
         if samples is not None and n > samples:
+            from ..storage.downsample import union_indices  # numpy: imported by histories, not listings
             metric_cols = {k: v for k, v in cols.items()
                            if not k.startswith("_") and getattr(v, "dtype", None) is not None and v.dtype.kind in "fiub"}
             idx = union_indices(metric_cols, samples) if metric_cols else np.linspace(0, n - 1, samples).astype(int)

@@ -29,6 +29,7 @@ from ..storage.paths import Confinement, safe_join
 from ..storage.records import RunState, effective_state, run_runtime
 from .charts import chart_docs
 from .errors import BadRequest, Conflict, NotFound
+from .listing import RunListing, metric_keys
 from .series import SeriesReader
 from .sweeps import sweep_docs
 
@@ -47,15 +48,6 @@ def _scalars(d: Any) -> dict:
     if not isinstance(d, dict):
         return {}
     return {k: v for k, v in d.items() if v is None or isinstance(v, (int, float, str, bool))}
-
-
-def _metric_keys(d: Any) -> list[str]:
-    """The summary keys a run list can be sorted by: numeric values (not bools), not `_step`-like
-    internals."""
-    if not isinstance(d, dict):
-        return []
-    return [str(k) for k, v in d.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and not str(k).startswith("_")]
 
 
 def _imported_mark(imported: Any) -> dict | None:
@@ -77,6 +69,7 @@ class StoreReader:
         self.api = Api(self.root)
         self.confine = Confinement(self.root)
         self.series = SeriesReader(self)
+        self.listing = RunListing(self.api.catalog)
 
     # --- helpers ------------------------------------------------------------------
     def record(self, run_id: str) -> dict:
@@ -129,6 +122,14 @@ class StoreReader:
             raise BadRequest(f"need offset >= 0 and 1 <= limit <= {MAX_LIMIT}; got offset={offset} limit={limit}")
         needle = (search or "").strip().lower()
         now = time.time()
+        if not (state or group or tag or sweep or needle) and sort not in ("state", "runtime"):
+            return self._listed_page(project or None, sort, order == "desc", offset, limit, now)
+        return self._scanned_page(project, state, group, tag, sweep, needle, sort, order, offset, limit, now)
+
+    def _scanned_page(self, project: str | None, state: str | None, group: str | None, tag: str | None,
+                      sweep: str | None, needle: str, sort: str, order: str, offset: int, limit: int,
+                      now: float) -> dict:
+        """`runs()` by one pass over every record (filters, and sorts by computed fields)."""
         groups: set[str] = set()
         tags: set[str] = set()
         metrics: set[str] = set()
@@ -146,7 +147,7 @@ class StoreReader:
             if rgroup:
                 groups.add(str(rgroup))
             tags.update(str(t) for t in rtags)
-            metrics.update(_metric_keys(rec.get("summary")))
+            metrics.update(metric_keys(rec.get("summary")))
             states[st] += 1
             if state and st != state:
                 continue
@@ -171,6 +172,23 @@ class StoreReader:
                 "limit": limit,
                 "facets": {"groups": sorted(groups), "tags": sorted(tags), "states": dict(states),
                            "metrics": sorted(metrics)}}
+
+    def _listed_page(self, project: str | None, sort: str, desc: bool, offset: int, limit: int,
+                     now: float) -> dict:
+        """`runs()` without filters, from `self.listing` (kept up to date from the journal):
+        the facets are counts kept per project, the page a slice of a kept sorted list; only
+        the running runs are looked at (their writer decides their state)."""
+        with self.listing.lock:
+            runs = self.listing.project(project)
+            states = Counter(runs.states)
+            for doc_id in runs.running:
+                states[self._state(runs.members[doc_id][0])] += 1
+            page = [runs.members[d][0] for d in runs.order(sort, desc).page(offset, offset + limit)]
+            total = len(runs.members)
+            facets = {"groups": sorted(runs.groups), "tags": sorted(runs.tags), "states": dict(states),
+                      "metrics": sorted(runs.metrics)}
+        return {"runs": [self._list_doc(rec, now) for rec in page], "total": total, "offset": offset,
+                "limit": limit, "facets": facets}
 
     @staticmethod
     def _matches(rec: dict, doc: dict, needle: str) -> bool:

@@ -153,6 +153,12 @@ class Catalog:
         self._tlock = threading.RLock()
         self._depth = 0
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether this process holds the catalog in memory already (a read then costs only
+        the journal tail; before that, the first read parses the snapshot)."""
+        return self._state.loaded
+
     @staticmethod
     def _key_field(table: str) -> str:
         return key_field(table)
@@ -252,6 +258,29 @@ class Catalog:
         self._state.refresh()
         with self._state.lock:
             return list(self._state.tables.get(table, {}).values())
+
+    def changes(self, table: str, mark: tuple[int, int] | None
+                ) -> tuple[tuple[int, int], dict[str, dict | None] | None]:
+        """What changed in `table` since `mark` (from an earlier call; None the first time):
+        (new mark, {doc_id: document, or None when deleted}), or (new mark, None) when the
+        caller must read everything again (`scan`). The journal tail is read first, so a
+        write by any process is seen. Documents are this process's copies: read-only."""
+        self._table(table)
+        self._state.refresh()
+        with self._state.lock:
+            new, ids = self._state.changed_since(table, mark)
+            if ids is None:
+                return new, None
+            docs = self._state.tables.get(table, {})
+            return new, {doc_id: docs.get(doc_id) for doc_id in ids}
+
+    def scan_with_ids(self, table: str) -> tuple[tuple[int, int], list[tuple[str, dict]]]:
+        """(mark for `changes`, every (doc_id, document) in the catalog's order), without copying."""
+        self._table(table)
+        self._state.refresh()
+        with self._state.lock:
+            new, _ = self._state.changed_since(table, None)
+            return new, list(self._state.tables.get(table, {}).items())
 
     def _write(self, table: str, key: str, make: Callable[[dict | None], dict | None | bool],
                durable: bool = True) -> Any:

@@ -9,6 +9,8 @@
 - run folders missing from the catalog are re-registered from their files;
 - runs stuck as "running" whose process is gone are marked "crashed", with
   their step count and last values recovered from the history;
+- a runs index (`catalog.index`, see `storage.index`) that is damaged or describes
+  another snapshot is reported and rebuilt (a new snapshot with its index is written);
 - damaged history chunks (checksum mismatch, undecodable columns) are reported
   with their run, file and line; readers already skip them, so only that chunk's
   rows are missing, and the file is left as it is (nothing is deleted).
@@ -24,6 +26,7 @@ import orjson
 from .atomic import atomic_write
 from .catalog import Catalog, reload_state
 from .history import damaged_chunks, last_step, read_chunks
+from .index import INDEX_NAME, check_index, index_path
 from .journal import (
     MARK,
     TABLES,
@@ -234,10 +237,29 @@ def doctor(root: str | os.PathLike[str], repair: bool = True) -> DoctorReport:
                 end_run(catalog, rec["id"], RunState.CRASHED, summary=summary,
                         last_step=last if last is not None else rec.get("last_step", -1))
                 rep.info(f"marked run {rec['id']} crashed (steps recovered: {(last or -1) + 1})")
+    check_runs_index(layout, rep, repair)
     check_history_chunks(layout, rep)
     if rep.problems == 0:
         rep.info(f"store {layout.root} is healthy ({len(known)} runs)")
     return rep
+
+
+def check_runs_index(layout: StoreLayout, rep: DoctorReport, repair: bool) -> None:
+    """Report a runs index that readers cannot use (and rebuild it when repairing). A store
+    whose snapshot has no index yet (written by an earlier version) only gets a note."""
+    if not layout.catalog.exists():
+        return  # no snapshot yet: the journal is the whole catalog, nothing to index
+    why = check_index(layout.root)
+    if why is None:
+        return
+    missing = not index_path(layout.root).exists()
+    if missing:
+        rep.info(f"the catalog has no runs index yet ({INDEX_NAME}); the next snapshot writes one")
+    else:
+        rep.problem(f"the runs index cannot be used: {why}; readers ignore it and read the whole catalog")
+    if repair:
+        Catalog(layout.root).compact()
+        rep.info(f"wrote a new catalog snapshot with its runs index ({INDEX_NAME})")
 
 
 def check_history_chunks(layout: StoreLayout, rep: DoctorReport) -> None:

@@ -26,6 +26,7 @@ import os
 import re
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -38,6 +39,7 @@ log = logging.getLogger("py_tracker")
 TABLES = ("projects", "runs", "sweeps", "artifacts")
 MARK = "_journal"
 COMPACT_MIN_BYTES = 4 << 20
+CHANGE_LOG = 50_000  # changes remembered for `JournalState.changed_since` (older ones: read all again)
 GC_FREEZE_DOCS = 5000  # catalogs with this many records are moved out of the GC's way on load  # a segment smaller than this is never compacted
 _MARK_RE = re.compile(rb'^\{"_journal":\{"segment":(\d+),"offset":(\d+)\}')
 
@@ -128,6 +130,12 @@ class JournalState:
         self.bad_lines = 0
         self.compacting = False
         self.retry_after = 0.0  # monotonic time before which a failed snapshot is not retried
+        # The change feed of the read side: each applied change gets the next version; a
+        # reload (new epoch) means everything may have changed. Views kept over the records
+        # (the server's sorted runs list) update from it instead of rescanning the store.
+        self.epoch = 0
+        self.version = 0
+        self.changes: deque[tuple[int, str, str]] = deque(maxlen=CHANGE_LOG)
 
     def segment_path(self, n: int) -> Path:
         return self.root / f"catalog.journal.{n}"
@@ -167,6 +175,8 @@ class JournalState:
             self.next_id[name] = max((int(i) for i in docs if i.isdigit()), default=0) + 1
         self.segment, self.offset, self.snapshot_segment = segment, offset, segment
         self.loaded = True
+        self.epoch += 1
+        self.changes.clear()
         if sum(len(d) for d in self.tables.values()) >= GC_FREEZE_DOCS:
             # A large catalog is millions of long-lived objects: without this every full
             # collection of the cyclic GC walks them all (seconds at 100k runs), which
@@ -185,6 +195,30 @@ class JournalState:
             keys[doc.get(key_field(table))] = doc_id
         if doc_id.isdigit():
             self.next_id[table] = max(self.next_id.get(table, 1), int(doc_id) + 1)
+        self.version += 1
+        self.changes.append((self.version, table, doc_id))
+
+    def changed_since(self, table: str, mark: tuple[int, int] | None) -> tuple[tuple[int, int], list[str] | None]:
+        """(new mark, doc ids of `table` changed since `mark`, oldest first), or None instead of
+        the ids when everything must be read again (no mark, a reload, changes forgotten).
+        Call with `self.lock` held, after `refresh()`."""
+        now = (self.epoch, self.version)
+        if mark is None or mark[0] != self.epoch or mark[1] > self.version:
+            return now, None
+        if mark[1] == self.version:
+            return now, []
+        if not self.changes or self.changes[0][0] > mark[1] + 1:
+            return now, None
+        out: list[str] = []
+        seen: set[str] = set()
+        for version, t, doc_id in reversed(self.changes):  # each id once, where it was last changed
+            if version <= mark[1]:
+                break
+            if t == table and doc_id not in seen:
+                seen.add(doc_id)
+                out.append(doc_id)
+        out.reverse()
+        return now, out
 
     def _read_lines(self, data: bytes) -> int:
         """Apply the complete lines of `data`; returns how many bytes they took."""
@@ -289,38 +323,53 @@ class JournalState:
             os.close(fd)
             self.segment, self.offset = self.segment + 1, 0
 
-    def snapshot_bytes(self) -> tuple[bytes, int, int]:
-        """The snapshot of this copy as it is now, with where in the journal it stands."""
+    def snapshot_bytes(self) -> tuple[bytes, bytes, int, int]:
+        """The snapshot of this copy as it is now, the index of its runs (`storage.index`),
+        and where in the journal it stands."""
+        from .index import encode_snapshot
         with self.lock:
             tables = {name: dict(docs) for name, docs in self.tables.items()}
             segment, offset = self.segment, self.offset
-        body = {MARK: {"segment": segment, "offset": offset}}
-        body.update(tables)
-        return dumps(body), segment, offset
+        data, index = encode_snapshot(tables, segment, offset)
+        return data, index, segment, offset
 
 
 def write_snapshot(state: JournalState, flock_acquire: Any, flock_release: Any) -> None:
-    """Write a new snapshot from `state` and drop the segments nobody needs any more.
+    """Write a new snapshot (and its runs index) from `state`; drop the segments nobody needs.
 
     The bytes are written and fsynced to a temp file without any lock; the lock is taken
-    only to check that no newer snapshot is in place and to rename ours over it.
+    only to check that no newer snapshot is in place and to rename ours over it. The index
+    goes in place right after its snapshot (it names the snapshot's inode; readers use it
+    only when it matches, so one without the other is never misread).
     """
-    data, segment, offset = state.snapshot_bytes()
+    from .index import index_for_file, index_path
+    data, index, segment, offset = state.snapshot_bytes()
     root = state.root
     tmp = root / f".catalog.json.{os.getpid()}.{threading.get_ident()}.tmp"
+    itmp: Path | None = root / f".catalog.index.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            st = os.fstat(f.fileno())
     except OSError as exc:
         _unlink(tmp)
         raise StorageError(f"could not write the catalog snapshot {tmp}: {exc}") from exc
+    try:
+        with open(itmp, "wb") as f:  # type: ignore[arg-type]
+            f.write(index_for_file(index, st))
+    except OSError as exc:  # only an accelerator: readers fall back to the snapshot
+        log.warning("py_tracker: could not write the catalog index %s: %s", itmp, exc)
+        _unlink(itmp)  # type: ignore[arg-type]
+        itmp = None
     flock_acquire()
     try:
         current = _mark_of(state.snapshot)
         if current is not None and current >= (segment, offset):
             _unlink(tmp)
+            if itmp is not None:
+                _unlink(itmp)
             return
         if state.snapshot.exists():
             if current is None:  # damaged: keep it for doctor and leave the good .bak alone
@@ -333,6 +382,12 @@ def write_snapshot(state: JournalState, flock_acquire: Any, flock_release: Any) 
                 except OSError:
                     pass
         os.replace(tmp, state.snapshot)
+        if itmp is not None:
+            try:
+                os.replace(itmp, index_path(root))
+            except OSError as exc:
+                log.warning("py_tracker: could not put the catalog index in place: %s", exc)
+                _unlink(itmp)
         with state.lock:
             state.damaged = None
         keep_from = min(segment, (_mark_of(state.backup) or (0, 0))[0])

@@ -13,9 +13,9 @@ import sys
 from typing import Any
 
 from ..errors import UsageError
-from .api import Agent, sweep
-from .runners import CommandRunner
-from .store import SweepStore
+
+# The sweep machinery (strategies pull in numpy/scipy: seconds) is imported by the two
+# handlers only: registering them must not slow `py-tracker runs` and the other commands.
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,6 +35,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from .api import sweep
     try:
         sid = sweep(args.config, project=args.project, root=getattr(args, "dir", None))
     except UsageError as exc:
@@ -70,6 +71,9 @@ def _split_options(args: argparse.Namespace) -> list[str]:
 
 def cmd_agent(args: argparse.Namespace) -> int:
     """Handler of `py-tracker agent`; returns the exit status (0, or 2 on bad input, 130 on ^C)."""
+    from .api import Agent
+    from .runners import CommandRunner
+    from .store import SweepStore
     try:
         cmd = _split_options(args)
         if args.count is not None and args.count < 1:

@@ -12,7 +12,8 @@ import pytest
 
 from py_tracker.errors import StorageError
 from py_tracker.storage import journal
-from py_tracker.storage.catalog import Catalog
+from py_tracker.api import Api
+from py_tracker.storage.catalog import Catalog, reload_state
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -128,6 +129,11 @@ def test_a_store_written_by_the_previous_version_opens_and_migrates_in_place(tmp
     data = orjson.loads((tmp_path / "catalog.json").read_bytes())
     assert "_journal" in data and {r["id"] for r in data["runs"].values()} == {"oldrun01", "newrun01"}
     assert "_journal" not in orjson.loads((tmp_path / "catalog.json.bak").read_bytes())  # the old file
+    from py_tracker.storage.index import check_index
+    assert check_index(tmp_path) is None          # the migrated snapshot comes with its runs index
+    reload_state(tmp_path)
+    page, total = Api(tmp_path).runs_page("p", order="+created_at")
+    assert [r.id for r in page] == ["oldrun01", "newrun01"] and total == 2
 
 
 def test_reader_never_sees_half_a_file(tmp_path):
