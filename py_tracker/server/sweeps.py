@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from ..storage.records import RunState
 from ..storage import records
+from ..storage.records import RunState
 from ..sweeps.best import best_run
 
 if TYPE_CHECKING:

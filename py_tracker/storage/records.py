@@ -125,7 +125,6 @@ def pid_alive(pid: int, started: float | None) -> bool:
         return False
 
 
-
 def writer_info() -> dict:
     """The fields that name this process as a record's writer (host, pid and its start time)."""
     pid = os.getpid()
