@@ -43,9 +43,21 @@ def _check_rows(history, logged: list[dict], auto_step: bool) -> None:
         assert isinstance(got["_timestamp"], float) and isinstance(got["_runtime"], (int, float))
 
 
-@pytest.mark.parametrize("batches", [None, (7, 5)], ids=["default-batches", "small-batches"])
+def _in_parallel(monkeypatch, workers: int = 4) -> None:
+    """Decode even these small logs in `workers` processes, a few blocks each, in small batches."""
+    import py_tracker.importers.wandb as reader
+    monkeypatch.setattr(reader, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(reader, "_RANGE_BYTES", reader.BLOCK)
+    monkeypatch.setattr(reader, "_WORKERS", workers)
+    monkeypatch.setattr(reader, "_BATCH", 7)
+    monkeypatch.setattr(reader, "_SUMMARY_BATCH", 5)
+
+
+@pytest.mark.parametrize("batches", [None, (7, 5), "parallel"], ids=["default-batches", "small-batches", "parallel"])
 def test_every_value_comes_back(wandb_dir, root, batches, monkeypatch):
-    if batches:  # many history/summary batches: their edges fall inside the run (and the odd rows)
+    if batches == "parallel":  # block ranges in worker processes: record boundaries cross them
+        _in_parallel(monkeypatch)
+    elif batches:  # many history/summary batches: their edges fall inside the run (and the odd rows)
         import py_tracker.importers.wandb as reader
         monkeypatch.setattr(reader, "_BATCH", batches[0])
         monkeypatch.setattr(reader, "_SUMMARY_BATCH", batches[1])
@@ -134,6 +146,39 @@ def test_damaged_block_is_skipped_and_reported(wandb_dir, tmp_path, root):
     _check_rows([by_step[s] for s in sorted(by_step)], [e["rows"][s] for s in sorted(by_step)], auto_step=False)
     assert r.state == "finished"  # the exit record after the damage was still read
     assert any("checksum" in t or "damaged" in t for _, t in runs.report.problems)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbled", "garbled-at-a-range-start"])
+def test_parallel_ranges_read_and_report_what_one_reader_does(wandb_dir, tmp_path, damage, monkeypatch):
+    """The same damaged log imported by one reader and by processes on block ranges (one a block):
+    the same rows, summary, state and problems."""
+    folder, log, e = _one_run_copy(wandb_dir, tmp_path)
+    data = bytearray(log.read_bytes())
+    import py_tracker.importers.wandb as reader
+    _in_parallel(monkeypatch)
+    starts = [lo for lo, _ in reader._ranges(len(data))]
+    monkeypatch.undo()
+    assert len(starts) > 2 and len(reader._ranges(len(data))) == 1  # (one reader by default: a small log)
+    if damage == "truncated":
+        data = data[: len(data) * 2 // 3 + 5]
+    else:
+        at = starts[1] + 1000 if damage == "garbled" else starts[-1]  # the first fragment of the last range
+        for i in range(at, at + 100):
+            data[i] ^= 0xFF
+    log.write_bytes(bytes(data))
+
+    def imported(store: Path) -> tuple:
+        (r,) = import_runs("wandb", folder, dir=store, quiet=True)
+        return (list(r.scan_history()), r.summary, r.state, r.config, r.to_dict()["imported"].get("problems"),
+                list(r.scan_history(stream="system")))
+
+    one = imported(tmp_path / "one")
+    _in_parallel(monkeypatch)
+    assert len(reader._ranges(len(data))) > 1  # a range per 32 KiB block, up to 4
+    many = imported(tmp_path / "many")
+    assert many[0] == one[0] and 0 < len(one[0]) < len(e["rows"])
+    assert many[1:] == one[1:]
+    assert one[4]  # the damage is reported
 
 
 BLOCK_WANDB = textwrap.dedent("""
