@@ -633,13 +633,39 @@ def _ranges(size: int, workers: int | None = None) -> list[tuple[int, int | None
 
 
 def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]]) -> list[dict]:
-    """`_decode_range` of every range, each in its own process (spawned: the reader holds no
-    state a fork could copy half of), in file order."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_decode_range, [str(log)] * len(ranges), *zip(*ranges),
-                             [_BATCH] * len(ranges), [_SUMMARY_BATCH] * len(ranges)))
+    """`_decode_range` of every range, each in a fresh interpreter (`python -m
+    py_tracker.importers.wandb`, not multiprocessing: that would run the caller's script
+    again in every worker), results handed back as pickles in a private temp folder, in file
+    order. A worker that fails raises RuntimeError with its error output."""
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+    pkg_root = str(Path(__file__).resolve().parents[2])  # where this py_tracker is imported from
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH")) if p))
+    with tempfile.TemporaryDirectory(prefix="py_tracker-wandb-") as tmp:
+        procs = []
+        try:
+            for i, (lo, hi) in enumerate(ranges):
+                out, err = Path(tmp) / f"{i}.pickle", Path(tmp) / f"{i}.err"
+                with open(err, "wb") as err_f:
+                    procs.append((subprocess.Popen(
+                        [sys.executable, "-m", "py_tracker.importers.wandb", str(log), str(lo),
+                         "" if hi is None else str(hi), str(_BATCH), str(_SUMMARY_BATCH), str(out)],
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_f, env=env), out, err))
+            results = []
+            for proc, out, err in procs:
+                if proc.wait() != 0:
+                    raise RuntimeError(f"a reader process of {log.name} failed ({proc.returncode}): "
+                                       + err.read_text(errors="replace")[-2000:])
+                with open(out, "rb") as f:
+                    results.append(pickle.load(f))  # our own worker's output, in our private folder
+            return results
+        finally:
+            for proc, _, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
 
 
 def _decode_range(log: str, lo: int, hi: int | None, batch_rows: int = _BATCH,
@@ -718,3 +744,12 @@ class EncodedChunks:
         if n:
             self.chunks.append((n, encode_columns(n, columns), int(columns["_step"][-1]),
                                 newest_of_columns(columns)))
+
+
+if __name__ == "__main__":  # a worker of _decode_in_parallel: LOG LO HI BATCH SUMMARY_BATCH OUT
+    import pickle
+    import sys
+    _log, _lo, _hi, _rows, _summ, _out = sys.argv[1:7]
+    _result = _decode_range(_log, int(_lo), int(_hi) if _hi else None, int(_rows), int(_summ))
+    with open(_out, "wb") as _f:
+        pickle.dump(_result, _f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -206,3 +206,22 @@ def test_not_a_wandb_folder_is_a_clear_error(tmp_path, root):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no W&B run folders"):
         import_runs("wandb", tmp_path / "empty", dir=root, quiet=True)
+
+
+def test_parallel_import_from_a_script_without_a_main_guard(wandb_dir, tmp_path):
+    """A user's script that imports at top level (no `if __name__ == "__main__"`): the reader's
+    worker processes must not run that script again (multiprocessing's spawn would)."""
+    script = tmp_path / "user_script.py"
+    script.write_text(textwrap.dedent(f"""
+        import py_tracker
+        import py_tracker.importers.wandb as w
+        w._PARALLEL_BYTES, w._RANGE_BYTES, w._WORKERS = 0, w.BLOCK, 3
+        print("script ran")
+        runs = py_tracker.import_runs("wandb", {str(wandb_dir / "wandb")!r}, dir={str(tmp_path / "store")!r}, quiet=True)
+        print("imported", len(runs), sum(len(list(r.scan_history())) for r in runs))
+    """))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    assert proc.returncode == 0, proc.stderr
+    rows = sum(len(e["rows"]) for e in _expected(wandb_dir))
+    assert proc.stdout.split("\n")[:2] == ["script ran", f"imported 2 {rows}"], proc.stdout + proc.stderr
