@@ -191,13 +191,21 @@ class StagedRun:
         self.rows += n
         steps = columns["_step"]
         self.last_step = max(self.last_step, int(steps[-1]))
-        for k, col in columns.items():
-            v = col[-1]
-            if v is None:  # the key is not in the last row: its newest value, walking back
-                v = next((x for x in reversed(col) if x is not None), None)
-                if v is None:
-                    continue
-            self.last_values[k] = v
+        self.last_values.update(newest_of_columns(columns))
+        if self.on_rows is not None:
+            self.on_rows(self.rows)
+
+    def add_encoded(self, n: int, data: bytes, last_step: int, last_values: dict) -> None:
+        """`n` history rows already encoded as one chunk line (`storage.history.encode_chunk`
+        or `encode_columns`, e.g. by a worker process), with their last step and each key's
+        newest value."""
+        if not n:
+            return
+        self._flush_rows()
+        self._history.write_encoded(data)
+        self.rows += n
+        self.last_step = max(self.last_step, int(last_step))
+        self.last_values.update(last_values)
         if self.on_rows is not None:
             self.on_rows(self.rows)
 
@@ -211,19 +219,7 @@ class StagedRun:
             self.on_rows(self.rows)
         last = rows[-1]
         self.last_step = max(self.last_step, int(last.get("_step", self.last_step)))
-        # the summary's "last logged value" of every key, as a live run keeps it: walk back
-        # from the last row only until every key of the chunk has been seen (usually one row)
-        keys: set[str] = set()
-        for r in rows:
-            keys.update(r)
-        found: dict[str, Any] = {}
-        for r in reversed(rows):
-            for k, v in r.items():
-                if k not in found:
-                    found[k] = v
-            if len(found) == len(keys):
-                break
-        self.last_values.update(found)
+        self.last_values.update(newest_of_rows(rows))
 
     def add_system(self, row: dict) -> None:
         """One system sample: keys `system.*` plus `_timestamp` / `_runtime`."""
@@ -324,6 +320,35 @@ class StagedRun:
         for w in (self._history, self._system):
             w.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def newest_of_rows(rows: Sequence[dict]) -> dict[str, Any]:
+    """Each key's last logged value in `rows` (the summary's default, as a live run keeps it):
+    walks back from the last row only until every key has been seen (usually one row)."""
+    keys: set[str] = set()
+    for r in rows:
+        keys.update(r)
+    found: dict[str, Any] = {}
+    for r in reversed(rows):
+        for k, v in r.items():
+            if k not in found:
+                found[k] = v
+        if len(found) == len(keys):
+            break
+    return found
+
+
+def newest_of_columns(columns: dict[str, list]) -> dict[str, Any]:
+    """`newest_of_rows` for columns (None where a row has no value)."""
+    found: dict[str, Any] = {}
+    for k, col in columns.items():
+        v = col[-1] if col else None
+        if v is None:  # the key is not in the last row: its newest value, walking back
+            v = next((x for x in reversed(col) if x is not None), None)
+            if v is None:
+                continue
+        found[k] = v
+    return found
 
 
 def map_file(path: Path) -> Any:

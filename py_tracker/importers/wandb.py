@@ -18,6 +18,7 @@ record: the run never ended, state "crashed").
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -26,7 +27,8 @@ from typing import Any, Iterator
 import orjson
 
 from ..errors import UsageError
-from .base import Source, SourceRun, StagedRun, map_file, missing_reader
+from ..storage.history import encode_chunk, encode_columns
+from .base import Source, SourceRun, StagedRun, map_file, missing_reader, newest_of_columns, newest_of_rows
 
 BLOCK = 32768
 HEADER = 7
@@ -41,6 +43,9 @@ _VALUE = b"\x82\x01"  # the tag of HistoryItem/SummaryItem.value_json (field 16,
 # batch's one merged HistoryRecord it marks where each record's items end.
 _MARK = b"\xff"
 _SEP = b"\x12\x03\x0a\x01\xff"
+_PARALLEL_BYTES = 64 << 20  # logs at least this big are decoded by several processes
+_RANGE_BYTES = 16 << 20  # and each process gets at least this many bytes of the log
+_WORKERS = 0  # processes for a big log: 0 = one per CPU this process may use, at most 8
 _SUMMARY_SEP = b"\x1a\x03\x0a\x01\xff"  # the same after each summary record: `Record.summary { update: b"\xff" }`
 
 
@@ -53,34 +58,55 @@ def _pb() -> Any:
 
 
 class LogReader:
-    """Yields the records (bytes) of a `.wandb` log; `problems` says what was unreadable."""
+    """Yields the records (bytes) of a `.wandb` log; `problems` says what was unreadable.
 
-    def __init__(self, path: Path):
+    `lo`/`hi` (multiples of the 32 KiB block) read one range of the file, for decoding
+    ranges in parallel: the records that begin in [lo, hi). Fragments at `lo` that continue
+    a record begun before are skipped (the range before finishes that record, reading on past
+    its `hi`); what is damaged in a block is reported by the range that holds the block, so
+    the ranges together read and report exactly what one reader of the whole file does.
+    """
+
+    def __init__(self, path: Path, lo: int = 0, hi: int | None = None):
+        if lo % BLOCK or (hi is not None and hi % BLOCK):
+            raise ValueError(f"a log range starts and ends on a {BLOCK}-byte block boundary, not {lo}..{hi}")
         self.path = path
+        self.lo, self.hi = lo, hi
         self.problems: list[str] = []
 
     def __iter__(self) -> Iterator[bytes]:
         data = map_file(self.path)
-        if len(data) < HEADER:
-            self.problems.append(f"{self.path.name} is {len(data)} bytes long: no W&B header")
-            return
-        ident, magic, _version = struct.unpack_from("<4sHB", data, 0)
-        if ident != b":W&B" or magic != MAGIC:
-            self.problems.append(f"{self.path.name} does not start with the W&B log header")
-            return
-        pos, end = HEADER, len(data)
+        end = len(data)
+        if self.lo == 0:
+            if len(data) < HEADER:
+                self.problems.append(f"{self.path.name} is {len(data)} bytes long: no W&B header")
+                return
+            ident, magic, _version = struct.unpack_from("<4sHB", data, 0)
+            if ident != b":W&B" or magic != MAGIC:
+                self.problems.append(f"{self.path.name} does not start with the W&B log header")
+                return
+            pos = HEADER
+        else:
+            pos = self.lo
+        own = end if self.hi is None else min(self.hi, end)  # the blocks this reader reports on
+        leading = self.lo > 0  # still skipping fragments of a record begun before `lo`
         parts: list[bytes] | None = None
         unpack = struct.Struct("<IHB").unpack_from
         crc32 = zlib.crc32
         crcs = _CRC
         while pos < end:
+            # Past `own` (the next range's blocks) this reader goes on up to the first fragment
+            # that begins a record: it finishes its last record there, or reports what does not
+            # belong to any (as one reader would); the next range skips those same fragments.
+            past = pos >= own
             left = BLOCK - pos % BLOCK
             if left < HEADER:  # block trailer: zero padding
                 pos += left
                 continue
             if pos + HEADER > end:
-                self.problems.append(f"{self.path.name}: the log ends in a torn record at byte {pos} "
-                                     f"({end - pos} bytes unreadable)")
+                if not past:  # (else the next range reports it)
+                    self.problems.append(f"{self.path.name}: the log ends in a torn record at byte {pos} "
+                                         f"({end - pos} bytes unreadable)")
                 return
             checksum, length, kind = unpack(data, pos)
             if kind == 0 and length == 0 and checksum == 0:  # preallocated / padding
@@ -89,19 +115,34 @@ class LogReader:
             start = pos + HEADER
             stop = start + length
             if kind not in (FULL, FIRST, MIDDLE, LAST) or length > left - HEADER:
+                if past:
+                    return
                 pos = self._skip(pos, end, "a damaged record header")
                 parts = None
+                leading = False
                 continue
             if stop > end:
-                self.problems.append(f"{self.path.name}: the log ends in a torn record at byte {pos} "
-                                     f"({end - pos} bytes unreadable)")
+                if not past:
+                    self.problems.append(f"{self.path.name}: the log ends in a torn record at byte {pos} "
+                                         f"({end - pos} bytes unreadable)")
                 return
             chunk = data[start:stop]
             if crc32(chunk, crcs[kind]) & 0xFFFFFFFF != checksum:
+                if past:
+                    return
                 pos = self._skip(pos, end, "a record whose checksum does not match")
                 parts = None
+                leading = False
                 continue
+            if past and kind in (FULL, FIRST):  # the next range's first record
+                if parts is not None and kind == FULL:  # ours never got its end: what one reader says
+                    self.problems.append(f"{self.path.name}: an unfinished record before byte {pos} was dropped")
+                return
             pos = stop
+            if leading:
+                if kind in (MIDDLE, LAST):
+                    continue  # the end of a record begun in the range before: read there
+                leading = False
             if kind == FULL:
                 if parts is not None:
                     self.problems.append(f"{self.path.name}: an unfinished record before byte {start - HEADER} "
@@ -295,54 +336,42 @@ class WandbSource(Source):
 
     def read(self, item: SourceRun, run: StagedRun) -> None:
         pb = self.pb
-        reader = LogReader(item.extra["log"])
+        log: Path = item.extra["log"]
         rec = run.record
         config: dict = {}
         output: list[str] = []
         start: float | None = None
         exit_rec: Any = None
+        others: list[bytes] = []  # the records that are neither history nor summary, in order
+        ranges = _ranges(log.stat().st_size)
+        problems: list[str] = []
+        if len(ranges) == 1:
+            reader = LogReader(log)
+            batch = RecordBatches(pb, run)
+            _scan(reader, batch, others)
+            bad, summary_items, splitter = batch.bad, batch.summary_items, batch.splitter
+            problems = reader.problems
+        else:
+            bad, summary_items, splitter = 0, {}, ItemSplitter(pb)
+            for part in _decode_in_parallel(log, ranges):
+                for n, data, last_step, last_values in part["chunks"]:
+                    run.add_encoded(n, data, last_step, last_values)
+                for k, b in part["summary"].items():  # later ranges hold the newer items
+                    summary_items[k] = b
+                others.extend(part["others"])
+                bad += part["bad"]
+                problems.extend(part["problems"])
         record = pb.Record()
         parse = record.ParseFromString
         which = record.WhichOneof
-        batch = RecordBatches(pb, run)
-        hist, summ = batch.history, batch.summary
-        bad = 0
-        for raw in reader:
-            # History and summary records (three per logged row) are told by the tag after
-            # `num` (fields are written in number order: num = 1, history = 2, summary = 3) and
-            # decoded in batches; any other record, and any record these bytes do not settle,
-            # is parsed whole below.
-            try:
-                if raw[0] == 8:
-                    tag = raw[2] if raw[1] < 128 else raw[3] if raw[2] < 128 else raw[4] if raw[3] < 128 \
-                        else raw[5] if raw[4] < 128 else 0
-                else:
-                    tag = raw[0]
-            except IndexError:
-                tag = 0
-            if tag == 0x12:
-                hist.append(raw)
-                if len(hist) >= _BATCH:
-                    batch.flush_history()
-                    hist = batch.history
-                continue
-            if tag == 0x1A:
-                summ.append(raw)
-                if len(summ) >= _SUMMARY_BATCH:
-                    batch.flush_summary()
-                    summ = batch.summary
-                continue
+        for raw in others:
             try:
                 parse(raw)
             except Exception:
                 bad += 1
                 continue
             kind = which("record_type")
-            if kind == "history":  # written in another field order: batched all the same
-                hist.append(raw)
-            elif kind == "summary":
-                summ.append(raw)
-            elif kind == "run":
+            if kind == "run":
                 r = record.run
                 start = r.start_time.seconds + r.start_time.nanos / 1e9 if r.HasField("start_time") else None
                 for it in r.config.update:
@@ -379,19 +408,16 @@ class WandbSource(Source):
                 exit_rec = record.exit
                 record = pb.Record()
                 parse, which = record.ParseFromString, record.WhichOneof
-        batch.flush_history()
-        batch.flush_summary()
-        bad += batch.bad
         if bad:
-            run.problem(f"{bad} record(s) of {item.extra['log'].name} could not be decoded")
-        for text in reader.problems:
+            run.problem(f"{bad} record(s) of {log.name} could not be decoded")
+        for text in problems:
             run.problem(text)
         summary: dict = {}
-        for k, b in batch.summary_items.items():
+        for k, b in summary_items.items():
             if b is None:
                 _del_nested(summary, None, k)
             else:
-                _, path, text = batch.splitter.split(b)
+                _, path, text = splitter.split(b)
                 _set_nested(summary, None, path, _loads(text))
         config.pop("_wandb", None)
         summary.pop("_wandb", None)
@@ -438,6 +464,7 @@ class RecordBatches:
         self.run = run
         self.splitter = ItemSplitter(pb)
         self.item_cls = pb.SummaryItem
+        self.full_record = pb.Record()  # for telling the kind of the other records
         view_cls = _view_class()
         self._view = view_cls()
         self._one = view_cls()
@@ -590,3 +617,139 @@ class RecordBatches:
             for b in sm.remove:
                 it = self.item_cls.FromString(b)
                 out[(it.key,) if it.key else tuple(it.nested_key)] = None
+
+
+def _ranges(size: int, workers: int | None = None) -> list[tuple[int, int | None]]:
+    """Block-aligned byte ranges of a log of `size` bytes, one per process: [(0, None)] (one
+    reader) below `_PARALLEL_BYTES` or on one CPU; the last range is open-ended."""
+    cpus = workers or _WORKERS or min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                      else (os.cpu_count() or 1))
+    n = min(cpus, size // _RANGE_BYTES) if size >= _PARALLEL_BYTES else 1
+    if n <= 1:
+        return [(0, None)]
+    blocks = -(-size // BLOCK)
+    cuts = [round(blocks * i / n) * BLOCK for i in range(n + 1)]
+    return [(lo, hi if i < n - 1 else None) for i, (lo, hi) in enumerate(zip(cuts, cuts[1:]))]
+
+
+def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]]) -> list[dict]:
+    """`_decode_range` of every range, each in a fresh interpreter (`python -m
+    py_tracker.importers.wandb`, not multiprocessing: that would run the caller's script
+    again in every worker), results handed back as pickles in a private temp folder, in file
+    order. A worker that fails raises RuntimeError with its error output."""
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+    pkg_root = str(Path(__file__).resolve().parents[2])  # where this py_tracker is imported from
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH")) if p))
+    with tempfile.TemporaryDirectory(prefix="py_tracker-wandb-") as tmp:
+        procs = []
+        try:
+            for i, (lo, hi) in enumerate(ranges):
+                out, err = Path(tmp) / f"{i}.pickle", Path(tmp) / f"{i}.err"
+                with open(err, "wb") as err_f:
+                    procs.append((subprocess.Popen(
+                        [sys.executable, "-m", "py_tracker.importers.wandb", str(log), str(lo),
+                         "" if hi is None else str(hi), str(_BATCH), str(_SUMMARY_BATCH), str(out)],
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_f, env=env), out, err))
+            results = []
+            for proc, out, err in procs:
+                if proc.wait() != 0:
+                    raise RuntimeError(f"a reader process of {log.name} failed ({proc.returncode}): "
+                                       + err.read_text(errors="replace")[-2000:])
+                with open(out, "rb") as f:
+                    results.append(pickle.load(f))  # our own worker's output, in our private folder
+            return results
+        finally:
+            for proc, _, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+
+
+def _decode_range(log: str, lo: int, hi: int | None, batch_rows: int = _BATCH,
+                  summary_batch: int = _SUMMARY_BATCH) -> dict:
+    """One range of a log decoded in a worker process: its history as encoded chunks (what
+    `StagedRun.add_encoded` writes), its summary items, its other records (raw, in order),
+    the count of undecodable records and what was unreadable."""
+    global _BATCH, _SUMMARY_BATCH
+    _BATCH, _SUMMARY_BATCH = batch_rows, summary_batch  # the parent's settings
+    reader = LogReader(Path(log), lo, hi)
+    sink = EncodedChunks()
+    batch = RecordBatches(_pb(), sink)  # type: ignore[arg-type]
+    others: list[bytes] = []
+    _scan(reader, batch, others)
+    return {"chunks": sink.chunks, "summary": batch.summary_items, "others": others, "bad": batch.bad,
+            "problems": reader.problems}
+
+
+def _scan(reader: LogReader, batch: "RecordBatches", others: list[bytes]) -> None:
+    """Sort a log's records: history and summary records into `batch` (decoded in batches),
+    every other record into `others`, in order.
+
+    History and summary records (three per logged row) are told by the tag after `num`
+    (fields are written in number order: num = 1, history = 2, summary = 3); any other
+    record is parsed whole to tell its kind (a history record in another field order is
+    batched all the same). Records that cannot be parsed are counted in `batch.bad`.
+    """
+    probe = batch.full_record
+    hist, summ = batch.history, batch.summary
+    for raw in reader:
+        try:
+            if raw[0] == 8:
+                tag = raw[2] if raw[1] < 128 else raw[3] if raw[2] < 128 else raw[4] if raw[3] < 128 \
+                    else raw[5] if raw[4] < 128 else 0
+            else:
+                tag = raw[0]
+        except IndexError:
+            tag = 0
+        if tag != 0x12 and tag != 0x1A:
+            try:
+                probe.ParseFromString(raw)
+            except Exception:
+                batch.bad += 1
+                continue
+            kind = probe.WhichOneof("record_type")
+            tag = 0x12 if kind == "history" else 0x1A if kind == "summary" else 0
+            if not tag:
+                others.append(raw)
+                continue
+        if tag == 0x12:
+            hist.append(raw)
+            if len(hist) >= _BATCH:
+                batch.flush_history()
+                hist = batch.history
+        else:
+            summ.append(raw)
+            if len(summ) >= _SUMMARY_BATCH:
+                batch.flush_summary()
+                summ = batch.summary
+    batch.flush_history()
+    batch.flush_summary()
+
+
+class EncodedChunks:
+    """Stands in for `StagedRun` in a worker process: history batches as encoded chunk lines
+    `(rows, bytes, last step, newest values)`, for the parent to write in order."""
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[int, bytes, int, dict]] = []
+
+    def add_rows(self, rows: list[dict]) -> None:
+        if rows:
+            self.chunks.append((len(rows), encode_chunk(rows), int(rows[-1]["_step"]), newest_of_rows(rows)))
+
+    def add_columns(self, n: int, columns: dict[str, list]) -> None:
+        if n:
+            self.chunks.append((n, encode_columns(n, columns), int(columns["_step"][-1]),
+                                newest_of_columns(columns)))
+
+
+if __name__ == "__main__":  # a worker of _decode_in_parallel: LOG LO HI BATCH SUMMARY_BATCH OUT
+    import pickle
+    import sys
+    _log, _lo, _hi, _rows, _summ, _out = sys.argv[1:7]
+    _result = _decode_range(_log, int(_lo), int(_hi) if _hi else None, int(_rows), int(_summ))
+    with open(_out, "wb") as _f:
+        pickle.dump(_result, _f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -379,6 +379,12 @@ class HistoryWriter:
         if n:
             self._append(encode_columns(n, columns, notes))
 
+    def write_encoded(self, data: bytes) -> None:
+        """Append one chunk line made by `encode_chunk`/`encode_columns` (e.g. in another process)."""
+        if not data.endswith(b"\n"):
+            raise ValueError("a history chunk line ends in a newline")
+        self._append(data)
+
     def _append(self, data: bytes) -> None:
         if self._f is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

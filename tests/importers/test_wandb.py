@@ -43,9 +43,21 @@ def _check_rows(history, logged: list[dict], auto_step: bool) -> None:
         assert isinstance(got["_timestamp"], float) and isinstance(got["_runtime"], (int, float))
 
 
-@pytest.mark.parametrize("batches", [None, (7, 5)], ids=["default-batches", "small-batches"])
+def _in_parallel(monkeypatch, workers: int = 4) -> None:
+    """Decode even these small logs in `workers` processes, a few blocks each, in small batches."""
+    import py_tracker.importers.wandb as reader
+    monkeypatch.setattr(reader, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(reader, "_RANGE_BYTES", reader.BLOCK)
+    monkeypatch.setattr(reader, "_WORKERS", workers)
+    monkeypatch.setattr(reader, "_BATCH", 7)
+    monkeypatch.setattr(reader, "_SUMMARY_BATCH", 5)
+
+
+@pytest.mark.parametrize("batches", [None, (7, 5), "parallel"], ids=["default-batches", "small-batches", "parallel"])
 def test_every_value_comes_back(wandb_dir, root, batches, monkeypatch):
-    if batches:  # many history/summary batches: their edges fall inside the run (and the odd rows)
+    if batches == "parallel":  # block ranges in worker processes: record boundaries cross them
+        _in_parallel(monkeypatch)
+    elif batches:  # many history/summary batches: their edges fall inside the run (and the odd rows)
         import py_tracker.importers.wandb as reader
         monkeypatch.setattr(reader, "_BATCH", batches[0])
         monkeypatch.setattr(reader, "_SUMMARY_BATCH", batches[1])
@@ -136,6 +148,39 @@ def test_damaged_block_is_skipped_and_reported(wandb_dir, tmp_path, root):
     assert any("checksum" in t or "damaged" in t for _, t in runs.report.problems)
 
 
+@pytest.mark.parametrize("damage", ["truncated", "garbled", "garbled-at-a-range-start"])
+def test_parallel_ranges_read_and_report_what_one_reader_does(wandb_dir, tmp_path, damage, monkeypatch):
+    """The same damaged log imported by one reader and by processes on block ranges (one a block):
+    the same rows, summary, state and problems."""
+    folder, log, e = _one_run_copy(wandb_dir, tmp_path)
+    data = bytearray(log.read_bytes())
+    import py_tracker.importers.wandb as reader
+    _in_parallel(monkeypatch)
+    starts = [lo for lo, _ in reader._ranges(len(data))]
+    monkeypatch.undo()
+    assert len(starts) > 2 and len(reader._ranges(len(data))) == 1  # (one reader by default: a small log)
+    if damage == "truncated":
+        data = data[: len(data) * 2 // 3 + 5]
+    else:
+        at = starts[1] + 1000 if damage == "garbled" else starts[-1]  # the first fragment of the last range
+        for i in range(at, at + 100):
+            data[i] ^= 0xFF
+    log.write_bytes(bytes(data))
+
+    def imported(store: Path) -> tuple:
+        (r,) = import_runs("wandb", folder, dir=store, quiet=True)
+        return (list(r.scan_history()), r.summary, r.state, r.config, r.to_dict()["imported"].get("problems"),
+                list(r.scan_history(stream="system")))
+
+    one = imported(tmp_path / "one")
+    _in_parallel(monkeypatch)
+    assert len(reader._ranges(len(data))) > 1  # a range per 32 KiB block, up to 4
+    many = imported(tmp_path / "many")
+    assert many[0] == one[0] and 0 < len(one[0]) < len(e["rows"])
+    assert many[1:] == one[1:]
+    assert one[4]  # the damage is reported
+
+
 BLOCK_WANDB = textwrap.dedent("""
     import sys
     class Block:
@@ -161,3 +206,22 @@ def test_not_a_wandb_folder_is_a_clear_error(tmp_path, root):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no W&B run folders"):
         import_runs("wandb", tmp_path / "empty", dir=root, quiet=True)
+
+
+def test_parallel_import_from_a_script_without_a_main_guard(wandb_dir, tmp_path):
+    """A user's script that imports at top level (no `if __name__ == "__main__"`): the reader's
+    worker processes must not run that script again (multiprocessing's spawn would)."""
+    script = tmp_path / "user_script.py"
+    script.write_text(textwrap.dedent(f"""
+        import py_tracker
+        import py_tracker.importers.wandb as w
+        w._PARALLEL_BYTES, w._RANGE_BYTES, w._WORKERS = 0, w.BLOCK, 3
+        print("script ran")
+        runs = py_tracker.import_runs("wandb", {str(wandb_dir / "wandb")!r}, dir={str(tmp_path / "store")!r}, quiet=True)
+        print("imported", len(runs), sum(len(list(r.scan_history())) for r in runs))
+    """))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    assert proc.returncode == 0, proc.stderr
+    rows = sum(len(e["rows"]) for e in _expected(wandb_dir))
+    assert proc.stdout.split("\n")[:2] == ["script ran", f"imported 2 {rows}"], proc.stdout + proc.stderr
