@@ -10,7 +10,10 @@ inline; the saved notebook reopens without its kernel and still draws; and the n
 - Noise (issue 16 counted 71 "No such comm" errors and 148 "ColumnDataSource's columns
   must be of the same length" warnings in one page load): none in the browser console over
   the whole load, run and reopen.
-- The kernel indicator reads busy while a tracked cell runs (it once read Idle).
+- The kernel indicator reads busy while a tracked cell runs. It reads Idle: found why, not
+  fixed (see the xfail): JupyterLab creates a comm subshell over the control channel when
+  the panel's first widget comm opens, and the kernel's status reply for that control
+  request (idle) is what the indicator shows until the cell ends.
 """
 from __future__ import annotations
 
@@ -110,11 +113,18 @@ def test_saved_notebook_is_small_and_reopens_without_kernel(lab, page, browser):
     assert not noise, noise[:10]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "not fixed: JupyterLab 4.6 opens a comm subshell (create_subshell_request on the control channel) "
+    "when the panel's first widget comm opens; ipykernel 7.4 publishes busy/idle for that control "
+    "request and JupyterLab shows that idle for the rest of the running cell"))
 def test_kernel_reads_busy_while_a_tracked_cell_runs(lab, page):
     lab.write_notebook("busy.ipynb", ["%load_ext py_tracker\nimport time, py_tracker as pt",
                                       "%%track --project e2e-busy --name busy\n"
-                                      "for s in range(400):\n    pt.log({'x': s})\n    time.sleep(0.05)"])
+                                      "for s in range(1000):\n    pt.log({'x': s})\n    time.sleep(0.05)"])
     lab.open(page, "busy.ipynb")
+    page.evaluate("""() => { window.__msgs = []; const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+      k.anyMessage.connect((_, a) => { const m = a.msg; window.__msgs.push([a.direction, m.channel, m.header.msg_type,
+        (m.content && m.content.execution_state) || '', (m.parent_header && m.parent_header.msg_type) || '']); }); }""")
     lab.run_all(page)
     page.locator(".py-tracker-panel").first.wait_for(timeout=60_000)
     page.wait_for_function("() => { const p = document.querySelector('.py-tracker-points');"
@@ -130,5 +140,9 @@ def test_kernel_reads_busy_while_a_tracked_cell_runs(lab, page):
             break
         samples.append(status)
         time.sleep(0.1)
+    msgs = page.evaluate("() => window.__msgs")
     assert len(samples) >= 10, samples
+    subshell = [m for m in msgs if m[1] == "iopub" and m[2] == "status" and m[4] == "create_subshell_request"]
+    assert not ("idle" in samples and subshell), \
+        f"JupyterLab's create_subshell_request (control channel) answered idle mid-cell: {samples}"
     assert set(samples) == {"busy"}, f"kernel status while the tracked cell ran: {samples}"
