@@ -115,12 +115,12 @@ def ensure_bokeh(force: bool = False) -> None:
     from bokeh.resources import INLINE
     if bokeh_mode() == "server":
         try:
+            from bokeh.io.state import curstate
+            from IPython.display import publish_display_data
             bundle = server_loader_bundle()
         except Exception as exc:  # a bokeh whose internals moved: inline still works
             log.warning("py_tracker: loading BokehJS inline (%r)", exc)
         else:
-            from bokeh.io import curstate
-            from IPython.display import publish_display_data
             curstate().output_notebook("jupyter")
             publish_display_data(bundle)
             _bokeh_loaded = True
