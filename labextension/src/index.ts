@@ -19,14 +19,14 @@ import {
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { TrackerClient } from './api';
-import { installBokehTheme } from './bokehtheme';
-import { SidebarModel } from './model';
-import { installStopListener } from './oob';
-import { RunView } from './runview';
-import { CommandIDs, TrackerSidebar } from './sidebar';
+import { TrackerClient } from './api/client';
+import { installBokehTheme } from './charts/bokehtheme';
+import { SidebarModel } from './model/sidebarmodel';
+import { installStopListener } from './api/oob';
+import { RunView } from './widgets/runview';
+import { CommandIDs, TrackerSidebar } from './widgets/sidebar';
 
-export { requestAPI } from './request';
+export { requestAPI } from './api/request';
 
 const ICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">' +

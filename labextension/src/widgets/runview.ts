@@ -6,10 +6,10 @@
  */
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
-import { IChartSeries, LineChart } from './chart';
-import { customChartStamp, ICustomChartView, renderCustomChart } from './customchart';
-import { el, flatten, kvTable, valueText } from './dom';
+import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from '../api/client';
+import { IChartSeries, LineChart } from '../charts/chart';
+import { customChartStamp, ICustomChartView, renderCustomChart } from '../charts/customchart';
+import { el, flatten, kvTable, valueText } from '../util/dom';
 import { renderFiles } from './files';
 import {
   alertClass,
@@ -18,9 +18,9 @@ import {
   formatTime,
   runDuration,
   stateClass
-} from './format';
+} from '../util/format';
 import { drawLineage } from './lineage';
-import { VisiblePoller } from './poller';
+import { VisiblePoller } from '../model/poller';
 import { PollingWidget } from './pollingwidget';
 import { CommandIDs } from './rows';
 
