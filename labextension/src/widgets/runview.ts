@@ -6,8 +6,9 @@
  */
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from '../api/client';
-import { IChartSeries, LineChart } from '../charts/chart';
+import type { IFileEntry, IRunDetail, TrackerClient } from '../api/client';
+import { LineChart } from '../charts/chart';
+import { chartsByKey } from '../charts/series';
 import { customChartStamp, ICustomChartView, renderCustomChart } from '../charts/customchart';
 import { el, flatten, kvTable, valueText } from '../util/dom';
 import { renderFiles } from './files';
@@ -28,28 +29,6 @@ const TABS = ['Charts', 'Custom charts', 'System', 'Config', 'Summary', 'Logs', 
 type Tab = (typeof TABS)[number];
 const POINTS = 2000;
 const MAX_LOG_CHARS = 1_000_000;
-
-/** Group series by key: one chart per key, one line per run. */
-export function chartsByKey(
-  histories: { label: string; history: IHistory }[]
-): Map<string, IChartSeries[]> {
-  const charts = new Map<string, IChartSeries[]>();
-  for (const { label, history } of histories) {
-    for (const key of Object.keys(history.series).sort()) {
-      const s = history.series[key];
-      if (!charts.has(key)) {
-        charts.set(key, []);
-      }
-      charts.get(key)!.push({
-        label: histories.length > 1 ? label : key,
-        x: s.x,
-        y: s.y,
-        xAxis: s.x_axis ?? history.x_axis
-      });
-    }
-  }
-  return charts;
-}
 
 const NEWEST_ALERTS = 5;
 
