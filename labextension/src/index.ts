@@ -20,6 +20,7 @@ import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { TrackerClient } from './api/client';
+import { installBokehLink } from './charts/bokehlink';
 import { installBokehTheme } from './charts/bokehtheme';
 import { SidebarModel } from './model/sidebarmodel';
 import { installStopListener } from './api/oob';
@@ -62,6 +63,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const client = new TrackerClient();
     installStopListener(client);
     installBokehTheme();
+    installBokehLink();
     const model = new SidebarModel(client);
     const sidebar = new TrackerSidebar(model, app.commands);
     sidebar.id = 'py-tracker-sidebar';

@@ -1,3 +1,4 @@
+import { peerAction, xAxisOf } from '../src/charts/bokehlink';
 import { visibleExtent } from '../src/charts/chart';
 import { ChartLink, zoomAround } from '../src/charts/link';
 import { emaSmooth } from '../src/charts/smoothing';
@@ -58,5 +59,26 @@ describe('ChartLink', () => {
     const s = [{ label: 'loss', x: [0, 1, 2, 3], y: [10, 4, 3, 2] }];
     expect(visibleExtent(s, [s[0].y], [1, 3])).toEqual([2, 4]);
     expect(visibleExtent(s, [[10, 7, 5, 1]], [2, 3])).toEqual([1, 5]);
+  });
+});
+
+describe('peerAction (the run panel Bokeh charts linked by x axis)', () => {
+  const r = (start: number, end: number, zoomed: boolean) => ({ start, end, have_updated_interactively: zoomed });
+
+  it('a zoom is copied to peers that show another range, once', () => {
+    expect(peerAction(r(10, 20, true), r(0, 100, false))).toBe('set');
+    expect(peerAction(r(10, 20, true), r(0, 100, true))).toBe('set');
+    expect(peerAction(r(10, 20, true), r(10, 20, true))).toBeNull(); // no echo
+  });
+
+  it('a reset resets zoomed peers only', () => {
+    expect(peerAction(r(0, 100, false), r(10, 20, true))).toBe('reset');
+    expect(peerAction(r(0, 100, false), r(0, 90, false))).toBeNull();
+  });
+
+  it('reads the x axis from the bottom axis label', () => {
+    const view = { model: { below: [{ type: 'LinearAxis', axis_label: 'Step' }] } };
+    expect(xAxisOf(view)).toBe('Step');
+    expect(xAxisOf({ model: { below: [] } })).toBe('');
   });
 });
