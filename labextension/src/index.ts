@@ -19,14 +19,15 @@ import {
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { TrackerClient } from './api';
-import { installBokehTheme } from './bokehtheme';
-import { SidebarModel } from './model';
-import { installStopListener } from './oob';
-import { RunView } from './runview';
-import { CommandIDs, TrackerSidebar } from './sidebar';
+import { TrackerClient } from './api/client';
+import { installBokehLink } from './charts/bokehlink';
+import { installBokehTheme } from './charts/bokehtheme';
+import { SidebarModel } from './model/sidebarmodel';
+import { installStopListener } from './api/oob';
+import { RunView } from './widgets/runview';
+import { CommandIDs, TrackerSidebar } from './widgets/sidebar';
 
-export { requestAPI } from './request';
+export { requestAPI } from './api/request';
 
 const ICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">' +
@@ -62,6 +63,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const client = new TrackerClient();
     installStopListener(client);
     installBokehTheme();
+    installBokehLink();
     const model = new SidebarModel(client);
     const sidebar = new TrackerSidebar(model, app.commands);
     sidebar.id = 'py-tracker-sidebar';

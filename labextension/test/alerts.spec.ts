@@ -1,6 +1,6 @@
 /** The pure helpers behind the alert badge and the run view's alert lines (the DOM they build
  * is checked in a real browser by tests/e2e/test_sidebar_alerts.py). */
-import { alertClass, alertText, clockTime } from '../src/format';
+import { alertClass, alertText, clockTime } from '../src/util/format';
 
 describe('alert helpers', () => {
   it('levels map to a CSS modifier; unknown ones read as info', () => {

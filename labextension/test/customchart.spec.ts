@@ -1,5 +1,5 @@
-import type { ICustomChart } from '../src/api';
-import { customChartStamp, histogramBins, planChart } from '../src/customchart';
+import type { ICustomChart } from '../src/api/client';
+import { customChartStamp, histogramBins, planChart } from '../src/charts/customchart';
 
 function chart(spec: string, fields: Record<string, string | null>, columns: string[], data: unknown[][],
                strings: Record<string, string> = {}): ICustomChart {

@@ -1,6 +1,6 @@
 /** The line that marks an imported run (the DOM it builds is checked in a real browser by
  * tests/e2e/test_sidebar_imported.py). */
-import { importedText } from '../src/format';
+import { importedText } from '../src/util/format';
 
 describe('importedText', () => {
   it('names the source and the path there; nothing for a run recorded here', () => {

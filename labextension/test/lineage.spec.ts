@@ -1,8 +1,8 @@
-import { TrackerClient } from '../src/api';
-import type { ILineage } from '../src/api';
+import { TrackerClient } from '../src/api/client';
+import type { ILineage } from '../src/api/client';
 import {
   GAP_X, GAP_Y, NODE_H, NODE_W, PAD, SKIP_ROOM, drawLineage, layoutLineage, lineageColumns, shorten, subtitle
-} from '../src/lineage';
+} from '../src/widgets/lineage';
 import { fakeServer } from './request.spec';
 
 const EVIL = '<img src=x onerror=alert(1)>';

@@ -1,9 +1,9 @@
-import { TrackerClient } from '../src/api';
-import { formatDuration, formatNumber, keyMetric, stateClass } from '../src/format';
-import { PAGE_SIZE, SidebarModel } from '../src/model';
-import { VisiblePoller } from '../src/poller';
-import { runIdFromClasses, sweepIdFromClasses } from '../src/oob';
-import { extent, nearestIndex, niceTicks } from '../src/scale';
+import { TrackerClient } from '../src/api/client';
+import { formatDuration, formatNumber, keyMetric, stateClass } from '../src/util/format';
+import { PAGE_SIZE, SidebarModel } from '../src/model/sidebarmodel';
+import { VisiblePoller } from '../src/model/poller';
+import { runIdFromClasses, sweepIdFromClasses } from '../src/api/oob';
+import { extent, nearestIndex, niceTicks } from '../src/charts/scale';
 import { fakeServer } from './request.spec';
 
 function run(id: string, state = 'finished') {

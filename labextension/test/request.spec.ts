@@ -1,7 +1,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { TrackerClient } from '../src/api';
-import { APIError, encodePath, requestAPI, withQuery } from '../src/request';
+import { TrackerClient } from '../src/api/client';
+import { APIError, encodePath, requestAPI, withQuery } from '../src/api/request';
 
 /** Settings whose fetch answers from `route` and records every request. */
 export function fakeServer(route: (url: URL, req: Request) => [number, unknown]) {

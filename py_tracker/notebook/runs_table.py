@@ -11,7 +11,8 @@ The widget: a checkbox on every row (the checked runs feed Compare), a header
 button per column (click to sort, again to reverse; missing values always last),
 a filter that takes the names as shown (`val/acc.max > 0.9 and opt == 'adam'`),
 pages of 25–500 rows with prev/next and "rows x–y of N", a column chooser
-(media and histogram summaries start hidden), compact rows, and grouping by
+(media and histogram summaries start hidden), pinned columns (shown first and kept in view when
+the table scrolls sideways, as W&B's; `name` starts pinned), compact rows, and grouping by
 group, job type or any config key with mean [min, max] of every numeric column
 in the group's header row. Only the rows of one page are widgets, so the open
 time does not grow with the number of runs. Colours are JupyterLab's CSS
@@ -41,7 +42,17 @@ ROW_CSS = ("<style>.pyt-rt-row{display:flex;font-size:12px;line-height:20px;"
            ".pyt-rt-grp .pyt-rt-c{background:var(--jp-layout-color2,#eef);font-weight:bold}"
            ".pyt-rt-h button{font-size:12px;padding:0 6px;text-align:left;overflow:hidden;"
            "text-overflow:ellipsis;color:var(--jp-ui-font-color1,#000);"
-           "background:var(--jp-layout-color2,#f4f4f4)}</style>")
+           "background:var(--jp-layout-color2,#f4f4f4)}"
+           # one scroller for header and rows (both ways): the header sticks on top, the row
+           # checkboxes and the pinned columns stick on the left; boxes in between must not clip
+           ".pyt-rt-grid .pyt-rt-h{position:sticky;top:0;z-index:3;background:var(--jp-layout-color0,#fff)}"
+           ".pyt-rt-grid .pyt-rt-h,.pyt-rt-grid .pyt-rt-body{width:max-content;min-width:100%;overflow:visible}"
+           ".pyt-rt-body .widget-hbox,.pyt-rt-body .widget-html,.pyt-rt-body .widget-html-content{overflow:visible}"
+           ".pyt-rt-chk{position:sticky;left:0;z-index:2;background:var(--jp-layout-color0,#fff)}"
+           ".pyt-rt-pin{position:sticky;z-index:1;background:var(--jp-layout-color0,#fff)}"
+           ".pyt-rt-grp .pyt-rt-pin{background:var(--jp-layout-color2,#eef)}"
+           ".pyt-rt-pin-last{box-shadow:2px 0 0 var(--jp-border-color1,#bbb)}</style>")
+CHECK_WIDTH = 28  # px of the row checkbox column, left of the pinned columns
 
 
 class _Attr(dict):
@@ -285,15 +296,23 @@ class RunsTable:
         self.column_choice = w.SelectMultiple(options=[(self.labels[c], c) for c in self.columns],
                                               value=tuple(c for c in self.columns if c not in media),
                                               rows=6, description="columns", layout=w.Layout(width="320px"))
+        self.pin_choice = w.SelectMultiple(options=[(self.labels[c], c) for c in self.columns], value=("name",),
+                                           rows=6, description="pin", layout=w.Layout(width="260px"),
+                                           tooltip="pinned columns come first and stay in view when scrolling sideways")
         self.prev_button = w.Button(description="prev", icon="chevron-left", layout=w.Layout(width="80px"))
         self.next_button = w.Button(description="next", icon="chevron-right", layout=w.Layout(width="80px"))
         self.page_label = w.HTML()
         self.message = w.HTML()
+        self.pin_css = w.HTML()  # the pinned header buttons' left offsets (a widget takes no inline style)
         self.select_page = w.Checkbox(value=False, indent=False, tooltip="check every row on this page",
-                                      layout=w.Layout(width="28px"))
+                                      layout=w.Layout(width="28px", margin="0"))
+        self.select_page.add_class("pyt-rt-chk")
         self.header = w.HBox([], layout=w.Layout(flex_flow="row nowrap"))
         self.header.add_class("pyt-rt-h")
-        self.body = w.VBox([], layout=w.Layout(max_height="460px", overflow="auto"))
+        self.body = w.VBox([], layout=w.Layout(overflow="visible"))
+        self.body.add_class("pyt-rt-body")
+        self.grid = w.VBox([self.header, self.body], layout=w.Layout(max_height="480px", overflow="auto"))
+        self.grid.add_class("pyt-rt-grid")
         self._row_pool: list[Any] = []  # HBox(Checkbox, HTML) reused across pages
         self._group_pool: list[Any] = []
         self._header_pool: list[Any] = []  # one sort button per visible column
@@ -310,21 +329,47 @@ class RunsTable:
         for ctl in (self.filter, self.group, self.page_size):
             ctl.observe(lambda _c: self.refresh(reset_page=True), "value")
         self.column_choice.observe(lambda _c: self.render(), "value")
+        self.pin_choice.observe(lambda _c: self.render(), "value")
         self.compact.observe(lambda _c: self.render(), "value")
         title = f"Runs of project {project}" if project else "Runs of all projects"
         self.widget = w.VBox([w.HTML(ROW_CSS + TABLE_CSS + f"<b>{html.escape(title)}</b> ({len(self.all_rows)})"),
                               w.HBox([self.filter, self.group, self.compact]),
-                              w.HBox([self.column_choice, self.page_size, self.prev_button, self.next_button,
-                                      self.page_label]),
-                              self.message, self.header, self.body, self.compare_button, self.compare_out])
+                              w.HBox([self.column_choice, self.pin_choice, self.page_size, self.prev_button,
+                                      self.next_button, self.page_label]),
+                              self.message, self.pin_css, self.grid, self.compare_button, self.compare_out])
         self.widget.add_class("py-tracker-runs")
         self.refresh()
 
     # ---- state -> rows
     @property
     def visible_columns(self) -> list[str]:
+        """The chosen columns, pinned ones first (in the order they were pinned)."""
         chosen = set(self.column_choice.value)
-        return [c for c in self.columns if c in chosen]
+        pinned = [c for c in self.pinned if c in chosen]
+        return pinned + [c for c in self.columns if c in chosen and c not in pinned]
+
+    @property
+    def pinned(self) -> list[str]:
+        return list(self.pin_choice.value)
+
+    def pin(self, column: str, pinned: bool = True) -> None:
+        """Pin `column` (by its key or its shown name) so it comes first and stays in view when
+        the table scrolls sideways; `pinned=False` unpins it."""
+        key = column if column in self.columns else next((c for c, lab in self.labels.items() if lab == column), None)
+        if key is None:
+            raise ValueError(f"no column {column!r} to pin; columns: {', '.join(self.labels[c] for c in self.columns)}")
+        rest = [c for c in self.pin_choice.value if c != key]
+        self.pin_choice.value = tuple(rest + [key] if pinned else rest)
+
+    def _pin_offsets(self, cols: list[str], widths: dict[str, int]) -> dict[str, int]:
+        """Left offset (px) of each visible pinned column: after the checkbox and the pins before it."""
+        out, left = {}, CHECK_WIDTH
+        for c in cols:
+            if c not in self.pin_choice.value:
+                break
+            out[c] = left
+            left += widths[c]
+        return out
 
     def refresh(self, reset_page: bool = False) -> None:
         """Filter and sort all rows again, then draw the page."""
@@ -383,10 +428,22 @@ class RunsTable:
             b, k = w.Button(layout=w.Layout(margin="0", flex="none")), len(self._header_pool)
             b.on_click(lambda _b, k=k: self.sort_by(self._header_cols[k]))
             self._header_pool.append(b)
-        for b, c in zip(self._header_pool, cols):
+        pins = self._pin_offsets(cols, widths)
+        self._pins = pins
+        for k, (b, c) in enumerate(zip(self._header_pool, cols)):
             arrow = (" ▼" if self.descending else " ▲") if c == self.sort_column else ""
             b.description, b.tooltip = self.labels[c] + arrow, f"sort by {self.labels[c]}"
             b.layout.width, b.layout.height = f"{widths[c]}px", height
+            # a widget takes no inline `left`: the k-th header button's offset is a class
+            for cls in [x for x in b._dom_classes if x.startswith("pyt-rt-pin")]:
+                b.remove_class(cls)
+            if c in pins:
+                b.add_class("pyt-rt-pin")
+                b.add_class(f"pyt-rt-pin-at-{pins[c]}")
+                if k == len(pins) - 1:
+                    b.add_class("pyt-rt-pin-last")
+        self.pin_css.value = "<style>" + "".join(
+            f".pyt-rt-h .pyt-rt-pin-at-{px}{{left:{px}px}}" for px in sorted(set(pins.values()))) + "</style>"
         self.header.children = [self.select_page, *self._header_pool[:len(cols)]]
 
         children: list[Any] = []
@@ -433,9 +490,19 @@ class RunsTable:
         return out
 
     def _cells_html(self, r: dict, cols: list[str], widths: dict[str, int]) -> str:
-        return "<div class='pyt-rt-row'>" + "".join(
-            f"<div class='pyt-rt-c' style='width:{widths[c]}px' title='{html.escape(html.unescape(cell_text(c, r.get(c))), quote=True)}'>"
-            f"{cell_text(c, r.get(c))}</div>" for c in cols) + "</div>"
+        pins = getattr(self, "_pins", {})
+        last = list(pins)[-1] if pins else None
+
+        def cell(c: str) -> str:
+            text = cell_text(c, r.get(c))
+            title = html.escape(html.unescape(text), quote=True)
+            if c in pins:
+                cls = "pyt-rt-c pyt-rt-pin" + (" pyt-rt-pin-last" if c == last else "")
+                return (f"<div class='{cls}' data-col='{html.escape(c, quote=True)}' "
+                        f"style='width:{widths[c]}px;left:{pins[c]}px' title='{title}'>{text}</div>")
+            return (f"<div class='pyt-rt-c' data-col='{html.escape(c, quote=True)}' style='width:{widths[c]}px' "
+                    f"title='{title}'>{text}</div>")
+        return "<div class='pyt-rt-row'>" + "".join(cell(c) for c in cols) + "</div>"
 
     def _row_widget(self, i: int) -> Any:
         w = self._w
@@ -447,6 +514,7 @@ class RunsTable:
         while len(self._row_pool) <= i:
             k = len(self._row_pool)
             check = w.Checkbox(value=False, indent=False, layout=sh["check"], style=sh["check_style"])
+            check.add_class("pyt-rt-chk")
             check.observe(lambda ch, k=k: self._on_check(k, ch["new"]), "value")
             box = w.HBox([check, w.HTML(layout=sh["cell"], style=sh["cell_style"])], layout=sh["row"])
             self._row_pool.append(box)

@@ -214,3 +214,22 @@ def test_user_text_escaped_in_cells_titles_and_group_rows(store):
     assert "<script>" not in html_out and "<b>r" not in html_out and "<i>k" not in html_out
     assert "&lt;i&gt;k: &lt;script&gt;x&lt;/script&gt; (2 runs)" in html_out
     assert "&lt;b&gt;r0" in html_out
+
+
+def test_pinned_columns_come_first_with_their_sticky_offsets(store):
+    run = pt.init(project="pin", name="p0", config={"lr": 0.1, "bs": 32}, settings=QUIET)
+    run.log({"loss": 0.5})
+    run.finish()
+    table = runs_table("pin")
+    assert table.pinned == ["name"] and table.visible_columns[0] == "name"
+    table.pin("lr")  # by its shown name
+    assert table.visible_columns[:2] == ["name", "config.lr"]
+    cells = table.body.children[0].children[1].value
+    name_w = table._widths(table.visible_columns, table.page_rows)["name"]
+    assert "class='pyt-rt-c pyt-rt-pin' data-col='name'" in cells and "left:28px" in cells
+    assert f"left:{28 + name_w}px" in cells and "pyt-rt-pin pyt-rt-pin-last' data-col='config.lr'" in cells
+    assert f".pyt-rt-pin-at-{28 + name_w}{{left:{28 + name_w}px}}" in table.pin_css.value
+    table.pin("name", False)
+    assert table.visible_columns[0] == "config.lr" and table.pinned == ["config.lr"]
+    with pytest.raises(ValueError, match="no column 'nope' to pin"):
+        table.pin("nope")

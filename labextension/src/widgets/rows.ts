@@ -5,8 +5,8 @@
 import { Menu } from '@lumino/widgets';
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IRun, ISweep } from './api';
-import { el } from './dom';
+import type { IRun, ISweep } from '../api/client';
+import { el } from '../util/dom';
 import {
   alertClass,
   alertText,
@@ -16,8 +16,8 @@ import {
   keyMetric,
   runDuration,
   stateClass
-} from './format';
-import type { SidebarModel } from './model';
+} from '../util/format';
+import type { SidebarModel } from '../model/sidebarmodel';
 
 export const CommandIDs = {
   open: 'py-tracker:open-run',

@@ -3,8 +3,8 @@
  * never renders its content as HTML (text in <pre>, images as <img> from a
  * blob, anything else as a download link).
  */
-import type { IFileEntry, TrackerClient } from './api';
-import { el } from './dom';
+import type { IFileEntry, TrackerClient } from '../api/client';
+import { el } from '../util/dom';
 
 /** The run's files as a table; a click previews one (text as text, images as images). */
 export function renderFiles(

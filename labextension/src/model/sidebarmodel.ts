@@ -11,7 +11,7 @@ import type {
   IRunsQuery,
   ISweep,
   TrackerClient
-} from './api';
+} from '../api/client';
 
 export interface IFilter {
   search: string;

@@ -9,7 +9,7 @@
  * node's column is the length of the longest path reaching it, so data flows
  * left to right; edges that jump columns curve below the boxes.
  */
-import type { ILineage, ILineageEdge, ILineageNode } from './api';
+import type { ILineage, ILineageEdge, ILineageNode } from '../api/client';
 
 export const NODE_W = 150;
 export const NODE_H = 34;

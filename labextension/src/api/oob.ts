@@ -7,7 +7,7 @@
  * the tracker's next `log()` raises RunStopped even in a fully blocking loop.
  */
 import { APIError } from './request';
-import type { TrackerClient } from './api';
+import type { TrackerClient } from './client';
 
 export const STOP_CLASS = 'py-tracker-stop';
 const RUN_PREFIX = 'py-tracker-run-';

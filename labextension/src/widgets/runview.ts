@@ -6,10 +6,12 @@
  */
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IFileEntry, IHistory, IRunDetail, TrackerClient } from './api';
-import { IChartSeries, LineChart } from './chart';
-import { customChartStamp, ICustomChartView, renderCustomChart } from './customchart';
-import { el, flatten, kvTable, valueText } from './dom';
+import type { IFileEntry, IRunDetail, TrackerClient } from '../api/client';
+import { LineChart } from '../charts/chart';
+import { ChartLink } from '../charts/link';
+import { chartsByKey } from '../charts/series';
+import { customChartStamp, ICustomChartView, renderCustomChart } from '../charts/customchart';
+import { el, flatten, kvTable, valueText } from '../util/dom';
 import { renderFiles } from './files';
 import {
   alertClass,
@@ -19,9 +21,9 @@ import {
   importedText,
   runDuration,
   stateClass
-} from './format';
+} from '../util/format';
 import { drawLineage } from './lineage';
-import { VisiblePoller } from './poller';
+import { VisiblePoller } from '../model/poller';
 import { PollingWidget } from './pollingwidget';
 import { CommandIDs } from './rows';
 
@@ -29,28 +31,6 @@ const TABS = ['Charts', 'Custom charts', 'System', 'Config', 'Summary', 'Logs', 
 type Tab = (typeof TABS)[number];
 const POINTS = 2000;
 const MAX_LOG_CHARS = 1_000_000;
-
-/** Group series by key: one chart per key, one line per run. */
-export function chartsByKey(
-  histories: { label: string; history: IHistory }[]
-): Map<string, IChartSeries[]> {
-  const charts = new Map<string, IChartSeries[]>();
-  for (const { label, history } of histories) {
-    for (const key of Object.keys(history.series).sort()) {
-      const s = history.series[key];
-      if (!charts.has(key)) {
-        charts.set(key, []);
-      }
-      charts.get(key)!.push({
-        label: histories.length > 1 ? label : key,
-        x: s.x,
-        y: s.y,
-        xAxis: s.x_axis ?? history.x_axis
-      });
-    }
-  }
-  return charts;
-}
 
 const NEWEST_ALERTS = 5;
 
@@ -296,10 +276,10 @@ export class RunView extends PollingWidget {
     if (!sameKeys) {
       this._clearBody();
       const grid = el('div', { className: 'jp-PyTracker-chartGrid' });
-      this._body.appendChild(grid);
+      this._body.append(this._chartToolbar(), grid);
       this._chartKeys = keys;
       for (const key of keys) {
-        const chart = new LineChart(key, groups.get(key)![0]?.xAxis ?? xAxis);
+        const chart = new LineChart(key, groups.get(key)![0]?.xAxis ?? xAxis, { link: this._link });
         chart.node.dataset.key = key;
         this._charts.push(chart);
         grid.appendChild(chart.node);
@@ -309,6 +289,37 @@ export class RunView extends PollingWidget {
       }
     }
     keys.forEach((key, i) => this._charts[i].setData(groups.get(key)!));
+  }
+
+  /**
+   * Smoothing (W&B's slider: exponential moving average 0..0.99, the raw line faint behind)
+   * and "Reset zoom" for every chart of the view; zoom and hover are shared through `_link`.
+   */
+  private _chartToolbar(): HTMLElement {
+    const link = this._link;
+    const value = el('span', { className: 'jp-PyTracker-smoothingValue', text: link.smoothing.toFixed(2) });
+    const slider = el('input', {
+      className: 'jp-PyTracker-smoothing',
+      attrs: { type: 'range', min: '0', max: '0.99', step: '0.01', 'aria-label': 'Smoothing' }
+    });
+    slider.value = String(link.smoothing);
+    slider.addEventListener('input', () => {
+      link.setSmoothing(Number(slider.value));
+      value.textContent = link.smoothing.toFixed(2);
+    });
+    const reset = el('button', {
+      className: 'jp-PyTracker-button jp-PyTracker-resetZoom',
+      text: 'Reset zoom',
+      attrs: { title: 'Every chart back to its full range (drag a box or use the wheel to zoom; double-click resets one)' },
+      onClick: () => {
+        this._charts.forEach(c => c.resetZoom());
+        link.resetAll();
+      }
+    });
+    return el('div', { className: 'jp-PyTracker-chartToolbar' }, [
+      el('label', { className: 'jp-PyTracker-smoothingLabel', text: 'Smoothing' }, [slider, value]),
+      reset
+    ]);
   }
 
   private _compareTable(field: 'config' | 'summary'): HTMLElement {
@@ -392,6 +403,8 @@ export class RunView extends PollingWidget {
   private _files: IFileEntry[] = [];
   private _stamp = '';
   private _charts: LineChart[] = [];
+  /** Shared by the view's charts: zoomed x-range and hover per x axis, smoothing. */
+  private _link = new ChartLink();
   private _custom: ICustomChartView[] = [];
   private _customStamp = '';
   private _chartKeys: string[] = [];

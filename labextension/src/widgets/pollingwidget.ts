@@ -4,7 +4,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import type { VisiblePoller } from './poller';
+import type { VisiblePoller } from '../model/poller';
 
 export abstract class PollingWidget extends Widget {
   abstract readonly poller: VisiblePoller;

@@ -5,7 +5,9 @@
  * path per series; 10 series x 2,000 points draw in a few milliseconds.
  * Labels are DOM text (textContent) or canvas fillText: never HTML.
  */
+import { ChartLink, Range, zoomAround } from './link';
 import { extent, nearestIndex, niceTicks, tickLabel } from './scale';
+import { emaSmooth } from './smoothing';
 
 export { extent, nearestIndex, niceTicks };
 
@@ -40,6 +42,94 @@ export interface IChartOptions {
   /** Category names of x = 0, 1, 2, ... (bar charts of labels): drawn as the x ticks. */
   xCategories?: string[];
   yLabel?: string;
+  /**
+   * Shared with the other charts of a view: x-range (zoom), hover and smoothing. Without
+   * one the chart has its own (line charts still zoom, alone).
+   */
+  link?: ChartLink;
+}
+
+/** What one series was drawn with: its points in data units and on the canvas (CSS px). */
+export interface IDrawnSeries {
+  label: string;
+  x: number[];
+  /** The drawn line's values: smoothed when smoothing is on. */
+  y: number[];
+  /** The raw values behind it (drawn faint when smoothed). */
+  raw: number[];
+  px: number[];
+  py: number[];
+}
+
+/** The chart's last frame: the ranges drawn and every series as drawn. */
+export interface IDrawnFrame {
+  x: Range;
+  y: Range;
+  /** The plot area on the canvas (CSS px). */
+  plot: { left: number; top: number; width: number; height: number };
+  smoothing: number;
+  series: IDrawnSeries[];
+}
+
+/** Opacity of the raw line behind a smoothed one. */
+const RAW_ALPHA = 0.25;
+
+/** Stroke y over x as one path with gaps at non-finite y; returns the points drawn (CSS px). */
+function strokeLine(
+  ctx: CanvasRenderingContext2D,
+  xs: number[],
+  ys: number[],
+  sx: (v: number) => number,
+  sy: (v: number) => number
+): { px: number[]; py: number[] } {
+  const out = { px: [] as number[], py: [] as number[] };
+  ctx.beginPath();
+  let pen = false;
+  const n = Math.min(xs.length, ys.length);
+  for (let k = 0; k < n; k++) {
+    const yv = ys[k];
+    if (yv === null || !isFinite(yv)) {
+      pen = false;
+      out.px.push(NaN);
+      out.py.push(NaN);
+      continue;
+    }
+    const px = sx(xs[k]);
+    const py = sy(yv);
+    out.px.push(px);
+    out.py.push(py);
+    if (pen) {
+      ctx.lineTo(px, py);
+    } else {
+      ctx.moveTo(px, py);
+      pen = true;
+    }
+  }
+  if (n === 1 && isFinite(ys[0])) {
+    ctx.arc(sx(xs[0]), sy(ys[0]), 2, 0, 2 * Math.PI);
+  }
+  ctx.stroke();
+  return out;
+}
+
+/** y extent of the raw and smoothed points whose x lies in `range` (a zoomed view fits its y). */
+export function visibleExtent(series: IChartSeries[], smoothed: number[][], range: Range): Range | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  series.forEach((s, i) => {
+    for (let k = 0; k < s.x.length; k++) {
+      if (s.x[k] < range[0] || s.x[k] > range[1]) {
+        continue;
+      }
+      for (const v of [s.y[k], smoothed[i][k]]) {
+        if (v !== null && isFinite(v)) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+    }
+  });
+  return lo <= hi ? [lo, hi] : null;
 }
 
 /** One chart: a title, a canvas and a legend, inside `node`. */
@@ -65,16 +155,22 @@ export class LineChart {
     this._legend.className = 'jp-PyTracker-chartLegend';
     this.node.append(head, this._canvas, this._legend);
     this._xLabel = xLabel;
-    this._canvas.addEventListener('mousemove', e => {
-      const rect = this._canvas.getBoundingClientRect();
-      this._hoverPx = e.clientX - rect.left;
-      this.requestDraw();
-    });
-    this._canvas.addEventListener('mouseleave', () => {
-      this._hoverPx = null;
-      this._readout.textContent = '';
-      this.requestDraw();
-    });
+    this.link = options.link ?? new ChartLink();
+    this._unlink = this.link.subscribe(() => this.requestDraw());
+    this._reset = document.createElement('button');
+    this._reset.className = 'jp-PyTracker-chartReset';
+    this._reset.textContent = 'Reset zoom';
+    this._reset.title = 'Back to the full range (or double-click the chart)';
+    this._reset.hidden = true;
+    this._reset.addEventListener('click', () => this.resetZoom());
+    head.appendChild(this._reset);
+    this._box = document.createElement('div');
+    this._box.className = 'jp-PyTracker-zoomBox';
+    this._box.hidden = true;
+    this.node.appendChild(this._box);
+    this._listen();
+    // the last frame as data, for devtools and the browser tests (read-only)
+    Object.defineProperty(this.node, 'pyTrackerDrawn', { get: () => this._drawn });
     if (typeof ResizeObserver !== 'undefined') {
       this._resize = new ResizeObserver(() => this.requestDraw());
       this._resize.observe(this._canvas);
@@ -119,8 +215,128 @@ export class LineChart {
   }
 
   dispose(): void {
+    this._unlink();
     this._resize?.disconnect();
     this.node.remove();
+  }
+
+  readonly link: ChartLink;
+
+  /** The x key this chart is drawn against: charts of the same axis share zoom and hover. */
+  get xAxis(): string {
+    return this._xLabel;
+  }
+
+  /** The last frame drawn (null before the first draw): what the user sees, as data. */
+  get drawn(): IDrawnFrame | null {
+    return this._drawn;
+  }
+
+  /** Zoom to x in [x0, x1] (every chart of this axis) and y in [y0, y1] (this chart), or reset. */
+  zoomTo(x: Range | null, y: Range | null = null): void {
+    this._yRange = y && y[1] > y[0] ? y : null;
+    this.link.setRange(this._xLabel, x);
+    this.requestDraw();
+  }
+
+  resetZoom(): void {
+    this._yRange = null;
+    this.link.setRange(this._xLabel, null);
+    this.requestDraw();
+  }
+
+  /** Data x/y at canvas CSS pixel (px, py) in the last frame, or null outside the plot. */
+  private _dataAt(px: number, py: number): [number, number] | null {
+    const g = this._geom;
+    if (!g || px < PAD.left || px > PAD.left + g.w) {
+      return null;
+    }
+    const x = g.x0 + ((px - PAD.left) / g.w) * (g.x1 - g.x0);
+    const y = g.y0 + ((PAD.top + g.h - py) / g.h) * (g.y1 - g.y0);
+    return [x, y];
+  }
+
+  /** Hover (shared), wheel zoom on x, box zoom by dragging, double-click to reset. */
+  private _listen(): void {
+    const canvas = this._canvas;
+    const local = (e: MouseEvent): [number, number] => {
+      const rect = canvas.getBoundingClientRect();
+      return [e.clientX - rect.left, e.clientY - rect.top];
+    };
+    canvas.addEventListener('mousemove', e => {
+      const [px, py] = local(e);
+      if (this._drag) {
+        this._drag.to = [px, py];
+        this._showBox();
+        return;
+      }
+      const at = this._dataAt(px, py);
+      this.link.setHover(this._xLabel, at ? at[0] : null);
+    });
+    canvas.addEventListener('mouseleave', () => {
+      this._drag = null;
+      this._box.hidden = true;
+      this.link.setHover(this._xLabel, null);
+    });
+    if (this._kind !== 'line') {
+      return;
+    }
+    canvas.addEventListener(
+      'wheel',
+      e => {
+        const [px, py] = local(e);
+        const at = this._dataAt(px, py);
+        const g = this._geom;
+        if (!at || !g) {
+          return;
+        }
+        e.preventDefault();
+        const factor = Math.pow(1.2, Math.sign(e.deltaY));
+        this.link.setRange(this._xLabel, zoomAround([g.x0, g.x1], at[0], factor));
+      },
+      { passive: false }
+    );
+    canvas.addEventListener('mousedown', e => {
+      if (e.button === 0) {
+        const p = local(e);
+        this._drag = { from: p, to: p };
+      }
+    });
+    canvas.addEventListener('mouseup', e => {
+      const drag = this._drag;
+      this._drag = null;
+      this._box.hidden = true;
+      if (!drag) {
+        return;
+      }
+      drag.to = local(e);
+      const [ax, ay] = drag.from;
+      const [bx, by] = drag.to;
+      if (Math.abs(bx - ax) < 5) {
+        return; // a click, not a box
+      }
+      const a = this._dataAt(Math.max(PAD.left, Math.min(ax, bx)), Math.max(ay, by));
+      const b = this._dataAt(Math.min(PAD.left + (this._geom?.w ?? 0), Math.max(ax, bx)), Math.min(ay, by));
+      if (a && b) {
+        this.zoomTo([a[0], b[0]], Math.abs(by - ay) >= 5 ? [a[1], b[1]] : null);
+      }
+    });
+    canvas.addEventListener('dblclick', () => this.resetZoom());
+  }
+
+  private _showBox(): void {
+    const d = this._drag;
+    if (!d) {
+      return;
+    }
+    const left = Math.min(d.from[0], d.to[0]);
+    const top = Math.min(d.from[1], d.to[1]);
+    const b = this._box.style;
+    b.left = `${this._canvas.offsetLeft + left}px`;
+    b.top = `${this._canvas.offsetTop + top}px`;
+    b.width = `${Math.abs(d.to[0] - d.from[0])}px`;
+    b.height = `${Math.abs(d.to[1] - d.from[1])}px`;
+    this._box.hidden = false;
   }
 
   /** Draw now (normally called through requestDraw); records its cost in data-draw-ms. */
@@ -151,8 +367,12 @@ export class LineChart {
     const fg = style.getPropertyValue('--jp-ui-font-color2').trim() || '#666';
     const grid = style.getPropertyValue('--jp-border-color2').trim() || '#ddd';
     const font = style.getPropertyValue('--jp-ui-font-family').trim() || 'sans-serif';
-    const xs = extent(this._series, 'x');
-    const ys = extent(this._series, 'y');
+    const smoothing = this._kind === 'line' ? this.link.smoothing : 0;
+    const smoothed = this._series.map(s => (smoothing > 0 ? emaSmooth(s.y, smoothing) : s.y));
+    const zoom = this._kind === 'line' ? this.link.range(this._xLabel) : null;
+    this._reset.hidden = !zoom && !this._yRange;
+    const xs = zoom ?? extent(this._series, 'x');
+    const ys = this._yRange ?? (zoom ? visibleExtent(this._series, smoothed, zoom) : extent(this._series, 'y'));
     ctx.font = `10px ${font}`;
     ctx.fillStyle = fg;
     if (!xs || !ys) {
@@ -187,6 +407,8 @@ export class LineChart {
     const h = cssH - PAD.top - PAD.bottom;
     const sx = (v: number) => PAD.left + ((v - x0) / (x1 - x0)) * w;
     const sy = (v: number) => PAD.top + h - ((v - y0) / (y1 - y0)) * h;
+    this._geom = { x0, x1, y0, y1, w, h };
+    this.node.dataset.xRange = `${x0},${x1}`;
     // grid and ticks
     ctx.strokeStyle = grid;
     ctx.lineWidth = 1;
@@ -231,39 +453,34 @@ export class LineChart {
     ctx.rect(PAD.left, PAD.top, w, h);
     ctx.clip();
     ctx.lineWidth = 1.5;
+    const frame: IDrawnFrame = {
+      x: [x0, x1],
+      y: [y0, y1],
+      plot: { left: PAD.left, top: PAD.top, width: w, height: h },
+      smoothing,
+      series: []
+    };
+    this._drawn = frame;
     if (this._kind !== 'line') {
       this._drawMarks(ctx, sx, sy, barW);
       ctx.restore();
-      this._drawHover(ctx, sx, sy, x0, x1, w, h);
+      this._drawHover(ctx, sx, sy, smoothed, h);
       return;
     }
     this._series.forEach((s, i) => {
       ctx.strokeStyle = PALETTE[i % PALETTE.length];
-      ctx.beginPath();
-      let pen = false;
-      const n = Math.min(s.x.length, s.y.length);
-      for (let k = 0; k < n; k++) {
-        const yv = s.y[k];
-        if (yv === null || !isFinite(yv)) {
-          pen = false;
-          continue;
-        }
-        const px = sx(s.x[k]);
-        const py = sy(yv);
-        if (pen) {
-          ctx.lineTo(px, py);
-        } else {
-          ctx.moveTo(px, py);
-          pen = true;
-        }
+      if (smoothing > 0) {
+        ctx.globalAlpha = RAW_ALPHA; // the raw line faint behind the smoothed one, as W&B
+        strokeLine(ctx, s.x, s.y, sx, sy);
+        ctx.globalAlpha = 1;
       }
-      if (n === 1) {
-        ctx.arc(sx(s.x[0]), sy(s.y[0]), 2, 0, 2 * Math.PI);
-      }
-      ctx.stroke();
+      const drawn = strokeLine(ctx, s.x, smoothed[i], sx, sy);
+      frame.series.push({ label: s.label, x: s.x.slice(0, drawn.px.length), y: smoothed[i].slice(0, drawn.px.length),
+        raw: s.y.slice(0, drawn.px.length), ...drawn });
     });
     ctx.restore();
-    this._drawHover(ctx, sx, sy, x0, x1, w, h);
+    this.node.dataset.smoothing = String(smoothing);
+    this._drawHover(ctx, sx, sy, smoothed, h);
   }
 
   /** Width (in x units) of one bar: 80 % of the closest gap between two x values. */
@@ -305,36 +522,38 @@ export class LineChart {
     });
   }
 
+  /** The shared hover: a crosshair at the hovered x (from any chart of this axis) and the values there. */
   private _drawHover(
     ctx: CanvasRenderingContext2D,
     sx: (v: number) => number,
     sy: (v: number) => number,
-    x0: number,
-    x1: number,
-    w: number,
+    ys: number[][],
     h: number
   ): void {
-    if (this._hoverPx === null || this._hoverPx < PAD.left) {
+    const xv = this.link.hover(this._xLabel);
+    this.node.dataset.hoverX = xv === null ? '' : String(xv);
+    if (xv === null) {
+      this._readout.textContent = '';
       return;
     }
-    const xv = x0 + ((this._hoverPx - PAD.left) / w) * (x1 - x0);
     const parts: string[] = [];
     this._series.forEach((s, i) => {
       const k = nearestIndex(s.x, xv);
-      if (k < 0) {
+      if (k < 0 || !isFinite(ys[i][k])) {
         return;
       }
       ctx.fillStyle = PALETTE[i % PALETTE.length];
       ctx.beginPath();
-      ctx.arc(sx(s.x[k]), sy(s.y[k]), 3, 0, 2 * Math.PI);
+      ctx.arc(sx(s.x[k]), sy(ys[i][k]), 3, 0, 2 * Math.PI);
       ctx.fill();
-      parts.push(`${s.label}=${tickLabel(s.y[k])} @${tickLabel(s.x[k])}`);
+      parts.push(`${s.label}=${tickLabel(ys[i][k])} @${tickLabel(s.x[k])}`);
     });
+    const px = Math.round(sx(xv)) + 0.5;
     ctx.strokeStyle = ctx.fillStyle;
     ctx.globalAlpha = 0.4;
     ctx.beginPath();
-    ctx.moveTo(this._hoverPx + 0.5, PAD.top);
-    ctx.lineTo(this._hoverPx + 0.5, PAD.top + h);
+    ctx.moveTo(px, PAD.top);
+    ctx.lineTo(px, PAD.top + h);
     ctx.stroke();
     ctx.globalAlpha = 1;
     this._readout.textContent = parts.join('  ');
@@ -348,8 +567,14 @@ export class LineChart {
   private _legend: HTMLDivElement;
   private _readout: HTMLSpanElement;
   private _xLabel: string;
-  private _hoverPx: number | null = null;
   private _frame: number | null = null;
+  private _unlink: () => void;
+  private _reset: HTMLButtonElement;
+  private _box: HTMLDivElement;
+  private _drag: { from: [number, number]; to: [number, number] } | null = null;
+  private _yRange: Range | null = null;
+  private _geom: { x0: number; x1: number; y0: number; y1: number; w: number; h: number } | null = null;
+  private _drawn: IDrawnFrame | null = null;
   private _resize: ResizeObserver | null = null;
 }
 

@@ -6,10 +6,10 @@
  */
 import type { CommandRegistry } from '@lumino/commands';
 
-import type { IRun, ISweep } from './api';
-import { el, fillSelect } from './dom';
-import { PAGE_SIZE, SidebarModel } from './model';
-import { VisiblePoller } from './poller';
+import type { IRun, ISweep } from '../api/client';
+import { el, fillSelect } from '../util/dom';
+import { PAGE_SIZE, SidebarModel } from '../model/sidebarmodel';
+import { VisiblePoller } from '../model/poller';
 import { PollingWidget } from './pollingwidget';
 import { CommandIDs, runRow, sweepRow } from './rows';
 

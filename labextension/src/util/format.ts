@@ -1,5 +1,5 @@
 /** Pure display helpers (no DOM): durations, numbers, the key metric of a run. */
-import type { IImported, IRun } from './api';
+import type { IImported, IRun } from '../api/client';
 
 /** `12s`, `3m 05s`, `2h 03m`, `1d 02h`; `—` for unknown. */
 export function formatDuration(seconds: number | null | undefined): string {

@@ -5,9 +5,9 @@
  * grid (confusion matrix). A spec py_tracker does not draw, or a table that could not be
  * read, is listed with a note saying so. Every user string is set as text, never HTML.
  */
-import type { ICustomChart } from './api';
+import type { ICustomChart } from '../api/client';
 import { ChartKind, HeatGrid, IChartSeries, LineChart } from './chart';
-import { el } from './dom';
+import { el } from '../util/dom';
 
 const MAX_GROUPS = 50; // lines of one chart (stroke / class / lineKey values) drawn at most
 
