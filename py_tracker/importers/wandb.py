@@ -7,7 +7,9 @@ package stopped shipping its Python reader of the framing (`wandb.sdk.internal.d
 is gone in 0.2x+, the Go core reads the log now), so `LogReader` reads the framing with
 the same checks (CRC of type and data, fragment order) and W&B's own protobufs decode
 every record. A damaged block is skipped to the next 32 KiB boundary and reported; a
-torn end (a run killed while writing) imports everything before it.
+torn end (a run killed while writing) imports everything before it. History and summary
+records are decoded in batches (`RecordBatches`); a big log is split into block ranges read
+by several processes (`LogReader(lo, hi)`, `_decode_in_parallel`) with the same result.
 
 Mapping: run record → name, project, config, tags, group, job type, notes, host, start
 time; history → rows (nested keys dotted, `_step`/`_runtime`/`_timestamp` kept);

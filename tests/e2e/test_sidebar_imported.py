@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from py_tracker.api import Api
 
@@ -23,6 +22,7 @@ from .conftest import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 MAKERS = REPO / "tests" / "importers"
 CLI = str(Path(sys.executable).with_name("py-tracker"))
 
