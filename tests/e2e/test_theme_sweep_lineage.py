@@ -14,16 +14,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CELLS = [
     "%load_ext py_tracker\nimport py_tracker as pt",
-    "prep = pt.init(project='e2e-dark', name='prep', settings={'display': False, 'monitor_interval': None})\n"
-    "art = pt.Artifact('digits', 'dataset')\n"
-    "with art.new_file('train.csv') as f:\n    f.write('1,2\\n')\n"
-    "prep.log_artifact(art)\nprep.finish()\n"
-    "train = pt.init(project='e2e-dark', name='train', settings={'monitor_interval': None})\n"
-    "train.use_artifact('digits:latest')\ntrain.log({'loss': 1.0})\ntrain.finish()",
-    "%%track --project e2e-dark --id trial --no-display\n"
-    "for i in range(3):\n    pt.log({'loss': float(pt.config.get('lr', 1.0)) / (i + 1)})",
-    "cfg = {'method': 'grid', 'metric': {'name': 'loss'}, 'parameters': {'lr': {'values': [1.0, 2.0]}}}\n"
-    "w = %track sweep cfg --cell trial --project e2e-dark\nw",
+    (
+        "prep = pt.init(project='e2e-dark', name='prep', settings={'display': False, 'monitor_interval': None})\n"
+        "art = pt.Artifact('digits', 'dataset')\n"
+        "with art.new_file('train.csv') as f:\n    f.write('1,2\\n')\n"
+        "prep.log_artifact(art)\nprep.finish()\n"
+        "train = pt.init(project='e2e-dark', name='train', settings={'monitor_interval': None})\n"
+        "train.use_artifact('digits:latest')\ntrain.log({'loss': 1.0})\ntrain.finish()"
+    ),
+    (
+        "%%track --project e2e-dark --id trial --no-display\n"
+        "for i in range(3):\n    pt.log({'loss': float(pt.config.get('lr', 1.0)) / (i + 1)})"
+    ),
+    (
+        "cfg = {'method': 'grid', 'metric': {'name': 'loss'}, 'parameters': {'lr': {'values': [1.0, 2.0]}}}\n"
+        "w = %track sweep cfg --cell trial --project e2e-dark\nw"
+    ),
 ]
 
 # SVG text against the fill of the node box it sits on (the <rect> of its <g>), composited over
