@@ -71,7 +71,7 @@ class SweepLayout(Tickable):
         self.table = w.HTML()
         self.charts = SweepCharts(self.params, self.metric, self.goal, total=self.total)
         self.charts.colour_by.observe(lambda _ch: self._redraw(), "value")
-        self.output = w.Output(layout=w.Layout(max_height="320px", overflow="auto", border="1px solid #eee"))
+        self.output = w.Output(layout=w.Layout(max_height="320px", overflow="auto", border="1px solid var(--jp-border-color2, #eee)"))
         self.router = ThreadOutput(self.output)
         self.tabs = w.Tab(children=[w.VBox([self.trial_config, self.trial_charts]),
                                     w.VBox([w.HBox([self.sort, self.descending]), self.table]),
@@ -82,7 +82,7 @@ class SweepLayout(Tickable):
         self.widget = w.VBox([self.title, w.HBox([self.start_button, self.pause_button, self.resume_button,
                                                   self.skip_button, self.stop_button]), self.picker.widget,
                              self.progress, self.tabs],
-                             layout=w.Layout(border="1px solid #ccc", padding="6px"))
+                             layout=w.Layout(border="1px solid var(--jp-border-color1, #ccc)", padding="6px"))
         self.widget.add_class("py-tracker-sweep")
 
     def _kick(self) -> None:

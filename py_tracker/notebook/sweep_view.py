@@ -164,17 +164,21 @@ def progress_html(done: int, total: int | None, elapsed: float, remaining: float
     frac = min(1.0, done / total) if total else None
     bar = ""
     if frac is not None:
-        bar = (f"<div style='display:inline-block;width:160px;height:10px;background:#e9ecef;"
+        bar = (f"<div style='display:inline-block;width:160px;height:10px;background:var(--jp-layout-color3,#e9ecef);"
                f"border-radius:5px;vertical-align:middle;margin-right:8px'><div class='py-tracker-sweep-bar' "
-               f"style='width:{frac * 100:.1f}%;height:10px;background:#1c7ed6;border-radius:5px'></div></div>")
+               f"style='width:{frac * 100:.1f}%;height:10px;background:var(--jp-brand-color1,#1c7ed6);"
+               f"border-radius:5px'></div></div>")
     count = f"{done} of {total}" if total else f"{done}"
     eta = f" · about <b>{duration_text(remaining, True)}</b> left" if remaining is not None and phase == "running" else ""
     sid = f" · sweep <code>{html.escape(sweep_id)}</code>" if sweep_id else ""
     color = {"running": "#1c7ed6", "paused": "#f08c00", "pausing": "#f08c00", "stopping": "#e03131",
              "stopped": "#f08c00", "finished": "#2f9e44"}.get(phase, "#666")
-    extra = f"<div style='color:#666'>{html.escape(note)}</div>" if note else ""
+    extra = f"<div class='pyt-muted'>{html.escape(note)}</div>" if note else ""
+    # the phase's colour on a dot; its word in the theme's text colour (an orange word on white
+    # or a blue one on black would not be readable)
     return (f"<div class='py-tracker-sweep-progress'>{bar}<b class='py-tracker-sweep-count'>{count}</b> trials · "
-            f"<span class='py-tracker-sweep-phase' style='color:{color}'>{html.escape(phase)}</span> · elapsed "
+            f"<span class='py-tracker-sweep-dot' style='color:{color}'>●</span> "
+            f"<span class='py-tracker-sweep-phase'>{html.escape(phase)}</span> · elapsed "
             f"<b>{duration_text(elapsed, True)}</b>{eta}{sid}</div>{extra}")
 
 

@@ -67,7 +67,7 @@ def metric_figure(key: str, lines: Sequence[tuple[str, str, np.ndarray, np.ndarr
         renderers.append(fig.scatter("x", "y", source=src, color="color", size=7))
     if renderers:
         fig.add_tools(HoverTool(renderers=renderers, tooltips=[
-            ("run", "@run"), (x_label, "$data_x{0,0.[00]}"), ("value", "$data_y{0.[0000]}")]))
+            ("run", "@run"), (x_label, "$snap_x{0,0.[00]}"), ("value", "$snap_y{0.[0000]}")]))
     return fig
 
 

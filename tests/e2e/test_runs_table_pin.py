@@ -14,13 +14,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 KEYS = [f"param_{k:02d}" for k in range(14)]
 CELLS = [
-    "import py_tracker as pt\n"
-    "for i in range(3):\n"
-    f"    cfg = {{k: i * 10 + j for j, k in enumerate({KEYS!r})}}\n"
-    "    run = pt.init(project='e2e-pin', name=f'wide-{i}', config={**cfg, 'lr': 0.1 / (i + 1)},\n"
-    "                  settings={'display': False, 'monitor_interval': None})\n"
-    "    run.log({'loss': 1.0 / (i + 1)})\n    run.finish()\n"
-    "table = pt.runs_table('e2e-pin')\ndisplay(table)",
+    (
+        "import py_tracker as pt\n"
+        "for i in range(3):\n"
+        f"    cfg = {{k: i * 10 + j for j, k in enumerate({KEYS!r})}}\n"
+        "    run = pt.init(project='e2e-pin', name=f'wide-{i}', config={**cfg, 'lr': 0.1 / (i + 1)},\n"
+        "                  settings={'display': False, 'monitor_interval': None})\n"
+        "    run.log({'loss': 1.0 / (i + 1)})\n    run.finish()\n"
+        "table = pt.runs_table('e2e-pin')\ndisplay(table)"
+    ),
 ]
 
 # left edges (page px) and computed position of the first row's cells and the header buttons

@@ -8,6 +8,7 @@ range back. The toolbar is readable in both JupyterLab themes; screenshots of ea
 from __future__ import annotations
 
 import math
+
 import pytest
 
 import py_tracker as pt

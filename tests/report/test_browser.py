@@ -77,3 +77,51 @@ def test_sweep_parallel_coordinates_draws(root: Path, new_run, logged, tmp_path:
         Catalog(root).patch("runs", r["id"], {"sweep_id": "sw"})
     seen = open_report(report(sweep="sw", root=root, path=tmp_path / "s.html", system=False))
     assert seen["charts"] == 4 and all(seen["drawn"]) and not seen["dialogs"]
+
+
+# page px of point k of the first line of the chart titled `title` (from its own scales)
+JS_POINT = """([title, k]) => {
+  for (const v of window.Bokeh.index.roots) {
+    const m = v.model;
+    if (m.type !== 'Figure' || !m.title || m.title.text !== title) continue;
+    const r = m.renderers.find(r => r.glyph && r.glyph.type === 'MultiLine');
+    const d = r.data_source.data, x = d.xs[0][k], y = d.ys[0][k];
+    (v.el.getRootNode().host || v.el).scrollIntoView({block: 'center'});
+    const c = (v.canvas_view ? v.canvas_view.el : v.el).getBoundingClientRect();
+    return {px: c.left + v.frame.x_scale.compute(x), py: c.top + v.frame.y_scale.compute(y), x, y, run: d.run[0]};
+  }
+  return null;
+}"""
+
+
+def test_hover_tooltip_names_the_run_step_and_value(root: Path, new_run, logged, tmp_path: Path) -> None:
+    """Issue 16: hovering a report chart's line shows a real Bokeh tooltip (run, step, value)
+    in the standalone HTML; it used to log `unknown special variable '$data_x'` and show ???."""
+    from playwright.sync_api import sync_playwright
+    logged(new_run(name="hovered"))
+    out = report("p", root=root, path=tmp_path / "hover.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            console: list[str] = []
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            page.goto(out.as_uri())
+            page.locator(".chart canvas").first.wait_for(timeout=20_000)
+            page.wait_for_function("() => window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots.length > 0")
+            pt = page.evaluate(JS_POINT, ["loss", 100])
+            assert pt and pt["run"] == "hovered", pt
+            page.mouse.move(pt["px"], pt["py"] - 8)
+            page.mouse.move(pt["px"], pt["py"], steps=4)
+            tip = page.locator(".bk-tooltip, .bk-Tooltip").filter(has_text="hovered").first
+            tip.wait_for(timeout=10_000)
+            # the tooltip draws its rows in its shadow root
+            text = " ".join(tip.evaluate("e => (e.shadowRoot ? e.shadowRoot.textContent : '') + ' ' + e.textContent")
+                            .split())
+        finally:
+            browser.close()
+    assert "???" not in text and "hovered" in text, text
+    step = float(text.split("step:")[1].split()[0].replace(",", ""))
+    value = float(text.split("value:")[1].split()[0])
+    assert abs(step - pt["x"]) <= 2 and abs(value - pt["y"]) < 0.02, (text, pt)
+    assert not [c for c in console if "unknown special variable" in c], console

@@ -143,15 +143,23 @@ export function subtitle(node: ILineageNode): string {
 
 let drawings = 0;
 
-/** Node and edge colours from the JupyterLab theme (--jp-* variables), so dark themes work. */
+/**
+ * Node and edge colours from the JupyterLab theme (--jp-* variables), so dark themes work:
+ * a box is a tint of the kind's colour over the page background (the theme's `*-color3`
+ * levels are light in the dark theme too, under light text), the text the theme's own.
+ */
+export function tint(colour: string): string {
+  return `color-mix(in srgb, var(${colour}) 22%, var(--jp-layout-color0, #fff))`;
+}
+
 function boxStyle(node: ILineageNode, highlight: boolean): string {
   const fill =
     node.kind === 'run'
-      ? 'var(--jp-brand-color3, #e8eefc)'
+      ? tint('--jp-brand-color1, #1976d2')
       : node.type === 'model'
-        ? 'var(--jp-warn-color3, #fdf0e2)'
+        ? tint('--jp-warn-color1, #f57c00')
         : node.type === 'dataset'
-          ? 'var(--jp-success-color3, #e7f6ea)'
+          ? tint('--jp-success-color1, #388e3c')
           : 'var(--jp-layout-color2, #f1f1f4)';
   return `fill: ${fill}; stroke: var(--jp-border-color0, #555); stroke-width: ${highlight ? 3 : 1}`;
 }
@@ -223,7 +231,7 @@ export function drawLineage(graph: ILineage, highlight?: string, doc: Document =
       y: b.y + 14,
       style: 'font-weight: 600; fill: var(--jp-ui-font-color1, #000)'
     }, g).textContent = shorten(String(b.node.label ?? b.node.id));
-    make('text', { x: b.x + 8, y: b.y + 27, style: 'fill: var(--jp-ui-font-color2, #666)' }, g).textContent =
+    make('text', { x: b.x + 8, y: b.y + 27, style: 'fill: var(--jp-ui-font-color1, #000)' }, g).textContent =
       shorten(subtitle(b.node), 26);
   }
   return svg;
