@@ -643,8 +643,10 @@ def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]]) -> list
     import subprocess
     import sys
     import tempfile
+
+    from ..settings import child_env, env_text
     pkg_root = str(Path(__file__).resolve().parents[2])  # where this py_tracker is imported from
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH")) if p))
+    env = child_env(PYTHONPATH=os.pathsep.join(p for p in (pkg_root, env_text("PYTHONPATH")) if p))
     with tempfile.TemporaryDirectory(prefix="py_tracker-wandb-") as tmp:
         procs = []
         try:
