@@ -14,7 +14,8 @@ the real public calls are timed (medians):
 - the server's runs list (`StoreReader.runs`, one page of 50 sorted by a summary key);
 - `py-tracker runs PROJECT` in a fresh process (the first page);
 - a sweep trial's overhead in that store (bench_sweep's agent loop, train() excluded);
-- 4 processes creating runs at once against 1 alone (runs/s), and the longest lock wait;
+- 4 processes creating runs at once against 1 alone (runs/s, start-up excluded), and the
+  longest and p99 lock waits;
 - a summary save of a running run: time and bytes written per byte of its record.
 
 MLflow (SQLite, the tracking store its docs recommend for local use) is measured in the
@@ -80,37 +81,58 @@ def _median_ms(fn, repeat: int) -> float:
 
 
 def _creator(root: str, count: int, tag: str) -> None:
-    """Create `count` runs (init + finish) in `root`: run in a child process."""
+    """Create `count` runs (init + finish) in `root`: run in a child process. It imports and
+    warms up first, says "ready", and starts when the parent writes a line (all at once)."""
     os.environ["PY_TRACKER_MONITOR_INTERVAL"] = "0"
     os.environ["PY_TRACKER_DISPLAY"] = "0"
     import py_tracker
     from py_tracker.storage.catalog import Catalog
-    waits = [0.0]
+    waits: list[float] = []
     acquire = getattr(Catalog, "_acquire", None)
     if acquire is not None:  # time every wait for the catalog lock
         def timed(self):  # type: ignore[no-untyped-def]
             t = time.perf_counter()
             acquire(self)
-            waits[0] = max(waits[0], time.perf_counter() - t)
+            waits.append(time.perf_counter() - t)
         Catalog._acquire = timed
+    py_tracker.init(project=PROJECT, dir=root, config=_config(0), name=f"{tag}-warm").finish()
+    waits.clear()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t0 = time.time()
     for i in range(count):
         r = py_tracker.init(project=PROJECT, dir=root, config=_config(i), name=f"{tag}-{i}")
         r.finish()
-    print(f"max_lock_wait_ms {waits[0] * 1000:.1f}")
+    t1 = time.time()
+    waits.sort()
+    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else 0.0
+    print(f"span {t0!r} {t1!r}")
+    print(f"lock_waits_ms {max(waits, default=0.0) * 1000:.1f} {p99 * 1000:.1f}")
 
 
-def _parallel_rate(root: Path, procs: int, count: int) -> float:
+def _parallel_rate(root: Path, procs: int, count: int) -> tuple[float, float, float]:
+    """Runs created per second by `procs` processes at once (from the first start to the last
+    end, interpreter start-up excluded), and the longest and p99 wait for the catalog lock."""
     code = ("import sys; sys.path.insert(0, %r); from bench_store import _creator; "
             "_creator(sys.argv[1], int(sys.argv[2]), sys.argv[3])" % str(Path(__file__).parent))
-    t = time.perf_counter()
     ps = [subprocess.Popen([sys.executable, "-c", code, str(root), str(count), f"p{k}"], stdout=subprocess.PIPE,
-                           text=True) for k in range(procs)]
+                           stdin=subprocess.PIPE, text=True) for k in range(procs)]
+    for p in ps:
+        if p.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            raise SystemExit("a creator process failed to start")
+    for p in ps:
+        p.stdin.write("go\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
     outs = [p.communicate()[0] for p in ps]
-    took = time.perf_counter() - t
     if any(p.returncode for p in ps):
         raise SystemExit("a creator process failed")
-    waits = [float(line.split()[1]) for out in outs for line in out.splitlines() if line.startswith("max_lock")]
-    return procs * count / took, max(waits, default=float("nan"))
+    spans = [tuple(map(float, line.split()[1:])) for out in outs for line in out.splitlines()
+             if line.startswith("span")]
+    waits = [tuple(map(float, line.split()[1:])) for out in outs for line in out.splitlines()
+             if line.startswith("lock_waits")]
+    took = max(e for _, e in spans) - min(s for s, _ in spans)
+    return (procs * count / took, max((w[0] for w in waits), default=float("nan")),
+            max((w[1] for w in waits), default=float("nan")))
 
 
 def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
@@ -189,8 +211,8 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     except ImportError:
         pass
     if procs:
-        out["create_1proc_per_s"], _ = _parallel_rate(root, 1, 20)
-        out["create_4proc_per_s"], out["max_lock_wait_ms"] = _parallel_rate(root, 4, 20)
+        out["create_1proc_per_s"], _, _ = _parallel_rate(root, 1, 40)
+        out["create_4proc_per_s"], out["max_lock_wait_ms"], out["p99_lock_wait_ms"] = _parallel_rate(root, 4, 40)
     out["catalog_mb_after"] = round(sum(p.stat().st_size for p in root.glob("catalog*") if p.is_file()) / 1e6, 1)
     return out
 
@@ -315,7 +337,8 @@ def main() -> None:
         if "create_4proc_per_s" in pt:
             print(f"  runs created/s: 1 process {pt['create_1proc_per_s']:.1f}, 4 processes "
                   f"{pt['create_4proc_per_s']:.1f} ({pt['create_4proc_per_s'] / pt['create_1proc_per_s']:.2f}x); "
-                  f"longest wait for the catalog lock {pt['max_lock_wait_ms']:.1f} ms")
+                  f"wait for the catalog lock: longest {pt['max_lock_wait_ms']:.1f} ms, "
+                  f"p99 {pt['p99_lock_wait_ms']:.1f} ms")
     if len(sizes) > 1:
         lo, hi = results[sizes[0]]["py_tracker"], results[sizes[-1]]["py_tracker"]
         print(f"\ngrowth {sizes[0]:,} -> {sizes[-1]:,} runs (py_tracker): "
