@@ -264,6 +264,17 @@ class Catalog:
         doc = t.get(doc_id=int(doc_id)) if doc_id.isdigit() else self._state.tables[table].get(doc_id)
         return orjson.loads(dumps(doc)) if doc is not None else None
 
+    def get_many(self, table: str, keys: list[str]) -> list[dict | None]:
+        """The documents with these keys (copies, None where missing), read in one refresh:
+        for callers that need many records by key (a sweep's claims)."""
+        self._table(table)
+        self._state.refresh()
+        with self._state.lock:
+            ids = self._state.keys.get(table, {})
+            docs = self._state.tables.get(table, {})
+            found = [docs.get(ids[k]) if k in ids else None for k in keys]
+        return [orjson.loads(dumps(d)) if d is not None else None for d in found]
+
     def all(self, table: str) -> list[dict]:
         """Every document (TinyDB's copies: top-level fields are the caller's, nested values
         are shared with the cache and must not be changed in place)."""

@@ -35,7 +35,7 @@ from ..errors import StorageError
 
 log = logging.getLogger("py_tracker")
 
-TABLES = ("projects", "runs", "sweeps", "artifacts")
+TABLES = ("projects", "runs", "sweeps", "artifacts", "trials")  # trials: a sweep's claims (sweep.store)
 MARK = "_journal"
 COMPACT_MIN_BYTES = 4 << 20
 GC_FREEZE_DOCS = 5000  # catalogs with this many records are moved out of the GC's way on load  # a segment smaller than this is never compacted
