@@ -243,7 +243,9 @@ def init(project: str | None = None, name: str | None = None, group: str | None 
             # normalize config through Config so numpy scalars etc. become plain values
             record["config"] = Config(record["config"]).as_dict()
             catalog.put("runs", record, durable=False)  # finish() is the durable save
-            catalog.insert_new("projects", {"name": project, "created_at": now})
+            # (and of the project too: its fsync of the journal covers this line; the first run
+            # of a project no longer waits for a disk flush in init)
+            catalog.insert_new("projects", {"name": project, "created_at": now}, durable=False)
         run = Run(catalog, record, s, start_step=start_step, runtime_offset=runtime_offset, resumed=resumed)
         if sweep:
             run.config.lock(sweep.get("config") or {})  # W&B: the sweep's values win over the script's

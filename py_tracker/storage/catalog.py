@@ -183,37 +183,48 @@ class Catalog:
         raised from there), so other writers never wait for this one's disk."""
         self._state.refresh()  # read most of the tail before taking the lock
         pending: list[Callable[[], None]] = []
-        with self._tlock:
-            self._acquire()
-            self._depth += 1
-            if self._depth == 1:
-                self._owner = threading.get_ident()
-            try:
-                self._state.refresh()
-                yield self
-            finally:
-                self._depth -= 1
-                compact = self._depth == 0 and self._state.needs_compaction()
-                if compact and self._state.damaged is None:
-                    try:  # a new segment lets the old ones go once the snapshot covers them
-                        self._state.rotate()
-                    except OSError as exc:
-                        compact = False
-                        log.warning("py_tracker: could not start a new catalog journal segment: %s", exc)
-                if self._depth == 0:
-                    self._owner = None
-                    pending, self._later = self._later, []
-                self._flock.release()  # type: ignore[union-attr]
-        error: BaseException | None = None
-        for fn in pending:
-            try:
-                fn()
-            except BaseException as exc:  # every record file is still written; the first error is raised
-                error = error or exc
+        compact = False
+        try:
+            with self._tlock:
+                self._acquire()
+                self._depth += 1
+                if self._depth == 1:
+                    self._owner = threading.get_ident()
+                try:
+                    self._state.refresh()
+                    yield self
+                finally:
+                    self._depth -= 1
+                    compact = self._depth == 0 and self._state.needs_compaction()
+                    if compact and self._state.damaged is None:
+                        try:  # a new segment lets the old ones go once the snapshot covers them
+                            self._state.rotate()
+                        except OSError as exc:
+                            compact = False
+                            log.warning("py_tracker: could not start a new catalog journal segment: %s", exc)
+                    if self._depth == 0:
+                        self._owner = None
+                        pending, self._later = self._later, []
+                    self._flock.release()  # type: ignore[union-attr]
+        except BaseException:
+            self._run_after(pending)  # what was appended still gets its fsync and record file
+            raise
+        error = self._run_after(pending)
         if compact:
             self._compact()
         if error is not None:
             raise error
+
+    @staticmethod
+    def _run_after(pending: list[Callable[[], None]]) -> BaseException | None:
+        """Run the work kept for after the lock; all of it, returning the first error."""
+        error: BaseException | None = None
+        for fn in pending:
+            try:
+                fn()
+            except BaseException as exc:
+                error = error or exc
+        return error
 
     def _after_commit(self, fn: Callable[[], None]) -> None:
         """Run `fn` once this thread's outermost transaction has released the lock (now, when
@@ -359,10 +370,11 @@ class Catalog:
                     self._save_record_file(doc[field], raw)
             self._after_commit(save)
 
-    def insert_new(self, table: str, doc: dict) -> bool:
+    def insert_new(self, table: str, doc: dict, durable: bool = True) -> bool:
         """Insert only if no document has this key; returns False if one exists."""
         field = key_field(table)
-        return self._write(table, doc[field], lambda cur: dict(doc) if cur is None else False) is not False
+        return self._write(table, doc[field], lambda cur: dict(doc) if cur is None else False,
+                           durable) is not False
 
     def patch(self, table: str, key: str, fields: dict | Callable[[dict], None],
               durable: bool = True) -> dict | None:

@@ -130,3 +130,14 @@ def test_record_files_are_written_after_the_lock_is_released(tmp_path):
     assert (tmp_path / "runs" / "r2" / "record.json").exists()
     cat.put("runs", {"id": "r3", "project": "p"})  # outside a transaction: at once
     assert seen["r3"] is False and (tmp_path / "runs" / "r3" / "record.json").exists()
+
+
+def test_a_transaction_that_raises_still_writes_the_record_files_of_what_it_appended(tmp_path):
+    cat = Catalog(tmp_path)
+    with pytest.raises(ValueError):
+        with cat.transaction():
+            cat.put("runs", {"id": "r9", "project": "p"})
+            raise ValueError("the caller's own error, after the append")
+    assert Catalog(tmp_path).get("runs", "r9")["project"] == "p"
+    assert (tmp_path / "runs" / "r9" / "record.json").exists()
+    assert not cat._flock.is_locked
