@@ -194,6 +194,12 @@ def bench_first_init(root: Path, tries: int = 5) -> tuple[float, float, float]:
     `tries` processes. The CPU figure is what init() itself costs; the wall figure also
     holds waits for the GIL and the CPU (background threads, other processes)."""
     walls, cpus = [], []
+    # Compiled bytecode as an installed package has it (pip writes .pyc files): this checkout
+    # may run with PYTHONDONTWRITEBYTECODE=1, which would make every import compile its source.
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "py_tracker")], env=env,
+                   check=False, stdout=subprocess.DEVNULL)
     for k in range(tries):
         out = _fresh("""
             import time, py_tracker as pt

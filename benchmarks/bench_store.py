@@ -2,6 +2,7 @@
 
     python benchmarks/bench_store.py                 # 1k and 10k runs (a few minutes)
     python benchmarks/bench_store.py --max-runs 100000
+    python benchmarks/bench_store.py --max-runs 100000 --only-loggers   # just the 8 logging writers
 
 Each size gets a fresh store, built fast by writing the catalog's on-disk format directly
 (`catalog.json` and its runs index `catalog.index`, as a compaction writes them) so that
@@ -16,8 +17,12 @@ the real public calls are timed (medians):
   first (it builds the kept listing), the next ones, and one right after a summary save;
 - `py-tracker runs PROJECT` in a fresh process (the first page);
 - a sweep trial's overhead in that store (bench_sweep's agent loop, train() excluded);
-- 4 processes creating runs at once against 1 alone (runs/s), and the longest lock wait;
-- a summary save of a running run: time and bytes written per byte of its record.
+- 4 processes creating runs at once against 1 alone (runs/s, start-up excluded), and the
+  longest and p99 lock waits;
+- a summary save of a running run: time and bytes written per byte of its record;
+- in the largest store: 8 processes each logging 1k rows/s for 10 s with default settings
+  (summaries saved every 2 s): every wait for the catalog lock (median, p99, longest) and
+  journal bytes written per byte of the records saved.
 
 MLflow (SQLite, the tracking store its docs recommend for local use) is measured in the
 same run: create_run + 20 params + set_terminated, get_run, search_runs of the experiment
@@ -106,37 +111,159 @@ def _median_ms(fn, repeat: int, label: str | None = None) -> float:
 
 
 def _creator(root: str, count: int, tag: str) -> None:
-    """Create `count` runs (init + finish) in `root`: run in a child process."""
+    """Create `count` runs (init + finish) in `root`: run in a child process. It imports and
+    warms up first, says "ready", and starts when the parent writes a line (all at once)."""
     os.environ["PY_TRACKER_MONITOR_INTERVAL"] = "0"
     os.environ["PY_TRACKER_DISPLAY"] = "0"
     import py_tracker
     from py_tracker.storage.catalog import Catalog
-    waits = [0.0]
+    waits: list[float] = []
     acquire = getattr(Catalog, "_acquire", None)
     if acquire is not None:  # time every wait for the catalog lock
         def timed(self):  # type: ignore[no-untyped-def]
             t = time.perf_counter()
             acquire(self)
-            waits[0] = max(waits[0], time.perf_counter() - t)
+            waits.append(time.perf_counter() - t)
         Catalog._acquire = timed
+    py_tracker.init(project=PROJECT, dir=root, config=_config(0), name=f"{tag}-warm").finish()
+    waits.clear()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t0 = time.time()
     for i in range(count):
         r = py_tracker.init(project=PROJECT, dir=root, config=_config(i), name=f"{tag}-{i}")
         r.finish()
-    print(f"max_lock_wait_ms {waits[0] * 1000:.1f}")
+    t1 = time.time()
+    waits.sort()
+    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else 0.0
+    print(f"span {t0!r} {t1!r}")
+    print(f"lock_waits_ms {max(waits, default=0.0) * 1000:.1f} {p99 * 1000:.1f}")
 
 
-def _parallel_rate(root: Path, procs: int, count: int) -> float:
+def _parallel_rate(root: Path, procs: int, count: int) -> tuple[float, float, float]:
+    """Runs created per second by `procs` processes at once (from the first start to the last
+    end, interpreter start-up excluded), and the longest and p99 wait for the catalog lock."""
     code = ("import sys; sys.path.insert(0, %r); from bench_store import _creator; "
             "_creator(sys.argv[1], int(sys.argv[2]), sys.argv[3])" % str(Path(__file__).parent))
-    t = time.perf_counter()
     ps = [subprocess.Popen([sys.executable, "-c", code, str(root), str(count), f"p{k}"], stdout=subprocess.PIPE,
-                           text=True) for k in range(procs)]
+                           stdin=subprocess.PIPE, text=True) for k in range(procs)]
+    for p in ps:
+        if p.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            raise SystemExit("a creator process failed to start")
+    for p in ps:
+        p.stdin.write("go\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
     outs = [p.communicate()[0] for p in ps]
-    took = time.perf_counter() - t
     if any(p.returncode for p in ps):
         raise SystemExit("a creator process failed")
-    waits = [float(line.split()[1]) for out in outs for line in out.splitlines() if line.startswith("max_lock")]
-    return procs * count / took, max(waits, default=float("nan"))
+    spans = [tuple(map(float, line.split()[1:])) for out in outs for line in out.splitlines()
+             if line.startswith("span")]
+    waits = [tuple(map(float, line.split()[1:])) for out in outs for line in out.splitlines()
+             if line.startswith("lock_waits")]
+    took = max(e for _, e in spans) - min(s for s, _ in spans)
+    return (procs * count / took, max((w[0] for w in waits), default=float("nan")),
+            max((w[1] for w in waits), default=float("nan")))
+
+
+def _logger(root: str, seconds: float, rate: int, tag: str) -> None:
+    """One run logging `rate` rows/s for `seconds` (default settings: summaries saved every
+    catalog_interval, 2 s): run in a child process, started with the others like `_creator`.
+    Prints every wait for the catalog lock and the summary saves' sizes."""
+    os.environ["PY_TRACKER_MONITOR_INTERVAL"] = "0"
+    os.environ["PY_TRACKER_DISPLAY"] = "0"
+    import py_tracker
+    from py_tracker.storage.catalog import Catalog
+    waits: list[float] = []
+    holds: list[float] = []
+    saves: list[int] = []
+    acquire, patch = Catalog._acquire, Catalog.patch
+    since: dict[int, float] = {}
+
+    def timed(self):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        acquire(self)
+        now = time.perf_counter()
+        waits.append(now - t)
+        if self._flock._depth == 1:  # the outermost acquisition: time how long it is held
+            since[id(self)] = now
+            release = self._flock.release
+
+            def timed_release():  # type: ignore[no-untyped-def]
+                if self._flock._depth == 1:
+                    holds.append(time.perf_counter() - since.pop(id(self)))
+                    self._flock.release = release
+                release()
+            self._flock.release = timed_release
+
+    def counted(self, table, key, fields, durable=True):  # type: ignore[no-untyped-def]
+        out = patch(self, table, key, fields, durable)
+        if table == "runs" and out is not None:
+            saves.append(len(orjson.dumps(out)))
+        return out
+    Catalog._acquire, Catalog.patch = timed, counted
+    Catalog(root).get("runs", "nothing")  # read the store (the snapshot) before the clock starts
+    print("ready", flush=True)
+    sys.stdin.readline()
+    run = py_tracker.init(project=PROJECT, dir=root, config=_config(1), name=tag)
+    t0 = time.perf_counter()
+    n = 0
+    while True:
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds:
+            break
+        due = int(elapsed * rate) + 1
+        while n < due:
+            run.log({"loss": 1.0 / (n + 1), "acc": n % 100 / 100})
+            n += 1
+        time.sleep(0.001)
+    run.finish()
+    print("waits_ms " + " ".join(f"{w * 1000:.3f}" for w in waits))
+    print("saves " + " ".join(map(str, saves)))
+    print("holds_ms " + " ".join(f"{w * 1000:.3f}" for w in holds))
+    print(f"rows {n}")
+
+
+def logging_writers(root: Path, procs: int, seconds: float, rate: int) -> dict:
+    """`procs` processes each logging `rate` rows/s into the store at `root` at once: the
+    longest and p99 wait for the catalog lock, and journal bytes per summary save against the
+    size of the record saved."""
+    code = ("import sys; sys.path.insert(0, %r); from bench_store import _logger; "
+            "_logger(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4])" % str(Path(__file__).parent))
+    journal = lambda: sum(p.stat().st_size for p in root.glob("catalog.journal.*"))
+    ps = [subprocess.Popen([sys.executable, "-c", code, str(root), str(seconds), str(rate), f"log{k}"],
+                           stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True) for k in range(procs)]
+    for p in ps:
+        if p.stdout.readline().strip() != "ready":  # type: ignore[union-attr]
+            raise SystemExit("a logging process failed to start")
+    before = journal()
+    for p in ps:
+        p.stdin.write("go\n")  # type: ignore[union-attr]
+        p.stdin.flush()  # type: ignore[union-attr]
+    outs = [p.communicate()[0] for p in ps]
+    if any(p.returncode for p in ps):
+        raise SystemExit("a logging process failed")
+    written = journal() - before
+    waits, saves, holds, rows = [], [], [], 0
+    for out in outs:
+        for line in out.splitlines():
+            head, _, rest = line.partition(" ")
+            if head == "waits_ms":
+                waits += [float(x) for x in rest.split()]
+            elif head == "saves":
+                saves += [int(x) for x in rest.split()]
+            elif head == "holds_ms":
+                holds += [float(x) for x in rest.split()]
+            elif head == "rows":
+                rows += int(rest)
+    waits.sort()
+    return {"procs": procs, "rows": rows, "lock_acquisitions": len(waits),
+            "max_lock_wait_ms": waits[-1] if waits else float("nan"),
+            "p99_lock_wait_ms": waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else float("nan"),
+            "median_lock_wait_ms": statistics.median(waits) if waits else float("nan"),
+            "max_lock_hold_ms": max(holds, default=float("nan")),
+            "median_lock_hold_ms": statistics.median(holds) if holds else float("nan"),
+            "summary_saves": len(saves),
+            "journal_bytes_per_record_byte": written / sum(saves) if saves else float("nan")}
 
 
 def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
@@ -232,8 +359,8 @@ def bench_py_tracker(root: Path, n: int, repeat: int, procs: bool) -> dict:
     except ImportError:
         pass
     if procs:
-        out["create_1proc_per_s"], _ = _parallel_rate(root, 1, 20)
-        out["create_4proc_per_s"], out["max_lock_wait_ms"] = _parallel_rate(root, 4, 20)
+        out["create_1proc_per_s"], _, _ = _parallel_rate(root, 1, 40)
+        out["create_4proc_per_s"], out["max_lock_wait_ms"], out["p99_lock_wait_ms"] = _parallel_rate(root, 4, 40)
     out["catalog_mb_after"] = round(sum(p.stat().st_size for p in root.glob("catalog*") if p.is_file()) / 1e6, 1)
     return out
 
@@ -326,13 +453,18 @@ def main() -> None:
     ap.add_argument("--mlflow-list-max", type=int, default=10_000,
                     help="largest store MLflow's full listing is timed at (default 10000)")
     ap.add_argument("--no-procs", action="store_true", help="skip the 4-process test")
+    ap.add_argument("--loggers", type=int, default=8, help="processes logging at once in the largest store "
+                    "(default 8; 0 skips)")
+    ap.add_argument("--logger-seconds", type=float, default=10.0, help="how long they log (default 10)")
+    ap.add_argument("--logger-rate", type=int, default=1000, help="rows/s each logs (default 1000)")
+    ap.add_argument("--only-loggers", action="store_true", help="run only the logging-writers part")
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     sizes = [s for s in (1_000, 10_000, 100_000) if s <= args.max_runs] or [args.max_runs]
     results: dict = {}
     keys = ("init_finish_ms", "catalog_share_ms", "run_by_id_ms", "list_ms", "filter_ms", "server_first_page_ms",
             "server_page_ms", "server_page_after_save_ms", "cli_runs_ms", "sweep_trial_ms")
-    for n in sizes:
+    for n in ([] if args.only_loggers else sizes):
         tmp = Path(tempfile.mkdtemp(prefix=f"bench-store-{n}-"))
         try:
             pt = bench_py_tracker(tmp / "store", n, args.repeat, procs=not args.no_procs and n == sizes[0])
@@ -361,8 +493,24 @@ def main() -> None:
         if "create_4proc_per_s" in pt:
             print(f"  runs created/s: 1 process {pt['create_1proc_per_s']:.1f}, 4 processes "
                   f"{pt['create_4proc_per_s']:.1f} ({pt['create_4proc_per_s'] / pt['create_1proc_per_s']:.2f}x); "
-                  f"longest wait for the catalog lock {pt['max_lock_wait_ms']:.1f} ms")
-    if len(sizes) > 1:
+                  f"wait for the catalog lock: longest {pt['max_lock_wait_ms']:.1f} ms, "
+                  f"p99 {pt['p99_lock_wait_ms']:.1f} ms")
+    if args.loggers:
+        n = sizes[-1]
+        tmp = Path(tempfile.mkdtemp(prefix=f"bench-store-log-{n}-"))
+        try:
+            build_store(tmp / "store", n)
+            lw = logging_writers(tmp / "store", args.loggers, args.logger_seconds, args.logger_rate)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        results["loggers"] = lw
+        print(f"\n{lw['procs']} processes each logging {args.logger_rate} rows/s for {args.logger_seconds:.0f} s "
+              f"in a store of {n:,} runs ({lw['rows']:,} rows): {lw['lock_acquisitions']} lock acquisitions, "
+              f"wait median {lw['median_lock_wait_ms']:.2f} ms, p99 {lw['p99_lock_wait_ms']:.1f} ms, "
+              f"longest {lw['max_lock_wait_ms']:.1f} ms (the lock held: median {lw['median_lock_hold_ms']:.2f} ms, "
+              f"longest {lw['max_lock_hold_ms']:.1f} ms); {lw['summary_saves']} summary saves, "
+              f"{lw['journal_bytes_per_record_byte']:.2f} journal bytes per byte of the record saved")
+    if len(sizes) > 1 and not args.only_loggers:
         lo, hi = results[sizes[0]]["py_tracker"], results[sizes[-1]]["py_tracker"]
         print(f"\ngrowth {sizes[0]:,} -> {sizes[-1]:,} runs (py_tracker): "
               + ", ".join(f"{k} {hi[k] / lo[k]:.2f}x" for k in keys if k in hi and k in lo))

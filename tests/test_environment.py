@@ -4,12 +4,14 @@ from __future__ import annotations
 import importlib.metadata as md
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 
 import pytest
 
+import py_tracker.environment as env
 from py_tracker.environment import (code_cells, current_execution_count, git_info,
                                     installed_distributions, strip_credentials,
                                     write_code_cells, write_run_environment)
@@ -101,9 +103,13 @@ def test_repo_without_commits_and_outside_repos(tmp_path):
             os.environ["GIT_CEILING_DIRECTORIES"] = env_ceiling
 
 
-def test_no_git_binary_means_no_git_fields(tmp_path, monkeypatch, repo):
+def test_no_git_binary_means_only_what_the_files_say(tmp_path, monkeypatch, repo):
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
-    assert git_info(repo) == {}
+    # HEAD, refs and config are read from files; whether the index differs from HEAD needs
+    # git once, so without it `dirty` is left out rather than guessed
+    assert git_info(repo) == {"root": str(repo), "commit": head, "branch": "main",
+                              "remote": "https://example.com/team/proj.git"}
 
 
 @pytest.mark.parametrize("url, clean", [
@@ -164,3 +170,116 @@ def test_code_cells_in_a_real_ipython_shell(shell, tmp_path):
     assert "".join(nb["cells"][0]["source"]) == "for i in range(3):\n    x += i"
     meta = write_run_environment(tmp_path / "files", started_at=time.time())
     assert meta["notebook"] is True and "program" not in meta
+
+
+# --- git read from the repository's files, checked against git itself ---------------------
+def _agree(where):
+    files, from_git = git_info(where), env._git_info_subprocess(os.fspath(where), 5.0)
+    assert files == from_git
+    return files
+
+
+def test_file_reader_agrees_with_git(repo, tmp_path):
+    assert _agree(repo)["dirty"] is False
+    (repo / "lib.py").write_text("x = 1\n")
+    git(repo, "add", "lib.py")
+    assert _agree(repo)["dirty"] is True  # staged, not committed
+    git(repo, "commit", "-q", "-m", "lib")
+    assert _agree(repo)["dirty"] is False
+    (repo / "lib.py").write_text("x = 2\n")
+    assert _agree(repo)["dirty"] is True  # changed in the work tree
+    (repo / "lib.py").write_text("x = 1\n")
+    assert _agree(repo)["dirty"] is False  # changed back: same content, newer mtime
+    os.chmod(repo / "lib.py", 0o755)
+    assert _agree(repo)["dirty"] is True  # mode change
+    os.chmod(repo / "lib.py", 0o644)
+    (repo / "lib.py").unlink()
+    assert _agree(repo)["dirty"] is True  # a tracked file deleted
+    git(repo, "checkout", "-q", "--", "lib.py")
+    sub = repo / "pkg"
+    sub.mkdir()
+    assert _agree(sub)["root"] == str(repo)  # from a folder inside the repo
+    git(repo, "pack-refs", "--all")  # refs only in packed-refs
+    assert not (repo / ".git" / "refs" / "heads" / "main").exists()
+    assert _agree(repo)["branch"] == "main"
+    git(repo, "checkout", "-q", "-b", "feature/x")
+    assert _agree(repo)["branch"] == "feature/x"
+    git(repo, "checkout", "-q", "--detach")
+    assert "branch" not in _agree(repo)
+    git(repo, "checkout", "-q", "main")
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", str(wt), "-b", "side")
+    assert (wt / ".git").is_file()  # a gitdir: file, refs and config in the common dir
+    info = _agree(wt)
+    assert info["branch"] == "side" and info["root"] == str(wt) and info["dirty"] is False
+    (wt / "train.py").write_text("print('side')\n")
+    assert _agree(wt)["dirty"] is True
+
+
+def test_clean_repo_needs_no_git_process_once_seen(repo, monkeypatch):
+    calls = []
+    real = env._git
+
+    def counting(args, cwd, timeout):
+        calls.append(args[0])
+        return real(args, cwd, timeout)
+    monkeypatch.setattr(env, "_git", counting)
+    assert git_info(repo)["dirty"] is False
+    assert calls == ["diff-index"]  # index vs HEAD, asked once per (HEAD, index file)
+    calls.clear()
+    (repo / "train.py").write_text("print('hi')\n")  # touched, same content: hashed, not asked
+    assert git_info(repo)["dirty"] is False and git_info(repo)["dirty"] is False
+    assert calls == []
+
+
+def test_attributes_leave_dirty_to_git(repo, monkeypatch):
+    (repo / ".gitattributes").write_text("*.py text eol=crlf\n")
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-q", "-m", "attrs")
+    (repo / "train.py").write_text("print('hi')\n")  # stat differs; with eol rules only git can tell
+    calls = []
+    real = env._git
+    monkeypatch.setattr(env, "_git", lambda a, c, t: calls.append(a[0]) or real(a, c, t))
+    assert _agree(repo)["dirty"] == git_info(repo)["dirty"]
+    assert "status" in calls
+
+
+def test_git_environment_variables_go_to_git(repo, tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(repo))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert git_info(elsewhere)["root"] == str(repo)  # git's own answer: the env points at the repo
+
+
+# --- the package list, cached per sys.path state ---------------------------------------
+def _dist(folder, name, version):
+    d = folder / f"{name}-{version}.dist-info"
+    d.mkdir()
+    (d / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nbody\n")
+
+
+def test_package_list_cache_follows_installs(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    _dist(site, "pt-probe-a", "1.0")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(env, "_requirements_memo", None)
+    cache = tmp_path / "cache"
+    text = env.requirements_text(cache)
+    assert "pt-probe-a==1.0\n" in text and text == "".join(f"{n}=={v}\n" for n, v in installed_distributions())
+    [cached] = cache.glob("requirements-*.txt")
+    assert cached.read_text() == text
+    # a fresh process (no memo) reads the store's copy instead of the metadata files
+    monkeypatch.setattr(env, "_requirements_memo", None)
+    cached.write_text(text + "from-the-cache==1\n")
+    assert env.requirements_text(cache).endswith("from-the-cache==1\n")
+    # installing a package changes its folder's mtime, hence the key: the list is read again
+    time.sleep(0.01)
+    _dist(site, "pt-probe-b", "2.0")
+    text2 = env.requirements_text(cache)
+    assert "pt-probe-b==2.0\n" in text2 and "from-the-cache" not in text2
+    assert len(list(cache.glob("requirements-*.txt"))) == 2
+    # uninstalling too
+    shutil.rmtree(site / "pt-probe-a-1.0.dist-info")
+    assert "pt-probe-a" not in env.requirements_text(cache)

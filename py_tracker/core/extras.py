@@ -65,7 +65,7 @@ def _environment(run: Any) -> None:
     """Files that describe where the run came from; written off the user's thread."""
     try:
         from ..environment import write_run_environment
-        write_run_environment(run.dir, started_at=run.start_time)
+        write_run_environment(run.dir, started_at=run.start_time, cache_dir=run._layout.cache)
         if run.settings.save_code:
             save_code(run)
     except Exception as exc:

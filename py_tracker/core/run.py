@@ -631,8 +631,11 @@ class Run(RunConveniences):
 
 
 def config_yaml(config: dict) -> bytes:
-    """A run's `files/config.yaml` in W&B's form ({key: {value: v}}); importers write the same."""
+    """A run's `files/config.yaml` in W&B's form ({key: {value: v}}); importers write the same.
+    libyaml's emitter when PyYAML has it (same text, ~8x faster: 1.4 vs 10 ms for 20 keys, and
+    this runs in every run's finish())."""
     import yaml
-    return yaml.safe_dump({k: {"value": v} for k, v in config.items()}, sort_keys=False,
-                          allow_unicode=True).encode()
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump({k: {"value": v} for k, v in config.items()}, Dumper=dumper, sort_keys=False,
+                     allow_unicode=True).encode()
 

@@ -58,7 +58,7 @@ class SweepPlan:
             if rec.get("state") in ("stopped", "finished"):
                 raise UsageError(f"sweep {rec['id']} is {rec['state']} ({rec.get('reason') or 'no reason'}); "
                                  f"it cannot go on: create a new sweep from its config")
-            config, resume, tried = rec["config"], rec["id"], len(rec.get("trials") or [])
+            config, resume, tried = rec["config"], rec["id"], len(store.claims(rec))
         elif config is None:
             raise UsageError("sweep_widget() needs a sweep config (dict, YAML path or YAML text), "
                              "or sweep_id='...' to continue an existing sweep")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import orjson
-from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
@@ -27,6 +26,7 @@ from ..errors import StorageError
 from .access import check_root
 from .atomic import atomic_write
 from .journal import TABLES, JournalState, dumps, key_field, write_snapshot
+from .lock import LockTimeout, StoreLock
 from .paths import StoreLayout
 
 log = logging.getLogger("py_tracker")
@@ -149,9 +149,11 @@ class Catalog:
         self._storage = JournalStorage(self._state)
         self._db = TinyDB(storage=lambda: self._storage)  # type: ignore[arg-type]
         self._tables = {name: self._db.table(name, cache_size=0) for name in TABLES}
-        self._flock = FileLock(str(self.layout.lock), thread_local=False) if not readonly else None
+        self._flock = StoreLock(self.layout.lock) if not readonly else None
         self._tlock = threading.RLock()
         self._depth = 0
+        self._owner: int | None = None  # the thread inside the transaction
+        self._later: list[Callable[[], None]] = []  # work after the outermost transaction (see transaction)
 
     @property
     def in_memory(self) -> bool:
@@ -168,37 +170,75 @@ class Catalog:
             raise StorageError("this catalog was opened read-only")
         try:
             self._flock.acquire(timeout=LOCK_TIMEOUT)
+        except LockTimeout as exc:
+            raise StorageError(f"could not lock {self.layout.lock} within {LOCK_TIMEOUT:.0f} s "
+                               f"(another process holds it): {exc}") from exc
         except PermissionError as exc:
             raise StorageError(f"cannot write the store {self.layout.root}: no permission to create "
                                f"{self.layout.lock} ({exc}); open it read-only (Api) or fix its permissions") from exc
         except OSError as exc:
             raise StorageError(f"cannot lock the store {self.layout.root}: {exc}") from exc
-        except Exception as exc:  # filelock.Timeout
-            raise StorageError(f"could not lock {self.layout.lock} within {LOCK_TIMEOUT:.0f} s "
-                               f"(another process holds it): {exc}") from exc
 
     @contextmanager
     def transaction(self) -> Iterator["Catalog"]:
-        """Hold the catalog lock (this process and others) for the enclosed operations."""
+        """Hold the catalog lock (this process and others) for the enclosed operations.
+
+        What a write does after its append (the fsync of a durable write, the run folder's
+        `record.json`) needs no lock: inside a transaction it is kept until the outermost one
+        has released the lock, and done before `transaction()` returns (an fsync error is
+        raised from there), so other writers never wait for this one's disk."""
         self._state.refresh()  # read most of the tail before taking the lock
-        with self._tlock:
-            self._acquire()
-            self._depth += 1
+        pending: list[Callable[[], None]] = []
+        compact = False
+        try:
+            with self._tlock:
+                self._acquire()
+                self._depth += 1
+                if self._depth == 1:
+                    self._owner = threading.get_ident()
+                try:
+                    self._state.refresh()
+                    yield self
+                finally:
+                    self._depth -= 1
+                    compact = self._depth == 0 and self._state.needs_compaction()
+                    if compact and self._state.damaged is None:
+                        try:  # a new segment lets the old ones go once the snapshot covers them
+                            self._state.rotate()
+                        except OSError as exc:
+                            compact = False
+                            log.warning("py_tracker: could not start a new catalog journal segment: %s", exc)
+                    if self._depth == 0:
+                        self._owner = None
+                        pending, self._later = self._later, []
+                    self._flock.release()  # type: ignore[union-attr]
+        except BaseException:
+            self._run_after(pending)  # what was appended still gets its fsync and record file
+            raise
+        error = self._run_after(pending)
+        if compact:
+            self._compact()
+        if error is not None:
+            raise error
+
+    @staticmethod
+    def _run_after(pending: list[Callable[[], None]]) -> BaseException | None:
+        """Run the work kept for after the lock; all of it, returning the first error."""
+        error: BaseException | None = None
+        for fn in pending:
             try:
-                self._state.refresh()
-                yield self
-            finally:
-                self._depth -= 1
-                compact = self._depth == 0 and self._state.needs_compaction()
-                if compact and self._state.damaged is None:
-                    try:  # a new segment lets the old ones go once the snapshot covers them
-                        self._state.rotate()
-                    except OSError as exc:
-                        compact = False
-                        log.warning("py_tracker: could not start a new catalog journal segment: %s", exc)
-                self._flock.release()  # type: ignore[union-attr]
-                if compact:
-                    self._compact()
+                fn()
+            except BaseException as exc:
+                error = error or exc
+        return error
+
+    def _after_commit(self, fn: Callable[[], None]) -> None:
+        """Run `fn` once this thread's outermost transaction has released the lock (now, when
+        there is none)."""
+        if self._depth > 0 and self._owner == threading.get_ident():
+            self._later.append(fn)
+        else:
+            fn()
 
     def _compact(self) -> None:
         state = self._state
@@ -240,6 +280,17 @@ class Catalog:
             return None
         doc = t.get(doc_id=int(doc_id)) if doc_id.isdigit() else self._state.tables[table].get(doc_id)
         return orjson.loads(dumps(doc)) if doc is not None else None
+
+    def get_many(self, table: str, keys: list[str]) -> list[dict | None]:
+        """The documents with these keys (copies, None where missing), read in one refresh:
+        for callers that need many records by key (a sweep's claims)."""
+        self._table(table)
+        self._state.refresh()
+        with self._state.lock:
+            ids = self._state.keys.get(table, {})
+            docs = self._state.tables.get(table, {})
+            found = [docs.get(ids[k]) if k in ids else None for k in keys]
+        return [orjson.loads(dumps(d)) if d is not None else None for d in found]
 
     def all(self, table: str) -> list[dict]:
         """Every document (TinyDB's copies: top-level fields are the caller's, nested values
@@ -302,9 +353,9 @@ class Catalog:
         # Outside the lock (other writers need not wait for the disk): make it durable, then
         # refresh the run folder's copy.
         if durable:
-            _fsync(path)
+            self._after_commit(lambda: _fsync(path))
         if table == "runs":
-            self._save_record_file(key, raw)
+            self._after_commit(lambda: self._save_record_file(key, raw))
         return new
 
     def _save_record_file(self, run_id: str, raw: bytes | None) -> None:
@@ -341,15 +392,18 @@ class Catalog:
                 changes.append((table, doc_id, encode_doc(table, doc)))
             path = state.append(changes, fsync=False)
         if durable:
-            _fsync(path)
+            self._after_commit(lambda: _fsync(path))
         if table == "runs":
-            for (_, _, raw), doc in zip(changes, docs):
-                self._save_record_file(doc[field], raw)
+            def save() -> None:
+                for (_, _, raw), doc in zip(changes, docs):
+                    self._save_record_file(doc[field], raw)
+            self._after_commit(save)
 
-    def insert_new(self, table: str, doc: dict) -> bool:
+    def insert_new(self, table: str, doc: dict, durable: bool = True) -> bool:
         """Insert only if no document has this key; returns False if one exists."""
         field = key_field(table)
-        return self._write(table, doc[field], lambda cur: dict(doc) if cur is None else False) is not False
+        return self._write(table, doc[field], lambda cur: dict(doc) if cur is None else False,
+                           durable) is not False
 
     def patch(self, table: str, key: str, fields: dict | Callable[[dict], None],
               durable: bool = True) -> dict | None:

@@ -36,7 +36,7 @@ from ..errors import StorageError
 
 log = logging.getLogger("py_tracker")
 
-TABLES = ("projects", "runs", "sweeps", "artifacts")
+TABLES = ("projects", "runs", "sweeps", "artifacts", "trials")  # trials: a sweep's claims (sweep.store)
 MARK = "_journal"
 COMPACT_MIN_BYTES = 4 << 20
 CHANGE_LOG = 50_000  # changes remembered for `JournalState.changed_since` (older ones: read all again)

@@ -121,6 +121,8 @@ class StoreLayout:
         stop                    present when a stop was requested (server, sweep)
         files/                  the run's files (config.yaml, output.log, media/, saved files)
     root/artifacts/             content-addressed artifact blobs
+    root/cache/                 what any process may rebuild (e.g. the package list of a Python
+                                environment, keyed by its sys.path); safe to delete
     """
 
     def __init__(self, root: str | os.PathLike[str]):
@@ -162,3 +164,7 @@ class StoreLayout:
     @property
     def artifacts(self) -> Path:
         return self.root / "artifacts"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"

@@ -137,7 +137,7 @@ class Agent:
     def run(self, count: int | None = None) -> int:
         """Run trials; returns how many were started. KeyboardInterrupt propagates."""
         self.done = 0
-        self.store.trials(self.store.get(self.sweep_id))  # marks trials of a dead process crashed
+        self.store.reap(self.store.get(self.sweep_id))  # marks trials of a dead process crashed
         while count is None or self.done < count:
             rec, run_id, point = self.store.claim(self.sweep_id, self.choose, self.results)
             if run_id is None:

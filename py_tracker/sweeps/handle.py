@@ -93,7 +93,7 @@ class SweepHandle:
     def runs(self) -> list:
         """The trials' runs (ApiRun), in the order the trials started."""
         self.reload()
-        order = {c["run_id"]: i for i, c in enumerate(self._rec.get("trials") or [])}
+        order = {c["run_id"]: i for i, c in enumerate(self._store().claims(self._rec))}
         recs = self._api.catalog.search("runs", lambda r: r.get("sweep_id") == self.id or r["id"] in order)
         recs.sort(key=lambda r: (order.get(r["id"], math.inf), r.get("created_at") or 0))
         return [self._api.run_view(r) for r in recs]

@@ -84,7 +84,7 @@ class ParallelAgent(Agent):
     def run(self, count: int | None = None) -> int:
         """Run trials until `count`, the sweep's end, or a stop; returns how many started."""
         self.done = 0
-        self.store.trials(self.store.get(self.sweep_id))  # marks trials of a dead controller crashed
+        self.store.reap(self.store.get(self.sweep_id))  # marks trials of a dead controller crashed
         self.cluster.prepare()
         failed: BaseException | None = None
         try:

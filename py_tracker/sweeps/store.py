@@ -2,10 +2,17 @@
 
 A sweep is one document in the catalog's "sweeps" table:
     {id, project, entity, name, config (normalized), seed, state, created_at, updated_at,
-     trials: [{run_id, config, started_at, host, pid, pid_start}], skip: [run_id], reason}
+     trials: [claim] (prior runs; every claim in stores of earlier versions),
+     trial_count: claims in the "trials" table, skip: [run_id], reason}
+and each claim made by an agent one document of the "trials" table, keyed "<sweep id>/<n>":
+    {id, sweep_id, n, run_id, config, started_at, host, pid, pid_start}
 state is "running", "paused", "stopped" or "finished". A trial is a run whose record has
 `sweep_id`; its claim is written (under the catalog lock) before the run exists, so two
 agents never get the same point and a trial whose process died before `init()` still counts.
+A claim appends one claim record and the (small, fixed-size) sweep record with the count:
+it costs the same at the 10,000th trial as at the first, where rewriting a growing list cost
+in proportion to the trials so far. Claims never change once written, so each process reads
+a claim once (`SweepStore.claims`) and keeps it.
 Everything a strategy needs is derived from this record plus the runs' records and
 histories: that is what lets a sweep resume after a kernel restart.
 """
@@ -22,7 +29,7 @@ from ..errors import StorageError, UsageError
 from ..storage import history as hist
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
-from ..storage.records import (RunState, SweepState, claim_trial, create_sweep, effective_state, end_run,
+from ..storage.records import (RunState, SweepState, claim_key, claim_trial, create_sweep, effective_state, end_run,
                                pid_alive, set_sweep_state, skip_trials)
 from .best import metric_value
 from .strategy import Trial
@@ -51,6 +58,33 @@ class SweepStore:
         self.catalog = catalog or Catalog(self.root)
         self.layout = self.catalog.layout
         self._hist_cache: dict[str, list[float]] = {}
+        self._claims: dict[str, list[dict]] = {}  # sweep id -> claims of the trials table read so far
+        self._claimed: dict[str, list[Trial]] = {}  # ... and as "claimed" Trials (results=False)
+
+    # --- claims ---------------------------------------------------------------
+    def claims(self, rec: dict) -> list[dict]:
+        """Every claim of the sweep in claim order: the record's own list (prior runs, and
+        everything a store of an earlier version claimed), then the trials table's. Reads
+        only the claims this store object has not seen yet. Read-only: do not change them."""
+        sweep_id = rec["id"]
+        known = self._claims.setdefault(sweep_id, [])
+        count = int(rec.get("trial_count") or 0)
+        if count > len(known):
+            for claim in self.catalog.get_many("trials", [claim_key(sweep_id, n)
+                                                          for n in range(len(known), count)]):
+                if claim is None:  # (a store rebuilt by doctor without its trials table)
+                    break
+                known.append(claim)
+        return list(rec.get("trials") or []) + known
+
+    def _claimed_trials(self, rec: dict) -> list[Trial]:
+        """`claims(rec)` as Trials of state "claimed" (what strategies without results see)."""
+        claims = self.claims(rec)
+        own = list(rec.get("trials") or [])
+        cached = self._claimed.setdefault(rec["id"], [])
+        table = claims[len(own):]
+        cached.extend(Trial(c["run_id"], c.get("config") or {}, "claimed") for c in table[len(cached):])
+        return [Trial(c["run_id"], c.get("config") or {}, "claimed") for c in own] + cached
 
     # --- sweep records ------------------------------------------------------
     def get(self, sweep_id: str) -> dict:
@@ -87,9 +121,7 @@ class SweepStore:
         sweep ("finished"), or None to do nothing. Returns (record, run_id, config).
         results=False: trials carry only id and config (state "claimed"); runs are not read."""
         def pick(doc: dict) -> tuple[str, dict] | str | None:
-            trials = self.trials(doc) if results else [
-                Trial(c["run_id"], c.get("config") or {}, "claimed") for c in doc.get("trials") or []]
-            return choose(doc, trials)
+            return choose(doc, self.trials(doc) if results else self._claimed_trials(doc))
         rec, run_id, config = claim_trial(self.catalog, sweep_id, pick)
         if rec is None:
             rec = self.get(sweep_id)  # raises: no such sweep
@@ -111,12 +143,14 @@ class SweepStore:
         the metric's logged values. Runs that died while running are marked crashed."""
         metric = (rec.get("config") or {}).get("metric") or {}
         name, goal = metric.get("name"), metric.get("goal", "minimize")
-        claimed = {c["run_id"] for c in rec.get("trials") or []}
-        runs = {r["id"]: r for r in self.catalog.search(
-            "runs", lambda r: r.get("sweep_id") == rec["id"] or r.get("id") in claimed)}
+        claims = self.claims(rec)
+        claimed = {c["run_id"] for c in claims}
+        sid = rec["id"]
+        # one pass over the records as held (no copies: _trial only reads them)
+        runs = {r["id"]: r for r in self.catalog.scan("runs") if r.get("sweep_id") == sid or r.get("id") in claimed}
         out = []
         seen = set()
-        for claim in rec.get("trials") or []:
+        for claim in claims:
             run_id = claim["run_id"]
             seen.add(run_id)
             out.append(self._trial(run_id, claim.get("config") or {}, runs.get(run_id), claim,
@@ -125,6 +159,20 @@ class SweepStore:
             if run_id not in seen and run.get("sweep_id") == rec["id"]:
                 out.append(self._trial(run_id, run.get("config") or {}, run, None, name, goal, histories))
         return out
+
+    def reap(self, rec: dict) -> None:
+        """Mark the sweep's runs that died while running as crashed (what `trials()` does on
+        the way), without building the trial list: an agent does this once as it starts."""
+        claimed = {c["run_id"] for c in self.claims(rec)}
+        sid = rec["id"]
+        for run in self.catalog.scan("runs"):
+            if run.get("state", "running") == "running" and (run.get("sweep_id") == sid or run.get("id") in claimed):
+                run_id = run["id"]
+                if effective_state(run, self.layout.heartbeat(run_id)) == "crashed" and self.catalog._flock is not None:
+                    try:
+                        self.mark(run_id, "crashed")
+                    except StorageError:
+                        pass  # another process holds the lock long; readers still show it crashed
 
     def _trial(self, run_id: str, config: dict, run: dict | None, claim: dict | None,
                metric: str | None, goal: str, histories: bool) -> Trial:

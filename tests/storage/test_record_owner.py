@@ -108,7 +108,9 @@ def test_sweep_states_and_claims_through_the_records_module(tmp_path):
     with pytest.raises(UsageError, match="already exists"):
         records.create_sweep(cat, dict(rec))
     got, run_id, config = records.claim_trial(cat, "sw1", lambda doc: ("t1", {"x": 1}))
-    assert (run_id, config) == ("t1", {"x": 1}) and got["trials"][0]["pid"] is not None
+    assert (run_id, config) == ("t1", {"x": 1}) and got["trial_count"] == 1 and not got.get("trials")
+    claim = cat.get("trials", records.claim_key("sw1", 0))  # a claim is a record of its own
+    assert claim["run_id"] == "t1" and claim["config"] == {"x": 1} and claim["pid"] is not None
     got, run_id, _ = records.claim_trial(cat, "sw1", lambda doc: "grid done")
     assert run_id is None and got["state"] == SweepState.FINISHED and got["reason"] == "grid done"
     with pytest.raises(UsageError, match="cannot be resumed"):

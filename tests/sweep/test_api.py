@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 def ran(sid, *args, **kwargs) -> int:
     """agent(...), checking that the number it returns is the number of trials it started."""
     from py_tracker.sweeps.store import SweepStore as _S
-    count = lambda: len(_S().get(sid.split("/")[-1]).get("trials") or [])  # noqa: E731
+    count = lambda: len((lambda s: s.claims(s.get(sid.split("/")[-1])))(_S()))  # noqa: E731
     before = count()
     n = agent(sid, *args, **kwargs)
     assert n == count() - before
@@ -316,3 +316,48 @@ def test_metric_from_define_metric_summary(store):
             pt.log({"loss": v})
     assert ran(sid, function=train) == 2  # target reached through the summary's min
     assert pt.Api().sweep(sid).best_run().config["x"] == 0.1
+
+
+def _journal_bytes(root):
+    return sum(p.stat().st_size for p in Path(root).glob("catalog.journal.*"))
+
+
+def test_a_claim_costs_the_same_at_the_200th_trial_as_at_the_first(store):
+    """Claims are records of their own (one appended line each), not a list in the sweep
+    record rewritten whole per claim: bytes written per claim and the sweep record stay flat."""
+    sid = sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}, project="p")
+    s = SweepStore(store)
+    sizes, costs = [], []
+    for i in range(200):
+        before = _journal_bytes(store)
+        _, run_id, point = s.claim(sid, lambda rec, trials: (f"t{i:04d}", {"x": round(i / 200, 6)}),
+                                   results=False)
+        s.release(run_id)
+        costs.append(_journal_bytes(store) - before)
+        sizes.append(len(str(s.get(sid))))
+    assert max(costs[150:]) - min(costs[:10]) <= 16  # a digit more in the counter and the key
+    assert sizes[-1] - sizes[0] <= 8
+    claims = s.claims(s.get(sid))
+    assert [c["run_id"] for c in claims] == [f"t{i:04d}" for i in range(200)]
+    assert SweepStore(store).claims(s.get(sid)) == claims  # a fresh reader sees the same, in order
+    assert len(s.trials(s.get(sid))) == 200
+
+
+def test_a_sweep_written_by_an_earlier_version_goes_on(store):
+    """Stores of earlier versions keep every claim in the sweep record's `trials` list: those
+    stay the first trials, new claims follow, and run_cap counts them all."""
+    sid = sweep({"method": "grid", "run_cap": 4, "parameters": {"x": {"values": [1, 2, 3, 4, 5]}}}, project="p")
+    s = SweepStore(store)
+    old = s.get(sid)
+    for i, x in enumerate((1, 2)):
+        run = pt.init(project="p", config={"x": x}, id=f"old{i}")
+        run.finish()
+        s.catalog.patch("runs", run.id, {"sweep_id": sid})
+        old["trials"].append({"run_id": run.id, "config": {"x": x}, "started_at": time.time(),
+                              "host": None, "pid": None})
+    s.catalog.put("sweeps", old)
+    assert ran(sid, function=lambda: pt.init()) == 2  # run_cap 4: two more
+    trials = SweepStore(store).trials(SweepStore(store).get(sid))
+    assert [t.config["x"] for t in trials] == [1, 2, 3, 4]  # grid skipped the points already tried
+    assert [t.id for t in trials][:2] == ["old0", "old1"]
+    assert pt.Api().sweep(sid).state == "finished"

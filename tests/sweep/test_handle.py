@@ -13,7 +13,7 @@ from py_tracker.sweeps import SweepHandle, agent, controller, sweep  # noqa: F40
 def ran(sid, *args, **kwargs) -> int:
     """agent(...), checking that the number it returns is the number of trials it started."""
     from py_tracker.sweeps.store import SweepStore as _S
-    count = lambda: len(_S().get(sid.split("/")[-1]).get("trials") or [])  # noqa: E731
+    count = lambda: len((lambda s: s.claims(s.get(sid.split("/")[-1])))(_S()))  # noqa: E731
     before = count()
     n = agent(sid, *args, **kwargs)
     assert n == count() - before
