@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import py_tracker as pt  # noqa: E402
-from py_tracker.report import report  # noqa: E402
+from py_tracker.reporting import report  # noqa: E402
 
 QUIET = {"monitor_interval": None, "capture_output": False, "display": False, "save_code": False}
 CHROMIUM = "/usr/bin/chromium"

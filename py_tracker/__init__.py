@@ -138,13 +138,13 @@ _LAZY = {
     "Artifact": "py_tracker.artifacts",
     "use_artifact": "py_tracker.artifacts",
     "log_artifact": "py_tracker.artifacts",
-    "report": "py_tracker.report",
+    "report": "py_tracker.reporting",
     "AlertLevel": "py_tracker.core.alerts",
     "restore": "py_tracker.api.restore",
     "termlog": "py_tracker.term",
     "termwarn": "py_tracker.term",
     "termerror": "py_tracker.term",
-    "sweep_widget": "py_tracker.notebook.sweep_widget",
+    "sweep_widget": "py_tracker.notebook.sweep_control",
     # the defining module: `py_tracker.notebook.runs_table` is also the name of that submodule,
     # which replaces the package's lazy attribute once imported (`%track runs` imports it)
     "runs_table": "py_tracker.notebook.runs_table",
@@ -166,9 +166,9 @@ if TYPE_CHECKING:  # the lazy names above, for type checkers and grimp (tests/te
     from py_tracker.model import unwatch, watch
     from py_tracker.monitor import SystemMonitor
     from py_tracker.notebook.runs_table import runs_table
-    from py_tracker.notebook.sweep_widget import sweep_widget
+    from py_tracker.notebook.sweep_control import sweep_widget
     from py_tracker.plot import plot_table
-    from py_tracker.report import report
+    from py_tracker.reporting import report
     from py_tracker.sweeps.api import agent, controller, sweep
     from py_tracker.term import termerror, termlog, termwarn
 

@@ -39,8 +39,10 @@ def run_log_code(run: Any, root: str | None = ".", name: str | None = None,
     added = 0
     if root is not None:
         base = os.path.abspath(root)
+        store = os.path.realpath(str(run.root))  # the store itself is never code (W&B skips wandb/)
         for dirpath, dirs, files in os.walk(base):
-            dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+            dirs[:] = [d for d in dirs if d not in SKIP_DIRS
+                       and os.path.realpath(os.path.join(dirpath, d)) != store]
             for f in sorted(files):
                 p = os.path.join(dirpath, f)
                 if _call(include_fn, p, base) and not (exclude_fn is not None and _call(exclude_fn, p, base)):

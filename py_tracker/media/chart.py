@@ -7,7 +7,7 @@ a ``"table-file"`` like any Table, so `Api().run().history()` and `Artifact.get`
 an ordinary table. The spec rides along inside that row value as ``"chart"``:
 ``{"spec": "wandb/line/v0", "fields": {"x": "step", ...}, "string_fields": {"title": ...},
 "key": "acc_curve"}``. The run panel and reports draw it from there (`py_tracker.notebook.
-custom_charts`, `py_tracker.report.charts`).
+custom_charts`, `py_tracker.reporting.charts`).
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ _LAZY = {
     "ComparePanel": "py_tracker.notebook.compare",
     "system_panel": "py_tracker.notebook.system_panel",
     "SystemPanel": "py_tracker.notebook.system_panel",
-    "sweep_widget": "py_tracker.notebook.sweep_widget",
+    "sweep_widget": "py_tracker.notebook.sweep_control",
 }
 
 

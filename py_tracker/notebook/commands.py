@@ -108,7 +108,7 @@ def cmd_report(argv: list[str], shell: Any = None) -> Any:
     p.add_argument("--title", default=None)
     p.add_argument("--metrics", default=None, help="comma-separated keys or globs, e.g. 'val/*,loss'")
     a = p.parse_args(argv)
-    from ..report import report as make_report
+    from ..reporting import report as make_report
     if a.sweep and a.target:
         raise _usage_error("give either a target or --sweep, e.g. %track report my-project -o r.html")
     if not a.sweep and not a.target:
@@ -133,7 +133,7 @@ def _is_project(name: str, root: str | None) -> bool:
 
 
 def cmd_sweep(argv: list[str], shell: Any = None, line: str = "") -> Any:
-    from .sweep_widget import sweep_magic
+    from .sweep_control import sweep_magic
     return sweep_magic(line, shell)
 
 

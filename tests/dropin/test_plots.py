@@ -12,7 +12,7 @@ import py_tracker as wandb
 from py_tracker.errors import UsageError
 from py_tracker.notebook.custom_charts import CustomChartView
 from py_tracker.notebook.panel import RunPanel
-from py_tracker.report import report
+from py_tracker.reporting import report
 
 QUIET = {"monitor_interval": None, "capture_output": False, "save_code": False, "display": False}
 

@@ -41,7 +41,7 @@ def test_imported_text():
 
 
 def test_report_runs_table_marks_imported_runs(imported, root, tmp_path):
-    from py_tracker.report import report
+    from py_tracker.reporting import report
     recs, src = imported
     page = report("logs", root=root, path=tmp_path / "r.html").read_text(encoding="utf-8")
     for name in ("train", "eval", "eval/hp"):

@@ -90,10 +90,10 @@ def test_help_lists_subcommands(ip):
 
 def test_report_and_sweep_delegate_or_explain(ip):
     import importlib.util
-    if importlib.util.find_spec("py_tracker.report") is None:
+    if importlib.util.find_spec("py_tracker.reporting") is None:
         with pytest.raises(UsageError, match="reports are not available"):
             ip.run_line_magic("track", "report x")
-    if importlib.util.find_spec("py_tracker.notebook.sweep_widget") is None:
+    if importlib.util.find_spec("py_tracker.notebook.sweep_control") is None:
         with pytest.raises(UsageError, match="sweep widget not available yet"):
             ip.run_line_magic("track", "sweep")
 

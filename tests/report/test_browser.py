@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from py_tracker.report import report
+from py_tracker.reporting import report
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

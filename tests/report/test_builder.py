@@ -10,7 +10,7 @@ import pytest
 import py_tracker as pt
 from py_tracker.core.trial import TrialContext, joining
 from py_tracker.errors import UsageError
-from py_tracker.report import report
+from py_tracker.reporting import report
 from py_tracker.storage.catalog import Catalog
 
 
@@ -107,10 +107,12 @@ def test_reproduce_section(root: Path, new_run, tmp_path: Path) -> None:
         assert f"git checkout {meta['git']['commit']}" in repro
 
 
-def test_report_is_callable_from_the_package(root: Path, new_run, logged, tmp_path: Path) -> None:
+def test_report_stays_the_function_after_the_package_is_imported(root: Path, new_run, logged, tmp_path: Path) -> None:
+    import types
+
+    import py_tracker.reporting.builder  # noqa: F401  (the package is `reporting`: no name clash)
     logged(new_run())
-    import py_tracker.report as mod  # the module shares the function's name: both work
-    assert mod("p", root=root, path=tmp_path / "m.html").is_file()
+    assert not isinstance(pt.report, types.ModuleType) and pt.report is py_tracker.reporting.builder.report
     assert pt.report("p", root=root, path=tmp_path / "f.html").is_file()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
-from py_tracker.report import data
+from py_tracker.reporting import data
 
 
 def test_resolve_targets(root: Path, new_run, logged) -> None:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from py_tracker.report.markdown import render, safe_url
+from py_tracker.reporting.markdown import render, safe_url
 
 
 def test_blocks_and_inline() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from py_tracker.report.charts import parallel_figure
+from py_tracker.reporting.charts import parallel_figure
 from py_tracker.sweeps.axes import axis_values
 
 pytest.importorskip("bokeh")

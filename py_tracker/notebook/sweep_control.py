@@ -28,10 +28,8 @@ stop. The current trial's live charts are a `RunPanel`'s board with its own upda
 """
 from __future__ import annotations
 
-import sys
 import threading
 import time
-import types
 from typing import Any, Callable
 
 from ..errors import UsageError
@@ -306,16 +304,3 @@ def sweep_magic(line: str, shell: Any) -> SweepWidget:
         return sweep_widget(shell=shell, executor=executor, parallel=parallel, **kwargs)
     except UsageError as exc:
         raise _usage(str(exc)) from None
-
-
-class _CallableModule(types.ModuleType):
-    """This module's type. Importing `py_tracker.notebook.sweep_widget` (the `%track sweep`
-    magic does) makes Python bind the name `sweep_widget` in `py_tracker.notebook` to this
-    module, hiding the function of the same name that `py_tracker.sweep_widget` re-exports;
-    so calling the module calls the function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SweepWidget:
-        return sweep_widget(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
