@@ -62,7 +62,7 @@ class SweepWidget(Tickable):
                                                root=root, shell=shell, sweep_id=sweep_id, executor=executor,
                                                parallel=parallel)
         ctl, plan = self.controller, self.controller.plan
-        actions = {name: (lambda fn=getattr(self, name): ctl.click(fn)) for name in ACTIONS}
+        actions = {name: self._button(getattr(self, name)) for name in ACTIONS}
         title = SweepTitle(plan.config.get("name"), plan.config["method"], plan.params, plan.metric, plan.goal,
                            plan.total, cell, getattr(function, "__name__", "train"))
         self.view = SweepPanelView(title, plan.choice, actions, redraw=self._kick)
@@ -162,6 +162,10 @@ class SweepWidget(Tickable):
     def finalize(self) -> None:
         self.tick()
         self.view.finalize()
+
+    def _button(self, control: Callable[[], bool]) -> Callable[[], None]:
+        """What a button calls: `control` through the controller's `click` (never raises)."""
+        return lambda: self.controller.click(control)
 
     def _kick(self) -> None:
         if self.updater.alive:

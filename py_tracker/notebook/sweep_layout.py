@@ -21,7 +21,13 @@ from typing import Any, Callable, Mapping
 from .sweep_charts import SweepCharts
 from .sweep_controller import SweepSnapshot
 from .sweep_executor import ExecutorChoice, ExecutorPicker, running_html
-from .sweep_view import SORT_FIXED, TrialRow, config_html, progress_html, trials_table_html
+from .sweep_view import (
+    SORT_FIXED,
+    TrialRow,
+    config_html,
+    progress_html,
+    trials_table_html,
+)
 
 ACTIONS = ("start", "pause", "resume", "skip", "stop")
 

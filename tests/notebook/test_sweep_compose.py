@@ -55,7 +55,7 @@ HEADLESS = textwrap.dedent("""
 
 def test_controller_runs_a_real_sweep_headless_without_ipywidgets(tmp_path):
     res = subprocess.run([sys.executable, "-c", HEADLESS, str(tmp_path / "store")], capture_output=True,
-                         text=True, timeout=180, cwd=tmp_path,
+                         text=True, timeout=180, cwd=tmp_path, check=False,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
@@ -77,12 +77,12 @@ def _row(number: int, lr: float, state: str = "finished", metric: float | None =
 
 
 def _snapshot(rows: list[TrialRow], **kw) -> SweepSnapshot:
-    base = dict(phase="running", rows=tuple(rows), version=3, best=None, current=None, current_run_id=None,
-                done=sum(r.state != "running" for r in rows), started=len(rows), total=5, elapsed=12.0,
-                remaining=6.0, active=True, paused=False, stopping=False, sweep_id="sw123", note="",
-                error=None, end_reason=None, remote=False, executor="local thread")
-    base.update(kw)
-    return SweepSnapshot(**base)
+    base: dict = {"phase": "running", "rows": tuple(rows), "version": 3, "best": None, "current": None,
+                  "current_run_id": None, "done": sum(r.state != "running" for r in rows), "started": len(rows),
+                  "total": 5, "elapsed": 12.0, "remaining": 6.0, "active": True, "paused": False,
+                  "stopping": False, "sweep_id": "sw123", "note": "", "error": None, "end_reason": None,
+                  "remote": False, "executor": "local thread"}
+    return SweepSnapshot(**{**base, **kw})
 
 
 def test_view_renders_a_given_snapshot_without_a_controller():
