@@ -59,7 +59,7 @@ def follow_trials(controller: "SweepController") -> None:
 class SweepSnapshot:
     """The sweep as it is at one moment, everything a view shows: `phase` ("ready",
     "running", "pausing", "paused", "stopping", then "stopped"/"finished"/"done"), `rows`
-    (the trials, in order; the rows are the book's records, read them, do not change them),
+    (copies of the trials, in order: the agent thread cannot change them under a reader),
     `version` (grows with every change of the rows), `best` (by `sweeps.best`'s rule),
     `current` (the local trial running now), `current_run_id` (its run, once it joined),
     `done`/`started`/`total`, `elapsed`/`remaining` seconds (pauses with nothing running
@@ -236,12 +236,12 @@ class SweepController:
 
     def snapshot(self) -> SweepSnapshot:
         """The state now, as one immutable value (what `SweepPanelView.render` draws)."""
-        version, rows = self.trials.snapshot()
+        version, rows, current = self.trials.copies()
         p = self._progress(rows)
         run = self._current_run
         return SweepSnapshot(
             phase=p["phase"], rows=tuple(rows), version=version, best=best_row(rows, self.goal),
-            current=self.trials.current, current_run_id=getattr(run, "id", None) if run is not None else None,
+            current=current, current_run_id=getattr(run, "id", None) if run is not None else None,
             done=p["done"], started=p["started"], total=self.total, elapsed=p["elapsed"], remaining=p["remaining"],
             active=self._active, paused=self._paused, stopping=self._stopping, sweep_id=self.sweep_id,
             note=self.note, error=self.error, end_reason=self.end_reason, remote=self.choice.remote,

@@ -70,6 +70,20 @@ def test_controller_runs_a_real_sweep_headless_without_ipywidgets(tmp_path):
     assert set(runs) == set(out["ids"]) and all(r.sweep_id == out["sweep_id"] for r in runs.values())
 
 
+def test_a_snapshot_does_not_change_when_the_sweep_goes_on(tmp_path):
+    from py_tracker.notebook.sweep_controller import SweepController
+    cfg = {"method": "grid", "metric": {"name": "loss"}, "parameters": {"lr": {"values": [0.1, 0.2]}}}
+    ctl = SweepController.make(cfg, function=lambda: None, root=tmp_path / "store")
+    ctl.trials.start("r1", {"lr": 0.1})
+    before = ctl.snapshot()
+    ctl.trials.end("r1", {"state": "finished", "summary": {"loss": 0.5}, "runtime": 1.0}, "finished", None, "loss")
+    after = ctl.snapshot()
+    assert [r.state for r in before.rows] == ["running"] and before.current is before.rows[0]
+    assert before.best is None and before.version < after.version
+    assert [r.state for r in after.rows] == ["finished"] and after.current is None
+    assert after.best is after.rows[0] and after.best.metric == 0.5
+
+
 def _row(number: int, lr: float, state: str = "finished", metric: float | None = None) -> TrialRow:
     row = TrialRow(number, f"run{number}", {"lr": lr}, started=time.time() - 10 + number, state=state, name=f"trial-{number}")
     row.metric, row.duration = metric, (None if state == "running" else 2.0)
