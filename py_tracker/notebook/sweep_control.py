@@ -21,6 +21,10 @@ client, `parallel` trials at once; then the thread runs the parallel agent, and 
 buttons act through the sweep's `SweepHandle`, reaching the remote trials. A training
 cell runs only on the local thread. The settings are locked while a sweep runs.
 
+Parts: `SweepWidget` composes a `SweepController` (sweep_controller: the agent thread, the
+trials, the controls, `snapshot()`) and a `SweepPanelView` (sweep_layout: the widgets,
+`render(snapshot)`), and is the controller's observer: it wakes its `Updater` to draw.
+
 Threads: the sweep thread runs the agent and only records events; one `Updater` thread
 owns every widget and chart update (Bokeh documents are not thread-safe); button
 handlers (shell thread) write the sweep's state in the store and ask the trial's run to
@@ -28,242 +32,220 @@ stop. The current trial's live charts are a `RunPanel`'s board with its own upda
 """
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable
 
 from ..errors import UsageError
-from ..sweeps.api import sweep as create_sweep
-from ..sweeps.store import SweepStore
 from .sweep_cell import parse_magic
-from .sweep_executor import split_magic
-from .sweep_plan import SweepPlan
-from .sweep_thread import _LOCK, _RUNNING, SweepThread, follow_trials
-from .sweep_view import TrialBook, TrialRow, best_row, estimate_remaining
-from .updater import Updater
+from .sweep_controller import SweepController, SweepSnapshot
+from .sweep_executor import ExecutorChoice, split_magic
+from .sweep_layout import ACTIONS, SweepPanelView, SweepTitle
+from .sweep_view import TrialRow
+from .updater import Tickable, Updater
 
 
-
-class SweepWidget(SweepThread):
+class SweepWidget(Tickable):
     """One sweep driven from the notebook. Display it (`w` / `display(w)`); control it with the
     buttons or `start()`, `pause()`, `resume()`, `skip()`, `stop()`, `wait()`. Each control
-    returns whether it acted; a refusal says why in the widget (and in `note`)."""
+    returns whether it acted; a refusal says why in the widget (and in `note`).
+
+    Has a `controller` (the sweep, headless) and a `view` (its widgets); the attributes below
+    delegate to them by name. It is the controller's observer and the `Updater`'s target
+    (`tick`: one snapshot of the controller rendered by the view)."""
 
     def __init__(self, config: Any, *, cell: str | None = None, function: Callable[[], Any] | None = None,
                  count: int | None = None, project: str | None = None, root: Any = None, shell: Any = None,
                  sweep_id: str | None = None, interval: float = 0.25, executor: Any = None, parallel: int = 1):
-        self.store = SweepStore(root)
-        plan = SweepPlan.make(config, cell=cell, function=function, count=count, project=project,
-                              store=self.store, shell=shell, sweep_id=sweep_id, executor=executor, parallel=parallel)
-        self.shell, self.choice = shell, plan.choice
-        self.cell, self.function, self.count, self.project = cell, function, count, project
-        self.source, self.config, self.params, self.total = plan.source, plan.config, plan.params, plan.total
-        self.metric, self.goal, self.trial_fn, self.key = plan.metric, plan.goal, plan.trial_fn, plan.key
-        self._resume = plan.resume
-
-        self.sweep_id: str | None = None
-        self.trials = TrialBook()
-        self.note = ""
-        self.error: BaseException | None = None
-        self.end_state: str | None = None
-        self.end_reason: str | None = None
-        self._active = False
-        self._paused = self._stopping = False
-        self._skipped: set[str] = set()
-        self._current_run: Any = None
-        self._thread: threading.Thread | None = None
-        self._runner: Any = None  # the local thread's FunctionRunner
-        self._t0: float | None = None
-        self._t_end: float | None = None
-        self._paused_total = 0.0  # seconds spent paused with no trial running (not in "elapsed")
-        self._idle_since: float | None = None  # time.time() the current paused wait began
-        self._pause_lock = threading.Lock()  # progress_state() runs on the updater and the shell threads
-
-        self._build(cell, function)
+        self.cell, self.function, self.project = cell, function, project
+        self._last_poll = 0.0
+        self.controller = SweepController.make(config, cell=cell, function=function, count=count, project=project,
+                                               root=root, shell=shell, sweep_id=sweep_id, executor=executor,
+                                               parallel=parallel)
+        ctl, plan = self.controller, self.controller.plan
+        actions = {name: self._button(getattr(self, name)) for name in ACTIONS}
+        title = SweepTitle(plan.config.get("name"), plan.config["method"], plan.params, plan.metric, plan.goal,
+                           plan.total, cell, getattr(function, "__name__", "train"))
+        self.view = SweepPanelView(title, plan.choice, actions, redraw=self._kick)
+        ctl.router.output = self.view.output
         self.updater = Updater(self, interval=interval)
-        follow_trials(self)
+        ctl.observer = self  # from here on the controller tells this widget (it is fully built)
         self.tick()
 
-    # --- state ------------------------------------------------------------------------------
+    # --- the controller's state, by name ------------------------------------------------------
+    store = property(lambda self: self.controller.store, doc="The sweep's store (a SweepStore).")
+    config = property(lambda self: self.controller.config, doc="The sweep config, parsed.")
+    params = property(lambda self: self.controller.params, doc="The swept parameters.")
+    metric = property(lambda self: self.controller.metric, doc="The sweep metric's name (or None).")
+    goal = property(lambda self: self.controller.goal, doc='"minimize" or "maximize".')
+    total = property(lambda self: self.controller.total, doc="How many trials the sweep has (None: unbounded).")
+    count = property(lambda self: self.controller.count, doc="The trial count asked for (or None).")
+    key = property(lambda self: self.controller.key, doc="The cell/function this sweep runs on.")
+    sweep_id = property(lambda self: self.controller.sweep_id, doc="The sweep's id once started.")
+    trials = property(lambda self: self.controller.trials, doc="The TrialBook of this widget's trials.")
+    note = property(lambda self: self.controller.note, doc="Why the last control was refused ('' if none).")
+    error = property(lambda self: self.controller.error, doc="What the sweep raised, if it did.")
+    end_state = property(lambda self: self.controller.end_state, doc="How the sweep ended (or None).")
+    end_reason = property(lambda self: self.controller.end_reason, doc="Why the sweep ended (or None).")
+    choice = property(lambda self: self.controller.choice, doc="The executor settings (ExecutorChoice).")
+    router = property(lambda self: self.controller.router, doc="The trials' prints (a ThreadOutput).")
+
     @property
     def running(self) -> bool:
         """True from start() until the sweep thread has ended."""
-        return self._active
+        return self.controller.running
 
     @property
     def phase(self) -> str:
-        if not self._active:
-            return self.end_state or ("ready" if self._t0 is None else "done")
-        if self._stopping:
-            return "stopping"
-        if self._paused:
-            return "pausing" if any(r.state == "running" for r in self.rows) else "paused"
-        return "running"
+        return self.controller.phase
 
     @property
     def rows(self) -> list[TrialRow]:
         """The trials this widget started, in order (a copy)."""
-        return self.trials.snapshot()[1]
+        return self.controller.rows
 
     @property
     def best(self) -> TrialRow | None:
-        return best_row(self.rows, self.goal)
+        return self.controller.best
 
     @property
     def current(self) -> TrialRow | None:
-        return self.trials.current
+        return self.controller.current
 
     @property
     def output_text(self) -> str:
-        self.router.flush()
-        return self.router.text
+        return self.controller.output_text
 
     def progress_state(self) -> dict:
-        """{done, total, running, elapsed, remaining, phase} as shown in the progress line."""
-        rows = self.rows
-        now = time.time()
-        paused = self._track_pause(rows, now)
-        elapsed = 0.0 if self._t0 is None else max(0.0, (self._t_end or time.monotonic()) - self._t0 - paused)
-        done = sum(r.state != "running" for r in rows)
-        return {"done": done, "started": len(rows), "total": self.total, "elapsed": elapsed,
-                "remaining": estimate_remaining(rows, self.total, now) if self._active else None,
-                "phase": self.phase}
+        """{done, started, total, elapsed, remaining, phase} as shown in the progress line."""
+        return self.controller.progress_state()
 
-    def _track_pause(self, rows: list[TrialRow], now: float) -> float:
-        """Seconds the sweep has waited paused (no trial running), so far. A wait begins when
-        the last running trial ended after a pause (or at the pause itself when none ran) and
-        ends at resume/stop; it is counted in `_paused_total` once it ends."""
-        with self._pause_lock:
-            return self._track_pause_locked(rows, now)
+    def snapshot(self) -> SweepSnapshot:
+        """The sweep's state now (what the view renders)."""
+        return self.controller.snapshot()
 
-    def _track_pause_locked(self, rows: list[TrialRow], now: float) -> float:
-        waiting = self._active and self._paused and not self._stopping and not any(r.state == "running" for r in rows)
-        if waiting and self._idle_since is None:
-            ends = [r.started + r.duration for r in rows if r.duration is not None]
-            self._idle_since = min(now, max(ends)) if ends else now
-        elif not waiting and self._idle_since is not None:
-            until = now if self._t_end is None else now - (time.monotonic() - self._t_end)  # ended: at its end
-            self._paused_total += max(0.0, until - self._idle_since)
-            self._idle_since = None
-        return self._paused_total + (now - self._idle_since if self._idle_since is not None else 0.0)
+    # --- the view's widgets, by name ----------------------------------------------------------
+    widget = property(lambda self: self.view.widget, doc="The whole widget (an ipywidgets VBox).")
+    title = property(lambda self: self.view.title)
+    picker = property(lambda self: self.view.picker, doc="The executor settings (ExecutorPicker).")
+    progress = property(lambda self: self.view.progress)
+    trial_config = property(lambda self: self.view.trial_config)
+    trial_charts = property(lambda self: self.view.trial_charts)
+    sort = property(lambda self: self.view.sort)
+    descending = property(lambda self: self.view.descending)
+    table = property(lambda self: self.view.table)
+    charts = property(lambda self: self.view.charts, doc="The sweep's charts (SweepCharts).")
+    output = property(lambda self: self.view.output)
+    tabs = property(lambda self: self.view.tabs)
+    start_button = property(lambda self: self.view.start_button)
+    pause_button = property(lambda self: self.view.pause_button)
+    resume_button = property(lambda self: self.view.resume_button)
+    skip_button = property(lambda self: self.view.skip_button)
+    stop_button = property(lambda self: self.view.stop_button)
 
-    # --- controls (button handlers; any thread; `_click`, `_refuse`, `wait` in SweepThread) ---
-    def start(self) -> bool:
-        """Create the sweep and run its trials on a background thread. Refused while this widget,
-        or another one on the same cell/function, runs a sweep. Bad executor settings raise
-        UsageError (a cell with processes/Dask, an unknown Client variable, an unpicklable function)."""
-        choice = self._check_choice()
-        with _LOCK:
-            other = _RUNNING.get(self.key)
-            if self._active or (other is not None and other._active):
-                who = "this widget" if other is self or self._active else f"sweep {other.sweep_id}"  # type: ignore[union-attr]
-                return self._refuse(f"Start refused: {who} is already running on this "
-                                    f"{'cell' if self.cell else 'function'}; Stop it first.")
-            _RUNNING[self.key] = self
-            self._active = True
-            self.choice = choice
-            self.picker.lock(choice)
-        try:
-            sid, self._resume = self._resume, None  # continue it once; a later Start makes a new sweep
-            if sid is not None:
-                if self.store.get(sid).get("state") == "paused":
-                    self.store.set_state(sid, "running")
-            else:
-                sid = create_sweep(self.source, project=self.project, root=self.store.root)
-            agent = self._make_agent(sid)
-        except BaseException:
-            with _LOCK:
-                self._active = False
-                _RUNNING.pop(self.key, None)
-            self.picker.lock(None)
-            raise
-        self.trials.reset()
-        self.sweep_id, self._current_run = sid, None
-        self._paused = self._stopping = False
-        self.end_state = self.end_reason = self.error = None
-        self._t0, self._t_end, self.note = time.monotonic(), None, ""
-        self._paused_total, self._idle_since = 0.0, None
-        for cls in [c for c in self.stop_button._dom_classes if c.startswith("py-tracker-sweep-")]:
-            self.stop_button.remove_class(cls)  # a previous sweep of this widget
-        self.stop_button.add_class(f"py-tracker-sweep-{sid}")  # for an out-of-band sweep stop (see module doc)
+    # --- drawing (the Updater's target) -------------------------------------------------------
+    def tick(self) -> None:
+        """One drawing round: the trials' prints, store changes made elsewhere (each second),
+        then the controller's snapshot rendered."""
+        ctl, view = self.controller, self.view
+        ctl.router.flush()
+        if view.picker.refused:  # an edit of the executor settings while the sweep runs was undone
+            ctl.note, view.picker.refused = view.picker.refused, ""
+        now = time.monotonic()
+        if now - self._last_poll >= 1.0:
+            self._last_poll = now
+            ctl.poll_store()
+        view.render(ctl.snapshot())
+
+    def done(self) -> bool:
+        return not self.controller.running
+
+    def finalize(self) -> None:
+        self.tick()
+        self.view.finalize()
+
+    def _button(self, control: Callable[[], bool]) -> Callable[[], None]:
+        """What a button calls: `control` through the controller's `click` (never raises)."""
+        return lambda: self.controller.click(control)
+
+    def _kick(self) -> None:
+        if self.updater.alive:
+            self.updater.wake.set()
+        else:
+            self.updater.submit(self.tick)
+
+    # --- the controller's observer (any thread) -----------------------------------------------
+    def changed(self) -> None:
+        self._kick()
+
+    def trial_run(self, run: Any, row: TrialRow | None) -> None:
+        self.updater.submit(lambda: self.view.show_trial(run, row))
+
+    def lock(self, choice: ExecutorChoice | None) -> None:
+        self.view.picker.lock(choice)
+
+    def before_run(self, sweep_id: str) -> None:
+        self.view.mark_sweep(sweep_id)
         end = time.monotonic() + 2.0
         while self.updater.alive and time.monotonic() < end:  # the previous sweep's last drawing
             time.sleep(0.01)
-        self.router.install()
-        self._thread = threading.Thread(target=self._run_agent, args=(agent,), daemon=True,
-                                        name=f"py_tracker-sweep-widget-{sid}")
         self.updater.start()
-        self._thread.start()
-        return True
+
+    # --- controls ---------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Create the sweep and run its trials on a background thread, with the executor the
+        widget shows. Refused while this widget, or another one on the same cell/function, runs
+        a sweep. Bad executor settings raise UsageError (a cell with processes/Dask, an unknown
+        Client variable, an unpicklable function)."""
+        choice = self.view.picker.read(self.controller.namespace())
+        return self.controller.start(choice)
 
     def pause(self) -> bool:
         """Finish the current trial, start no new one until resume()."""
-        if not self._active or self._stopping or self._paused:
-            return self._refuse("Pause: the sweep is not running.")
-        if self.choice.remote:
-            return self._remote_control("pause")
-        try:
-            self.store.set_state(self.sweep_id, "paused")  # type: ignore[arg-type]
-        except UsageError as exc:
-            return self._refuse(str(exc))
-        self._paused, self.note = True, ""
-        self._kick()
-        return True
+        return self.controller.pause()
 
     def resume(self) -> bool:
-        if not self._active or self._stopping or not self._paused:
-            return self._refuse("Resume: the sweep is not paused.")
-        if self.choice.remote:
-            return self._remote_control("resume")
-        try:
-            self.store.set_state(self.sweep_id, "running")  # type: ignore[arg-type]
-        except UsageError as exc:
-            return self._refuse(str(exc))
-        self._paused, self.note = False, ""
-        self.progress_state()  # ends the paused wait now (it must not count as elapsed)
-        self._kick()
-        return True
+        return self.controller.resume()
 
     def stop(self) -> bool:
         """End the current trial now (state "stopped", what it logged is kept); start no more."""
-        if not self._active:
-            return self._refuse("Stop: no sweep is running.")
-        if self.choice.remote:
-            return self._remote_control("stop")
-        self._stopping, self.note = True, ""
-        try:  # first, so that no new trial is claimed once the current one ends
-            self.store.set_state(self.sweep_id, "stopped", reason="stopped from the sweep widget")  # type: ignore[arg-type]
-        except UsageError:
-            pass  # it ended by itself meanwhile (grid done, target reached)
-        if self._runner is not None:
-            self._runner.stop("sweep stopped")  # the trial's next log() raises RunStopped
-        self._kick()
-        return True
+        return self.controller.stop()
 
     def skip(self) -> bool:
         """End the current trial now (as "stopped", reason "skipped") and go on with the next;
         with parallel trials, every running trial."""
-        if self._active and not self._stopping and self.choice.remote:
-            return self._remote_control("skip")
-        row = self.trials.current
-        if not self._active or self._stopping or row is None:
-            return self._refuse("Skip: no trial is running.")
-        self._skipped.add(row.run_id)
-        if self._runner is not None:
-            self._runner.stop("skipped")
-        self.store.request_skip(self.sweep_id, [row.run_id])  # type: ignore[arg-type]
-        self.note = ""
-        self._kick()
-        return True
+        return self.controller.skip()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sweep has ended and the widget shows its final state; True if it did."""
+        end = None if timeout is None else time.monotonic() + timeout
+        self.controller.wait(timeout)
+        while self.updater.alive and (end is None or time.monotonic() < end):
+            time.sleep(0.02)
+        return not self.controller.running and not self.updater.alive
 
     def close(self) -> None:
         """Stop the sweep (if running) and the widget's threads, and close its widgets."""
-        if self._active:
+        if self.controller.running:
             self.stop()
             self.wait(10)
         self.updater.stop()
-        self.router.uninstall()
-        self._close_widgets()
+        self.controller.router.uninstall()
+        self.view.close()
+
+    # --- display ----------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        from .display import widget_bundle
+        return widget_bundle(self.view.widget, "py_tracker sweep widget (open in JupyterLab)", include, exclude)
+
+    def _ipython_display_(self) -> None:
+        from .display import display_with_static
+        display_with_static(self.view.widget, "py_tracker sweep widget (open in JupyterLab)", self.static_html,
+                            "py-tracker-sweep", "py-tracker-static-sweep")
+
+    def static_html(self) -> str:
+        """The sweep as it is now, without JavaScript: progress, the trials table and the metric
+        of each trial as an SVG chart."""
+        return self.view.static_html(self.controller.snapshot())
 
     def __repr__(self) -> str:
         return f"<SweepWidget {self.sweep_id or '(not started)'} {self.phase} trials={len(self.rows)}>"

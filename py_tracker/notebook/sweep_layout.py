@@ -1,5 +1,6 @@
-"""The sweep widget's widgets and drawing: `SweepLayout`, the half of `SweepWidget` that
-owns every ipywidget and chart update.
+"""The sweep widget's view: `SweepPanelView` builds every ipywidget and chart of the sweep
+widget and draws a `SweepSnapshot` (`render`); its buttons call the actions it is given.
+It keeps no sweep state — only widgets and what it last drew (to skip redrawing the same).
 
 Layout: a title; Start · Pause · Resume · Skip · Stop; Executor · Parallel · Dask (an
 `ExecutorPicker`, locked while a sweep runs); the progress line; tabs "Current
@@ -7,37 +8,57 @@ trial" (config + the trial's live charts, a `RunPanel`'s chart board; with paral
 trials on Dask, the list of trials running now), "Trials" (sortable
 table, best row highlighted), "Charts" (parallel coordinates, metric by trial at full
 width, parameter importance; stacked so none is squeezed or cut off in a narrow sidebar) and
-"Output" (what the trials printed). Everything here runs on the widget's `Updater`
-thread (`tick`), except `_build` (constructor) and `_kick` (any thread).
+"Output" (what the trials printed). `render`, `show_trial` and `finalize` run on the
+widget's `Updater` thread; the constructor and `mark_sweep` on the shell thread.
 """
 from __future__ import annotations
 
 import html
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from .sweep_charts import SweepCharts
-from .sweep_executor import ExecutorPicker, running_html
-from .sweep_output import ThreadOutput
-from .sweep_view import SORT_FIXED, TrialRow, config_html, progress_html, trials_table_html
-from .updater import Tickable
+from .sweep_controller import SweepSnapshot
+from .sweep_executor import ExecutorChoice, ExecutorPicker, running_html
+from .sweep_view import (
+    SORT_FIXED,
+    TrialRow,
+    config_html,
+    progress_html,
+    trials_table_html,
+)
+
+ACTIONS = ("start", "pause", "resume", "skip", "stop")
 
 
-class SweepLayout(Tickable):
-    """Drawing half of `SweepWidget`. Reads the controller's state — `trials` (a TrialBook),
-    `_current_run`, `_active`, `_paused`, `_stopping`, `note`,
-    `error`, `end_reason`, `sweep_id`, `params`, `metric`, `goal`, `config`,
-    `progress_state()`, `_poll_store()`, `choice` — and calls its controls `start/pause/resume/skip/stop`
-    (through `_click`)."""
+@dataclass(frozen=True)
+class SweepTitle:
+    """What the view's title and axes show, fixed for the widget's life."""
 
-    updater: Any
+    name: str | None
+    method: str
+    params: list[str]
+    metric: str | None
+    goal: str
+    total: int | None
+    cell: str | None
+    function_name: str
 
-    def _build(self, cell: str | None, function: Any) -> None:
+
+class SweepPanelView:
+    """The widgets of one sweep widget. `actions` maps each of ACTIONS to what its button
+    calls (a click must not raise: wrap them); `redraw` is called when a view setting (sort,
+    colour) changed and a fresh snapshot should be rendered."""
+
+    def __init__(self, title: SweepTitle, choice: ExecutorChoice, actions: Mapping[str, Callable[[], Any]],
+                 redraw: Callable[[], None]):
         import ipywidgets as w
+        self.info = title
         self._panel: Any = None
         self._shown_run_class: str | None = None
         self._drawn = -1
-        self._last_slow = 0.0
+        self._drawn_at = 0.0
 
         def button(desc: str, icon: str, style: str = "", tip: str = "") -> Any:
             b = w.Button(description=desc, icon=icon, button_style=style, tooltip=tip, layout=w.Layout(width="95px"))
@@ -49,30 +70,32 @@ class SweepLayout(Tickable):
         self.skip_button = button("Skip", "forward", "", "End the current trial now and go on with the next")
         self.stop_button = button("Stop", "stop", "danger", "End the current trial now and start no more")
         self.stop_button.add_class("py-tracker-stop")  # + py-tracker-run-<trial id>: out-of-band stop
-        for b, fn in ((self.start_button, self.start), (self.pause_button, self.pause),
-                      (self.resume_button, self.resume), (self.skip_button, self.skip), (self.stop_button, self.stop)):
-            b.on_click(lambda _b, fn=fn: self._click(fn))
-        what = f"cell <code>{html.escape(cell)}</code>" if cell else \
-            f"function <code>{html.escape(getattr(function, '__name__', 'train'))}</code>"
-        name = self.config.get("name")
-        self.title = w.HTML(f"<b>Sweep</b>{' ' + html.escape(str(name)) if name else ''} · "
-                            f"{html.escape(self.config['method'])} over {html.escape(', '.join(self.params) or '—')}"
-                            f" · {what}" + (f" · {'max' if self.goal == 'maximize' else 'min'}imize "
-                                            f"<code>{html.escape(self.metric)}</code>" if self.metric else ""))
-        self.picker = ExecutorPicker(self.choice, cell=cell is not None)
+        for name, b in zip(ACTIONS, (self.start_button, self.pause_button, self.resume_button,
+                                     self.skip_button, self.stop_button)):
+            b.on_click(lambda _b, fn=actions[name]: fn())
+        what = f"cell <code>{html.escape(title.cell)}</code>" if title.cell else \
+            f"function <code>{html.escape(title.function_name)}</code>"
+        self.title = w.HTML(f"<b>Sweep</b>{' ' + html.escape(str(title.name)) if title.name else ''} · "
+                            f"{html.escape(title.method)} over {html.escape(', '.join(title.params) or '—')}"
+                            f" · {what}" + (f" · {'max' if title.goal == 'maximize' else 'min'}imize "
+                                            f"<code>{html.escape(title.metric)}</code>" if title.metric else ""))
+        self.picker = ExecutorPicker(choice, cell=title.cell is not None)
         self.progress = w.HTML()
         self.trial_config = w.HTML("<i>No trial running.</i>")
         self.trial_charts = w.VBox([])
-        self.sort = w.Dropdown(options=list(SORT_FIXED) + self.params, value="#", description="sort by",
+        self.sort = w.Dropdown(options=list(SORT_FIXED) + title.params, value="#", description="sort by",
                                layout=w.Layout(width="240px"))
         self.descending = w.Checkbox(value=False, description="descending", indent=False)
+
+        def changed(_ch: Any) -> None:
+            self._drawn = -1
+            redraw()
         for ctl in (self.sort, self.descending):
-            ctl.observe(lambda _ch: self._redraw(), "value")
+            ctl.observe(changed, "value")
         self.table = w.HTML()
-        self.charts = SweepCharts(self.params, self.metric, self.goal, total=self.total)
-        self.charts.colour_by.observe(lambda _ch: self._redraw(), "value")
+        self.charts = SweepCharts(title.params, title.metric, title.goal, total=title.total)
+        self.charts.colour_by.observe(changed, "value")
         self.output = w.Output(layout=w.Layout(max_height="320px", overflow="auto", border="1px solid var(--jp-border-color2, #eee)"))
-        self.router = ThreadOutput(self.output)
         self.tabs = w.Tab(children=[w.VBox([self.trial_config, self.trial_charts]),
                                     w.VBox([w.HBox([self.sort, self.descending]), self.table]),
                                     w.VBox([self.charts.colour_by, *self.charts.widgets(), self.charts.importance],
@@ -85,17 +108,57 @@ class SweepLayout(Tickable):
                              layout=w.Layout(border="1px solid var(--jp-border-color1, #ccc)", padding="6px"))
         self.widget.add_class("py-tracker-sweep")
 
-    def _kick(self) -> None:
-        if self.updater.alive:
-            self.updater.wake.set()
-        else:
-            self.updater.submit(self.tick)
+    # --- drawing ----------------------------------------------------------------------------
+    def render(self, snap: SweepSnapshot) -> None:
+        """Draw `snap`: the stop button's classes, the table and charts (when the rows changed,
+        or each second while a trial runs, for its duration), the progress line and which
+        controls are enabled."""
+        self._sync_stop_class(snap)
+        now = time.monotonic()
+        if snap.version != self._drawn or (snap.current is not None and now - self._drawn_at >= 1.0):
+            rows = list(snap.rows)
+            self._drawn, self._drawn_at = snap.version, now
+            self.table.value = trials_table_html(rows, self.info.params, self.info.metric, self.info.goal,
+                                                 self.sort.value or "#", bool(self.descending.value), now=time.time())
+            self.charts.update(rows)
+            if snap.remote and (snap.active or rows):
+                self.trial_config.value = running_html(rows, snap.executor)
+        self.charts.flush()
+        self._draw_controls(snap)
 
-    def _redraw(self) -> None:
-        self._drawn = -1
-        self._kick()
+    def _draw_controls(self, snap: SweepSnapshot) -> None:
+        self.picker.set_enabled(not snap.active)
+        note = snap.note or (f"ended: {snap.end_reason}" if snap.end_reason and not snap.active else "")
+        if snap.error is not None and not snap.active:
+            note = f"the sweep ended with an error: {snap.error!r} (see Output)"
+        self.progress.value = progress_html(snap.done, snap.total, snap.elapsed, snap.remaining, snap.phase,
+                                            snap.sweep_id, note)
+        active = snap.active
+        idle = not snap.running_trials if snap.remote else snap.current is None  # parallel: Skip ends all running
+        self.start_button.disabled = active
+        self.pause_button.disabled = not active or snap.paused or snap.stopping
+        self.resume_button.disabled = not active or not snap.paused or snap.stopping
+        self.skip_button.disabled = not active or idle or snap.stopping
+        self.stop_button.disabled = not active or snap.stopping
 
-    def _show_trial(self, run: Any, row: TrialRow | None) -> None:
+    def _sync_stop_class(self, snap: SweepSnapshot) -> None:
+        want = f"py-tracker-run-{snap.current_run_id}" if snap.current_run_id and snap.active else None
+        if want != self._shown_run_class:
+            if self._shown_run_class:
+                self.stop_button.remove_class(self._shown_run_class)
+            if want:
+                self.stop_button.add_class(want)
+            self._shown_run_class = want
+
+    def mark_sweep(self, sweep_id: str) -> None:
+        """Give Stop the class `py-tracker-sweep-<id>` of this sweep only (for an out-of-band
+        sweep stop), dropping a previous sweep's."""
+        for cls in [c for c in self.stop_button._dom_classes if c.startswith("py-tracker-sweep-")]:
+            self.stop_button.remove_class(cls)
+        self.stop_button.add_class(f"py-tracker-sweep-{sweep_id}")
+
+    def show_trial(self, run: Any, row: TrialRow | None) -> None:
+        """The current trial's config and live charts (a `RunPanel` following `run`)."""
         from .panel import RunPanel
         old, self._panel = self._panel, RunPanel(run, interval=0.25)
         self.trial_config.value = config_html(row.number if row else 0, run.name, run.id,
@@ -105,87 +168,30 @@ class SweepLayout(Tickable):
             old.close()
             close_tree(old.widget)
 
-    def _close_widgets(self) -> None:
+    def finalize(self) -> None:
+        """The last drawing of a sweep: every pending chart update, the charts' ranges in sync."""
+        self.charts.flush(force=True)
+        self.charts.resync()
+
+    def close(self) -> None:
+        """Close every widget (the current trial's panel included)."""
         if self._panel is not None:
             self._panel.close()
             close_tree(self._panel.widget)
             self._panel = None
         close_tree(self.widget)
 
-    def _sync_stop_class(self) -> None:
-        run = self._current_run
-        want = f"py-tracker-run-{run.id}" if run is not None and self._active else None
-        if want != self._shown_run_class:
-            if self._shown_run_class:
-                self.stop_button.remove_class(self._shown_run_class)
-            if want:
-                self.stop_button.add_class(want)
-            self._shown_run_class = want
-
-    def tick(self) -> None:
-        self.router.flush()
-        self._sync_stop_class()
-        now = time.monotonic()
-        slow = now - self._last_slow >= 1.0
-        if self.trials.version != self._drawn or (slow and self.trials.current is not None):
-            version, rows = self.trials.snapshot()
-            self._drawn = version
-            self.table.value = trials_table_html(rows, self.params, self.metric, self.goal, self.sort.value or "#",
-                                                 bool(self.descending.value), now=time.time())
-            self.charts.update(rows)
-            if self.choice.remote and (self._active or rows):
-                self.trial_config.value = running_html(rows, self.choice.describe())
-        self.charts.flush()
-        if slow:
-            self._last_slow = now
-            self._poll_store()
-        self._draw_controls()
-
-    def finalize(self) -> None:
-        self.tick()
-        self.charts.flush(force=True)
-        self.charts.resync()
-
-    def _draw_controls(self) -> None:
-        if self.picker.refused:  # an edit of the executor settings while the sweep runs was undone
-            self.note, self.picker.refused = self.picker.refused, ""
-        self.picker.set_enabled(not self._active)
-        p = self.progress_state()
-        note = self.note or (f"ended: {self.end_reason}" if self.end_reason and not self._active else "")
-        if self.error is not None and not self._active:
-            note = f"the sweep ended with an error: {self.error!r} (see Output)"
-        self.progress.value = progress_html(p["done"], p["total"], p["elapsed"], p["remaining"], p["phase"],
-                                            self.sweep_id, note)
-        active, idle = self._active, self.trials.current is None
-        if self.choice.remote:  # several trials at once: Skip ends every running one
-            idle = not any(r.state == "running" for r in self.trials.snapshot()[1])
-        self.start_button.disabled = active
-        self.pause_button.disabled = not active or self._paused or self._stopping
-        self.resume_button.disabled = not active or not self._paused or self._stopping
-        self.skip_button.disabled = not active or idle or self._stopping
-        self.stop_button.disabled = not active or self._stopping
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .display import widget_bundle
-        return widget_bundle(self.widget, "py_tracker sweep widget (open in JupyterLab)", include, exclude)
-
-    def _ipython_display_(self) -> None:
-        from .display import display_with_static
-        display_with_static(self.widget, "py_tracker sweep widget (open in JupyterLab)", self.static_html,
-                            "py-tracker-sweep", "py-tracker-static-sweep")
-
-    def static_html(self) -> str:
-        """The sweep as it is now, without JavaScript: progress, the trials table and the metric
-        of each trial as an SVG chart."""
+    def static_html(self, snap: SweepSnapshot) -> str:
+        """`snap` without JavaScript: heading, the trials table and the metric of each trial as an SVG chart."""
         from .snapshot import svg_lines
-        _, rows = self.trials.snapshot()
-        head = (f"<b>Sweep {html.escape(str(self.sweep_id or '(not started)'))}</b> · {len(rows)} trial(s)"
-                + (f" · metric <code>{html.escape(self.metric)}</code> ({html.escape(self.goal)})" if self.metric else ""))
-        table = trials_table_html(rows, self.params, self.metric, self.goal, "#", False, now=time.time())
+        rows, metric, goal = list(snap.rows), self.info.metric, self.info.goal
+        head = (f"<b>Sweep {html.escape(str(snap.sweep_id or '(not started)'))}</b> · {len(rows)} trial(s)"
+                + (f" · metric <code>{html.escape(metric)}</code> ({html.escape(goal)})" if metric else ""))
+        table = trials_table_html(rows, self.info.params, metric, goal, "#", False, now=time.time())
         chart = ""
         vals = [(i + 1, r.metric) for i, r in enumerate(rows) if isinstance(r.metric, (int, float))]
-        if vals and self.metric:
-            chart = svg_lines(f"{self.metric} by trial", [("", [v[0] for v in vals], [v[1] for v in vals], "#1f77b4")])
+        if vals and metric:
+            chart = svg_lines(f"{metric} by trial", [("", [v[0] for v in vals], [v[1] for v in vals], "#1f77b4")])
         return head + table + chart
 
 

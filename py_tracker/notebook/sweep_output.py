@@ -22,7 +22,8 @@ from ..output import STREAMS, StreamProxy
 
 
 class ThreadOutput:
-    """Route the prints of registered threads (`threads`, a set of idents) to `output`."""
+    """Route the prints of registered threads (`threads`, a set of idents) to `output`
+    (an ipywidgets.Output, or None to only keep them; it may be given later)."""
 
     def __init__(self, output: Any, max_chars: int = 50_000):
         self.output = output
@@ -106,7 +107,8 @@ class ThreadOutput:
                 self._kept[0] = (name, "…\n" + text[keep_from:])
                 self._kept_chars -= keep_from
                 break
-        self.output.outputs = tuple({"output_type": "stream", "name": n, "text": t} for n, t in self._kept)
+        if self.output is not None:  # None: kept for `text` only (a headless sweep)
+            self.output.outputs = tuple({"output_type": "stream", "name": n, "text": t} for n, t in self._kept)
         return True
 
     @property

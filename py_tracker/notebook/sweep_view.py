@@ -6,6 +6,7 @@ table (best row highlighted), `progress_html` the progress line. Every user stri
 """
 from __future__ import annotations
 
+import copy
 import html
 import threading
 import time
@@ -96,6 +97,14 @@ class TrialBook:
     def snapshot(self) -> tuple[int, list[TrialRow]]:
         with self.lock:
             return self.version, list(self.rows)
+
+    def copies(self) -> tuple[int, list[TrialRow], TrialRow | None]:
+        """The version, a copy of every row and the current row's copy, taken together under
+        the lock: what a reader keeps cannot change when the sweep thread ends a trial."""
+        with self.lock:
+            rows = [copy.copy(r) for r in self.rows]
+            current = next((c for c, r in zip(rows, self.rows) if r is self.current), None)
+            return self.version, rows, current
 
 
 def best_row(rows: list[TrialRow], goal: str) -> TrialRow | None:

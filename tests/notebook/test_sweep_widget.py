@@ -110,7 +110,7 @@ def test_pause_then_resume(ip, store, widgets):
     assert w.stop() and w.wait(5)  # Stop while paused: the waiting agent returns
     assert [r.state for r in w.rows] == ["finished"] * 2 and w.phase == "stopped"
     # elapsed leaves out the waits while paused (>= 0.8 s of the first wait alone)
-    wall = w._t_end - w._t0  # Start → the sweep thread's end, pauses included
+    wall = w.controller._t_end - w.controller._t0  # Start → the sweep thread's end, pauses included
     elapsed = w.progress_state()["elapsed"]
     assert 0 < elapsed <= wall - 0.7 and elapsed < time.monotonic() - t0, (elapsed, wall)
     assert elapsed >= sum(r.duration for r in w.rows) - 0.1
