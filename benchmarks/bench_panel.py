@@ -36,7 +36,7 @@ def bench_log(rows: int, with_panel: bool, root: str) -> float:
     """Mean wall time per log() over the loop (throughput: includes the panel thread's GIL
     share); the median per call is kept in MEDIANS."""
     import py_tracker as pt
-    from py_tracker.notebook.panel import RunPanel
+    from py_tracker.notebook.live.panel import RunPanel
     run = pt.init(project="bench", dir=root, settings=QUIET)
     panel = RunPanel(run) if with_panel else None
     row = {"train/loss": 1.0, "train/acc": 0.0, "val/loss": 0.5, "lr": 0.001}
@@ -64,7 +64,7 @@ def bench_log(rows: int, with_panel: bool, root: str) -> float:
 
 
 def bench_flush(n_points: int, batch: int, repeats: int) -> dict:
-    from py_tracker.notebook.charts import LiveChart
+    from py_tracker.notebook.live.charts import LiveChart
     charts = [LiveChart(f"m{i}") for i in range(4)]
     for c in charts:
         _ = c.widget  # a real BokehModel: stream() builds the patch message the browser would get
@@ -93,7 +93,7 @@ def bench_flush(n_points: int, batch: int, repeats: int) -> dict:
 
 def bench_runs_table(n: int, root: str) -> float:
     """Seconds to build the runs table widget of a project with n finished runs."""
-    from py_tracker.notebook.runs_table import RunsTable
+    from py_tracker.notebook.tables.runs_table import RunsTable
     from py_tracker.storage.catalog import Catalog
     cat = Catalog(root)
     now = time.time()

@@ -50,7 +50,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=100_000)
     a = ap.parse_args()
-    from py_tracker.notebook.runs_table import RunsTable
+    from py_tracker.notebook.tables.runs_table import RunsTable
     with tempfile.TemporaryDirectory() as tmp:
         small, big = os.path.join(tmp, "small"), os.path.join(tmp, "big")
         make_project(small, 1000)

@@ -144,10 +144,10 @@ _LAZY = {
     "termlog": "py_tracker.term",
     "termwarn": "py_tracker.term",
     "termerror": "py_tracker.term",
-    "sweep_widget": "py_tracker.notebook.sweep_control",
-    # the defining module: `py_tracker.notebook.runs_table` is also the name of that submodule,
+    "sweep_widget": "py_tracker.notebook.sweep.control",
+    # the defining module: `py_tracker.notebook.tables.runs_table` is also the name of that submodule,
     # which replaces the package's lazy attribute once imported (`%track runs` imports it)
-    "runs_table": "py_tracker.notebook.runs_table",
+    "runs_table": "py_tracker.notebook.tables.runs_table",
     "SystemMonitor": "py_tracker.monitor",
     "as_wandb": "py_tracker.compat",
     "import_runs": "py_tracker.importers",
@@ -165,8 +165,8 @@ if TYPE_CHECKING:  # the lazy names above, for type checkers and grimp (tests/te
                                   PartitionedTable, Table, Video)
     from py_tracker.model import unwatch, watch
     from py_tracker.monitor import SystemMonitor
-    from py_tracker.notebook.runs_table import runs_table
-    from py_tracker.notebook.sweep_control import sweep_widget
+    from py_tracker.notebook.tables.runs_table import runs_table
+    from py_tracker.notebook.sweep.control import sweep_widget
     from py_tracker.plot import plot_table
     from py_tracker.reporting import report
     from py_tracker.sweeps.api import agent, controller, sweep
@@ -200,7 +200,7 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext py_tracker`: registers the %track / %%track magics."""
-    from .notebook.magics import load_ipython_extension as _load
+    from .notebook.magic.magics import load_ipython_extension as _load
     _load(ipython)
 
 

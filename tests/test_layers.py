@@ -96,7 +96,7 @@ def test_importing_features_registers_no_init_hook():
     """Init hooks are registered by the composing root package (system, notebook) and by a
     feature when it starts (a sweep runner, a Dask trial, a sweep widget), never on import."""
     code = ("import py_tracker, py_tracker.sweeps.runners, py_tracker.sweeps.dask_runner, "
-            "py_tracker.notebook.sweep_controller, py_tracker.notebook.sweep_control\n"
+            "py_tracker.notebook.sweep.controller, py_tracker.notebook.sweep.control\n"
             "from py_tracker.core import session\n"
             "print([f'{h.__module__}.{h.__name__}' for h in session._init_hooks])")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -323,7 +323,7 @@ def test_sweep_thread_routing_under_a_run_capture_one_stand_in(tmp_path, console
     widget and output.log, the main thread's reach the cell and output.log, and the
     streams come back exactly, whichever layer goes first. Both stand-ins are `StreamProxy`."""
     ipywidgets = pytest.importorskip("ipywidgets")
-    from py_tracker.notebook.sweep_output import ThreadOutput
+    from py_tracker.notebook.sweep.output import ThreadOutput
     from py_tracker.output import StreamProxy
     out, err = consoles()
     router = ThreadOutput(ipywidgets.Output()).install()

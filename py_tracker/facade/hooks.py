@@ -25,7 +25,7 @@ def wandb_magic() -> None:
         from IPython import get_ipython
         shell = get_ipython()
         if shell is not None and "wandb" not in shell.magics_manager.magics.get("line", {}):
-            from ..notebook.magics import register_wandb_magic
+            from ..notebook.magic.magics import register_wandb_magic
             register_wandb_magic(shell)
     except Exception:  # a missing magic must never break import or init
         pass

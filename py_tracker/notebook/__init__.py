@@ -10,16 +10,16 @@ from typing import Any
 
 _LAZY = {
     "show_run": "py_tracker.notebook.display",
-    "RunPanel": "py_tracker.notebook.panel",
-    "LiveChart": "py_tracker.notebook.charts",
-    "ChartBoard": "py_tracker.notebook.board",
-    "runs_table": "py_tracker.notebook.runs_table",
-    "RunsTable": "py_tracker.notebook.runs_table",
-    "compare": "py_tracker.notebook.compare",
-    "ComparePanel": "py_tracker.notebook.compare",
-    "system_panel": "py_tracker.notebook.system_panel",
-    "SystemPanel": "py_tracker.notebook.system_panel",
-    "sweep_widget": "py_tracker.notebook.sweep_control",
+    "RunPanel": "py_tracker.notebook.live.panel",
+    "LiveChart": "py_tracker.notebook.live.charts",
+    "ChartBoard": "py_tracker.notebook.live.board",
+    "runs_table": "py_tracker.notebook.tables.runs_table",
+    "RunsTable": "py_tracker.notebook.tables.runs_table",
+    "compare": "py_tracker.notebook.tables.compare",
+    "ComparePanel": "py_tracker.notebook.tables.compare",
+    "system_panel": "py_tracker.notebook.live.system_panel",
+    "SystemPanel": "py_tracker.notebook.live.system_panel",
+    "sweep_widget": "py_tracker.notebook.sweep.control",
 }
 
 

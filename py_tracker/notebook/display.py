@@ -135,7 +135,7 @@ def show_run(run: Any = None, *, snapshot: bool = True, interval: float = 0.25,
     run) under the current cell, and return the `RunPanel`. `height` (pixels, as W&B's
     `run.display(height=)`) bounds the panel, which then scrolls."""
     from IPython.display import display
-    from .panel import RunPanel
+    from .live.panel import RunPanel
     run = resolve_run(run)
     ensure_bokeh()
     panel = RunPanel(run, interval=interval)

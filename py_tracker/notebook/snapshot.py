@@ -118,8 +118,8 @@ def _num(v: float) -> str:
 def run_snapshot(api_run: Any) -> str:
     """The snapshot HTML of a stored run (read from disk, so it is complete and thread-safe):
     header, every metric chart (x = its step metric or step), system charts, summary, config."""
-    from .charts import step_metric_for
-    from .tabs import kv_table
+    from .live.charts import step_metric_for
+    from .live.tabs import kv_table
     r = api_run.load()
     state = r.state
     parts = [HIDE_CSS, f"<div class='{STATIC_CLASS} {SNAPSHOT_CLASS}' style='font:12px sans-serif'>",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 import py_tracker as pt
-from py_tracker.notebook.sweep_view import TrialRow, best_row
+from py_tracker.notebook.sweep.view import TrialRow, best_row
 from py_tracker.reporting import data as report_data
 from py_tracker.server.store import StoreReader
 from py_tracker.server.sweeps import sweep_docs

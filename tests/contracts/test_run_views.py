@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import py_tracker as pt
-from py_tracker.notebook.source import RunSource, StreamTail
+from py_tracker.notebook.live.source import RunSource, StreamTail
 from py_tracker.server.store import StoreReader
 
 VIEWS = ["live", "api", "server", "notebook", "notebook-live"]

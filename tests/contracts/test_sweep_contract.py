@@ -79,7 +79,7 @@ def shell():
 
 def run_cell_sweep(sid: str, cell: str, count: int | None, ip) -> int:
     from py_tracker.errors import UsageError
-    from py_tracker.notebook.sweep_control import sweep_widget
+    from py_tracker.notebook.sweep.control import sweep_widget
     try:
         w = sweep_widget(sweep_id=sid, cell=cell, count=count, shell=ip)
     except UsageError as exc:  # the widget refuses an ended sweep up front, saying why

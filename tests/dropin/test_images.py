@@ -10,9 +10,9 @@ import pytest
 import py_tracker as wandb
 from py_tracker.errors import UsageError
 from py_tracker.media import from_json
-from py_tracker.notebook.board import ChartBoard
-from py_tracker.notebook.charts import ChartOptions
-from py_tracker.notebook.panel import RunPanel
+from py_tracker.notebook.live.board import ChartBoard
+from py_tracker.notebook.live.charts import ChartOptions
+from py_tracker.notebook.live.panel import RunPanel
 
 QUIET = {"monitor_interval": None, "capture_output": False, "save_code": False, "display": False}
 

@@ -12,8 +12,8 @@ import pytest
 
 import py_tracker as wandb
 from py_tracker.errors import UsageError
-from py_tracker.notebook.media_files import MediaFileStrip
-from py_tracker.notebook.panel import RunPanel
+from py_tracker.notebook.live.media_files import MediaFileStrip
+from py_tracker.notebook.live.panel import RunPanel
 
 QUIET = {"monitor_interval": None, "capture_output": False, "save_code": False, "display": False}
 PDB = "ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\nEND\n"

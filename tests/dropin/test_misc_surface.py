@@ -12,7 +12,7 @@ import pytest
 
 import py_tracker as wandb
 from py_tracker.errors import UnsupportedError, UsageError
-from py_tracker.notebook.panel import RunPanel
+from py_tracker.notebook.live.panel import RunPanel
 
 QUIET = {"monitor_interval": None, "capture_output": False, "save_code": False, "display": False}
 

@@ -10,8 +10,8 @@ import pytest
 
 import py_tracker as wandb
 from py_tracker.errors import UsageError
-from py_tracker.notebook.custom_charts import CustomChartView
-from py_tracker.notebook.panel import RunPanel
+from py_tracker.notebook.live.custom_charts import CustomChartView
+from py_tracker.notebook.live.panel import RunPanel
 from py_tracker.reporting import report
 
 QUIET = {"monitor_interval": None, "capture_output": False, "save_code": False, "display": False}

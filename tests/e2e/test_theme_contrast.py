@@ -16,7 +16,7 @@ from .conftest import ARTIFACTS
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CELLS = [
-    "import py_tracker as pt\nfrom py_tracker.notebook.compare import compare\n"
+    "import py_tracker as pt\nfrom py_tracker.notebook.tables.compare import compare\n"
     "from py_tracker.notebook.snapshot import run_snapshot\nfrom IPython.display import HTML, display\n"
     "runs = []\n"
     "for i, lr in enumerate((0.1, 0.01)):\n"

@@ -52,7 +52,7 @@ def test_report_runs_table_marks_imported_runs(imported, root, tmp_path):
 
 
 def test_run_panel_header_marks_imported_runs(imported, root):
-    from py_tracker.notebook.panel import RunPanel
+    from py_tracker.notebook.live.panel import RunPanel
     recs, src = imported
     panel = RunPanel(Api(root).run(recs["train"]["id"]))
     want = html.escape(f"imported from tensorboard: {src / 'train'}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import py_tracker as pt
-from py_tracker.notebook.compare import compare, config_diff_html, group_band
+from py_tracker.notebook.tables.compare import compare, config_diff_html, group_band
 
 from .conftest import QUIET
 

@@ -8,7 +8,7 @@ from IPython.testing.globalipapp import start_ipython
 
 import py_tracker as pt
 from py_tracker.core import session
-from py_tracker.notebook import magics
+from py_tracker.notebook.magic import magics
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_report_and_sweep_delegate_or_explain(ip):
     if importlib.util.find_spec("py_tracker.reporting") is None:
         with pytest.raises(UsageError, match="reports are not available"):
             ip.run_line_magic("track", "report x")
-    if importlib.util.find_spec("py_tracker.notebook.sweep_control") is None:
+    if importlib.util.find_spec("py_tracker.notebook.sweep.control") is None:
         with pytest.raises(UsageError, match="sweep widget not available yet"):
             ip.run_line_magic("track", "sweep")
 

@@ -6,8 +6,8 @@ import time
 import numpy as np
 
 import py_tracker as pt
-from py_tracker.notebook.charts import LiveChart
-from py_tracker.notebook.panel import RunPanel
+from py_tracker.notebook.live.charts import LiveChart
+from py_tracker.notebook.live.panel import RunPanel
 
 from .conftest import QUIET, wait_for
 

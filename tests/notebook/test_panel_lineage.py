@@ -6,7 +6,7 @@ import html
 import pytest
 
 import py_tracker as pt
-from py_tracker.notebook.panel import RunPanel
+from py_tracker.notebook.live.panel import RunPanel
 
 from .conftest import QUIET
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from py_tracker.notebook.reduce import BucketReducer, Column, ema, window_indices
+from py_tracker.notebook.live.reduce import BucketReducer, Column, ema, window_indices
 
 
 def test_column_grows():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import py_tracker as pt
-from py_tracker.notebook.commands import cmd_report
+from py_tracker.notebook.magic.commands import cmd_report
 
 
 def test_report_magic_project_and_runs(store, tmp_path, capsys):

@@ -8,7 +8,7 @@ import pytest
 from IPython.core.error import UsageError
 
 import py_tracker as pt
-from py_tracker.notebook.runs_table import RunsTable, filter_rows, runs_table, sort_rows
+from py_tracker.notebook.tables.runs_table import RunsTable, filter_rows, runs_table, sort_rows
 from py_tracker.storage.catalog import Catalog
 
 from .conftest import QUIET

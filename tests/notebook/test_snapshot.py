@@ -82,7 +82,7 @@ def test_nbconvert_html_has_snapshots_and_no_widget_reprs(tmp_path):
     from nbconvert import HTMLExporter
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
-        "import py_tracker as pt\nfrom py_tracker.notebook.compare import compare\nruns = []\n"
+        "import py_tracker as pt\nfrom py_tracker.notebook.tables.compare import compare\nruns = []\n"
         "for i in range(2):\n    run = pt.init(project='nbc', name=f'n{i}', config={'lr': 0.1 * (i + 1)})\n"
         "    for s in range(5):\n        run.log({'loss': 1.0 / (s + 1)})\n    run.finish()\n"
         "    runs.append(pt.Api().run(run.id))"), nbformat.v4.new_code_cell("compare(runs)")]
@@ -119,7 +119,7 @@ def test_nbconvert_html_has_static_runs_table_compare_and_sweep(tmp_path):
         "    for s in range(6):\n        run.log({'loss': (i + 1.0) / (s + 1)})\n    run.finish()\n"
         "    runs.append(pt.Api().run(run.id))",
         "pt.runs_table('nbs')",
-        "from py_tracker.notebook.compare import compare\ncompare(runs)",
+        "from py_tracker.notebook.tables.compare import compare\ncompare(runs)",
         "def train():\n    run = pt.init()\n    run.log({'score': run.config['x'] * 2.0})\n    run.finish()\n"
         "w = pt.sweep_widget({'method': 'grid', 'metric': {'name': 'score', 'goal': 'maximize'},\n"
         "                     'parameters': {'x': {'values': [1, 2, 3]}}}, function=train, project='nbs-sweep')\n"

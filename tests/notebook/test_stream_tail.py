@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import py_tracker as pt
-from py_tracker.notebook.source import StreamTail
+from py_tracker.notebook.live.source import StreamTail
 from py_tracker.storage.history import read_columns
 
 

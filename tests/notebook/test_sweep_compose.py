@@ -11,17 +11,17 @@ import threading
 import time
 from pathlib import Path
 
-from py_tracker.notebook.sweep_controller import SweepSnapshot
-from py_tracker.notebook.sweep_executor import ExecutorChoice
-from py_tracker.notebook.sweep_layout import ACTIONS, SweepPanelView, SweepTitle
-from py_tracker.notebook.sweep_view import TrialRow
+from py_tracker.notebook.sweep.controller import SweepSnapshot
+from py_tracker.notebook.sweep.executor import ExecutorChoice
+from py_tracker.notebook.sweep.layout import ACTIONS, SweepPanelView, SweepTitle
+from py_tracker.notebook.sweep.view import TrialRow
 
 ROOT = Path(__file__).resolve().parents[2]
 
 HEADLESS = textwrap.dedent("""
     import json, sys
     import py_tracker as pt
-    from py_tracker.notebook.sweep_controller import SweepController
+    from py_tracker.notebook.sweep.controller import SweepController
 
     def train():
         run = pt.init()
@@ -71,7 +71,7 @@ def test_controller_runs_a_real_sweep_headless_without_ipywidgets(tmp_path):
 
 
 def test_a_snapshot_does_not_change_when_the_sweep_goes_on(tmp_path):
-    from py_tracker.notebook.sweep_controller import SweepController
+    from py_tracker.notebook.sweep.controller import SweepController
     cfg = {"method": "grid", "metric": {"name": "loss"}, "parameters": {"lr": {"values": [0.1, 0.2]}}}
     ctl = SweepController.make(cfg, function=lambda: None, root=tmp_path / "store")
     ctl.trials.start("r1", {"lr": 0.1})

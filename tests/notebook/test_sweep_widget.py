@@ -11,8 +11,8 @@ from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
-from py_tracker.notebook import magics
-from py_tracker.notebook.sweep_control import SweepWidget, sweep_widget
+from py_tracker.notebook.magic import magics
+from py_tracker.notebook.sweep.control import SweepWidget, sweep_widget
 from py_tracker.sweeps.config import SweepConfigError
 
 from .conftest import wait_for
@@ -191,7 +191,7 @@ def test_function_mode_random_count_and_escaping(store, widgets):
 
     cfg = {"method": "random", "metric": {"name": "acc", "goal": "maximize"}, "seed": 1,
            "parameters": {"opt": {"values": ["<script>x</script>", "sgd"]}, "lr": {"min": 0.0, "max": 1.0}}}
-    # the module is sweep_control, so neither pt.sweep_widget nor py_tracker.notebook.sweep_widget is ever hidden by it
+    # the module is notebook.sweep.control, so neither pt.sweep_widget nor py_tracker.notebook.sweep_widget is ever hidden by it
     w = pt.sweep_widget(cfg, function=train, count=4, project="sw")
     widgets.append(w)
     assert w.total == 4 and w.start() and w.wait(20)
@@ -267,7 +267,7 @@ def test_thread_output_routes_only_its_threads_and_stays_bounded():
 
     import ipywidgets as w
 
-    from py_tracker.notebook.sweep_output import ThreadOutput
+    from py_tracker.notebook.sweep.output import ThreadOutput
     out = ThreadOutput(w.Output(), max_chars=1000).install()
     try:
         t = threading.Thread(target=lambda: (out.threads.add(threading.get_ident()),

@@ -14,9 +14,9 @@ from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
-from py_tracker.notebook import magics
-from py_tracker.notebook.sweep_executor import OPTIONS, ExecutorChoice, split_magic
-from py_tracker.notebook.sweep_control import SweepWidget, sweep_widget
+from py_tracker.notebook.magic import magics
+from py_tracker.notebook.sweep.executor import OPTIONS, ExecutorChoice, split_magic
+from py_tracker.notebook.sweep.control import SweepWidget, sweep_widget
 
 from .conftest import wait_for
 

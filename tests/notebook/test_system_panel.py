@@ -1,7 +1,7 @@
 """%track system: a live system panel fed by a real SystemMonitor."""
 from __future__ import annotations
 
-from py_tracker.notebook.system_panel import SystemPanel
+from py_tracker.notebook.live.system_panel import SystemPanel
 
 from .conftest import wait_for
 

@@ -8,8 +8,8 @@ import numpy as np
 
 import py_tracker as pt
 from py_tracker.media.table_grid import MAX_SHOWN
-from py_tracker.notebook.panel import RunPanel
-from py_tracker.notebook.table_view import TableView
+from py_tracker.notebook.live.panel import RunPanel
+from py_tracker.notebook.live.table_view import TableView
 
 from .conftest import QUIET
 

@@ -8,9 +8,9 @@ from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
-from py_tracker.notebook import magics
-from py_tracker.notebook.sweep_cell import CellTrial
-from py_tracker.notebook.training_cells import TRAINING_CELLS, TrainingCells
+from py_tracker.notebook.magic import magics
+from py_tracker.notebook.sweep.cell import CellTrial
+from py_tracker.notebook.magic.training_cells import TRAINING_CELLS, TrainingCells
 
 
 @pytest.fixture(scope="module")

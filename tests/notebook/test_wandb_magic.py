@@ -7,9 +7,9 @@ from IPython.core.error import UsageError
 from IPython.testing.globalipapp import start_ipython
 
 import py_tracker as pt
-from py_tracker.notebook.panel import RunPanel
-from py_tracker.notebook.runs_table import RunsTable
-from py_tracker.notebook.wandb_magic import wandb_line
+from py_tracker.notebook.live.panel import RunPanel
+from py_tracker.notebook.tables.runs_table import RunsTable
+from py_tracker.notebook.magic.wandb_magic import wandb_line
 
 from .conftest import QUIET
 

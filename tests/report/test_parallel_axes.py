@@ -28,8 +28,8 @@ def report_axes():
 
 
 def widget_axes():
-    from py_tracker.notebook.sweep_charts import SweepCharts
-    from py_tracker.notebook.sweep_view import TrialRow
+    from py_tracker.notebook.sweep.charts import SweepCharts
+    from py_tracker.notebook.sweep.view import TrialRow
     rows = []
     for i, (cfg, loss) in enumerate(zip(CONFIGS, LOSS)):
         row = TrialRow(i + 1, f"r{i}", cfg, started=0.0)

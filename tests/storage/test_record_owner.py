@@ -123,7 +123,7 @@ def test_sweep_states_and_claims_through_the_records_module(tmp_path):
 def test_derived_state_and_runtime_are_one_rule_for_api_and_server(tmp_path):
     """A "running" record whose writer is gone: Api, the server's reader and the notebook
     panel source all show "crashed" and the stored runtime (no time added)."""
-    from py_tracker.notebook.source import RunSource
+    from py_tracker.notebook.live.source import RunSource
     from py_tracker.server.store import StoreReader
     run = pt.init(project="dr", dir=tmp_path, settings=QUIET)
     run.finish()

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core.summary import step_metric_defs, step_metric_for
-from ..storage.downsample import bucket_indices, group_band
-from .tabs import TABLE_CSS, fmt_value
+from ...core.summary import step_metric_defs, step_metric_for
+from ...storage.downsample import bucket_indices, group_band
+from ..live.tabs import TABLE_CSS, fmt_value
 
 try:
     from bokeh.palettes import Category10_10 as PALETTE
@@ -67,7 +67,7 @@ class ComparePanel:
 
     def __init__(self, runs: list[Any], keys: list[str] | None = None, group: bool = True):
         import ipywidgets as w
-        from .bokeh_widget import LiveBokehModel as BokehModel
+        from ..live.bokeh_widget import LiveBokehModel as BokehModel
         if len(runs) < 1:
             raise ValueError("compare() needs at least one run")
         self.runs = runs
@@ -93,7 +93,7 @@ class ComparePanel:
 
     def _draw(self, group: bool) -> None:
         """(Re)build every metric figure, grouped or one line per run."""
-        from .bokeh_widget import LiveBokehModel as BokehModel
+        from ..live.bokeh_widget import LiveBokehModel as BokehModel
         self.grouped = group
         self.figures = {key: self._figure(key, self._data, group) for key in self.keys}
         self.charts.children = tuple(BokehModel(f) for f in self.figures.values())
@@ -163,19 +163,19 @@ class ComparePanel:
         return fig
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .display import widget_bundle
+        from ..display import widget_bundle
         return widget_bundle(self.widget, f"py_tracker compare of {len(self.runs)} runs (open in JupyterLab)",
                              include, exclude)
 
     def _ipython_display_(self) -> None:
-        from .display import display_with_static
+        from ..display import display_with_static
         display_with_static(self.widget, f"py_tracker compare of {len(self.runs)} runs (open in JupyterLab)",
                             self.static_html, "py-tracker-compare", "py-tracker-static-compare")
 
     def static_html(self) -> str:
         """The compare view without JavaScript: one SVG chart per metric (a line per run,
         reduced per bucket) and the config diff."""
-        from .snapshot import svg_lines
+        from ..snapshot import svg_lines
         cards = []
         for key in self.keys:
             lines = [(str(r.name), *self._data[r.id][key][:2], PALETTE[i % len(PALETTE)])
@@ -191,8 +191,8 @@ def _num(v: Any) -> float:
 
 def compare(runs: list[Any], keys: list[str] | None = None, group: bool = True) -> ComparePanel:
     """Compare runs (ApiRuns, Runs or "project/id" strings). Display the result."""
-    from ..api import Api
-    from .display import ensure_bokeh, in_notebook
+    from ...api import Api
+    from ..display import ensure_bokeh, in_notebook
     resolved = []
     for r in runs:
         if isinstance(r, str):

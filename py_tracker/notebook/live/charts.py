@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.summary import step_metric_for  # noqa: F401  (re-exported: board, snapshot)
+from ...core.summary import step_metric_for  # noqa: F401  (re-exported: board, snapshot)
 from .reduce import BucketReducer, Column, ema, window_indices
 
 X_STEP, X_RUNTIME, X_WALL, X_DEFAULT = "_step", "_runtime", "_timestamp", "_default"

@@ -12,9 +12,9 @@ import html
 import time
 from typing import Any
 
-from ..formats import duration_text, imported_text
+from ...formats import duration_text, imported_text
 
-from ..storage.records import RunState
+from ...storage.records import RunState
 from .board import ChartBoard, system_section
 from .charts import BASE_X, X_DEFAULT, X_LABELS, X_RUNTIME, ChartOptions
 from .source import RunSource, StreamTail
@@ -210,7 +210,7 @@ class RunPanel(Tickable):
 
     # --- display ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .display import widget_bundle
+        from ..display import widget_bundle
         src = self.source
         return widget_bundle(self.widget, f"py_tracker run {src.name} ({src.id}): live panel (open in JupyterLab)",
                              include, exclude)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..storage.records import RunState
+from ...storage.records import RunState
 from .magic_args import _api, _display, _parser, _usage_error
 
 
@@ -12,7 +12,7 @@ def cmd_show(argv: list[str], shell: Any = None) -> Any:
     p = _parser("%track show", "Show the live panel of a run.")
     p.add_argument("run", nargs="?", default=None)
     a = p.parse_args(argv)
-    from .display import show_run
+    from ..display import show_run
     try:
         run = _api(a.dir).run(a.run) if (a.run and a.dir) else a.run
         return show_run(run)
@@ -25,7 +25,7 @@ def cmd_runs(argv: list[str], shell: Any = None) -> Any:
     p.add_argument("project", nargs="?", default=None)
     p.add_argument("--filter", "-f", dest="filter", default=None, help="text or expression, e.g. \"lr > 0.01\"")
     a = p.parse_args(argv)
-    from .runs_table import runs_table
+    from ..tables.runs_table import runs_table
     table = runs_table(a.project, root=_api(a.dir).root, filter=a.filter)
     _display(table)
     return table
@@ -37,7 +37,7 @@ def cmd_compare(argv: list[str], shell: Any = None) -> Any:
     a = p.parse_args(argv)
     if len(a.runs) < 2:
         raise _usage_error("compare needs at least two runs: %track compare RUN_ID RUN_ID ...")
-    from .compare import compare
+    from ..tables.compare import compare
     api = _api(a.dir)
     try:
         runs = [api.run(r) for r in a.runs]
@@ -52,8 +52,8 @@ def cmd_system(argv: list[str], shell: Any = None) -> Any:
     p = _parser("%track system", "Live system-load panel (CPU, memory, GPU) without a run.")
     p.add_argument("--interval", type=float, default=1.0)
     a = p.parse_args(argv)
-    from .display import ensure_bokeh
-    from .system_panel import system_panel
+    from ..display import ensure_bokeh
+    from ..live.system_panel import system_panel
     ensure_bokeh()
     panel = system_panel(interval=a.interval)
     _display(panel)
@@ -64,7 +64,7 @@ def cmd_stop(argv: list[str], shell: Any = None) -> str:
     p = _parser("%track stop", "Ask a run to stop (its next log() ends it as 'stopped').")
     p.add_argument("run", nargs="?", default=None)
     a = p.parse_args(argv)
-    from ..core import session
+    from ...core import session
     active = session.active_run()
     if a.run is None or (active is not None and a.run in (active.id, getattr(active, "path", None))):
         if active is None:
@@ -82,7 +82,7 @@ def cmd_stop(argv: list[str], shell: Any = None) -> str:
 def cmd_status(argv: list[str], shell: Any = None) -> str:
     p = _parser("%track status", "The active run and the runs still running.")
     a = p.parse_args(argv)
-    from ..core import session
+    from ...core import session
     active = session.active_run()
     lines = []
     if active is None:
@@ -108,7 +108,7 @@ def cmd_report(argv: list[str], shell: Any = None) -> Any:
     p.add_argument("--title", default=None)
     p.add_argument("--metrics", default=None, help="comma-separated keys or globs, e.g. 'val/*,loss'")
     a = p.parse_args(argv)
-    from ..reporting import report as make_report
+    from ...reporting import report as make_report
     if a.sweep and a.target:
         raise _usage_error("give either a target or --sweep, e.g. %track report my-project -o r.html")
     if not a.sweep and not a.target:
@@ -133,7 +133,7 @@ def _is_project(name: str, root: str | None) -> bool:
 
 
 def cmd_sweep(argv: list[str], shell: Any = None, line: str = "") -> Any:
-    from .sweep_control import sweep_magic
+    from ..sweep.control import sweep_magic
     return sweep_magic(line, shell)
 
 

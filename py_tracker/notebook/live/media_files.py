@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from ..media.base import resolve
+from ...media.base import resolve
 from .stepped import SteppedView
 from .tabs import human_size
 

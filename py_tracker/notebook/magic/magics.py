@@ -14,7 +14,7 @@ import sys
 import traceback
 from typing import Any
 
-from ..storage.records import RunState
+from ...storage.records import RunState
 from .commands import (COMMANDS, cmd_compare, cmd_report, cmd_runs, cmd_show, cmd_status,  # noqa: F401
                        cmd_stop, cmd_sweep, cmd_system)
 from .magic_args import _parser, _Parser, _split, _usage_error, split_config_line
@@ -50,9 +50,9 @@ def cell_parser() -> _Parser:
 
 def track_cell(line: str, cell: str, shell: Any) -> Any:
     """`%%track`: init → panel → run the cell → finish (finished / failed / stopped)."""
-    from ..core.session import init
-    from ..errors import RunStopped
-    from . import display as disp
+    from ...core.session import init
+    from ...errors import RunStopped
+    from .. import display as disp
     args = cell_parser().parse_args(split_config_line(line))
     config = None
     if args.config:
@@ -159,13 +159,13 @@ def load_ipython_extension(ipython: Any) -> None:
 
     TrackMagics.track.__doc__ = LINE_HELP + "\n" + cell_parser().format_help()
     ipython.register_magics(TrackMagics)
-    from .display import install_stop_handler
+    from ..display import install_stop_handler
     install_stop_handler(ipython)
     register_wandb_magic(ipython)
 
 
 def register_wandb_magic(ipython: Any) -> None:
-    """`%wandb` (W&B's line magic; see `py_tracker.notebook.wandb_magic`)."""
+    """`%wandb` (W&B's line magic; see `py_tracker.notebook.magic.wandb_magic`)."""
     from .wandb_magic import __doc__ as doc, wandb_line
 
     def wandb(line: str) -> None:

@@ -23,10 +23,10 @@ import math
 import time
 from typing import Any
 
-from ..sweeps.axes import axis_values
-from ..sweeps.best import metric_value, running_best
-from ..sweeps.importance import importance_html, parameter_importance
-from .sweep_view import STATE_COLORS, TrialRow
+from ...sweeps.axes import axis_values
+from ...sweeps.best import metric_value, running_best
+from ...sweeps.importance import importance_html, parameter_importance
+from .view import STATE_COLORS, TrialRow
 
 
 
@@ -104,7 +104,7 @@ class SweepCharts:
 
     def widgets(self) -> list[Any]:
         if not self._widgets:
-            from .bokeh_widget import LiveBokehModel as BokehModel
+            from ..live.bokeh_widget import LiveBokehModel as BokehModel
             import ipywidgets as w
             self._widgets = [BokehModel(fig, layout=w.Layout(width="100%")) for fig in (self.parallel, self.by_trial)]
             for wdg in self._widgets:

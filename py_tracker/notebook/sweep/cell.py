@@ -14,8 +14,8 @@ import ast
 import shlex
 from typing import Any
 
-from ..errors import UsageError
-from .training_cells import TRAINING_CELLS, TrainingCells
+from ...errors import UsageError
+from ..magic.training_cells import TRAINING_CELLS, TrainingCells
 
 
 def calls_init(tree: ast.AST) -> bool:
@@ -43,7 +43,7 @@ class CellTrial:
         self.shell = shell
 
     def __call__(self) -> None:
-        from ..core.session import init
+        from ...core.session import init
         source = self.cells.source(self.cell)
         shell = self.shell
         code = shell.transform_cell(source) if hasattr(shell, "transform_cell") else source

@@ -22,7 +22,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import UsageError
+from ...errors import UsageError
 
 #: picker label -> kind
 OPTIONS = {"local thread": "thread", "local processes": "processes", "Dask client": "dask"}
@@ -222,7 +222,7 @@ class ExecutorPicker:
 
 def running_html(rows: list, describe: str) -> str:
     """The "Current trial" tab of a parallel sweep: the trials running now (escaped)."""
-    from .sweep_view import compact
+    from .view import compact
     live = [r for r in rows if r.state == "running"]
     head = f"<b>{len(live)} trial{'s' if len(live) != 1 else ''} running</b> on {html.escape(describe)}"
     items = "".join(f"<li>trial {r.number} <code>{html.escape(r.run_id)}</code> {html.escape(compact(r.flat))}</li>"

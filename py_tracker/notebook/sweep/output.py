@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from ..output import STREAMS, StreamProxy
+from ...output import STREAMS, StreamProxy
 
 
 

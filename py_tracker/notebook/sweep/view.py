@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sweeps.axes import number
-from ..sweeps.best import best_of, metric_value
-from ..formats import duration_text, flatten
-from .panel import STATE_COLORS
-from .tabs import TABLE_CSS, fmt_value
+from ...sweeps.axes import number
+from ...sweeps.best import best_of, metric_value
+from ...formats import duration_text, flatten
+from ..live.panel import STATE_COLORS
+from ..live.tabs import TABLE_CSS, fmt_value
 
 SORT_FIXED = ("#", "state", "metric", "duration")
 STATE_COLORS = {**STATE_COLORS, "skipped": "#868e96", "claimed": "#1c7ed6"}

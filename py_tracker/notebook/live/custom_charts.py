@@ -10,9 +10,9 @@ import html
 from pathlib import Path
 from typing import Any
 
-from ..media import from_json
-from ..media.chart import chart_of
-from ..plot.figures import chart_figure
+from ...media import from_json
+from ...media.chart import chart_of
+from ...plot.figures import chart_figure
 from .stepped import SteppedView
 
 

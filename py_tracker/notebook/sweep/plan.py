@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import UsageError
-from ..sweeps.config import parse_config
-from ..sweeps.space import Space
-from ..sweeps.store import SweepStore
-from .sweep_cell import CellTrial
-from .sweep_executor import ExecutorChoice
+from ...errors import UsageError
+from ...sweeps.config import parse_config
+from ...sweeps.space import Space
+from ...sweeps.store import SweepStore
+from .cell import CellTrial
+from .executor import ExecutorChoice
 
 
 @dataclass

@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 
-from ..artifacts import lineage, lineage_svg
-from ..formats import flatten
+from ...artifacts import lineage, lineage_svg
+from ...formats import flatten
 
 # JupyterLab's theme variables (fallbacks for static HTML): readable in the light and dark theme;
 # highlighted rows mix the theme's warn/success colour into its background (text stays the theme's)

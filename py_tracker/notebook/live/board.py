@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .charts import BASE_X, ChartOptions, LiveChart, section_of, step_metric_for
-from ..media.chart import chart_of
+from ...media.chart import chart_of
 from .custom_charts import CustomChartView
 from .media_charts import HistogramHeatmap, ImageStrip
 from .media_files import FILE_TYPES, MediaFileStrip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Iterator
 
-from ..errors import UsageError
+from ...errors import UsageError
 
 
 class TrainingCells:

@@ -35,13 +35,13 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from ..errors import UsageError
-from .sweep_cell import parse_magic
-from .sweep_controller import SweepController, SweepSnapshot
-from .sweep_executor import ExecutorChoice, split_magic
-from .sweep_layout import ACTIONS, SweepPanelView, SweepTitle
-from .sweep_view import TrialRow
-from .updater import Tickable, Updater
+from ...errors import UsageError
+from .cell import parse_magic
+from .controller import SweepController, SweepSnapshot
+from .executor import ExecutorChoice, split_magic
+from .layout import ACTIONS, SweepPanelView, SweepTitle
+from .view import TrialRow
+from ..live.updater import Tickable, Updater
 
 
 class SweepWidget(Tickable):
@@ -234,11 +234,11 @@ class SweepWidget(Tickable):
 
     # --- display ----------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .display import widget_bundle
+        from ..display import widget_bundle
         return widget_bundle(self.view.widget, "py_tracker sweep widget (open in JupyterLab)", include, exclude)
 
     def _ipython_display_(self) -> None:
-        from .display import display_with_static
+        from ..display import display_with_static
         display_with_static(self.view.widget, "py_tracker sweep widget (open in JupyterLab)", self.static_html,
                             "py-tracker-sweep", "py-tracker-static-sweep")
 
@@ -262,7 +262,7 @@ def sweep_widget(config: Any = None, cell: str | None = None, function: Callable
     already tried are not repeated, the interrupted trial shows as crashed).
     `executor=` "processes" or a dask.distributed Client (or scheduler address) and `parallel=N`
     run N trials at once on Dask workers (function=... only; a cell runs on the local thread)."""
-    from .display import ensure_bokeh, in_notebook
+    from ..display import ensure_bokeh, in_notebook
     if in_notebook():
         ensure_bokeh()
     wdg = SweepWidget(config, cell=cell, function=function, count=count, project=project, root=root, shell=shell,
@@ -276,7 +276,7 @@ def sweep_magic(line: str, shell: Any) -> SweepWidget:
     """`%track sweep CONFIG --cell ID [--count N] [--project P] [--dir ROOT] [--start]
     [--executor thread|processes|tcp://host:port|CLIENT_VARIABLE] [--parallel N]`: returns the
     widget (shown when it is the cell's last line; `w = %track sweep ...` keeps a handle)."""
-    from .sweep_cell import _usage
+    from .cell import _usage
     try:
         line, executor, parallel = split_magic(line, getattr(shell, "user_ns", None) or {})
     except UsageError as exc:

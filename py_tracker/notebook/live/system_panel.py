@@ -20,7 +20,7 @@ from .updater import Tickable, Updater
 class SystemPanel(Tickable):
     def __init__(self, interval: float = 1.0, *, monitor: Any = None, refresh: float = 0.5, start: bool = True):
         import ipywidgets as w
-        from ..monitor import SystemMonitor
+        from ...monitor import SystemMonitor
         import tempfile
         self._rows: collections.deque = collections.deque()
         self._t0 = time.time()
@@ -73,7 +73,7 @@ class SystemPanel(Tickable):
         self.updater.wake.set()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .display import widget_bundle
+        from ..display import widget_bundle
         return widget_bundle(self.widget, "py_tracker system panel (open in JupyterLab)", include, exclude)
 
 

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .sweep_charts import SweepCharts
-from .sweep_controller import SweepSnapshot
-from .sweep_executor import ExecutorChoice, ExecutorPicker, running_html
-from .sweep_view import (
+from .charts import SweepCharts
+from .controller import SweepSnapshot
+from .executor import ExecutorChoice, ExecutorPicker, running_html
+from .view import (
     SORT_FIXED,
     TrialRow,
     config_html,
@@ -159,7 +159,7 @@ class SweepPanelView:
 
     def show_trial(self, run: Any, row: TrialRow | None) -> None:
         """The current trial's config and live charts (a `RunPanel` following `run`)."""
-        from .panel import RunPanel
+        from ..live.panel import RunPanel
         old, self._panel = self._panel, RunPanel(run, interval=0.25)
         self.trial_config.value = config_html(row.number if row else 0, run.name, run.id,
                                               row.config if row else dict(run.config.as_dict()))
@@ -183,7 +183,7 @@ class SweepPanelView:
 
     def static_html(self, snap: SweepSnapshot) -> str:
         """`snap` without JavaScript: heading, the trials table and the metric of each trial as an SVG chart."""
-        from .snapshot import svg_lines
+        from ..snapshot import svg_lines
         rows, metric, goal = list(snap.rows), self.info.metric, self.info.goal
         head = (f"<b>Sweep {html.escape(str(snap.sweep_id or '(not started)'))}</b> · {len(rows)} trial(s)"
                 + (f" · metric <code>{html.escape(metric)}</code> ({html.escape(goal)})" if metric else ""))

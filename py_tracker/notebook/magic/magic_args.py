@@ -11,7 +11,7 @@ def _usage_error(msg: str) -> Exception:
     try:
         from IPython.core.error import UsageError
     except ImportError:  # pragma: no cover - IPython is a dependency of the notebook extra
-        from ..errors import UsageError  # type: ignore[assignment]
+        from ...errors import UsageError  # type: ignore[assignment]
     return UsageError(msg)
 
 
@@ -94,8 +94,8 @@ def _join_config(argv: list[str]) -> list[str]:
 
 
 def _api(root: str | None) -> Any:
-    from ..api import Api
-    from ..core import session
+    from ...api import Api
+    from ...core import session
     active = session.active_run()
     if root is None and active is not None and not getattr(active, "disabled", False):
         root = getattr(active, "root", None)

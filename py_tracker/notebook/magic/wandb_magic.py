@@ -24,11 +24,11 @@ def _args(line: str) -> Any:
 def wandb_line(line: str, shell: Any = None) -> Any:
     """Display what `%wandb <path>` names and return its panel/table."""
     from IPython.display import display
-    from ..api import Api
-    from ..core import session
-    from ..sweeps.handle import SweepHandle
-    from .display import show_run
-    from .runs_table import runs_table
+    from ...api import Api
+    from ...core import session
+    from ...sweeps.handle import SweepHandle
+    from ..display import show_run
+    from ..tables.runs_table import runs_table
     args = _args(line)
     active = session.active_run()
     root = active.root if active is not None else None

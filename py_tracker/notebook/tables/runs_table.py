@@ -26,8 +26,8 @@ import re
 import time
 from typing import Any
 
-from ..formats import flatten
-from .tabs import TABLE_CSS, fmt_value
+from ...formats import flatten
+from ..live.tabs import TABLE_CSS, fmt_value
 
 BASE_COLUMNS = ["name", "state", "group", "job_type", "created", "duration"]
 MAX_ROWS = 500
@@ -150,7 +150,7 @@ def filter_rows(rows: list[dict], text: str | None, labels: dict[str, str] | Non
         try:
             code = compile(source, "<filter>", "eval")
         except SyntaxError as exc:
-            from .magic_args import _usage_error
+            from ..magic.magic_args import _usage_error
             raise _usage_error(f"filter {text!r} is not a valid expression ({exc.msg}); "
                                f"e.g. \"lr > 0.01 and state == 'finished'\" or \"val/acc.max > 0.9\"") from None
         out = []
@@ -161,7 +161,7 @@ def filter_rows(rows: list[dict], text: str | None, labels: dict[str, str] | Non
             except TypeError:
                 continue  # e.g. None > 0.01: the row has no such value
             except Exception as exc:
-                from .magic_args import _usage_error
+                from ..magic.magic_args import _usage_error
                 raise _usage_error(f"filter {text!r} failed: {exc!r}") from None
         return out
     low = text.lower()
@@ -266,7 +266,7 @@ class RunsTable:
                  page_size: int = DEFAULT_PAGE_SIZE):
         import ipywidgets as w
 
-        from ..api import Api
+        from ...api import Api
         self._w = w
         self.api = Api(root)
         self.project = project
@@ -585,11 +585,11 @@ class RunsTable:
             return panel
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
-        from .display import widget_bundle
+        from ..display import widget_bundle
         return widget_bundle(self.widget, "py_tracker runs table (open in JupyterLab)", include, exclude)
 
     def _ipython_display_(self) -> None:
-        from .display import display_with_static
+        from ..display import display_with_static
         display_with_static(self.widget, "py_tracker runs table (open in JupyterLab)",
                             lambda: f"<b>{html.escape(self.project or 'all projects')}</b> "
                                     f"({len(self.rows)} runs)" + ROW_CSS + TABLE_CSS + self.html,
@@ -599,7 +599,7 @@ class RunsTable:
 def runs_table(project: str | None = None, root: Any = None, filter: str | None = None) -> RunsTable:
     """The runs table of `project` (all projects when None). Display it as the cell's result."""
     if project is None:
-        from ..core import session
+        from ...core import session
         active = session.active_run()
         if active is not None and getattr(active, "project", None):
             project = active.project

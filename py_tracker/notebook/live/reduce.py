@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..storage.downsample import bucket_indices
+from ...storage.downsample import bucket_indices
 
 
 class Column:

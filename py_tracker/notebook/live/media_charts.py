@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..media import from_json
+from ...media import from_json
 from .stepped import SteppedView
 
 
@@ -22,7 +22,7 @@ def overlaid_png(png: bytes, item: dict, files_dir: Path) -> bytes:
     """The image with its masks and boxes drawn on it (see `py_tracker.media.overlays`)."""
     import io
     from PIL import Image as PILImage
-    from ..media.overlays import overlay
+    from ...media.overlays import overlay
     with PILImage.open(io.BytesIO(png)) as im:
         out = overlay(im, item, files_dir)
     buf = io.BytesIO()

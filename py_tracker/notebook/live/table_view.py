@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..media.table_grid import MAX_SHOWN, TableGrid
+from ...media.table_grid import MAX_SHOWN, TableGrid
 from .stepped import SteppedView
 
 TABLE_TYPES = ("table-file",)

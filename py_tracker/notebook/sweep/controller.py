@@ -22,17 +22,17 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from ..core import session
-from ..errors import UsageError
-from ..sweeps.api import Agent
-from ..sweeps.api import sweep as create_sweep
-from ..sweeps.runners import FunctionRunner
-from ..sweeps.store import SweepStore
-from .display import suppress_auto_display
-from .sweep_executor import ExecutorChoice
-from .sweep_output import ThreadOutput
-from .sweep_plan import SweepPlan
-from .sweep_view import TrialBook, TrialRow, best_row, compact, estimate_remaining
+from ...core import session
+from ...errors import UsageError
+from ...sweeps.api import Agent
+from ...sweeps.api import sweep as create_sweep
+from ...sweeps.runners import FunctionRunner
+from ...sweeps.store import SweepStore
+from ..display import suppress_auto_display
+from .executor import ExecutorChoice
+from .output import ThreadOutput
+from .plan import SweepPlan
+from .view import TrialBook, TrialRow, best_row, compact, estimate_remaining
 
 _LIVE: "weakref.WeakSet[SweepController]" = weakref.WeakSet()  # controllers whose sweep may be running
 _LOCK = threading.Lock()
@@ -119,8 +119,8 @@ class RemoteAgent:
         self.store, self.sweep_id, self.function, self.choice, self.on_event = store, sweep_id, function, choice, on_event
 
     def run(self, count: int | None) -> int:
-        from ..sweeps.executors import resolve_executor
-        from ..sweeps.parallel import ParallelAgent
+        from ...sweeps.executors import resolve_executor
+        from ...sweeps.parallel import ParallelAgent
         c = self.choice
         client, owned = resolve_executor("processes" if c.kind == "processes" else c.target, c.parallel)
         try:
@@ -293,7 +293,7 @@ class SweepController:
     def check_choice(self, choice: ExecutorChoice) -> ExecutorChoice:
         """`choice` for Dask needs dask and a function that pickles (UsageError naming why)."""
         if choice.remote:
-            from ..sweeps.executors import check_function, require_dask
+            from ...sweeps.executors import check_function, require_dask
             require_dask()
             check_function(self.trial_fn)
         return choice
@@ -435,8 +435,8 @@ class SweepController:
         return RemoteAgent(self.store, sid, self.trial_fn, self.choice, self._on_event)
 
     def _handle(self) -> Any:
-        from ..api import Api
-        from ..sweeps.handle import SweepHandle
+        from ...api import Api
+        from ...sweeps.handle import SweepHandle
         return SweepHandle.load(Api(self.store.root), self.sweep_id)  # type: ignore[arg-type]
 
     def _remote_control(self, action: str) -> bool:

@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.summary import step_metric_defs
-from ..storage.history import assemble_chunks, decode_line
-from ..storage.records import RunState
+from ...core.summary import step_metric_defs
+from ...storage.history import assemble_chunks, decode_line
+from ...storage.records import RunState
 
 
 class StreamTail:
@@ -72,7 +72,7 @@ class RunSource:
     """
 
     def __init__(self, run: Any):
-        from ..api import Api
+        from ...api import Api
         self.live_run = run if hasattr(run, "add_row_listener") else None
         if self.live_run is not None:
             self.api = Api(run.root)

@@ -1,0 +1,1 @@
+"""`%track` / `%%track`, `%wandb`, their argument parsing, and the training-cell registry."""

@@ -1,0 +1,1 @@
+"""Views over many runs: the runs table and compare."""
