@@ -28,14 +28,32 @@ BULK_FREEZE = 5000  # a build over this many runs is moved out of the cyclic GC'
 MAX_ORDERS = 4  # sorted lists kept per project (~10 MB each at 100k runs; the least recently asked is dropped)
 
 
+SUMMARY_STATS = frozenset(("min", "max", "mean", "last", "first", "best"))
+
+
+def stat_values(v: Any) -> bool:
+    """Whether a summary value is the statistics of a metric declared with
+    `define_metric(summary=...)`: a dict of `SUMMARY_STATS` names to numbers."""
+    return (type(v) is dict and bool(v) and all(k in SUMMARY_STATS for k in v)
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()))
+
+
 def metric_keys(d: Any) -> list[str]:
     """The summary keys a run list can be sorted by: numeric values (not bools), not `_step`-like
-    internals."""
+    internals; a declared metric's statistics as "key.min", "key.last"... (sorting reads the
+    dotted path into the stored {"min": ..})."""
     if not isinstance(d, dict):
         return []
-    return [k if type(k) is str else str(k) for k, v in d.items()
-            if (type(v) is float or type(v) is int or (isinstance(v, (int, float)) and not isinstance(v, bool)))
-            and not str(k).startswith("_")]
+    out = []
+    for k, v in d.items():
+        name = k if type(k) is str else str(k)
+        if name.startswith("_"):
+            continue
+        if type(v) is float or type(v) is int or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+            out.append(name)
+        elif type(v) is dict and stat_values(v):
+            out += [f"{name}.{stat}" for stat in v]
+    return out
 
 
 @contextmanager

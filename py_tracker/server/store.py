@@ -29,7 +29,7 @@ from ..storage.paths import Confinement, safe_join
 from ..storage.records import RunState, effective_state, run_runtime
 from .charts import chart_docs
 from .errors import BadRequest, Conflict, NotFound
-from .listing import RunListing, metric_keys
+from .listing import RunListing, metric_keys, stat_values
 from .series import SeriesReader
 from .sweeps import sweep_docs
 
@@ -44,10 +44,19 @@ LOG_CHUNK = 64 * 1024
 
 
 def _scalars(d: Any) -> dict:
-    """The JSON scalar entries of a summary (lists/media stay in the run detail)."""
+    """The JSON scalar entries of a summary (lists/media stay in the run detail). A metric
+    declared with `define_metric(summary="min,last")` is stored as {"min": .., "last": ..}:
+    its statistics are listed as "key.min", "key.last", the names the run list sorts by."""
     if not isinstance(d, dict):
         return {}
-    return {k: v for k, v in d.items() if v is None or isinstance(v, (int, float, str, bool))}
+    out: dict = {}
+    for k, v in d.items():
+        if v is None or isinstance(v, (int, float, str, bool)):
+            out[k] = v
+        elif stat_values(v):
+            for stat, x in v.items():
+                out[f"{k}.{stat}"] = x
+    return out
 
 
 def _imported_mark(imported: Any) -> dict | None:

@@ -81,3 +81,24 @@ def test_a_stored_running_run_whose_writer_died_counts_as_crashed_in_the_facets(
     assert states == {"finished": 40, "running": 1, "crashed": 1}
     catalog.patch("runs", "s040", {"state": "finished"})
     assert reader.runs(sort="name")["facets"]["states"] == {"finished": 41, "crashed": 1}
+
+
+def test_declared_summary_metrics_are_offered_shown_and_sorted(tmp_path, monkeypatch):
+    """`define_metric("val/loss", summary="min")` stores {"min": ..}: the run list offers
+    "val/loss.min" to sort by, shows its value in each row, and sorts by it."""
+    import py_tracker as pt
+    monkeypatch.setenv("PY_TRACKER_DIR", str(tmp_path))
+    for best in (0.5, 0.2, 0.9):
+        run = pt.init(project="dm", settings={"monitor_interval": 0, "capture_output": False})
+        run.define_metric("val/loss", summary="min")
+        run.define_metric("acc", summary="max,last")
+        for i in range(3):
+            run.log({"val/loss": best + i / 10, "acc": i, "plain": i})
+        run.finish()
+    reader = StoreReader(tmp_path)
+    page = reader.runs(project="dm", sort="summary.val/loss.min", order="asc")
+    assert {"val/loss.min", "acc.max", "acc.last", "plain"} <= set(page["facets"]["metrics"])
+    assert [r["summary"]["val/loss.min"] for r in page["runs"]] == [0.2, 0.5, 0.9]
+    assert page["runs"][0]["summary"]["acc.max"] == 2 and "val/loss" not in page["runs"][0]["summary"]
+    scanned = reader._scanned_page("dm", None, None, None, None, "", "summary.val/loss.min", "asc", 0, 50, 0.0)
+    assert [r["id"] for r in page["runs"]] == [r["id"] for r in scanned["runs"]]  # the kept list = a scan
