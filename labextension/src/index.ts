@@ -21,6 +21,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { TrackerClient } from './api/client';
 import { installBokehLink } from './charts/bokehlink';
+import { installWidgetRetry } from './widgets/widgetretry';
 import { installBokehTheme } from './charts/bokehtheme';
 import { SidebarModel } from './model/sidebarmodel';
 import { installStopListener } from './api/oob';
@@ -64,6 +65,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     installStopListener(client);
     installBokehTheme();
     installBokehLink();
+    if (notebooks) {
+      installWidgetRetry(notebooks);
+    }
     const model = new SidebarModel(client);
     const sidebar = new TrackerSidebar(model, app.commands);
     sidebar.id = 'py-tracker-sidebar';

@@ -114,6 +114,20 @@ class Lab:
         """Run every cell of the current notebook without waiting (cells may block)."""
         page.evaluate("() => { void window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
+    def wait_json(self, page: Any, name: str, timeout: float = 90.0) -> Any:
+        """The JSON a notebook cell writes to `name` in the root dir, once the file parses: a
+        cell's `open(...).write(...)` creates the file empty first, and a read between the two
+        would see nothing."""
+        path = self.root_dir / name
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return json.loads(path.read_text())
+            except (FileNotFoundError, json.JSONDecodeError):
+                if time.monotonic() > deadline:
+                    raise
+            page.wait_for_timeout(250)
+
     def screenshot(self, page: Any, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"

@@ -18,6 +18,8 @@ import pytest
 
 from .test_panel_points import JS_DRAWN
 
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 CELLS = [
@@ -79,7 +81,12 @@ def test_reload_with_kernel_alive_and_after_shutdown(lab, page):
     page.wait_for_timeout(500)
 
     _reload_and_open(lab, page, "reload.ipynb")
-    page.wait_for_function("() => document.querySelectorAll('.py-tracker-panel').length === 2", timeout=60_000)
+    try:
+        page.wait_for_function("() => document.querySelectorAll('.py-tracker-panel').length === 2", timeout=60_000)
+    except PlaywrightTimeout:
+        outputs = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+                                ".map(n => n.textContent.slice(0, 60))")
+        raise AssertionError(f"after the reload: {outputs}") from None
     page.wait_for_function("() => { const d = (" + JS_DRAWN + ")(); return d['live/x'] && d['train/loss']; }",
                            timeout=60_000)
     # complete: every row logged before the last drawn point is drawn, none missing in between

@@ -43,10 +43,7 @@ def test_alert_badge_and_run_view_lines(lab, page):
     lab.write_notebook("alerts.ipynb", CELLS)
     lab.open(page, "alerts.ipynb")
     lab.run_all(page)
-    deadline = time.monotonic() + 90
-    while not (lab.root_dir / "alerted.json").exists() and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-    run_id = json.loads((lab.root_dir / "alerted.json").read_text())["id"]
+    run_id = lab.wait_json(page, "alerted.json")["id"]
 
     rows = page.locator(".jp-PyTracker-runRow[data-state='finished']")
     row = rows.filter(has=page.locator(".jp-PyTracker-runName", has_text="alerted"))

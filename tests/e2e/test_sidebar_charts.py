@@ -37,10 +37,7 @@ def _notebook_run(lab, page) -> dict:
         lab.write_notebook("charts.ipynb", CELLS)
         lab.open(page, "charts.ipynb")
         lab.run_all(page)
-        deadline = time.monotonic() + 90
-        while not (lab.root_dir / "run.json").exists() and time.monotonic() < deadline:
-            page.wait_for_timeout(250)
-    return json.loads((lab.root_dir / "run.json").read_text())
+    return lab.wait_json(page, "run.json")
 
 
 def test_sidebar_run_view_draws_the_custom_charts_as_logged(lab, page):

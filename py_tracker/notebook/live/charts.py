@@ -149,6 +149,9 @@ class LiveChart:
     # are lost. So after a state request the whole data goes out again at these delays (s):
     # each re-send heals whichever view exists by then.
     resync_after = (1.5, 3.0, 6.0, 12.0)
+    # and so a state request may be answered with a snapshot up to this old (s): ipywidgets asks
+    # every widget twice per request, and serializing 15 live charts twice took over a second
+    reuse_state_for = 2.0
     _resync: tuple[float, int] = (0.0, 0)  # (state time, re-sends done for it)
 
     def flush(self, force: bool = False) -> bool:
@@ -259,6 +262,7 @@ class LiveChart:
             self.figure.on_event(RangesUpdate, self._on_ranges)
             self.figure.on_event(Reset, self._on_reset)
             self._widget = BokehModel(self.figure)
+            self._widget.reuse_for = self.reuse_state_for  # flush() re-sends after a state request
             self._widget.add_class("py-tracker-chart")
             self._born = time.monotonic()
         return self._widget
