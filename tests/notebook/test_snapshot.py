@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from IPython import get_ipython
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 import py_tracker as pt
@@ -33,8 +31,7 @@ def test_run_snapshot_has_charts_summary_and_no_script(store):
     assert "<script" not in html and "&lt;i&gt;n&lt;/i&gt;" in html and "[finished]" in html
 
 
-def test_show_run_displays_panel_then_snapshot(store):
-    start_ipython() or get_ipython()
+def test_show_run_displays_panel_then_snapshot(store, ipython_shell):
     run = pt.init(project="s", settings=QUIET)
     run.log({"loss": 1.0})
     with capture_output() as cap:
@@ -53,8 +50,7 @@ def test_show_run_displays_panel_then_snapshot(store):
     assert any(SNAPSHOT_CLASS in o.data.get("text/html", "") for o in cap.outputs)
 
 
-def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch):
-    start_ipython() or get_ipython()
+def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch, ipython_shell):
     run = pt.init(project="s", settings=QUIET)
     monkeypatch.setattr(disp, "current_request", lambda: "cell-A")
     with capture_output():

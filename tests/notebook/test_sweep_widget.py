@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError as IPyUsageError
-from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
@@ -32,8 +31,8 @@ print("trained with lr", cfg.get("lr"))
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()  # one global shell per session
+def ip(ipython_shell):
+    shell = ipython_shell
     shell.run_line_magic("load_ext", "py_tracker")
     shell.run_cell("import py_tracker as pt")
     return shell

@@ -10,7 +10,6 @@ import time
 
 import pytest
 from IPython.core.error import UsageError as IPyUsageError
-from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
@@ -28,8 +27,8 @@ GRID = {"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"valu
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
+def ip(ipython_shell):
+    shell = ipython_shell
     shell.run_line_magic("load_ext", "py_tracker")
     shell.run_cell("import py_tracker as pt")
     shell.user_ns.update(grid_cfg=GRID, quick=quick)

@@ -4,7 +4,6 @@ clear error, and `%%track --id` registers into the kernel's registry."""
 from __future__ import annotations
 
 import pytest
-from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
@@ -14,8 +13,8 @@ from py_tracker.notebook.magic.training_cells import TRAINING_CELLS, TrainingCel
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
+def ip(ipython_shell):
+    shell = ipython_shell
     shell.run_line_magic("load_ext", "py_tracker")
     shell.run_cell("import py_tracker as pt")
     return shell
