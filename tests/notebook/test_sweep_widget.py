@@ -115,6 +115,21 @@ def test_pause_then_resume(ip, store, widgets):
     assert elapsed >= sum(r.duration for r in w.rows) - 0.1
 
 
+
+def test_pause_and_resume_out_of_turn_are_refused(ip, store, widgets):
+    w = make(ip, widgets, "train_b", {"lr": {"values": [1.0, 2.0]}, "steps": {"value": 30}})
+    assert not w.pause() and w.note == "Pause: the sweep is not running."  # not started yet
+    assert not w.resume() and w.note == "Resume: the sweep is not paused."
+    assert w.start()
+    assert not w.resume() and w.note == "Resume: the sweep is not paused."  # running
+    assert w.pause() and w.note == "" and pt.Api(store).sweep(w.sweep_id).state == "paused"
+    assert not w.pause() and w.note == "Pause: the sweep is not running."  # paused already
+    assert pt.Api(store).sweep(w.sweep_id).state == "paused"  # a refusal changes nothing stored
+    assert w.resume() and w.note == "" and pt.Api(store).sweep(w.sweep_id).state == "running"
+    assert w.stop()
+    assert not w.pause() and not w.resume()  # stopping (or ended): neither acts
+    assert w.wait(10) and pt.Api(store).sweep(w.sweep_id).state == "stopped"
+
 def test_stop_during_a_trial_ends_it_stopped_within_a_second(ip, store, widgets):
     w = make(ip, widgets, "train_c", {"lr": {"values": [1.0, 2.0]}, "steps": {"value": 500}})
     assert w.start()
