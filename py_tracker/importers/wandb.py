@@ -267,16 +267,20 @@ class ItemSplitter:
         path = (it.key,) if it.key else tuple(it.nested_key)
         return ".".join(path), path
 
+    def _known_key(self, part: bytes) -> tuple[str, tuple[str, ...]] | None:
+        """`_key_of(part)`, decoded once per distinct key part (a run repeats a few keys)."""
+        try:
+            return self.keys[part]
+        except KeyError:
+            key = self.keys[part] = self._key_of(part)
+            return key
+
     def key_part(self, b: bytes) -> Any:
         """The item's key path (a tuple), read from the bytes before its value: decoded once
         per distinct key part, and by a whole-item parse when the split does not hold."""
         i = b.find(b"\x82\x01")
         if i > 0:
-            part = b[:i]
-            try:
-                key = self.keys[part]
-            except KeyError:
-                key = self.keys[part] = self._key_of(part)
+            key = self._known_key(b[:i])
             if key is not None:
                 return key[1]
         it = self.item_cls.FromString(b)
@@ -285,11 +289,7 @@ class ItemSplitter:
     def split(self, b: bytes) -> tuple[str, tuple[str, ...], bytes]:
         i = b.find(b"\x82\x01")
         if i > 0:
-            part = b[:i]
-            try:
-                key = self.keys[part]
-            except KeyError:
-                key = self.keys[part] = self._key_of(part)
+            key = self._known_key(b[:i])
             if key is not None and i + 2 < len(b):
                 n = b[i + 2]
                 if n < 0x80:
