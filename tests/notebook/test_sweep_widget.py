@@ -30,22 +30,6 @@ print("trained with lr", cfg.get("lr"))
 """
 
 
-@pytest.fixture(scope="module")
-def ip(ipython_shell):
-    shell = ipython_shell
-    shell.run_line_magic("load_ext", "py_tracker")
-    shell.run_cell("import py_tracker as pt")
-    return shell
-
-
-@pytest.fixture
-def widgets():
-    made: list[SweepWidget] = []
-    yield made
-    for w in made:
-        w.close()
-
-
 def make(ip, widgets, cell: str, params: dict, count=None, metric="loss", method="grid", **kw) -> SweepWidget:
     """Register `cell` through the real %%track magic (it runs once, as a user would), then a widget."""
     if cell not in magics.TRAINING_CELLS:

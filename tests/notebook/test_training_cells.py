@@ -12,14 +12,6 @@ from py_tracker.notebook.sweep.cell import CellTrial
 from py_tracker.notebook.magic.training_cells import TRAINING_CELLS, TrainingCells
 
 
-@pytest.fixture(scope="module")
-def ip(ipython_shell):
-    shell = ipython_shell
-    shell.run_line_magic("load_ext", "py_tracker")
-    shell.run_cell("import py_tracker as pt")
-    return shell
-
-
 def test_a_cell_trial_runs_the_newest_source_of_the_registry_it_is_given(ip, store):
     cells = TrainingCells()
     with pytest.raises(UsageError, match=r"no training cell 'fit'.*%%track --id fit.*none yet"):
