@@ -108,7 +108,7 @@ def ipython_shell():
 
     missing = object()
     slots = [c for c in globalipapp.TerminalInteractiveShell.mro()
-             if isinstance(c, type) and issubclass(c, SingletonConfigurable) and c is not SingletonConfigurable]
+             if issubclass(c, SingletonConfigurable) and c is not SingletonConfigurable]
     saved_slots = {c: c.__dict__.get("_instance", missing) for c in slots}
     saved_builtins = {k: builtins.__dict__.get(k, missing) for k in _BUILTINS_OF_THE_TEST_SHELL}
     shell = globalipapp.start_ipython() or globalipapp.get_ipython()  # None once it was started
