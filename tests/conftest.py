@@ -84,3 +84,48 @@ def local_dask_client(request):
     client.close()
     cluster.close()
     cloudpickle.unregister_pickle_by_value(request.module)
+
+
+_BUILTINS_OF_THE_TEST_SHELL = ("_ip", "ip", "get_ipython")  # what globalipapp.start_ipython sets
+
+
+@pytest.fixture(scope="module")
+def ipython_shell():
+    """IPython's global test shell (a real TerminalInteractiveShell) as the current shell of
+    this module's tests, and of no later module.
+
+    `globalipapp.start_ipython()` creates it once per process and leaves it current for
+    good (`get_ipython()` returns it, builtins `get_ipython`/`_ip`/`ip` name it), so every
+    module after one that used it ran as if inside IPython (OutputCapture then wraps
+    sys.stdout instead of patching it, and tests/test_output.py failed). Here it is made
+    current for the module, and afterwards the singleton slots and those builtins are put
+    back as they were: a later module sees a plain Python process again."""
+    import builtins
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.testing import globalipapp
+    from traitlets.config.configurable import SingletonConfigurable
+
+    missing = object()
+    slots = [c for c in globalipapp.TerminalInteractiveShell.mro()
+             if issubclass(c, SingletonConfigurable) and c is not SingletonConfigurable]
+    saved_slots = {c: c.__dict__.get("_instance", missing) for c in slots}
+    saved_builtins = {k: builtins.__dict__.get(k, missing) for k in _BUILTINS_OF_THE_TEST_SHELL}
+    shell = globalipapp.start_ipython() or globalipapp.get_ipython()  # None once it was started
+    for c in slots:
+        c._instance = shell
+    builtins._ip = builtins.ip = shell
+    builtins.get_ipython = shell.get_ipython
+    assert InteractiveShell.instance() is shell
+    yield shell
+    for c, value in saved_slots.items():
+        if value is missing:
+            if "_instance" in c.__dict__:
+                delattr(c, "_instance")
+        else:
+            c._instance = value
+    for k, value in saved_builtins.items():
+        if value is missing:
+            builtins.__dict__.pop(k, None)
+        else:
+            builtins.__dict__[k] = value

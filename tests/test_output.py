@@ -349,3 +349,19 @@ def test_sweep_thread_routing_under_a_run_capture_one_stand_in(tmp_path, console
     assert sorted(lines(tmp_path / "o.log")) == ["from the cell", "from the trial", "warn 1", "warn 2"]
     print("after")  # nothing routes or copies any more
     assert out.getvalue().endswith("after\n") and "after" not in router.text
+
+
+def test_runs_as_a_plain_process_after_a_module_that_used_the_ipython_shell():
+    """Regression (order dependence): a module using the real IPython test shell
+    (tests/notebook/test_magics.py) used to leave it current for the rest of the process,
+    so OutputCapture here wrapped sys.stdout instead of patching it and these tests failed
+    when run after it. Both run in one fresh pytest process, in that order."""
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/notebook/test_magics.py",
+         "tests/test_output.py", "-k", "not after_a_module_that_used_the_ipython_shell"],
+        cwd=root, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout and "failed" not in proc.stdout

@@ -24,7 +24,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -267,16 +267,20 @@ class ItemSplitter:
         path = (it.key,) if it.key else tuple(it.nested_key)
         return ".".join(path), path
 
+    def _known_key(self, part: bytes) -> tuple[str, tuple[str, ...]] | None:
+        """`_key_of(part)`, decoded once per distinct key part (a run repeats a few keys)."""
+        try:
+            return self.keys[part]
+        except KeyError:
+            key = self.keys[part] = self._key_of(part)
+            return key
+
     def key_part(self, b: bytes) -> Any:
         """The item's key path (a tuple), read from the bytes before its value: decoded once
         per distinct key part, and by a whole-item parse when the split does not hold."""
         i = b.find(b"\x82\x01")
         if i > 0:
-            part = b[:i]
-            try:
-                key = self.keys[part]
-            except KeyError:
-                key = self.keys[part] = self._key_of(part)
+            key = self._known_key(b[:i])
             if key is not None:
                 return key[1]
         it = self.item_cls.FromString(b)
@@ -285,11 +289,7 @@ class ItemSplitter:
     def split(self, b: bytes) -> tuple[str, tuple[str, ...], bytes]:
         i = b.find(b"\x82\x01")
         if i > 0:
-            part = b[:i]
-            try:
-                key = self.keys[part]
-            except KeyError:
-                key = self.keys[part] = self._key_of(part)
+            key = self._known_key(b[:i])
             if key is not None and i + 2 < len(b):
                 n = b[i + 2]
                 if n < 0x80:
@@ -475,16 +475,38 @@ class RecordBatches:
         self.summary_items: dict[Any, bytes | None] = {}  # key path -> newest item bytes (None: removed)
         self.bad = 0
 
+    # --- parsing -----------------------------------------------------------------------
+    def _parse_batch(self, raws: list[bytes], sep: bytes, one_by_one: Callable[[list[bytes]], None]) -> Any:
+        """The records `raws`, each followed by `sep`, parsed as one Record view (protobuf
+        merges their repeated items); None when there are none or the joined parse fails, in
+        which case `one_by_one` has decoded them record by record already."""
+        if not raws:
+            return None
+        view = self._view
+        try:
+            view.ParseFromString(sep.join(raws) + sep)
+        except Exception:
+            one_by_one(raws)
+            return None
+        return view
+
+    def _parse_each(self, raws: list[bytes]) -> Iterator[Any]:
+        """Each record of `raws` parsed alone, as one reused Record view (read it before the
+        next one comes); a record that cannot be parsed is counted in `bad` and skipped."""
+        one = self._one
+        for raw in raws:
+            try:
+                one.ParseFromString(raw)
+            except Exception:
+                self.bad += 1
+                continue
+            yield one
+
     # --- history ---------------------------------------------------------------------
     def flush_history(self) -> None:
         raws, self.history = self.history, []
-        if not raws:
-            return
-        view = self._view
-        try:
-            view.ParseFromString(_SEP.join(raws) + _SEP)
-        except Exception:
-            self._history_one_by_one(raws)
+        view = self._parse_batch(raws, _SEP, self._history_one_by_one)
+        if view is None:
             return
         keys: list[str] = []
         texts: list[bytes] = []
@@ -555,14 +577,8 @@ class RecordBatches:
         return columns
 
     def _history_one_by_one(self, raws: list[bytes]) -> None:
-        one = self._one
         rows = []
-        for raw in raws:
-            try:
-                one.ParseFromString(raw)
-            except Exception:
-                self.bad += 1
-                continue
+        for one in self._parse_each(raws):
             h = one.history
             keys, texts = [], []
             for b in h.item:
@@ -578,13 +594,8 @@ class RecordBatches:
     # --- summary ---------------------------------------------------------------------
     def flush_summary(self) -> None:
         raws, self.summary = self.summary, []
-        if not raws:
-            return
-        view = self._view
-        try:
-            view.ParseFromString(_SUMMARY_SEP.join(raws) + _SUMMARY_SEP)
-        except Exception:
-            self._summary_one_by_one(raws)
+        view = self._parse_batch(raws, _SUMMARY_SEP, self._summary_one_by_one)
+        if view is None:
             return
         sm = view.summary
         items = list(sm.update)
@@ -604,15 +615,9 @@ class RecordBatches:
             out[key_of(b)] = b
 
     def _summary_one_by_one(self, raws: list[bytes]) -> None:
-        one = self._one
         key_of = self.splitter.key_part
         out = self.summary_items
-        for raw in raws:
-            try:
-                one.ParseFromString(raw)
-            except Exception:
-                self.bad += 1
-                continue
+        for one in self._parse_each(raws):
             sm = one.summary
             for b in sm.update:
                 out[key_of(b)] = b

@@ -61,10 +61,9 @@ def valid(cfg: dict) -> bool:
 
 
 @pytest.fixture(scope="module")
-def shell():
+def shell(ipython_shell):
     """A real IPython shell with the training cells registered through `%%track --id`."""
-    from IPython.testing import globalipapp
-    ip = globalipapp.start_ipython() or globalipapp.get_ipython()
+    ip = ipython_shell
     ip.run_line_magic("load_ext", "py_tracker")
     ip.run_cell("import py_tracker as pt")
     for cell, body in (("contract_train", TRAIN), ("contract_hb", HB_TRAIN)):

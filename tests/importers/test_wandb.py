@@ -225,3 +225,46 @@ def test_parallel_import_from_a_script_without_a_main_guard(wandb_dir, tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = sum(len(e["rows"]) for e in _expected(wandb_dir))
     assert proc.stdout.split("\n")[:2] == ["script ran", f"imported 2 {rows}"], proc.stdout + proc.stderr
+
+
+def test_batches_the_joined_parse_cannot_settle_are_decoded_record_by_record(tmp_path):
+    """RecordBatches' record-by-record paths, fed W&B's own Record protobufs: a history batch
+    with an undecodable record and a row without its `_step` item, and summary records that
+    remove a key, read each record alone; the bad record is counted (reported), the rest kept."""
+    from py_tracker.importers import wandb as reader
+    from py_tracker.storage.history import iter_rows
+    pb = reader._pb()
+
+    def history(step: int, **values) -> bytes:
+        rec = pb.Record()
+        rec.history.step.num = step
+        for k, v in values.items():
+            rec.history.item.add(key=k, value_json=json.dumps(v))
+        return rec.SerializeToString()
+
+    def summary(update: dict | None = None, remove: tuple = ()) -> bytes:
+        rec = pb.Record()
+        for k, v in (update or {}).items():
+            rec.summary.update.add(key=k, value_json=json.dumps(v))
+        for k in remove:
+            rec.summary.remove.add(key=k)
+        return rec.SerializeToString()
+
+    torn = b"\x12\x05\x0a"  # a history field that claims 5 bytes and has 1
+    with pytest.raises(Exception):
+        pb.Record().ParseFromString(torn)
+    sink = reader.EncodedChunks()
+    batch = reader.RecordBatches(pb, sink)  # type: ignore[arg-type]
+    batch.history += [history(0, _step=0, loss=1.0), torn, history(1, _step=1, loss=0.5),
+                      history(2, loss=0.25)]  # no `_step` item: the record's step number is the row's
+    batch.flush_history()
+    (tmp_path / "history.jsonl").write_bytes(b"".join(chunk for _, chunk, _, _ in sink.chunks))
+    assert list(iter_rows(tmp_path / "history.jsonl")) == [
+        {"_step": 0, "loss": 1.0}, {"_step": 1, "loss": 0.5}, {"_step": 2, "loss": 0.25}]
+    assert batch.bad == 1 and batch.history == []
+
+    batch.summary += [summary({"best": 0.5, "acc": 0.9}), summary(remove=("acc",)), torn, summary({"best": 0.25})]
+    batch.flush_summary()
+    got = {k: None if v is None else json.loads(pb.SummaryItem.FromString(v).value_json)
+           for k, v in batch.summary_items.items()}
+    assert got == {("best",): 0.25, ("acc",): None} and batch.bad == 2 and batch.summary == []

@@ -25,6 +25,24 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         run.finish()
 
 
+@pytest.fixture(scope="module")
+def ip(ipython_shell):
+    """The real IPython test shell (tests/conftest.py `ipython_shell`) as a notebook has it
+    after `%load_ext py_tracker` and `import py_tracker as pt`."""
+    ipython_shell.run_line_magic("load_ext", "py_tracker")
+    ipython_shell.run_cell("import py_tracker as pt")
+    return ipython_shell
+
+
+@pytest.fixture
+def widgets():
+    """A list for the sweep widgets a test makes (`widgets.append(w)`); closed at its end."""
+    made: list = []
+    yield made
+    for w in made:
+        w.close()
+
+
 def wait_for(pred, timeout: float = 5.0, step: float = 0.02) -> bool:
     import time
     end = time.monotonic() + timeout

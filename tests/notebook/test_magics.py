@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
-from IPython import get_ipython
-from IPython.testing.globalipapp import start_ipython
 
 import py_tracker as pt
 from py_tracker.core import session
@@ -12,8 +10,8 @@ from py_tracker.notebook.magic import magics
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = start_ipython() or get_ipython()  # start_ipython() returns None once started
+def ip(ipython_shell):
+    shell = ipython_shell
     shell.run_line_magic("load_ext", "py_tracker")
     shell.user_ns["pt_log"] = lambda d: pt.log(d)
     return shell

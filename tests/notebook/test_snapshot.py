@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from IPython import get_ipython
-from IPython.testing.globalipapp import start_ipython
+import pytest
 from IPython.utils.capture import capture_output
 
 import py_tracker as pt
@@ -33,8 +33,7 @@ def test_run_snapshot_has_charts_summary_and_no_script(store):
     assert "<script" not in html and "&lt;i&gt;n&lt;/i&gt;" in html and "[finished]" in html
 
 
-def test_show_run_displays_panel_then_snapshot(store):
-    start_ipython() or get_ipython()
+def test_show_run_displays_panel_then_snapshot(store, ipython_shell):
     run = pt.init(project="s", settings=QUIET)
     run.log({"loss": 1.0})
     with capture_output() as cap:
@@ -53,8 +52,7 @@ def test_show_run_displays_panel_then_snapshot(store):
     assert any(SNAPSHOT_CLASS in o.data.get("text/html", "") for o in cap.outputs)
 
 
-def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch):
-    start_ipython() or get_ipython()
+def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch, ipython_shell):
     run = pt.init(project="s", settings=QUIET)
     monkeypatch.setattr(disp, "current_request", lambda: "cell-A")
     with capture_output():
@@ -71,33 +69,34 @@ def test_run_ended_by_a_later_cell_gets_its_snapshot_there(store, monkeypatch):
     assert panel.snapshot_display_id not in disp._pending
 
 
-def test_nbconvert_html_has_snapshots_and_no_widget_reprs(tmp_path):
-    """A notebook executed in a real kernel (nbclient) and exported with nbconvert: the run
-    panel and compare leave a one-line text instead of `VBox(children=(...))`, and the
-    run's static snapshot is there."""
-    import os
-
+def _executed_html(tmp_path: Path, sources: list[str]) -> str:
+    """`sources` as the code cells of a notebook executed in a real kernel (nbclient, the
+    store in tmp_path/store), exported by nbconvert's HTMLExporter as JupyterLab saves it
+    (no widget state): what a reader of the exported notebook sees."""
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    with pytest.MonkeyPatch.context() as mp:  # the kernel inherits it; restored before the export
+        mp.setenv("PY_TRACKER_DIR", str(tmp_path / "store"))
+        NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nb.metadata.pop("widgets", None)  # JupyterLab saves no widget state by default
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    return body
+
+
+def test_nbconvert_html_has_snapshots_and_no_widget_reprs(tmp_path):
+    """A notebook executed in a real kernel (nbclient) and exported with nbconvert: the run
+    panel and compare leave a one-line text instead of `VBox(children=(...))`, and the
+    run's static snapshot is there."""
+    body = _executed_html(tmp_path, [
         "import py_tracker as pt\nfrom py_tracker.notebook.tables.compare import compare\nruns = []\n"
         "for i in range(2):\n    run = pt.init(project='nbc', name=f'n{i}', config={'lr': 0.1 * (i + 1)})\n"
         "    for s in range(5):\n        run.log({'loss': 1.0 / (s + 1)})\n    run.finish()\n"
-        "    runs.append(pt.Api().run(run.id))"), nbformat.v4.new_code_cell("compare(runs)")]
-    env_dir = tmp_path / "store"
-    old = os.environ.get("PY_TRACKER_DIR")
-    os.environ["PY_TRACKER_DIR"] = str(env_dir)
-    try:
-        NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        if old is None:
-            os.environ.pop("PY_TRACKER_DIR", None)
-        else:
-            os.environ["PY_TRACKER_DIR"] = old
-    nb.metadata.pop("widgets", None)  # JupyterLab saves no widget state by default
-    body, _ = HTMLExporter().from_notebook_node(nb)
+        "    runs.append(pt.Api().run(run.id))",
+        "compare(runs)",
+    ])
     assert "VBox(children" not in body and "GridBox(children" not in body
     assert body.count(SNAPSHOT_CLASS) >= 2 and "py_tracker run n0" in body
     assert "py_tracker compare of 2 runs" in body
@@ -106,13 +105,7 @@ def test_nbconvert_html_has_snapshots_and_no_widget_reprs(tmp_path):
 def test_nbconvert_html_has_static_runs_table_compare_and_sweep(tmp_path):
     """Issue 16, nbconvert: the runs table, compare and the sweep widget leave a static view
     (HTML tables, SVG charts) under their widget, which nbconvert shows (no widget state)."""
-    import os
-
-    import nbformat
-    from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
+    body = _executed_html(tmp_path, [
         "import py_tracker as pt\nruns = []\n"
         "for i in range(3):\n"
         "    run = pt.init(project='nbs', name=f'<b>r{i}', config={'lr': 0.25 * (i + 1)})\n"
@@ -124,19 +117,7 @@ def test_nbconvert_html_has_static_runs_table_compare_and_sweep(tmp_path):
         "w = pt.sweep_widget({'method': 'grid', 'metric': {'name': 'score', 'goal': 'maximize'},\n"
         "                     'parameters': {'x': {'values': [1, 2, 3]}}}, function=train, project='nbs-sweep')\n"
         "w.start(); w.wait(120)\nw",
-    )]
-    env_dir = tmp_path / "store"
-    old = os.environ.get("PY_TRACKER_DIR")
-    os.environ["PY_TRACKER_DIR"] = str(env_dir)
-    try:
-        NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        if old is None:
-            os.environ.pop("PY_TRACKER_DIR", None)
-        else:
-            os.environ["PY_TRACKER_DIR"] = old
-    nb.metadata.pop("widgets", None)  # JupyterLab saves no widget state by default
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    ])
     assert "VBox(children" not in body and "GridBox(children" not in body
     table, compare, sweep = (re.split(f"class=[\"']{STATIC_CLASS} {STATIC_CLASS}-{k}[\"']", body)[1]
                              .split("(static view,", 1)[0] for k in ("runs", "compare", "sweep"))

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError as IPyUsageError
-from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
@@ -29,22 +28,6 @@ for i in range(int(cfg.get("steps", 2))):
     time.sleep(0.02)
 print("trained with lr", cfg.get("lr"))
 """
-
-
-@pytest.fixture(scope="module")
-def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()  # one global shell per session
-    shell.run_line_magic("load_ext", "py_tracker")
-    shell.run_cell("import py_tracker as pt")
-    return shell
-
-
-@pytest.fixture
-def widgets():
-    made: list[SweepWidget] = []
-    yield made
-    for w in made:
-        w.close()
 
 
 def make(ip, widgets, cell: str, params: dict, count=None, metric="loss", method="grid", **kw) -> SweepWidget:
@@ -115,6 +98,21 @@ def test_pause_then_resume(ip, store, widgets):
     assert 0 < elapsed <= wall - 0.7 and elapsed < time.monotonic() - t0, (elapsed, wall)
     assert elapsed >= sum(r.duration for r in w.rows) - 0.1
 
+
+
+def test_pause_and_resume_out_of_turn_are_refused(ip, store, widgets):
+    w = make(ip, widgets, "train_b", {"lr": {"values": [1.0, 2.0]}, "steps": {"value": 30}})
+    assert not w.pause() and w.note == "Pause: the sweep is not running."  # not started yet
+    assert not w.resume() and w.note == "Resume: the sweep is not paused."
+    assert w.start()
+    assert not w.resume() and w.note == "Resume: the sweep is not paused."  # running
+    assert w.pause() and w.note == "" and pt.Api(store).sweep(w.sweep_id).state == "paused"
+    assert not w.pause() and w.note == "Pause: the sweep is not running."  # paused already
+    assert pt.Api(store).sweep(w.sweep_id).state == "paused"  # a refusal changes nothing stored
+    assert w.resume() and w.note == "" and pt.Api(store).sweep(w.sweep_id).state == "running"
+    assert w.stop()
+    assert not w.pause() and not w.resume()  # stopping (or ended): neither acts
+    assert w.wait(10) and pt.Api(store).sweep(w.sweep_id).state == "stopped"
 
 def test_stop_during_a_trial_ends_it_stopped_within_a_second(ip, store, widgets):
     w = make(ip, widgets, "train_c", {"lr": {"values": [1.0, 2.0]}, "steps": {"value": 500}})

@@ -10,13 +10,12 @@ import time
 
 import pytest
 from IPython.core.error import UsageError as IPyUsageError
-from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
 from py_tracker.notebook.magic import magics
 from py_tracker.notebook.sweep.executor import OPTIONS, ExecutorChoice, split_magic
-from py_tracker.notebook.sweep.control import SweepWidget, sweep_widget
+from py_tracker.notebook.sweep.control import sweep_widget
 
 from .conftest import wait_for
 
@@ -28,22 +27,13 @@ GRID = {"method": "grid", "metric": {"name": "loss"}, "parameters": {"x": {"valu
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
-    shell.run_line_magic("load_ext", "py_tracker")
-    shell.run_cell("import py_tracker as pt")
+def ip(ip):
+    """The notebook tests' shell, with the grid, `quick` and the `train_exec` training cell."""
+    shell = ip
     shell.user_ns.update(grid_cfg=GRID, quick=quick)
     if "train_exec" not in magics.TRAINING_CELLS:
         shell.run_cell_magic("track", "--project warmup --id train_exec --no-display", "pt.log({'loss': 1.0})")
     return shell
-
-
-@pytest.fixture
-def widgets():
-    made: list[SweepWidget] = []
-    yield made
-    for w in made:
-        w.close()
 
 
 def quick():

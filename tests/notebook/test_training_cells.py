@@ -4,21 +4,12 @@ clear error, and `%%track --id` registers into the kernel's registry."""
 from __future__ import annotations
 
 import pytest
-from IPython.testing import globalipapp
 
 import py_tracker as pt
 from py_tracker.errors import UsageError
 from py_tracker.notebook.magic import magics
 from py_tracker.notebook.sweep.cell import CellTrial
 from py_tracker.notebook.magic.training_cells import TRAINING_CELLS, TrainingCells
-
-
-@pytest.fixture(scope="module")
-def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
-    shell.run_line_magic("load_ext", "py_tracker")
-    shell.run_cell("import py_tracker as pt")
-    return shell
 
 
 def test_a_cell_trial_runs_the_newest_source_of_the_registry_it_is_given(ip, store):

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from IPython import get_ipython
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import start_ipython
 
 import py_tracker as pt
 from py_tracker.notebook.live.panel import RunPanel
@@ -15,8 +13,8 @@ from .conftest import QUIET
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = start_ipython() or get_ipython()
+def ip(ipython_shell):
+    shell = ipython_shell
     shell.run_line_magic("load_ext", "py_tracker")
     return shell
 

@@ -24,6 +24,7 @@ from typing import Any, Callable, Protocol
 
 from ...core import session
 from ...errors import UsageError
+from ...storage.records import SweepState
 from ...sweeps.api import Agent
 from ...sweeps.api import sweep as create_sweep
 from ...sweeps.runners import FunctionRunner
@@ -317,8 +318,8 @@ class SweepController:
         try:
             sid, self._resume = self._resume, None  # continue it once; a later Start makes a new sweep
             if sid is not None:
-                if self.store.get(sid).get("state") == "paused":
-                    self.store.set_state(sid, "running")
+                if self.store.get(sid).get("state") == SweepState.PAUSED:
+                    self.store.set_state(sid, SweepState.RUNNING)
             else:
                 sid = create_sweep(self.source, project=self.project, root=self.store.root)
             agent = self._make_agent(sid)
@@ -344,30 +345,29 @@ class SweepController:
 
     def pause(self) -> bool:
         """Finish the current trial, start no new one until resume()."""
-        if not self._active or self._stopping or self._paused:
-            return self.refuse("Pause: the sweep is not running.")
-        if self.choice.remote:
-            return self._remote_control("pause")
-        try:
-            self.store.set_state(self.sweep_id, "paused")  # type: ignore[arg-type]
-        except UsageError as exc:
-            return self.refuse(str(exc))
-        self._paused, self.note = True, ""
-        self._changed()
-        return True
+        return self._set_paused(True)
 
     def resume(self) -> bool:
         """Start trials again after pause()."""
-        if not self._active or self._stopping or not self._paused:
-            return self.refuse("Resume: the sweep is not paused.")
+        return self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> bool:
+        """pause() (`paused`) or resume(): refused (False, the reason in `note`) unless the
+        sweep runs and is not stopping, and is paused just when resuming, or when the store
+        refuses the state (an ended sweep); a parallel sweep goes through its SweepHandle,
+        a local one has its stored state set to SweepState.PAUSED / RUNNING."""
+        action, state = ("pause", SweepState.PAUSED) if paused else ("resume", SweepState.RUNNING)
+        if not self._active or self._stopping or self._paused == paused:
+            return self.refuse("Pause: the sweep is not running." if paused else "Resume: the sweep is not paused.")
         if self.choice.remote:
-            return self._remote_control("resume")
+            return self._remote_control(action)
         try:
-            self.store.set_state(self.sweep_id, "running")  # type: ignore[arg-type]
+            self.store.set_state(self.sweep_id, state)  # type: ignore[arg-type]
         except UsageError as exc:
             return self.refuse(str(exc))
-        self._paused, self.note = False, ""
-        self.progress_state()  # ends the paused wait now (it must not count as elapsed)
+        self._paused, self.note = paused, ""
+        if not paused:
+            self.progress_state()  # ends the paused wait now (it must not count as elapsed)
         self._changed()
         return True
 
@@ -379,7 +379,7 @@ class SweepController:
             return self._remote_control("stop")
         self._stopping, self.note = True, ""
         try:  # first, so that no new trial is claimed once the current one ends
-            self.store.set_state(self.sweep_id, "stopped", reason="stopped from the sweep widget")  # type: ignore[arg-type]
+            self.store.set_state(self.sweep_id, SweepState.STOPPED, reason="stopped from the sweep widget")  # type: ignore[arg-type]
         except UsageError:
             pass  # it ended by itself meanwhile (grid done, target reached)
         if self._runner is not None:
@@ -418,11 +418,11 @@ class SweepController:
             state = self.store.get(self.sweep_id).get("state")
         except Exception:
             return
-        if state == "paused":
+        if state == SweepState.PAUSED:
             self._paused = True
-        elif state == "running":
+        elif state == SweepState.RUNNING:
             self._paused = False
-        elif state == "stopped":
+        elif state == SweepState.STOPPED:
             self._stopping = True
 
     # --- the agent thread -----------------------------------------------------------------
@@ -474,7 +474,8 @@ class SweepController:
             self.router.threads.discard(ident)
             try:
                 rec = self.store.get(self.sweep_id)  # type: ignore[arg-type]
-                self.end_state = rec.get("state") if rec.get("state") in ("stopped", "finished") else "done"
+                state = rec.get("state")
+                self.end_state = str(state) if state in (SweepState.STOPPED, SweepState.FINISHED) else "done"
                 self.end_reason = rec.get("reason") or (f"count {self.count} reached" if self.count else None)
             except Exception:
                 self.end_state = "done"
