@@ -209,7 +209,9 @@ class ProjectRuns:
 
 class RunListing:
     """Every run (doc_id -> (record, seq)) and, for each project asked for, its `ProjectRuns`
-    (built on first request, then kept), brought up to date from the catalog on each call."""
+    (built on first request, then kept), brought up to date from the catalog on each call.
+    Also each project's run count and last activity (the newest `updated_at`), kept as runs
+    come, change and go, so the sidebar's project list does not pass over every run."""
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
@@ -217,11 +219,12 @@ class RunListing:
         self._mark: tuple[int, int] | None = None
         self._runs: dict[str, tuple[dict, int]] = {}
         self._projects: dict[str | None, ProjectRuns] = {}  # only those asked for
+        self._stats: dict[Any, list[Any]] = {}  # project -> [run count, newest updated_at or None]
+        self._stale: set[Any] = set()  # projects whose newest run went away: recount on demand
         self._seq = 0
 
-    def project(self, name: str | None) -> ProjectRuns:
-        """The runs of project `name` (all runs for None) as the catalog holds them now.
-        Hold `self.lock` while using what it returns."""
+    def sync(self) -> None:
+        """Take in what changed in the catalog's runs since the last call (hold `self.lock`)."""
         mark, changes = self.catalog.changes("runs", self._mark)
         if changes is None:
             mark, docs = self.catalog.scan_with_ids("runs")
@@ -229,12 +232,39 @@ class RunListing:
                 ids, recs = zip(*docs) if docs else ((), ())
                 self._runs = dict(zip(ids, zip(recs, range(len(ids)))))  # doc_id -> (record, seq)
             self._projects, self._seq = {}, len(docs)
+            self._stats, self._stale = {}, set()
+            for rec in recs:
+                self._count(rec, 1)
         else:
             for doc_id, rec in changes.items():
-                self._remove(doc_id)
+                self._remove(doc_id, gone=rec is None)
                 if rec is not None:
                     self._add(doc_id, rec)
         self._mark = mark
+
+    def project_stats(self) -> dict[Any, tuple[int, Any]]:
+        """project name -> (run count, newest `updated_at` or None), as of the last `sync()`
+        (hold `self.lock`)."""
+        for name in self._stale:
+            newest = [r.get("updated_at") or 0 for r, _ in self._runs.values() if r.get("project") == name]
+            if name in self._stats:
+                self._stats[name][1] = max(newest, default=None)
+        self._stale.clear()
+        return {name: (n, newest) for name, (n, newest) in self._stats.items() if n > 0}
+
+    def _count(self, rec: dict, delta: int, gone: bool = False) -> None:
+        stat = self._stats.setdefault(rec.get("project"), [0, None])
+        stat[0] += delta
+        at = rec.get("updated_at") or 0
+        if delta > 0 and (stat[1] is None or at > stat[1]):
+            stat[1] = at
+        elif gone and stat[1] is not None and at >= stat[1]:
+            self._stale.add(rec.get("project"))  # (a changed run comes back at once: no recount)
+
+    def project(self, name: str | None) -> ProjectRuns:
+        """The runs of project `name` (all runs for None) as the catalog holds them now.
+        Hold `self.lock` while using what it returns."""
+        self.sync()
         runs = self._projects.get(name)
         if runs is None:
             runs = self._projects[name] = ProjectRuns()
@@ -251,11 +281,13 @@ class RunListing:
     def _add(self, doc_id: str, rec: dict) -> None:
         self._seq += 1
         self._runs[doc_id] = (rec, self._seq)
+        self._count(rec, 1)
         for bucket in self._buckets(rec):
             bucket.add(doc_id, rec, self._seq)
 
-    def _remove(self, doc_id: str) -> None:
+    def _remove(self, doc_id: str, gone: bool = False) -> None:
         old = self._runs.pop(doc_id, None)
         if old is not None:
+            self._count(old[0], -1, gone)
             for bucket in self._buckets(old[0]):
                 bucket.remove(doc_id)

@@ -115,7 +115,17 @@ class StoreReader:
 
     # --- projects and runs ----------------------------------------------------------
     def projects(self) -> dict:
-        return {"projects": self.api.projects()}
+        """Each project with its run count and last activity, as `Api.projects()` gives them,
+        from the kept listing: a page load does not pass over every run (1.4 s at 100k)."""
+        with self.listing.lock:
+            self.listing.sync()
+            stats = self.listing.project_stats()
+        out = []
+        for p in sorted(self.api.catalog.all("projects"), key=lambda p: p.get("created_at") or 0):
+            n, newest = stats.get(p["name"], (0, None))
+            out.append({"name": p["name"], "created_at": p.get("created_at"), "run_count": n,
+                        "last_activity": newest if n else p.get("created_at")})
+        return {"projects": out}
 
     def runs(self, project: str | None = None, state: str | None = None, group: str | None = None,
              tag: str | None = None, sweep: str | None = None, search: str | None = None,

@@ -28,6 +28,8 @@ def _rec(i: int, **kw) -> dict:
 
 
 def _compare(reader: StoreReader) -> None:
+    # the projects list (counts, last activity) from the kept listing = the Api's pass over every run
+    assert reader.projects() == {"projects": reader.api.projects()}
     for project in ("p", "q", None, "nope"):
         for sort in SORTS:
             for order in ("asc", "desc"):
@@ -43,6 +45,8 @@ def _compare(reader: StoreReader) -> None:
 @pytest.fixture
 def catalog(tmp_path):
     cat = Catalog(tmp_path)
+    cat.put_many("projects", [{"name": "p", "created_at": 5.0}, {"name": "q", "created_at": 1.0},
+                              {"name": "empty", "created_at": 3.0}])
     cat.put_many("runs", [_rec(i) for i in range(40)])
     cat.put("runs", _rec(40, state="running", host=socket.gethostname(), pid=os.getpid()))  # alive
     cat.put("runs", _rec(41, state="running", heartbeat_at=0.0))                             # crashed
@@ -60,6 +64,11 @@ def test_the_kept_list_equals_a_scan_then_and_after_every_kind_of_change(catalog
     catalog.put("runs", _rec(50, project="p"))
     catalog.patch("runs", "s020", {"project": "q"})                               # changes project
     catalog.put("runs", _rec(51, project=None))                                   # in no project
+    _compare(reader)
+    catalog.patch("runs", "s030", {"updated_at": 9000.0})                         # p's newest activity
+    _compare(reader)
+    catalog.delete("runs", "s030")                                                # ... gone again
+    catalog.delete("runs", "s001")                                                # was the newest before
     _compare(reader)
     first = reader.runs(project="p", sort="summary.loss", order="asc", limit=1)["runs"][0]
     assert first["id"] == "s004" and "new" in reader.runs(project="p")["facets"]["groups"]
