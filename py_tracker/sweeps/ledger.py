@@ -118,7 +118,7 @@ class SweepLedger:
                 self.runs[doc["id"]] = doc
                 self._doc_run[doc_id] = doc["id"]
         self.open = set()
-        for run_id in list(self._claim_of) + list(self.runs):
+        for run_id in self._claim_of.keys() | self.runs.keys():
             self._update_open(run_id)
 
     def _apply(self, doc_id: str, doc: dict | None) -> None:
