@@ -74,7 +74,11 @@ class SweepLedger:
                 self._own, self._mark = len(own), None
                 for claim in own:
                     self._claim_of[claim["run_id"]] = claim
-            new = self._read_claims(catalog, int(rec.get("trial_count") or 0))
+            count = int(rec.get("trial_count") or 0)
+            if count < len(self.claims):  # a store rebuilt with fewer claims (doctor): read them again
+                self.claims, self.claimed, self._mark = [], [], None
+                self._claim_of = {c["run_id"]: c for c in own}
+            new = self._read_claims(catalog, count)
             mark, changes = catalog.changes("runs", self._mark)
             if changes is not None:
                 for doc_id, doc in changes.items():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import py_tracker as pt
 from py_tracker.storage.catalog import reload_state
-from py_tracker.storage.records import delete_run, join_sweep
+from py_tracker.storage.records import delete_run, join_sweep, patch_sweep
 from py_tracker.sweeps import agent, sweep
 from py_tracker.sweeps.api import Agent
 from py_tracker.sweeps.ledger import SweepLedger, ledger_for
@@ -134,3 +134,15 @@ def test_one_ledger_per_sweep_and_store_in_a_process(store):
     assert ledger_for(a.catalog, sid) is ledger_for(b.catalog, sid)
     assert agent(sid, function=train, count=2) == 2
     assert [c["run_id"] for c in b.claims(b.get(sid))] == [c["run_id"] for c in a.claims(a.get(sid))]
+
+
+def test_a_store_rebuilt_with_fewer_claims_is_read_again(store):
+    """A sweep record whose trial_count went down (a store rebuilt by doctor from an older
+    state): the ledger drops what it held and reads the claims the store has."""
+    sid = sweep({"method": "random", "parameters": {"x": {"min": 0.0, "max": 1.0}}}, project="p")
+    s = SweepStore(store)
+    assert agent(sid, function=train, count=3) == 3
+    patch_sweep(s.catalog, sid, {"trial_count": 1})
+    got = assert_equals_full_recomputation(s, sid)
+    assert len(got["claims"]) == 1
+    assert len(s.claims(s.get(sid))) == 1
