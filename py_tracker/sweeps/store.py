@@ -23,7 +23,7 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import StorageError, UsageError
 from ..storage import history as hist
@@ -114,7 +114,7 @@ class SweepStore:
     def request_skip(self, sweep_id: str, run_ids: list[str]) -> None:
         skip_trials(self.catalog, sweep_id, run_ids)
 
-    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | str | None],
+    def claim(self, sweep_id: str, choose: Callable[[dict, Sequence[Trial]], tuple[str, dict] | str | None],
               results: bool = True) -> tuple[dict, str | None, dict | None]:
         """In one locked read-modify-write of the sweep record: build its trial list, let
         `choose(record, trials)` return (run_id, config) to claim, a reason string to end the

@@ -103,8 +103,10 @@ class Strategy:
 
     `suggest(space, trials, rng)` returns the next trial's config (a nested dict holding
     every parameter, constants included) or None when the search is exhausted. `trials`
-    are every trial the sweep has started, pending ones included, in start order; `rng`
-    is a numpy Generator. It must not return the config of a pending trial again.
+    are every trial the sweep has started, pending ones included, in start order (a
+    sequence: the store passes a `TrialList`; `pending_of(trials)` gives the pending ones
+    without a pass over all); `rng` is a numpy Generator. It must not return the config of
+    a pending trial again.
     """
 
     #: False when `suggest` only looks at the trials' configs (not at states or results):
