@@ -11,8 +11,9 @@
 3. `--scaling`: that end-to-end overhead (random search) in a sweep that already has 0, 1k
    and 10k trials, beside Optuna on SQLite (RandomSampler, `study.optimize`, the objective's
    own time excluded) with as many trials in its study. Both sweeps are filled fast (ours:
-   claims and finished runs written in the catalog's format; Optuna: `add_trials`), then 20
-   trials are timed. Target: <= 10 ms flat.
+   claims and finished runs written in the catalog's format; Optuna: `add_trials`), then 50
+   trials (`--trials N`) are timed one by one: median, p90 and mean (the mean includes the
+   agent's start). Target: <= 10 ms flat.
 """
 from __future__ import annotations
 
@@ -123,24 +124,59 @@ def overhead() -> None:
         print(f"{method:<7} at {n_done} finished trials: {ms:8.2f} ms   (target <= {target} ms)")
 
 
-def _timed_agent(sid: str, n: int, root: str, prior: list[str] | None = None) -> tuple[float, list[str]]:
-    """Run n trials; return (controller ms per trial excluding train(), run ids)."""
+def _gaps(t0: float, starts: list[float], ends: list[float], t1: float) -> list[float]:
+    """ms outside the timed function per call: from the end of the previous call (for the
+    first: t0) to the start of this one; the tail after the last (to t1) added to the last."""
+    gaps = [(start - (ends[i - 1] if i else t0)) * 1e3 for i, start in enumerate(starts)]
+    if gaps:
+        gaps[-1] += (t1 - ends[-1]) * 1e3
+    return gaps
+
+
+def _trial_overheads(sid: str, n: int, root: str) -> tuple[list[float], list[float], list[str]]:
+    """Run n trials through one `agent()` call; return (wall ms of overhead of each trial,
+    the same in CPU ms of the agent's thread, run ids).
+
+    A trial's overhead is the time outside train() from the end of the previous trial's
+    train() (for the first: the agent() call) to the start of its own; the time after the last
+    train() until agent() returns is added to the last trial. Their sum is the agent's time
+    less train()'s, so the mean includes the agent's start (reap, first claim). The CPU time
+    (`time.thread_time`) counts only work done, not waits for a core: on a loaded machine it
+    shows whether the work grows with the sweep when the wall time is noise."""
     import py_tracker as pt
     from py_tracker.sweeps.api import agent
-    train_time = [0.0]
     ids: list[str] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    cstarts: list[float] = []
+    cends: list[float] = []
 
     def train() -> None:
-        t0 = time.perf_counter()
+        cstarts.append(time.thread_time())
+        starts.append(time.perf_counter())
         run = pt.init(dir=root, settings={"monitor_interval": None})
         c = run.config.as_dict()
         run.log({"y": branin(c) if "x1" in c else float(c["a"])})
         run.finish()
         ids.append(run.id)
-        train_time[0] += time.perf_counter() - t0
-    t0 = time.perf_counter()
+        ends.append(time.perf_counter())
+        cends.append(time.thread_time())
+    c0, t0 = time.thread_time(), time.perf_counter()
     agent(sid, function=train, count=n, root=root)
-    return ((time.perf_counter() - t0) - train_time[0]) / n * 1e3, ids
+    t1, c1 = time.perf_counter(), time.thread_time()
+    return _gaps(t0, starts, ends, t1), _gaps(c0, cstarts, cends, c1), ids
+
+
+def _timed_agent(sid: str, n: int, root: str, prior: list[str] | None = None) -> tuple[float, list[str]]:
+    """Run n trials; return (controller ms per trial excluding train(), run ids)."""
+    gaps, _, ids = _trial_overheads(sid, n, root)
+    return sum(gaps) / max(len(gaps), 1), ids
+
+
+def _stats(ms: list[float]) -> tuple[float, float, float]:
+    """(mean, median, p90) of per-trial milliseconds."""
+    a = np.asarray(ms, dtype=float)
+    return float(a.mean()), float(np.median(a)), float(np.percentile(a, 90))
 
 
 def end_to_end(n: int = 30, warm: int = 200) -> None:
@@ -200,9 +236,9 @@ def _fill_sweep(root: str, n: int) -> str:
     return sid
 
 
-def _optuna_overhead(n_prior: int, n: int) -> float:
-    """Optuna on SQLite: ms per trial of study.optimize beyond the objective, with `n_prior`
-    finished trials in the study."""
+def _optuna_overheads(n_prior: int, n: int) -> tuple[list[float], list[float]]:
+    """Optuna on SQLite: (wall ms, CPU ms) of each trial of study.optimize outside the
+    objective (as `_gaps` counts them), with `n_prior` finished trials in the study."""
     import logging
 
     import optuna
@@ -215,18 +251,25 @@ def _optuna_overhead(n_prior: int, n: int) -> float:
             study.add_trials([optuna.trial.create_trial(params={"a": (i * 7919 % 10007) / 10007},
                                                         distributions={"a": dist}, value=float(i % 97))
                               for i in range(n_prior)])
-        spent = [0.0]
+        starts: list[float] = []
+        ends: list[float] = []
+        cstarts: list[float] = []
+        cends: list[float] = []
 
         def objective(trial) -> float:  # type: ignore[no-untyped-def]
-            t = time.perf_counter()
+            cstarts.append(time.thread_time())
+            starts.append(time.perf_counter())
             y = float(trial.suggest_float("a", 0.0, 1.0))
-            spent[0] += time.perf_counter() - t
+            ends.append(time.perf_counter())
+            cends.append(time.thread_time())
             return y
         study.optimize(objective, n_trials=2)  # warm up
-        spent[0] = 0.0
-        t0 = time.perf_counter()
+        for times in (starts, ends, cstarts, cends):
+            times.clear()
+        c0, t0 = time.thread_time(), time.perf_counter()
         study.optimize(objective, n_trials=n)
-        return ((time.perf_counter() - t0) - spent[0]) / n * 1e3
+        t1, c1 = time.perf_counter(), time.thread_time()
+        return _gaps(t0, starts, ends, t1), _gaps(c0, cstarts, cends, c1)
 
 
 def _claim_ms(root: str, sid: str, n: int) -> float:
@@ -247,21 +290,30 @@ def _claim_ms(root: str, sid: str, n: int) -> float:
     return statistics.median(times) * 1e3
 
 
-def scaling(sizes: tuple[int, ...] = (0, 1_000, 10_000), n: int = 20) -> None:
-    """A trial's overhead (controller + the trial's run bookkeeping) as the sweep grows."""
-    print("== overhead per trial as the sweep grows (random search; train() excluded), beside Optuna/SQLite")
+def scaling(sizes: tuple[int, ...] = (0, 1_000, 10_000), n: int = 50) -> None:
+    """A trial's overhead (controller + the trial's run bookkeeping) as the sweep grows: n
+    trials timed one by one (median and p90; the mean includes the agent's start)."""
+    import os
+    print(f"== overhead per trial as the sweep grows (random search; train() excluded; {n} trials "
+          f"timed one by one), beside Optuna/SQLite in the same run")
+    print("   wall ms median / p90 / mean, and CPU ms median (the agent's thread: work without the "
+          f"waits for a core); load average {os.getloadavg()[0]:.1f}")
     for size in sizes:
         with tempfile.TemporaryDirectory() as root:
             sid = _fill_sweep(root, size)
             _timed_agent(sid, 2, root)
-            ms, _ = _timed_agent(sid, n, root)
+            gaps, cpu, _ = _trial_overheads(sid, n, root)
             claim_ms = _claim_ms(root, sid, n)
+        mean, med, p90 = _stats(gaps)
         try:
-            peer = f"{_optuna_overhead(size, n):8.2f} ms"
+            pgaps, pcpu = _optuna_overheads(size, n)
+            pm, pmed, pp90 = _stats(pgaps)
+            peer = f"{pmed:6.2f} / {pp90:6.2f} / {pm:6.2f}  cpu {float(np.median(pcpu)):5.2f}"
         except ImportError:
-            peer = "   (optuna not installed)"
-        print(f"  {size:>6,} trials before: py_tracker {ms:8.2f} ms per trial (the claim alone: median "
-              f"{claim_ms:.2f} ms)   optuna/sqlite {peer}")
+            peer = "(optuna not installed)"
+        print(f"  {size:>6,} trials before: py_tracker {med:6.2f} / {p90:6.2f} / {mean:6.2f}  cpu "
+              f"{float(np.median(cpu)):5.2f}  (claim alone: median {claim_ms:.2f})   optuna/sqlite {peer}")
+    print(f"   load average at the end {os.getloadavg()[0]:.1f}")
 
 
 def main() -> int:
@@ -269,9 +321,10 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--no-e2e", action="store_true")
     ap.add_argument("--scaling", action="store_true", help="only part 3: overhead at 0 / 1k / 10k trials")
+    ap.add_argument("--trials", type=int, default=50, help="--scaling: trials timed at each size (default 50)")
     args = ap.parse_args()
     if args.scaling:
-        scaling()
+        scaling(n=args.trials)
         return 0
     t0 = time.time()
     ok = quality(args.seeds)

@@ -15,7 +15,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -93,7 +93,7 @@ class Agent:
         self.results = self.strategy.needs_results or metric.get("target") is not None
         self.done = 0
 
-    def choose(self, rec: dict, trials: list[Trial]) -> tuple[str, dict] | str | None:
+    def choose(self, rec: dict, trials: Sequence[Trial]) -> tuple[str, dict] | str | None:
         """Called under the catalog lock: the next trial's (run_id, config), the reason the
         sweep is over (run_cap, target, grid exhausted), or None when it is not running."""
         if rec.get("state") != SweepState.RUNNING:

@@ -12,7 +12,7 @@ agents never get the same point and a trial whose process died before `init()` s
 A claim appends one claim record and the (small, fixed-size) sweep record with the count:
 it costs the same at the 10,000th trial as at the first, where rewriting a growing list cost
 in proportion to the trials so far. Claims never change once written, so each process reads
-a claim once (`SweepStore.claims`) and keeps it.
+a claim once and keeps it, with the sweep's runs, in its `sweeps.ledger.SweepLedger`.
 Everything a strategy needs is derived from this record plus the runs' records and
 histories: that is what lets a sweep resume after a kernel restart.
 """
@@ -23,16 +23,17 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import StorageError, UsageError
 from ..storage import history as hist
 from ..storage.catalog import Catalog
 from ..storage.paths import default_root
-from ..storage.records import (RunState, SweepState, claim_key, claim_trial, create_sweep, effective_state, end_run,
+from ..storage.records import (RunState, SweepState, claim_trial, create_sweep, effective_state, end_run,
                                pid_alive, set_sweep_state, skip_trials)
 from .best import metric_value
-from .strategy import Trial
+from .ledger import SweepLedger, ledger_for
+from .strategy import Trial, TrialList
 
 HOST = socket.gethostname()
 STATES = tuple(s.value for s in SweepState)
@@ -58,33 +59,32 @@ class SweepStore:
         self.catalog = catalog or Catalog(self.root)
         self.layout = self.catalog.layout
         self._hist_cache: dict[str, list[float]] = {}
-        self._claims: dict[str, list[dict]] = {}  # sweep id -> claims of the trials table read so far
-        self._claimed: dict[str, list[Trial]] = {}  # ... and as "claimed" Trials (results=False)
 
     # --- claims ---------------------------------------------------------------
+    def ledger(self, rec: dict) -> SweepLedger:
+        """This process's ledger of the sweep, brought up to date (see `sweeps.ledger`)."""
+        led = ledger_for(self.catalog, rec["id"])
+        led.sync(self.catalog, rec)
+        return led
+
     def claims(self, rec: dict) -> list[dict]:
         """Every claim of the sweep in claim order: the record's own list (prior runs, and
         everything a store of an earlier version claimed), then the trials table's. Reads
-        only the claims this store object has not seen yet. Read-only: do not change them."""
-        sweep_id = rec["id"]
-        known = self._claims.setdefault(sweep_id, [])
-        count = int(rec.get("trial_count") or 0)
-        if count > len(known):
-            for claim in self.catalog.get_many("trials", [claim_key(sweep_id, n)
-                                                          for n in range(len(known), count)]):
-                if claim is None:  # (a store rebuilt by doctor without its trials table)
-                    break
-                known.append(claim)
-        return list(rec.get("trials") or []) + known
+        only the claims this process has not seen yet. Read-only: do not change them."""
+        led = self.ledger(rec)
+        with led.lock:
+            return list(rec.get("trials") or []) + led.claims
 
-    def _claimed_trials(self, rec: dict) -> list[Trial]:
-        """`claims(rec)` as Trials of state "claimed" (what strategies without results see)."""
-        claims = self.claims(rec)
-        own = list(rec.get("trials") or [])
-        cached = self._claimed.setdefault(rec["id"], [])
-        table = claims[len(own):]
-        cached.extend(Trial(c["run_id"], c.get("config") or {}, "claimed") for c in table[len(cached):])
-        return [Trial(c["run_id"], c.get("config") or {}, "claimed") for c in own] + cached
+    def _claimed_trials(self, rec: dict) -> TrialList:
+        """The claims as Trials of state "claimed" (what strategies without results see), with
+        the pending ones (`TrialList.pending`) from the ledger: no pass over every trial."""
+        led = self.ledger(rec)
+        with led.lock:
+            pending = led.pending(self._run_alive, self._claim_alive)
+            return led.claimed_view(list(rec.get("trials") or []), pending)
+
+    def _run_alive(self, run: dict) -> bool:
+        return effective_state(run, lambda: self.layout.heartbeat(run["id"])) == RunState.RUNNING
 
     # --- sweep records ------------------------------------------------------
     def get(self, sweep_id: str) -> dict:
@@ -114,12 +114,13 @@ class SweepStore:
     def request_skip(self, sweep_id: str, run_ids: list[str]) -> None:
         skip_trials(self.catalog, sweep_id, run_ids)
 
-    def claim(self, sweep_id: str, choose: Callable[[dict, list[Trial]], tuple[str, dict] | str | None],
+    def claim(self, sweep_id: str, choose: Callable[[dict, Sequence[Trial]], tuple[str, dict] | str | None],
               results: bool = True) -> tuple[dict, str | None, dict | None]:
         """In one locked read-modify-write of the sweep record: build its trial list, let
         `choose(record, trials)` return (run_id, config) to claim, a reason string to end the
         sweep ("finished"), or None to do nothing. Returns (record, run_id, config).
-        results=False: trials carry only id and config (state "claimed"); runs are not read."""
+        results=False: trials carry only id and config (state "claimed"), and the pending
+        ones (`TrialList.pending`, kept by the ledger) for strategies that avoid them."""
         def pick(doc: dict) -> tuple[str, dict] | str | None:
             return choose(doc, self.trials(doc) if results else self._claimed_trials(doc))
         rec, run_id, config = claim_trial(self.catalog, sweep_id, pick)
@@ -143,11 +144,10 @@ class SweepStore:
         the metric's logged values. Runs that died while running are marked crashed."""
         metric = (rec.get("config") or {}).get("metric") or {}
         name, goal = metric.get("name"), metric.get("goal", "minimize")
-        claims = self.claims(rec)
-        claimed = {c["run_id"] for c in claims}
-        sid = rec["id"]
-        # one pass over the records as held (no copies: _trial only reads them)
-        runs = {r["id"]: r for r in self.catalog.scan("runs") if r.get("sweep_id") == sid or r.get("id") in claimed}
+        led = self.ledger(rec)
+        with led.lock:  # the sweep's runs as the ledger holds them (no pass over the store)
+            claims = list(rec.get("trials") or []) + led.claims
+            runs = dict(led.runs)
         out = []
         seen = set()
         for claim in claims:
@@ -162,17 +162,18 @@ class SweepStore:
 
     def reap(self, rec: dict) -> None:
         """Mark the sweep's runs that died while running as crashed (what `trials()` does on
-        the way), without building the trial list: an agent does this once as it starts."""
-        claimed = {c["run_id"] for c in self.claims(rec)}
-        sid = rec["id"]
-        for run in self.catalog.scan("runs"):
-            if run.get("state", "running") == "running" and (run.get("sweep_id") == sid or run.get("id") in claimed):
-                run_id = run["id"]
-                if effective_state(run, self.layout.heartbeat(run_id)) == "crashed" and self.catalog._flock is not None:
-                    try:
-                        self.mark(run_id, "crashed")
-                    except StorageError:
-                        pass  # another process holds the lock long; readers still show it crashed
+        the way), without building the trial list: an agent does this once as it starts.
+        Looks only at the trials the ledger holds open, not at every run."""
+        led = self.ledger(rec)
+        with led.lock:
+            running = [led.runs[r] for r in led.open if r in led.runs]
+        for run in running:
+            run_id = run["id"]
+            if effective_state(run, self.layout.heartbeat(run_id)) == "crashed" and self.catalog._flock is not None:
+                try:
+                    self.mark(run_id, "crashed")
+                except StorageError:
+                    pass  # another process holds the lock long; readers still show it crashed
 
     def _trial(self, run_id: str, config: dict, run: dict | None, claim: dict | None,
                metric: str | None, goal: str, histories: bool) -> Trial:

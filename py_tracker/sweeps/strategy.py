@@ -7,7 +7,7 @@ agents can share one sweep.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator, Sequence, overload
 
 import numpy as np
 
@@ -39,6 +39,51 @@ class Trial:
         return self.state in PENDING
 
 
+class TrialList(Sequence[Trial]):
+    """A sweep's trials in claim order as a read-only sequence, plus `pending`: those still
+    going (what a strategy must not repeat), kept by the store as trials start and end.
+
+    Why: a strategy that looks only at pending trials (random search) would otherwise pass
+    over every trial at every claim, a cost that grows with the sweep (~1 ms at 10k trials).
+    The view shares the store's append-only list of trials (`tail`, its first `n` entries)
+    instead of copying it per claim. `head`: trials listed before it (prior runs).
+    """
+
+    def __init__(self, head: Sequence[Trial], tail: Sequence[Trial], n: int, pending: Sequence[Trial]):
+        self._head, self._tail, self._n = head, tail, n
+        self.pending = list(pending)
+
+    def __len__(self) -> int:
+        return len(self._head) + self._n
+
+    @overload
+    def __getitem__(self, i: int) -> Trial: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Trial]: ...
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        h = len(self._head)
+        return self._head[i] if i < h else self._tail[i - h]
+
+    def __iter__(self) -> Iterator[Trial]:
+        yield from self._head
+        for i in range(self._n):
+            yield self._tail[i]
+
+
+def pending_of(trials: Sequence[Trial]) -> list[Trial]:
+    """The pending trials: `TrialList.pending` as kept by the store, else one pass over them."""
+    if isinstance(trials, TrialList):
+        return trials.pending
+    return [t for t in trials if t.state in PENDING]
+
+
 def objective(trials: list[Trial], goal: str) -> tuple[list[Trial], np.ndarray]:
     """The ended trials and their score to minimize (negated for maximize); failed,
     crashed and metric-less trials score the worst result seen. Empty when nothing scored."""
@@ -58,8 +103,10 @@ class Strategy:
 
     `suggest(space, trials, rng)` returns the next trial's config (a nested dict holding
     every parameter, constants included) or None when the search is exhausted. `trials`
-    are every trial the sweep has started, pending ones included, in start order; `rng`
-    is a numpy Generator. It must not return the config of a pending trial again.
+    are every trial the sweep has started, pending ones included, in start order (a
+    sequence: the store passes a `TrialList`; `pending_of(trials)` gives the pending ones
+    without a pass over all); `rng` is a numpy Generator. It must not return the config of
+    a pending trial again.
     """
 
     #: False when `suggest` only looks at the trials' configs (not at states or results):
@@ -95,9 +142,8 @@ class RandomStrategy(Strategy):
     def suggest(self, space, trials, rng=None, avoid_all: bool = False):
         """avoid_all: also avoid configs already tried (bayes' fallback on small spaces)."""
         rng = rng if rng is not None else np.random.default_rng()
-        # (`t.state in PENDING`, not the property: this runs over every trial at every claim,
-        # 10k trials cost 11 ms through the property and ~1 ms so)
-        avoid = {space.key(t.config) for t in trials if avoid_all or t.state in PENDING}
+        # the pending trials as the store keeps them: no pass over every trial per claim
+        avoid = {space.key(t.config) for t in (trials if avoid_all else pending_of(trials))}
         point = space.sample(rng)
         for _ in range(200 if avoid_all else 20):
             if space.key(point) not in avoid:
@@ -128,7 +174,7 @@ class BayesStrategy(Strategy):
 
     def _suggest(self, space: Space, trials: list[Trial], rng: np.random.Generator,
                  ended: list[Trial], y: np.ndarray) -> dict:
-        pending = [t for t in trials if t.pending]
+        pending = pending_of(trials)
         X = np.array([space.to_unit(t.config) for t in ended + pending])
         y_all = np.concatenate([y, np.full(len(pending), y.max())])
         gp = GaussianProcess().fit(X, y_all)
