@@ -212,6 +212,17 @@ describe('TableView', () => {
     );
   });
 
+  it('puts the reason in an image cell whose file is refused, as text, and no <img>', async () => {
+    const images = new ImageUrls(() => Promise.reject(new Error(`403: ${EVIL} leads out of the store`)));
+    const view = new TableView(preds(), images);
+    const node = view.node as unknown as FakeNode;
+    await new Promise(resolve => setTimeout(resolve, 0));
+    const cell = node.all('tbody')[0].all('tr')[0].children[0];
+    expect(cell.all('img')).toHaveLength(0);
+    expect(cell.find('jp-PyTracker-error')[0].textContent).toBe(`image not readable: Error: 403: ${EVIL} leads out of the store`);
+    expect(cell.textContent).toContain('red'); // the caption stays
+  });
+
   it('shows the error of a table that could not be read, as text', () => {
     const view = new TableView({ key: 'bad', columns: [], data: [], rows: 0, truncated: false, error: `refused ${EVIL}` }, noImages());
     const node = view.node as unknown as FakeNode;
