@@ -1,8 +1,8 @@
 /**
  * One run (or several, compared) in the main area: charts drawn from the
- * server-downsampled history, system charts, config, summary, logs (tailed
- * by byte offset), files and logged Tables. Refreshes every few seconds while visible and
- * while any shown run is still running.
+ * server-downsampled history, custom charts, logged Tables, system charts,
+ * config, summary, logs (tailed by byte offset) and files. Refreshes every few
+ * seconds while visible and while any shown run is still running.
  */
 import type { CommandRegistry } from '@lumino/commands';
 
