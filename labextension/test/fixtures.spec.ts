@@ -14,6 +14,8 @@ import { SidebarModel } from '../src/model/sidebarmodel';
 import { keyMetric, runDuration } from '../src/util/format';
 import { layoutLineage } from '../src/widgets/lineage';
 import { chartsByKey } from '../src/charts/series';
+import type { IRunTable } from '../src/api/client';
+import { cellText, isImageCell, selectRows } from '../src/model/tablemodel';
 import { fakeServer } from './request.spec';
 
 const DIR = path.join(__dirname, 'fixtures');
@@ -72,6 +74,12 @@ describe('server fixtures', () => {
 
     const { charts: custom } = fixture<{ charts: ICustomChart[] }>('charts');
     expect(custom.map(c => planChart(c)?.kind)).toEqual(['line']);
+
+    const { tables } = fixture<{ tables: IRunTable[] }>('tables');
+    const [image, label] = tables[0].data[0];
+    expect(isImageCell(image) && image.path.startsWith('media/images/')).toBe(true);
+    expect(cellText(image)).toBe('3');
+    expect(selectRows(tables[0].data, { column: 2, descending: true, query: String(label) })).toHaveLength(1);
 
     const layout = layoutLineage(fixture<ILineage>('lineage'));
     expect(layout.nodes.map(n => n.node.label).sort()).toEqual(['cnn', 'digits:v0', 'prep']);

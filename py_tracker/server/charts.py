@@ -42,7 +42,7 @@ def chart_docs(summary: Any, files_dir: Path, confine: Confinement) -> list[dict
                                "string_fields": strings, "columns": [], "data": [], "truncated": False,
                                "error": None}
         try:
-            columns, data = _read_table(files_dir, str(value.get("path") or ""), confine)
+            columns, data = read_table(files_dir, str(value.get("path") or ""), confine)
         except PathEscapeError as exc:
             doc["error"] = f"table file refused: {exc}"
         except (OSError, ValueError) as exc:
@@ -55,10 +55,12 @@ def chart_docs(summary: Any, files_dir: Path, confine: Confinement) -> list[dict
     return docs
 
 
-def _read_table(files_dir: Path, rel: str, confine: Confinement) -> tuple[list[str], list[list[Any]]]:
-    """(columns, rows) of a stored ``*.table.json`` inside `files_dir`, opened confined."""
+def read_table(files_dir: Path, rel: str, confine: Confinement) -> tuple[list[str], list[list[Any]]]:
+    """(columns, rows) of a stored ``*.table.json`` inside `files_dir`, opened confined
+    (PathEscapeError for a path out of the store; OSError/ValueError for a missing or damaged
+    file). Shared with `py_tracker.server.tables`."""
     if not rel:
-        raise ValueError("the chart's value names no table file")
+        raise ValueError("the value names no table file")
     with confine.open_read(safe_join(files_dir, rel)) as f:
         raw = f.read(MAX_TABLE_BYTES + 1)
     if len(raw) > MAX_TABLE_BYTES:

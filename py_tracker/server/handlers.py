@@ -210,6 +210,14 @@ class ChartsHandler(BaseHandler):
         self.send(await self.call(self.store.charts, run_id))
 
 
+class TablesHandler(BaseHandler):
+    """GET runs/<id>/tables: the logged Tables the sidebar's run view shows in its Tables tab."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.send(await self.call(self.store.tables, run_id))
+
+
 class LineageHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
@@ -237,6 +245,7 @@ def routes(base_url: str, store: StoreReader) -> list[tuple[str, type, dict]]:
         (u("runs", run, "files", r"(?P<path>.+)"), FileHandler, kw),
         (u("runs", run, "lineage"), LineageHandler, kw),
         (u("runs", run, "charts"), ChartsHandler, kw),
+        (u("runs", run, "tables"), TablesHandler, kw),
         (u("sweeps"), SweepsHandler, kw),
         (u("sweeps", sweep), SweepHandler, kw),
         (u("sweeps", sweep, "stop"), SweepStopHandler, kw),

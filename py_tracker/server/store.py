@@ -32,6 +32,7 @@ from .errors import BadRequest, Conflict, NotFound
 from .listing import RunListing, metric_keys, stat_values
 from .series import SeriesReader
 from .sweeps import sweep_docs
+from .tables import table_docs
 
 _RUNNING = RunState.RUNNING.value  # the plain text, for the listing loop
 
@@ -266,6 +267,12 @@ class StoreReader:
         (see `py_tracker.server.charts`)."""
         rec = self.record(run_id)
         return {"charts": chart_docs(rec.get("summary"), self.api.layout.files_dir(run_id), self.confine)}
+
+    def tables(self, run_id: str) -> dict:
+        """The run's logged Tables (not custom charts), newest value of each key, with their rows
+        (see `py_tracker.server.tables`)."""
+        rec = self.record(run_id)
+        return {"tables": table_docs(rec.get("summary"), self.api.layout.files_dir(run_id), self.confine)}
 
     # --- logs and files -------------------------------------------------------------
     def logs(self, run_id: str, offset: int | None = None, max_bytes: int = LOG_CHUNK) -> dict:

@@ -194,6 +194,22 @@ export interface ICustomChart {
   error: string | null;
 }
 
+/**
+ * A logged `wandb.Table` of a run (GET runs/<id>/tables): the newest value under `key`, its
+ * `columns` and up to the server's row cap of `data` (`truncated` says more were left out;
+ * `rows` is the full count). Cells are as stored: an image cell is its image-file dict, whose
+ * `path` is fetched through `file()`. `error` is set (and the table empty) when its file could
+ * not be read or led out of the store.
+ */
+export interface IRunTable {
+  key: string;
+  columns: string[];
+  data: unknown[][];
+  rows: number;
+  truncated: boolean;
+  error: string | null;
+}
+
 export interface IRunPatch {
   name?: string;
   tags?: string[];
@@ -274,6 +290,10 @@ export class TrackerClient {
 
   charts(id: string): Promise<{ charts: ICustomChart[] }> {
     return requestAPI(`runs/${encodeURIComponent(id)}/charts`, {}, this.settings);
+  }
+
+  tables(id: string): Promise<{ tables: IRunTable[] }> {
+    return requestAPI(`runs/${encodeURIComponent(id)}/tables`, {}, this.settings);
   }
 
   stopRun(id: string): Promise<{ ok: boolean; state: string }> {

@@ -22,6 +22,7 @@ import type {
   IRun,
   IRunDetail,
   IRunsPage,
+  IRunTable,
   ISeries,
   ISweep
 } from './client';
@@ -194,6 +195,15 @@ export const CUSTOM_CHART: ShapeOf<ICustomChart> = {
   error: 'string|null'
 };
 
+export const RUN_TABLE: ShapeOf<IRunTable> = {
+  key: 'string',
+  columns: ['string'],
+  data: ['array'],
+  rows: 'number',
+  truncated: 'boolean',
+  error: 'string|null'
+};
+
 /** The answer of each end point the sidebar calls, by fixture name. */
 export const ANSWERS: Record<string, IShape> = {
   projects: { projects: [PROJECT] },
@@ -203,6 +213,7 @@ export const ANSWERS: Record<string, IShape> = {
   system: HISTORY,
   logs: LOGS,
   charts: { charts: [CUSTOM_CHART] },
+  tables: { tables: [RUN_TABLE] },
   lineage: LINEAGE,
   sweeps: { sweeps: [SWEEP] },
   sweep: { sweep: { ...SWEEP, config: '?object' }, trials: [RUN] },

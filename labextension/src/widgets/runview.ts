@@ -1,8 +1,8 @@
 /**
  * One run (or several, compared) in the main area: charts drawn from the
- * server-downsampled history, system charts, config, summary, logs (tailed
- * by byte offset) and files. Refreshes every few seconds while visible and
- * while any shown run is still running.
+ * server-downsampled history, custom charts, logged Tables, system charts,
+ * config, summary, logs (tailed by byte offset) and files. Refreshes every few
+ * seconds while visible and while any shown run is still running.
  */
 import type { CommandRegistry } from '@lumino/commands';
 
@@ -13,6 +13,8 @@ import { chartsByKey } from '../charts/series';
 import { customChartStamp, ICustomChartView, renderCustomChart } from '../charts/customchart';
 import { el, flatten, kvTable, valueText } from '../util/dom';
 import { renderFiles } from './files';
+import { ImageUrls, renderTables, runImages, TableView } from './tables';
+import { tablesStamp } from '../model/tablemodel';
 import {
   alertClass,
   clockTime,
@@ -27,7 +29,7 @@ import { VisiblePoller } from '../model/poller';
 import { PollingWidget } from './pollingwidget';
 import { CommandIDs } from './rows';
 
-const TABS = ['Charts', 'Custom charts', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
+const TABS = ['Charts', 'Custom charts', 'Tables', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
 type Tab = (typeof TABS)[number];
 const POINTS = 2000;
 const MAX_LOG_CHARS = 1_000_000;
@@ -94,6 +96,7 @@ export class RunView extends PollingWidget {
   dispose(): void {
     this.poller.dispose();
     this._charts.forEach(c => c.dispose());
+    this._images?.dispose();
     super.dispose();
   }
 
@@ -128,7 +131,7 @@ export class RunView extends PollingWidget {
     this._header.className = 'jp-PyTracker-runHeader';
     const tabs = el('div', { className: 'jp-PyTracker-tabs' });
     for (const tab of TABS) {
-      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage' || tab === 'Custom charts')) {
+      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage' || tab === 'Custom charts' || tab === 'Tables')) {
         continue;
       }
       const button = el('button', {
@@ -210,6 +213,13 @@ export class RunView extends PollingWidget {
         await this._renderCustomCharts();
         this._customStamp = stamp;
       }
+    } else if (tab === 'Tables') {
+      // rows are fetched again only when a Table key got a new value (a new table file)
+      const stamp = tablesStamp(this._runs[0]?.summary);
+      if (this._shownTab !== tab || stamp !== this._tablesStamp) {
+        await this._renderTables();
+        this._tablesStamp = stamp;
+      }
     } else if (tab === 'Logs') {
       await this._renderLogs();
     } else if (tab === 'Lineage') {
@@ -257,6 +267,18 @@ export class RunView extends PollingWidget {
         })
       );
     }
+  }
+
+  /** Every logged Table, newest value of each key (GET runs/<id>/tables); sort and filter kept per key. */
+  private async _renderTables(): Promise<void> {
+    const id = this.ids[0];
+    const { tables } = await this.client.tables(id);
+    if (this._tab !== 'Tables') {
+      return; // the user moved on while the answer was on its way
+    }
+    this._clearBody();
+    this._images ??= runImages(this.client, id);
+    this._tableViews = renderTables(this._body, tables, this._images, this._tableViews);
   }
 
   private async _renderCharts(stream: 'history' | 'system'): Promise<void> {
@@ -407,6 +429,10 @@ export class RunView extends PollingWidget {
   private _link = new ChartLink();
   private _custom: ICustomChartView[] = [];
   private _customStamp = '';
+  private _tablesStamp = '';
+  /** The Tables tab's views by key (their sort and filter outlive a tab switch) and image URLs. */
+  private _tableViews = new Map<string, TableView>();
+  private _images: ImageUrls | null = null;
   private _chartKeys: string[] = [];
   private _log: HTMLPreElement | null = null;
   private _logOffset: number | undefined = undefined;
