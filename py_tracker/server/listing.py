@@ -237,7 +237,9 @@ class RunListing:
                 self._count(rec, 1)
         else:
             for doc_id, rec in changes.items():
-                self._remove(doc_id, gone=rec is None)
+                old = self._runs.get(doc_id)
+                # gone from its project: deleted, or moved to another one
+                self._remove(doc_id, gone=rec is None or (old is not None and old[0].get("project") != rec.get("project")))
                 if rec is not None:
                     self._add(doc_id, rec)
         self._mark = mark
@@ -259,7 +261,7 @@ class RunListing:
         if delta > 0 and (stat[1] is None or at > stat[1]):
             stat[1] = at
         elif gone and stat[1] is not None and at >= stat[1]:
-            self._stale.add(rec.get("project"))  # (a changed run comes back at once: no recount)
+            self._stale.add(rec.get("project"))  # (a run changed in place comes back at once: no recount)
 
     def project(self, name: str | None) -> ProjectRuns:
         """The runs of project `name` (all runs for None) as the catalog holds them now.

@@ -70,6 +70,10 @@ def test_the_kept_list_equals_a_scan_then_and_after_every_kind_of_change(catalog
     catalog.delete("runs", "s030")                                                # ... gone again
     catalog.delete("runs", "s001")                                                # was the newest before
     _compare(reader)
+    catalog.patch("runs", "s033", {"updated_at": 9500.0})                         # q's newest ...
+    _compare(reader)
+    catalog.patch("runs", "s033", {"project": "p"})                               # ... moves to p
+    _compare(reader)
     first = reader.runs(project="p", sort="summary.loss", order="asc", limit=1)["runs"][0]
     assert first["id"] == "s004" and "new" in reader.runs(project="p")["facets"]["groups"]
     code = ("import sys; from py_tracker.storage.catalog import Catalog; c = Catalog(sys.argv[1]); "

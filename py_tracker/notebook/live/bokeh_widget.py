@@ -19,8 +19,8 @@ displaying widget: model not found". So the serialized document is kept with the
 the kernel's document changes it reflects (`_document_patched` sees each) and re-used until
 the kernel changes the document again; and where the owner re-sends its whole data after a
 state request (`LiveChart.flush`), for `reuse_for` seconds whatever changed: data streamed
-after that snapshot reaches the new view with those re-sends. Changes the page made itself (ranges, sizes it computed while
-drawing) are not counted: a page that loads draws its own.
+after that snapshot reaches the new view with those re-sends. Changes the page made itself
+(ranges, sizes it computed while drawing) are not counted: a page that loads draws its own.
 
 The document may be changing on a panel's updater thread while the kernel's shell
 thread answers `request_states`: both hold `DOC_LOCK` (the updater around each tick
