@@ -239,7 +239,8 @@ class RunListing:
             for doc_id, rec in changes.items():
                 old = self._runs.get(doc_id)
                 # gone from its project: deleted, or moved to another one
-                self._remove(doc_id, gone=rec is None or (old is not None and old[0].get("project") != rec.get("project")))
+                moved = old is not None and rec is not None and old[0].get("project") != rec.get("project")
+                self._remove(doc_id, gone=rec is None or moved)
                 if rec is not None:
                     self._add(doc_id, rec)
         self._mark = mark
