@@ -30,7 +30,10 @@ def _rec(i: int, **kw) -> dict:
 
 
 def _fresh(root: Path) -> Api:
-    """An Api as a new process sees the store: this process's copy of the catalog dropped."""
+    """An Api as a new process sees the store: this process's copy of the catalog dropped,
+    after any background index rebuild of this process is done (a new process has none; one
+    still running would load the catalog again behind this reader's back)."""
+    _wait_for_index(root)
     reload_state(root)
     api = Api(root)
     assert not api.catalog.in_memory
