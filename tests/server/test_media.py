@@ -81,3 +81,25 @@ async def test_key_logged_more_than_max_steps_is_spaced_and_says_so(get_json, st
     (w,) = (await get_json("runs", run.id, "media"))["media"]
     assert w["logged"] == MAX_STEPS + 7 and len(w["steps"]) == MAX_STEPS and w["error"] is None
     assert w["steps"][0] == 0 and w["steps"][-1] == MAX_STEPS + 6 and w["steps"] == sorted(set(w["steps"]))
+
+
+def test_image_list_captions_come_once_and_bad_values_are_named():
+    from py_tracker.server.media import histogram_of, image_items
+    listed = {"_type": "images", "count": 3, "captions": ["a", "from list", None],
+              "items": [{"_type": "image-file", "path": "p0.png", "caption": "a"},
+                        {"_type": "image-file", "path": "p1.png"},  # its caption only beside the items
+                        {"_type": "image-file", "path": "p2.png"}]}
+    assert [i["caption"] for i in image_items(listed)] == ["a", "from list", None]
+    assert image_items({"_type": "histogram"}) is None and image_items("x") is None
+    assert histogram_of({"_type": "histogram", "bins": [0, 1], "values": [1, 2]}) is None  # edges != counts + 1
+    assert histogram_of({"_type": "histogram", "bins": [0, 1, 2], "values": [1, 2]}) == {
+        "bins": [0.0, 1.0, 2.0], "values": [1.0, 2.0]}
+
+
+async def test_unreadable_logged_values_are_counted_in_the_error(get_json, store_root):
+    run = pt.init(dir=store_root, project="media", name="bad", settings=QUIET, reinit="create_new")
+    run.log({"w": pt.Histogram([1, 2, 3], num_bins=2)})
+    run.log({"w": {"_type": "histogram", "bins": [0], "values": [1, 2]}})  # a broken dict logged by hand
+    run.finish()
+    (w,) = (await get_json("runs", run.id, "media"))["media"]
+    assert w["steps"] == [0] and w["logged"] == 2 and "1 logged value(s) of 'w' are not histograms" in w["error"]
