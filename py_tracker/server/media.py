@@ -32,7 +32,9 @@ def media_keys(summary: Any) -> dict[str, str]:
     """{key: "images" | "histogram"} for each summary value that is a logged image, image list
     or histogram."""
     out: dict[str, str] = {}
-    for key, value in (summary or {}).items() if isinstance(summary, dict) else ():
+    if not isinstance(summary, dict):
+        return out
+    for key, value in summary.items():
         kind = value.get("_type") if isinstance(value, dict) else None
         if kind in IMAGE_TYPES:
             out[str(key)] = "images"
@@ -83,7 +85,7 @@ def _spaced(n: int, most: int) -> list[int]:
     """Up to `most` indices of range(n), evenly spaced, first and last included."""
     if n <= most:
         return list(range(n))
-    return sorted({int(round(i)) for i in np.linspace(0, n - 1, most)})
+    return sorted({round(float(i)) for i in np.linspace(0, n - 1, most)})
 
 
 def media_docs(summary: Any, history_path: Path, confine: Confinement) -> list[dict[str, Any]]:
@@ -113,6 +115,7 @@ def media_docs(summary: Any, history_path: Path, confine: Confinement) -> list[d
         if col is None:
             continue
         rows = [i for i in range(n) if col[i] is not None and not (isinstance(col[i], float) and np.isnan(col[i]))]
+        # a value of another kind under this key (a number, a broken dict) is counted in `bad` below
         doc["logged"] = len(rows)
         bad = 0
         for i in (rows[j] for j in _spaced(len(rows), MAX_STEPS)):
@@ -131,5 +134,6 @@ def media_docs(summary: Any, history_path: Path, confine: Confinement) -> list[d
                 doc["histograms"].append(h)
             doc["steps"].append(step)
         if bad:
-            doc["error"] = f"{bad} logged value(s) of {key!r} are not {'images' if doc['kind'] == 'images' else 'histograms'} and are not shown"
+            what = "images" if doc["kind"] == "images" else "histograms"
+            doc["error"] = f"{bad} logged value(s) of {key!r} are not {what} and are not shown"
     return sorted(docs.values(), key=lambda d: d["key"])

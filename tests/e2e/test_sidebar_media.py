@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 XSS = "<img src=x onerror=alert(1)>"
 QUIET = "settings={'display': False, 'monitor_interval': None}"
-CELLS = [
+CELLS = [(
     "import json, numpy as np, py_tracker as wandb\n"
     f"r = wandb.init(project='media', name='pictured', {QUIET})\n"
     f"captions = ['red start', {XSS!r}, 'red end']\n"
@@ -21,8 +21,8 @@ CELLS = [
     "    r.log({'samples': wandb.Image(red, caption=captions[i]),\n"
     "           'weights': wandb.Histogram(np.arange(20) + 10 * i, num_bins=4), 'loss': 1.0 / (i + 1)}, step=step)\n"
     "open('run.json', 'w').write(json.dumps({'id': r.id}))\n"
-    "r.finish()",
-]
+    "r.finish()"
+)]
 
 # the canvas' pixel columns grouped into runs of equal, painted columns: [[first x, width], ...]
 COLUMN_RUNS = """c => {
