@@ -14,7 +14,8 @@ import { SidebarModel } from '../src/model/sidebarmodel';
 import { keyMetric, runDuration } from '../src/util/format';
 import { layoutLineage } from '../src/widgets/lineage';
 import { chartsByKey } from '../src/charts/series';
-import type { IRunTable } from '../src/api/client';
+import type { IRunMedia, IRunTable } from '../src/api/client';
+import { binRange, captionText, frameAt, heatCells, heatColumns, stepLabel } from '../src/model/mediamodel';
 import { cellText, isImageCell, selectRows } from '../src/model/tablemodel';
 import { fakeServer } from './request.spec';
 
@@ -80,6 +81,13 @@ describe('server fixtures', () => {
     expect(isImageCell(image) && image.path.startsWith('media/images/')).toBe(true);
     expect(cellText(image)).toBe('3');
     expect(selectRows(tables[0].data, { column: 2, descending: true, query: String(label) })).toHaveLength(1);
+
+    const { media } = fixture<{ media: IRunMedia[] }>('media');
+    const [digits, weights] = media;
+    expect(frameAt(digits, 0)[0].path.startsWith('media/images/')).toBe(true);
+    expect([stepLabel(digits, 0), captionText(frameAt(digits, 0))]).toEqual([String(digits.steps[0]), 'a 3']);
+    expect(heatColumns(weights.steps, 400)).toEqual([{ step: weights.steps[0], x0: 0, x1: 400 }]);
+    expect(heatCells(weights.histograms[0], binRange(weights.histograms)!, 100)).toHaveLength(4);
 
     const layout = layoutLineage(fixture<ILineage>('lineage'));
     expect(layout.nodes.map(n => n.node.label).sort()).toEqual(['cnn', 'digits:v0', 'prep']);

@@ -218,6 +218,14 @@ class TablesHandler(BaseHandler):
         self.send(await self.call(self.store.tables, run_id))
 
 
+class MediaHandler(BaseHandler):
+    """GET runs/<id>/media: the logged images and histograms the run view's Media tab shows."""
+
+    @tornado.web.authenticated
+    async def get(self, run_id: str) -> None:
+        self.send(await self.call(self.store.media, run_id))
+
+
 class LineageHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
@@ -246,6 +254,7 @@ def routes(base_url: str, store: StoreReader) -> list[tuple[str, type, dict]]:
         (u("runs", run, "lineage"), LineageHandler, kw),
         (u("runs", run, "charts"), ChartsHandler, kw),
         (u("runs", run, "tables"), TablesHandler, kw),
+        (u("runs", run, "media"), MediaHandler, kw),
         (u("sweeps"), SweepsHandler, kw),
         (u("sweeps", sweep), SweepHandler, kw),
         (u("sweeps", sweep, "stop"), SweepStopHandler, kw),

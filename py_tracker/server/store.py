@@ -30,6 +30,7 @@ from ..storage.records import RunState, effective_state, run_runtime
 from .charts import chart_docs
 from .errors import BadRequest, Conflict, NotFound
 from .listing import RunListing, metric_keys, stat_values
+from .media import media_docs
 from .series import SeriesReader
 from .sweeps import sweep_docs
 from .tables import table_docs
@@ -273,6 +274,11 @@ class StoreReader:
         (see `py_tracker.server.tables`)."""
         rec = self.record(run_id)
         return {"tables": table_docs(rec.get("summary"), self.api.layout.files_dir(run_id), self.confine)}
+
+    def media(self, run_id: str) -> dict:
+        """The run's logged images and histograms over its steps (see `py_tracker.server.media`)."""
+        rec = self.record(run_id)
+        return {"media": media_docs(rec.get("summary"), self.api.layout.history(run_id, "history"), self.confine)}
 
     # --- logs and files -------------------------------------------------------------
     def logs(self, run_id: str, offset: int | None = None, max_bytes: int = LOG_CHUNK) -> dict:

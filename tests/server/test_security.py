@@ -25,7 +25,8 @@ async def test_every_verb_needs_auth(jp_serverapp, http_server_client, jp_base_u
     rid = runs["a1"].id
     (runs["a1"].dir / "ok.txt").write_text("ok")
     gets = ["projects", "runs", f"runs/{rid}", f"runs/{rid}/history", f"runs/{rid}/system", f"runs/{rid}/logs",
-            f"runs/{rid}/files/ok.txt", f"runs/{rid}/lineage", f"runs/{rid}/charts", f"runs/{rid}/tables", "sweeps", "sweeps/x", "artifacts"]
+            f"runs/{rid}/files/ok.txt", f"runs/{rid}/lineage", f"runs/{rid}/charts", f"runs/{rid}/tables",
+            f"runs/{rid}/media", "sweeps", "sweeps/x", "artifacts"]
     for path in gets:
         r = await raw(http_server_client, jp_base_url, path)
         assert r.code == 403, path

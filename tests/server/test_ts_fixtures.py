@@ -1,7 +1,7 @@
 """The server's JSON as the TypeScript reads it: ONE fixture per end point, produced here.
 
 A realistic store (a training run with per-step and per-epoch metrics, `define_metric` with a step
-metric and `summary="min"`, an alert, a custom chart, a Table with an image cell, stdout, an artifact used downstream, a
+metric and `summary="min"`, an alert, a custom chart, a Table with an image cell, a logged image and histogram, stdout, an artifact used downstream, a
 two-trial sweep) is served by the real handlers (pytest-jupyter). The answer of every end point
 the sidebar calls is reduced to its *shape* (path -> JSON types) and compared with the committed
 fixture `labextension/test/fixtures/<name>.json`; jest (`labextension/test/fixtures.spec.ts`)
@@ -116,6 +116,8 @@ def store(store_root: Path) -> Iterator[dict[str, Any]]:
     run.log({"squares": pt.plot.line(table, "x", "y", title="Squares")})
     run.log({"samples": pt.Table(columns=["digit", "label", "p"],
                                  data=[[pt.Image(np.full((8, 8), 200, dtype=np.uint8), caption="3"), "three", 0.9]])})
+    run.log({"digits": pt.Image(np.full((8, 8), 100, dtype=np.uint8), caption="a 3"),
+             "weights": pt.Histogram(np.arange(16), num_bins=4)})
     print("epoch 2 done")
     run.alert(title="loss low", text="train/loss < 0.1", level="WARN")
     run.finish()
@@ -148,6 +150,7 @@ async def test_fixtures_of_every_end_point_the_sidebar_reads(jp_fetch, get_json,
         "logs": await get_json("runs", rid, "logs"),
         "charts": await get_json("runs", rid, "charts"),
         "tables": await get_json("runs", rid, "tables"),
+        "media": await get_json("runs", rid, "media"),
         "lineage": await get_json("runs", rid, "lineage"),
         "sweeps": await get_json("sweeps", project="digits"),
         "sweep": await get_json("sweeps", sid),
@@ -165,6 +168,7 @@ async def test_fixtures_of_every_end_point_the_sidebar_reads(jp_fetch, get_json,
     assert "epoch 2 done" in answers["logs"]["text"]
     assert answers["charts"]["charts"][0]["spec"] == "wandb/line/v0"
     assert answers["tables"]["tables"][0]["data"][0][0]["_type"] == "image-file"
+    assert [m["kind"] for m in answers["media"]["media"]] == ["images", "histogram"]
     assert len(answers["lineage"]["edges"]) == 2 and answers["sweep"]["sweep"]["best"] is not None
 
     ids = {rid: "run-cnn", store["prep"]: "run-prep", store["live"]: "run-live", sid: "sweep-1", store["root"]: "/store"}

@@ -210,6 +210,36 @@ export interface IRunTable {
   error: string | null;
 }
 
+/** One image of a logged step (GET runs/<id>/media); `path` is fetched through `file()`. */
+export interface IMediaImage {
+  path: string;
+  caption: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** A logged histogram: `bins` are the edges (one more than `values`, the counts). */
+export interface IMediaHistogram {
+  bins: number[];
+  values: number[];
+}
+
+/**
+ * The logged images or histograms of one key of a run over its steps (GET runs/<id>/media):
+ * `images[i]` (kind "images") or `histograms[i]` (kind "histogram") belongs to `steps[i]`.
+ * `logged` counts every logged value (more than `steps.length` when the server sent an evenly
+ * spaced subset); `error` says what could not be read.
+ */
+export interface IRunMedia {
+  key: string;
+  kind: 'images' | 'histogram' | string;
+  steps: number[];
+  images: IMediaImage[][];
+  histograms: IMediaHistogram[];
+  logged: number;
+  error: string | null;
+}
+
 export interface IRunPatch {
   name?: string;
   tags?: string[];
@@ -294,6 +324,10 @@ export class TrackerClient {
 
   tables(id: string): Promise<{ tables: IRunTable[] }> {
     return requestAPI(`runs/${encodeURIComponent(id)}/tables`, {}, this.settings);
+  }
+
+  media(id: string): Promise<{ media: IRunMedia[] }> {
+    return requestAPI(`runs/${encodeURIComponent(id)}/media`, {}, this.settings);
   }
 
   stopRun(id: string): Promise<{ ok: boolean; state: string }> {

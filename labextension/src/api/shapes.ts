@@ -21,6 +21,7 @@ import type {
   IProject,
   IRun,
   IRunDetail,
+  IRunMedia,
   IRunsPage,
   IRunTable,
   ISeries,
@@ -204,6 +205,16 @@ export const RUN_TABLE: ShapeOf<IRunTable> = {
   error: 'string|null'
 };
 
+export const RUN_MEDIA: ShapeOf<IRunMedia> = {
+  key: 'string',
+  kind: 'string',
+  steps: ['number'],
+  images: [[{ path: 'string', caption: 'string|null', width: 'number|null', height: 'number|null' }]],
+  histograms: [{ bins: ['number'], values: ['number'] }],
+  logged: 'number',
+  error: 'string|null'
+};
+
 /** The answer of each end point the sidebar calls, by fixture name. */
 export const ANSWERS: Record<string, IShape> = {
   projects: { projects: [PROJECT] },
@@ -214,6 +225,7 @@ export const ANSWERS: Record<string, IShape> = {
   logs: LOGS,
   charts: { charts: [CUSTOM_CHART] },
   tables: { tables: [RUN_TABLE] },
+  media: { media: [RUN_MEDIA] },
   lineage: LINEAGE,
   sweeps: { sweeps: [SWEEP] },
   sweep: { sweep: { ...SWEEP, config: '?object' }, trials: [RUN] },

@@ -1,6 +1,7 @@
 /**
  * One run (or several, compared) in the main area: charts drawn from the
- * server-downsampled history, custom charts, logged Tables, system charts,
+ * server-downsampled history, custom charts, logged Tables, images and histograms
+ * over steps (Media), system charts,
  * config, summary, logs (tailed by byte offset) and files. Refreshes every few
  * seconds while visible and while any shown run is still running.
  */
@@ -15,6 +16,8 @@ import { el, flatten, kvTable, valueText } from '../util/dom';
 import { renderFiles } from './files';
 import { ImageUrls, renderTables, runImages, TableView } from './tables';
 import { tablesStamp } from '../model/tablemodel';
+import { mediaStamp } from '../model/mediamodel';
+import { IMediaView, renderMedia } from './media';
 import {
   alertClass,
   clockTime,
@@ -29,7 +32,7 @@ import { VisiblePoller } from '../model/poller';
 import { PollingWidget } from './pollingwidget';
 import { CommandIDs } from './rows';
 
-const TABS = ['Charts', 'Custom charts', 'Tables', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
+const TABS = ['Charts', 'Custom charts', 'Tables', 'Media', 'System', 'Config', 'Summary', 'Logs', 'Files', 'Lineage'] as const;
 type Tab = (typeof TABS)[number];
 const POINTS = 2000;
 const MAX_LOG_CHARS = 1_000_000;
@@ -131,7 +134,7 @@ export class RunView extends PollingWidget {
     this._header.className = 'jp-PyTracker-runHeader';
     const tabs = el('div', { className: 'jp-PyTracker-tabs' });
     for (const tab of TABS) {
-      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage' || tab === 'Custom charts' || tab === 'Tables')) {
+      if (this.compare && (tab === 'Logs' || tab === 'Files' || tab === 'Lineage' || tab === 'Custom charts' || tab === 'Tables' || tab === 'Media')) {
         continue;
       }
       const button = el('button', {
@@ -220,6 +223,13 @@ export class RunView extends PollingWidget {
         await this._renderTables();
         this._tablesStamp = stamp;
       }
+    } else if (tab === 'Media') {
+      // fetched again only when the run logged again (a new _step) or a media key appeared
+      const stamp = mediaStamp(this._runs[0]?.summary);
+      if (this._shownTab !== tab || stamp !== this._mediaStamp) {
+        await this._renderMedia();
+        this._mediaStamp = stamp;
+      }
     } else if (tab === 'Logs') {
       await this._renderLogs();
     } else if (tab === 'Lineage') {
@@ -279,6 +289,18 @@ export class RunView extends PollingWidget {
     this._clearBody();
     this._images ??= runImages(this.client, id);
     this._tableViews = renderTables(this._body, tables, this._images, this._tableViews);
+  }
+
+  /** Every logged image and histogram key over its steps (GET runs/<id>/media); each image key keeps its step. */
+  private async _renderMedia(): Promise<void> {
+    const id = this.ids[0];
+    const { media } = await this.client.media(id);
+    if (this._tab !== 'Media') {
+      return; // the user moved on while the answer was on its way
+    }
+    this._clearBody();
+    this._images ??= runImages(this.client, id);
+    this._mediaViews = renderMedia(this._body, media, this._images, this._mediaViews);
   }
 
   private async _renderCharts(stream: 'history' | 'system'): Promise<void> {
@@ -433,6 +455,9 @@ export class RunView extends PollingWidget {
   /** The Tables tab's views by key (their sort and filter outlive a tab switch) and image URLs. */
   private _tableViews = new Map<string, TableView>();
   private _images: ImageUrls | null = null;
+  private _mediaStamp = '';
+  /** The Media tab's views by kind and key (an image key's step outlives a tab switch). */
+  private _mediaViews = new Map<string, IMediaView>();
   private _chartKeys: string[] = [];
   private _log: HTMLPreElement | null = null;
   private _logOffset: number | undefined = undefined;
