@@ -41,13 +41,8 @@ def chart_docs(summary: Any, files_dir: Path, confine: Confinement) -> list[dict
                                "title": strings.get("title") or key, "fields": fields,
                                "string_fields": strings, "columns": [], "data": [], "truncated": False,
                                "error": None}
-        try:
-            columns, data = read_table(files_dir, str(value.get("path") or ""), confine)
-        except PathEscapeError as exc:
-            doc["error"] = f"table file refused: {exc}"
-        except (OSError, ValueError) as exc:
-            doc["error"] = f"could not read the table file {value.get('path')!r}: {exc}"
-        else:
+        columns, data, doc["error"] = table_or_error(files_dir, value, confine)
+        if doc["error"] is None:
             doc["columns"], doc["data"] = columns, data[:MAX_ROWS]
             doc["truncated"] = len(data) > MAX_ROWS
         docs.append(doc)
@@ -55,10 +50,23 @@ def chart_docs(summary: Any, files_dir: Path, confine: Confinement) -> list[dict
     return docs
 
 
+def table_or_error(files_dir: Path, value: dict, confine: Confinement) -> tuple[list[str], list[list[Any]], str | None]:
+    """(columns, rows, None) of the table file a logged table `value` names, or ([], [], why)
+    when it is refused (a path out of the store) or cannot be read: the caller lists it anyway.
+    Shared with `py_tracker.server.tables`."""
+    try:
+        columns, data = read_table(files_dir, str(value.get("path") or ""), confine)
+    except PathEscapeError as exc:
+        return [], [], f"table file refused: {exc}"
+    except (OSError, ValueError) as exc:
+        return [], [], f"could not read the table file {value.get('path')!r}: {exc}"
+    return columns, data, None
+
+
 def read_table(files_dir: Path, rel: str, confine: Confinement) -> tuple[list[str], list[list[Any]]]:
     """(columns, rows) of a stored ``*.table.json`` inside `files_dir`, opened confined
     (PathEscapeError for a path out of the store; OSError/ValueError for a missing or damaged
-    file). Shared with `py_tracker.server.tables`."""
+    file)."""
     if not rel:
         raise ValueError("the value names no table file")
     with confine.open_read(safe_join(files_dir, rel)) as f:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import PathEscapeError
 from ..media.chart import chart_of
 from ..media.table import Table
 from ..storage.paths import Confinement
-from .charts import read_table
+from .charts import table_or_error
 
 MAX_ROWS = 1_000  # rows sent per table; `truncated` and `rows` tell the view how many were left out
 
@@ -36,13 +35,8 @@ def table_docs(summary: Any, files_dir: Path, confine: Confinement) -> list[dict
             continue
         doc: dict[str, Any] = {"key": str(key), "columns": [], "data": [], "rows": 0, "truncated": False,
                                "error": None}
-        try:
-            columns, data = read_table(files_dir, str(value.get("path") or ""), confine)
-        except PathEscapeError as exc:
-            doc["error"] = f"table file refused: {exc}"
-        except (OSError, ValueError) as exc:
-            doc["error"] = f"could not read the table file {value.get('path')!r}: {exc}"
-        else:
+        columns, data, doc["error"] = table_or_error(files_dir, value, confine)
+        if doc["error"] is None:
             doc["columns"], doc["data"], doc["rows"] = columns, data[:MAX_ROWS], len(data)
             doc["truncated"] = len(data) > MAX_ROWS
         docs.append(doc)
