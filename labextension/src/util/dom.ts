@@ -95,3 +95,45 @@ export function flatten(data: Record<string, unknown>, prefix = ''): [string, un
   }
   return out;
 }
+
+/** How `renderKeyed` names, makes and refreshes the views of one kind of doc. */
+export interface IKeyedSpec<D, V extends { readonly node: HTMLElement }> {
+  listClass: string;
+  emptyText: string;
+  idOf: (doc: D) => string;
+  make: (doc: D) => V;
+  update: (view: V, doc: D) => void;
+}
+
+/**
+ * Replace `body`'s content with one view per doc, in order, inside a `<div class=listClass>`,
+ * or the `emptyText` note when there are none. A doc whose `idOf` matches a view of the last
+ * render reuses that view (`update`), so its state (sort order, slider position, loaded images)
+ * survives a poll; others get `make`. Returns the views of this render, for the next one.
+ */
+export function renderKeyed<D, V extends { readonly node: HTMLElement }>(
+  body: HTMLElement,
+  docs: D[],
+  views: Map<string, V>,
+  spec: IKeyedSpec<D, V>
+): Map<string, V> {
+  const next = new Map<string, V>();
+  const list = el('div', { className: spec.listClass });
+  for (const doc of docs) {
+    const id = spec.idOf(doc);
+    let view = views.get(id);
+    if (view) {
+      spec.update(view, doc);
+    } else {
+      view = spec.make(doc);
+    }
+    next.set(id, view);
+    list.appendChild(view.node);
+  }
+  if (!docs.length) {
+    list.appendChild(el('div', { className: 'jp-PyTracker-empty', text: spec.emptyText }));
+  }
+  body.textContent = '';
+  body.appendChild(list);
+  return next;
+}

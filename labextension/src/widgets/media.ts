@@ -17,7 +17,7 @@ import {
   mediaNote,
   stepLabel
 } from '../model/mediamodel';
-import { el } from '../util/dom';
+import { el, renderKeyed } from '../util/dom';
 import type { ImageUrls } from './tables';
 
 /** Images drawn at most per step (as the run panel). */
@@ -174,28 +174,12 @@ export function renderMedia(
   images: ImageUrls,
   views: Map<string, IMediaView>
 ): Map<string, IMediaView> {
-  const next = new Map<string, IMediaView>();
-  const list = el('div', { className: 'jp-PyTracker-media' });
-  for (const doc of docs) {
-    const id = `${doc.kind}:${doc.key}`;
-    let view = views.get(id);
-    if (view) {
-      view.setDoc(doc);
-    } else {
-      view = doc.kind === 'histogram' ? new HistogramHeatmap(doc) : new ImageStrip(doc, images);
-    }
-    next.set(id, view);
-    list.appendChild(view.node);
-  }
-  if (!docs.length) {
-    list.appendChild(
-      el('div', {
-        className: 'jp-PyTracker-empty',
-        text: 'No images or histograms: log one with run.log({"name": wandb.Image(...)}) or wandb.Histogram(...).'
-      })
-    );
-  }
-  body.textContent = '';
-  body.appendChild(list);
-  return next;
+  return renderKeyed(body, docs, views, {
+    listClass: 'jp-PyTracker-media',
+    emptyText:
+      'No images or histograms: log one with run.log({"name": wandb.Image(...)}) or wandb.Histogram(...).',
+    idOf: doc => `${doc.kind}:${doc.key}`,
+    make: doc => (doc.kind === 'histogram' ? new HistogramHeatmap(doc) : new ImageStrip(doc, images)),
+    update: (view, doc) => view.setDoc(doc)
+  });
 }

@@ -8,7 +8,7 @@
 import type { IRunTable, TrackerClient } from '../api/client';
 import { cellText, isImageCell, ITableOrder, selectRows, sortKey, tableNote } from '../model/tablemodel';
 import type { IImageCell } from '../model/tablemodel';
-import { el } from '../util/dom';
+import { el, renderKeyed } from '../util/dom';
 
 /** Rows drawn at most per table (as the run panel); the note says how many more match. */
 export const MAX_SHOWN = 500;
@@ -185,27 +185,11 @@ export function renderTables(
   images: ImageUrls,
   views: Map<string, TableView>
 ): Map<string, TableView> {
-  const next = new Map<string, TableView>();
-  const list = el('div', { className: 'jp-PyTracker-tables' });
-  for (const table of tables) {
-    let view = views.get(table.key);
-    if (view) {
-      view.setTable(table);
-    } else {
-      view = new TableView(table, images);
-    }
-    next.set(table.key, view);
-    list.appendChild(view.node);
-  }
-  if (!tables.length) {
-    list.appendChild(
-      el('div', {
-        className: 'jp-PyTracker-empty',
-        text: 'No tables: log one with run.log({"name": wandb.Table(columns=[...], data=[...])}).'
-      })
-    );
-  }
-  body.textContent = '';
-  body.appendChild(list);
-  return next;
+  return renderKeyed(body, tables, views, {
+    listClass: 'jp-PyTracker-tables',
+    emptyText: 'No tables: log one with run.log({"name": wandb.Table(columns=[...], data=[...])}).',
+    idOf: table => table.key,
+    make: table => new TableView(table, images),
+    update: (view, table) => view.setTable(table)
+  });
 }
