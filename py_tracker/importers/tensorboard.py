@@ -27,6 +27,7 @@ from ..errors import UsageError
 from .base import Source, SourceRun, StagedRun, map_file, merge_points, missing_reader
 
 EVENTS = "events.out.tfevents."
+_BATCH = 50_000  # events read per batch (one protobuf parse for a batch of scalar events)
 
 
 def _crc_value() -> Callable[[bytes], int]:
@@ -40,41 +41,145 @@ def _crc_value() -> Callable[[bytes], int]:
 
 
 class RecordReader:
-    """Yields the records (bytes) of one TFRecord file; `problems` says what was unreadable."""
+    """The records (bytes) of one TFRecord file, in batches; `problems` says what was unreadable."""
 
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[str] = []
 
-    def __iter__(self) -> Iterator[bytes]:
+    def batches(self, size: int | None = None, first: int = 64) -> Iterator[list[bytes]]:
+        """The records in lists of up to `size`, the first list only `first` long (a file
+        begins with events of other kinds, read one by one: a short first list keeps that
+        to a few). The framing loop runs once per event, so it is written out here, with the
+        masked CRC32C inlined."""
         data = map_file(self.path)
         value = _crc_value()
         pos, end = 0, len(data)
         head = struct.Struct("<QI").unpack_from
         word = struct.Struct("<I").unpack_from
+        limit, size = first, size or _BATCH
+        batch: list[bytes] = []
+        add = batch.append
         while pos < end:
             if pos + 12 > end:
                 self.problems.append(f"{self.path.name}: torn record at byte {pos} ({end - pos} bytes unreadable)")
-                return
+                break
             length, stored = head(data, pos)
-            start, stop = pos + 12, pos + 12 + length
+            stop = pos + 12 + length
             if stop + 4 > end:
                 # a torn end, or a damaged length: which one, the length's own CRC says
                 x = value(data[pos:pos + 8])
                 torn = (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF == stored
                 self.problems.append(f"{self.path.name}: {'torn record' if torn else 'damaged record header'} "
                                      f"at byte {pos} ({end - pos} bytes unreadable)")
-                return
+                break
             # The length's CRC is not checked on this path: a damaged length makes the data
             # CRC below fail (it is read at the wrong place), which stops the file just the same.
-            chunk = data[start:stop]
-            x = value(chunk)  # masked CRC32C, inlined: this loop runs once per event
+            chunk = data[pos + 12:stop]
+            x = value(chunk)
             if (((x >> 15) | (x << 17)) + 0xA282EAD8) & 0xFFFFFFFF != word(data, stop)[0]:
                 self.problems.append(f"{self.path.name}: record at byte {pos} fails its checksum "
                                      f"({end - pos} bytes unreadable)")
-                return
+                break
             pos = stop + 4
-            yield chunk
+            add(chunk)
+            if len(batch) >= limit:
+                yield batch
+                batch = []
+                add = batch.append
+                limit = size
+        if batch:
+            yield batch
+
+
+def _column_views() -> tuple[Any, Any, Any]:
+    """Structural views of `Event` that read a whole batch of scalar events in one parse.
+
+    Event files of torch's `SummaryWriter` and TF1 are nearly all events of one
+    `simple_value` each; reading each through protobuf objects costs microseconds per
+    event. Parsing the batch's events joined as ONE message merges them: in the view
+    `Columns` the singular fields wall_time (1) and step (2) are declared repeated, and
+    `summary` (5) and its `value` (1) stay singular messages whose fields (tag 1,
+    simple_value 2, ...) are declared repeated, so the C parser hands over every event's
+    wall time, step, tag and value as four lists. `Summaries` (summary 5 as bytes) and
+    `Values` (value 1 as bytes) count summaries per event and values per summary, which is
+    what tells whether the lists line up (see `_scalar_columns`). Field numbers are those of
+    tensorboard/compat/proto/event.proto and summary.proto.
+    """
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    F = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(name="py_tracker_tb_view.proto", package="py_tracker_tb_view",
+                                             syntax="proto2")
+
+    def message(name: str, *fields: tuple) -> None:
+        m = fdp.message_type.add(name=name)
+        for fname, number, ftype, label, tname in fields:
+            f = m.field.add(name=fname, number=number, type=ftype, label=label)
+            if tname:
+                f.type_name = f".py_tracker_tb_view.{tname}"
+    R, O, B = F.LABEL_REPEATED, F.LABEL_OPTIONAL, F.TYPE_BYTES
+    message("ValueColumns", ("tag", 1, B, R, None), ("simple_value", 2, F.TYPE_FLOAT, R, None),
+            *((f"other{n}", n, B, R, None) for n in (3, 4, 5, 6, 8)))  # the other kinds of value
+    message("SummaryColumns", ("value", 1, F.TYPE_MESSAGE, O, "ValueColumns"))
+    message("Columns", ("wall_time", 1, F.TYPE_DOUBLE, R, None), ("step", 2, F.TYPE_INT64, R, None),
+            ("summary", 5, F.TYPE_MESSAGE, O, "SummaryColumns"),
+            *((f"other{n}", n, B, R, None) for n in (3, 4, 6, 7, 8, 9)))  # events that are not summaries
+    message("Summaries", ("summary", 5, B, R, None))
+    message("Values", ("value", 1, B, R, None))
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return tuple(message_factory.GetMessageClass(pool.FindMessageTypeByName(f"py_tracker_tb_view.{n}"))
+                 for n in ("Columns", "Summaries", "Values"))
+
+
+def _scalar_columns(views: tuple[Any, Any, Any], batch: list[bytes]) -> dict[str, tuple[Any, Any, Any]] | None:
+    """The batch's points as {tag: (steps, wall times, values)} arrays in file order, when every
+    event of it is a summary of exactly one `simple_value` with a tag, a step and a wall time;
+    else None (the batch is read event by event).
+
+    Why the lists line up: each event has a summary (n summaries), none empty, and n values
+    in all, so each has exactly one value; n tags, n simple values, n steps and n wall times,
+    with no other kind of event or value present, give each event one of each.
+    """
+    columns_cls, summaries_cls, values_cls = views
+    n = len(batch)
+    joined = b"".join(batch)
+    cols, summaries = columns_cls(), summaries_cls()
+    try:
+        cols.ParseFromString(joined)
+        summaries.ParseFromString(joined)
+    except Exception:
+        return None
+    each = summaries.summary
+    if len(each) != n or not min(map(len, each)):
+        return None
+    values = values_cls()
+    try:
+        values.ParseFromString(b"".join(each))
+    except Exception:
+        return None
+    v = cols.summary.value
+    if (len(values.value) != n or len(v.tag) != n or len(v.simple_value) != n or len(cols.step) != n
+            or len(cols.wall_time) != n or any(len(getattr(v, f"other{k}")) for k in (3, 4, 5, 6, 8))
+            or any(len(getattr(cols, f"other{k}")) for k in (3, 4, 6, 7, 8, 9))):
+        return None
+    tags = v.tag
+    try:
+        names = {t: t.decode() for t in set(tags)}
+    except UnicodeDecodeError:
+        return None  # the event-by-event read reports it
+    steps = np.array(cols.step, dtype=np.int64)
+    walls = np.array(cols.wall_time, dtype=float)
+    vals = np.array(v.simple_value, dtype=float)
+    if len(names) == 1:
+        return {next(iter(names.values())): (steps, walls, vals)}
+    index = {t: i for i, t in enumerate(names)}
+    codes = np.fromiter(map(index.__getitem__, tags), dtype=np.int32, count=n)
+    out = {}
+    for t, i in index.items():
+        where = codes == i
+        out[names[t]] = (steps[where], walls[where], vals[where])
+    return out
 
 
 class TensorBoardSource(Source):
@@ -107,53 +212,65 @@ class TensorBoardSource(Source):
         from tensorboard.util import tensor_util
         rec = run.record
         rec["name"] = item.extra["name"]
-        scalars: dict[str, list[tuple[int, float, float]]] = {}  # tag -> [(step, wall time, value)]
+        # tag -> the points of each batch as (steps, wall times, values) arrays, in file order
+        scalars: dict[str, list[tuple[Any, Any, Any]]] = {}
         media: dict[str, list[tuple[int, float, Any]]] = {}
         config: dict[str, Any] = {}
         first_wall: float | None = None
         last_wall: float | None = None
         bad = 0
+        views = _column_views()
         for f in sorted(item.location.glob(f"{EVENTS}*")):
             if not f.is_file() or f.is_symlink():
                 continue
             reader = RecordReader(f)
             ev = event_pb2.Event()
             parse = ev.ParseFromString
-            last_tag, points = None, None
-            for raw in reader:  # the hot loop: one pass per event, as few protobuf accesses as can be
-                try:
-                    parse(raw)
-                except Exception:
-                    bad += 1
+            for batch in reader.batches():
+                fast = _scalar_columns(views, batch)
+                if fast is not None:  # the common case: one parse for the whole batch
+                    for tag, points in fast.items():
+                        scalars.setdefault(tag, []).append(points)
                     continue
-                values = ev.summary.value
-                if not values:  # file version, graph, session log...
-                    wall = ev.wall_time
-                    first_wall = wall if first_wall is None else min(first_wall, wall)
-                    last_wall = wall if last_wall is None else max(last_wall, wall)
-                    continue
-                step, wall = ev.step, ev.wall_time
-                for v in values:
-                    if v.WhichOneof("value") == "simple_value":  # torch/TF1 scalars: the common case
-                        tag = v.tag
-                        if tag != last_tag:
-                            points = scalars.get(tag)
-                            if points is None:
-                                points = scalars[tag] = []
-                            last_tag = tag
-                        points.append((step, wall, v.simple_value))
+                batch_scalars: dict[str, list[tuple[int, float, float]]] = {}
+                last_tag, points = None, None
+                for raw in batch:  # event by event, as few protobuf accesses as can be
+                    try:
+                        parse(raw)
+                    except Exception:
+                        bad += 1
                         continue
-                    self._value(data_compat.migrate_value(v), step, wall, scalars, media, config,
-                                tensor_util, run)
-                    last_tag = None
+                    values = ev.summary.value
+                    if not values:  # file version, graph, session log...
+                        wall = ev.wall_time
+                        first_wall = wall if first_wall is None else min(first_wall, wall)
+                        last_wall = wall if last_wall is None else max(last_wall, wall)
+                        continue
+                    step, wall = ev.step, ev.wall_time
+                    for v in values:
+                        if v.WhichOneof("value") == "simple_value":  # torch/TF1 scalars: the common case
+                            tag = v.tag
+                            if tag != last_tag:
+                                points = batch_scalars.get(tag)
+                                if points is None:
+                                    points = batch_scalars[tag] = []
+                                last_tag = tag
+                            points.append((step, wall, v.simple_value))
+                            continue
+                        self._value(data_compat.migrate_value(v), step, wall, batch_scalars, media, config,
+                                    tensor_util, run)
+                        last_tag = None
+                for tag, pts in batch_scalars.items():
+                    scalars.setdefault(tag, []).append((np.array([p[0] for p in pts], dtype=np.int64),
+                                                        np.array([p[1] for p in pts], dtype=float),
+                                                        np.array([p[2] for p in pts], dtype=float)))
             for text in reader.problems:
                 run.problem(text)
         if bad:
             run.problem(f"{bad} event(s) could not be decoded")
         series: dict[str, tuple[Any, Any, Any]] = {}
-        for k, pts in scalars.items():
-            arr = np.array(pts, dtype=float).reshape(-1, 3)
-            series[k] = (arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2])
+        for k, parts in scalars.items():
+            series[k] = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore[assignment]
         for k, pts in media.items():
             objs = np.empty(len(pts), dtype=object)
             objs[:] = [p[2] for p in pts]

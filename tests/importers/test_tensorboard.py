@@ -110,3 +110,74 @@ def test_imported_runs_are_ordinary_runs_for_the_server(tb_dir, root):
     detail = reader.run_detail(train.id)["run"]
     assert detail["imported"]["source"] == "tensorboard"
     assert detail["imported"]["path"] == str((tb_dir / "logs" / "train").resolve())
+
+
+def _loader_points(path: Path) -> dict[str, list[tuple[int, float, float]]]:
+    """(step, wall time, value) of every scalar, as tensorboard's own loader reads them (the
+    legacy one: it leaves `simple_value` as written, the other turns it into a tensor)."""
+    from tensorboard.backend.event_processing.event_file_loader import LegacyEventFileLoader
+    (f,) = sorted(path.rglob("events.out.tfevents.*"))
+    out: dict[str, list[tuple[int, float, float]]] = {}
+    for ev in LegacyEventFileLoader(str(f)).Load():
+        for v in ev.summary.value:
+            if v.WhichOneof("value") == "simple_value":
+                out.setdefault(v.tag, []).append((ev.step, ev.wall_time, v.simple_value))
+    return out
+
+
+def test_batched_scalar_reading_matches_tensorboards_loader(tmp_path, root, monkeypatch):
+    """Batches of scalar events are read with one parse each; batches holding a histogram, the
+    file's first events or a step-0 event go event by event. Every point, wall time and step
+    must be what tensorboard's own loader reads, whichever way its batch went."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    from py_tracker.importers import tensorboard as tb
+    w = SummaryWriter(str(tmp_path / "logs" / "mixed"))
+    for step in range(1500):
+        for tag in ("a/loss", "b/acc", "c/lr"):  # three tags, interleaved in the one file
+            w.add_scalar(tag, (step % 17) / 7 - 1.3, step)
+        if step in (400, 401, 1100):
+            w.add_histogram("h", np.arange(10) + step, step)
+        if step == 900:
+            w.add_scalar("late", 2.5, 0)  # a step-0 event in the middle (proto3 leaves the step out)
+    w.close()
+    monkeypatch.setattr(tb, "_BATCH", 250)
+    (f,) = sorted((tmp_path / "logs").rglob("events.out.tfevents.*"))
+    views = tb._column_views()
+    kinds = [tb._scalar_columns(views, b) is not None for b in tb.RecordReader(f).batches()]
+    assert kinds.count(True) >= len(kinds) - 5 and kinds.count(False) >= 3, kinds
+    (run,) = import_runs("tensorboard", tmp_path / "logs", dir=root, quiet=True)
+    rows = list(run.scan_history())
+    for tag, points in _loader_points(tmp_path / "logs").items():
+        got = [(row["_step"], row[tag]) for row in rows if row.get(tag) is not None]
+        last = {}
+        for step, _, value in points:  # a tag logged twice at one step keeps its last point
+            last[step] = value
+        assert got == sorted(last.items()), tag
+    loaded = _loader_points(tmp_path / "logs")
+    assert set(loaded) == {"a/loss", "b/acc", "c/lr", "late"} and len(loaded["a/loss"]) == 1500
+    newest: dict[int, float] = {}  # a row's _timestamp: the newest wall time of its points
+    for pts in loaded.values():
+        for step, wall, _ in pts:
+            newest[step] = max(newest.get(step, wall), wall)
+    assert all(row["_timestamp"] >= newest[row["_step"]] for row in rows)
+    assert [r["_step"] for r in rows if r.get("h") is not None] == [400, 401, 1100]
+
+
+def test_a_batch_whose_lists_do_not_line_up_is_read_event_by_event():
+    """Two values in one event and an event with no value: the joined parse gives as many tags
+    as events, but they do not belong one to each; `_scalar_columns` must refuse the batch."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    from py_tracker.importers import tensorboard as tb
+    V = summary_pb2.Summary.Value
+    two = event_pb2.Event(wall_time=1.0, step=1, summary=summary_pb2.Summary(
+        value=[V(tag="a", simple_value=1.0), V(tag="b", simple_value=2.0)]))
+    none = event_pb2.Event(wall_time=2.0, step=2, summary=summary_pb2.Summary())
+    good = [event_pb2.Event(wall_time=3.0 + i, step=3 + i, summary=summary_pb2.Summary(
+        value=[V(tag="a", simple_value=float(i))])) for i in range(2)]
+    views = tb._column_views()
+    assert tb._scalar_columns(views, [two.SerializeToString(), none.SerializeToString()]) is None
+    cols = tb._scalar_columns(views, [e.SerializeToString() for e in good])
+    assert list(cols) == ["a"] and cols["a"][0].tolist() == [3, 4] and cols["a"][2].tolist() == [0.0, 1.0]
+    assert cols["a"][1].tolist() == [3.0, 4.0]
