@@ -361,6 +361,35 @@ def map_file(path: Path) -> Any:
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
+# One field of a structural protobuf view: (name, number, type, repeated, message type or None),
+# the type a `google.protobuf.descriptor_pb2.FieldDescriptorProto.TYPE_*` value.
+ViewField = tuple[str, int, int, bool, "str | None"]
+
+
+def proto_views(package: str, messages: dict[str, Sequence[ViewField]], *wanted: str) -> tuple[Any, ...]:
+    """Message classes of a private protobuf file built at run time: `messages` maps a name to
+    its fields; returns the classes named `wanted`, in that order.
+
+    The readers use such views to parse a source's records by their field numbers only, with
+    fields re-declared (a singular field as repeated, a message as bytes) so the C parser
+    does per-record work that would otherwise be Python loops. Each view gets its own
+    descriptor pool, so nothing clashes with the source library's own protobufs.
+    """
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    F = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(name=f"{package}.proto", package=package, syntax="proto2")
+    for name, fields in messages.items():
+        m = fdp.message_type.add(name=name)
+        for fname, number, ftype, repeated, tname in fields:
+            f = m.field.add(name=fname, number=number, type=ftype,
+                            label=F.LABEL_REPEATED if repeated else F.LABEL_OPTIONAL)
+            if tname:
+                f.type_name = f".{package}.{tname}"
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return tuple(message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{package}.{n}")) for n in wanted)
+
+
 def clean_leftovers(catalog: Catalog) -> list[str]:
     """Remove what an interrupted import left: staging folders of dead importers and run
     folders still marked `.importing` that never reached the catalog. Returns their names."""

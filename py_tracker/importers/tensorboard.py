@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from ..errors import UsageError
-from .base import Source, SourceRun, StagedRun, map_file, merge_points, missing_reader
+from .base import Source, SourceRun, StagedRun, map_file, merge_points, missing_reader, proto_views
 
 EVENTS = "events.out.tfevents."
 _BATCH = 50_000  # events read per batch (one protobuf parse for a batch of scalar events)
@@ -106,30 +106,18 @@ def _column_views() -> tuple[Any, Any, Any]:
     what tells whether the lists line up (see `_scalar_columns`). Field numbers are those of
     tensorboard/compat/proto/event.proto and summary.proto.
     """
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-    F = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(name="py_tracker_tb_view.proto", package="py_tracker_tb_view",
-                                             syntax="proto2")
-
-    def message(name: str, *fields: tuple) -> None:
-        m = fdp.message_type.add(name=name)
-        for fname, number, ftype, label, tname in fields:
-            f = m.field.add(name=fname, number=number, type=ftype, label=label)
-            if tname:
-                f.type_name = f".py_tracker_tb_view.{tname}"
-    R, O, B = F.LABEL_REPEATED, F.LABEL_OPTIONAL, F.TYPE_BYTES
-    message("ValueColumns", ("tag", 1, B, R, None), ("simple_value", 2, F.TYPE_FLOAT, R, None),
-            *((f"other{n}", n, B, R, None) for n in (3, 4, 5, 6, 8)))  # the other kinds of value
-    message("SummaryColumns", ("value", 1, F.TYPE_MESSAGE, O, "ValueColumns"))
-    message("Columns", ("wall_time", 1, F.TYPE_DOUBLE, R, None), ("step", 2, F.TYPE_INT64, R, None),
-            ("summary", 5, F.TYPE_MESSAGE, O, "SummaryColumns"),
-            *((f"other{n}", n, B, R, None) for n in (3, 4, 6, 7, 8, 9)))  # events that are not summaries
-    message("Summaries", ("summary", 5, B, R, None))
-    message("Values", ("value", 1, B, R, None))
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(fdp)
-    return tuple(message_factory.GetMessageClass(pool.FindMessageTypeByName(f"py_tracker_tb_view.{n}"))
-                 for n in ("Columns", "Summaries", "Values"))
+    from google.protobuf.descriptor_pb2 import FieldDescriptorProto as F
+    B, M = F.TYPE_BYTES, F.TYPE_MESSAGE
+    return proto_views("py_tracker_tb_view", {  # type: ignore[return-value]
+        "ValueColumns": [("tag", 1, B, True, None), ("simple_value", 2, F.TYPE_FLOAT, True, None),
+                         *((f"other{n}", n, B, True, None) for n in (3, 4, 5, 6, 8))],  # the other kinds of value
+        "SummaryColumns": [("value", 1, M, False, "ValueColumns")],
+        "Columns": [("wall_time", 1, F.TYPE_DOUBLE, True, None), ("step", 2, F.TYPE_INT64, True, None),
+                    ("summary", 5, M, False, "SummaryColumns"),
+                    *((f"other{n}", n, B, True, None) for n in (3, 4, 6, 7, 8, 9))],  # events that are not summaries
+        "Summaries": [("summary", 5, B, True, None)],
+        "Values": [("value", 1, B, True, None)],
+    }, "Columns", "Summaries", "Values")
 
 
 def _scalar_columns(views: tuple[Any, Any, Any], batch: list[bytes]) -> dict[str, tuple[Any, Any, Any]] | None:

@@ -23,6 +23,8 @@ import json
 import os
 import struct
 import zlib
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -30,7 +32,8 @@ import orjson
 
 from ..errors import UsageError
 from ..storage.history import encode_chunk, encode_columns
-from .base import Source, SourceRun, StagedRun, map_file, missing_reader, newest_of_columns, newest_of_rows
+from .base import (Source, SourceRun, StagedRun, map_file, missing_reader, newest_of_columns, newest_of_rows,
+                   proto_views)
 
 BLOCK = 32768
 HEADER = 7
@@ -49,6 +52,8 @@ _PARALLEL_BYTES = 64 << 20  # logs at least this big are decoded by several proc
 _RANGE_BYTES = 16 << 20  # and each process gets at least this many bytes of the log
 _WORKERS = 0  # processes for a big log: 0 = one per CPU this process may use, at most 8
 _SUMMARY_SEP = b"\x1a\x03\x0a\x01\xff"  # the same after each summary record: `Record.summary { update: b"\xff" }`
+# After each history record of a batch read as columns: `Record.history { item { nested_key: b"\xff" } }`.
+_COLUMN_SEP = b"\x12\x05\x0a\x03\x12\x01\xff"
 
 
 def _pb() -> Any:
@@ -220,27 +225,39 @@ def _view_class() -> Any:
     = 2, Record.summary = 3, HistoryRecord.item = 1 / step = 2, SummaryRecord.update = 1 /
     remove = 2) lets the C parser hand over the items' bytes, which `ItemSplitter` splits.
     """
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-    F = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(name="py_tracker_wandb_view.proto", package="py_tracker_view",
-                                             syntax="proto3")
+    from google.protobuf.descriptor_pb2 import FieldDescriptorProto as F
+    B, M = F.TYPE_BYTES, F.TYPE_MESSAGE
+    (record,) = proto_views("py_tracker_wandb_view", {
+        "Step": [("num", 1, F.TYPE_INT64, False, None)],
+        "History": [("item", 1, B, True, None), ("step", 2, M, False, "Step")],
+        "Summary": [("update", 1, B, True, None), ("remove", 2, B, True, None)],
+        "Record": [("history", 2, M, False, "History"), ("summary", 3, M, False, "Summary")],
+    }, "Record")
+    return record
 
-    def message(name: str, *fields: tuple) -> None:
-        m = fdp.message_type.add(name=name)
-        for fname, number, ftype, label, tname in fields:
-            f = m.field.add(name=fname, number=number, type=ftype, label=label)
-            if tname:
-                f.type_name = f".py_tracker_view.{tname}"
-    message("Step", ("num", 1, F.TYPE_INT64, F.LABEL_OPTIONAL, None))
-    message("History", ("item", 1, F.TYPE_BYTES, F.LABEL_REPEATED, None),
-            ("step", 2, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, "Step"))
-    message("Summary", ("update", 1, F.TYPE_BYTES, F.LABEL_REPEATED, None),
-            ("remove", 2, F.TYPE_BYTES, F.LABEL_REPEATED, None))
-    message("Record", ("history", 2, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, "History"),
-            ("summary", 3, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, "Summary"))
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(fdp)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("py_tracker_view.Record"))
+
+def _history_columns_class() -> Any:
+    """A view of `Record` that reads a batch of history records as columns in one parse.
+
+    The records of a batch are joined, each followed by `_COLUMN_SEP`, and parsed as ONE
+    message: `history` (2) and its `item` (1) are singular messages here, so protobuf merges
+    every item of every record into one `ItemColumns`, whose fields (key 1, nested_key 2,
+    value_json 16, and the typed values 3-8 W&B may write instead of JSON, declared with
+    their own wire types so that none is silently skipped) are repeated: the C parser hands
+    over every item's key and JSON as two lists. `_COLUMN_SEP` adds the nested key b"\\xff"
+    (no W&B key: not UTF-8) after each record's items, which marks where the records end.
+    """
+    from google.protobuf.descriptor_pb2 import FieldDescriptorProto as F
+    B, M = F.TYPE_BYTES, F.TYPE_MESSAGE
+    typed = [("none", 3, F.TYPE_INT32), ("boolean", 4, F.TYPE_BOOL), ("integer", 5, F.TYPE_SINT64),
+             ("number", 6, F.TYPE_DOUBLE), ("text", 7, B), ("json", 8, B)]
+    (record,) = proto_views("py_tracker_wandb_columns", {
+        "ItemColumns": [("key", 1, B, True, None), ("nested_key", 2, B, True, None),
+                        ("value_json", 16, B, True, None), *((n, k, t, True, None) for n, k, t in typed)],
+        "HistoryColumns": [("item", 1, M, False, "ItemColumns")],
+        "Record": [("history", 2, M, False, "HistoryColumns")],
+    }, "Record")
+    return record
 
 
 class ItemSplitter:
@@ -470,6 +487,7 @@ class RecordBatches:
         view_cls = _view_class()
         self._view = view_cls()
         self._one = view_cls()
+        self._columns_view = _history_columns_class()()
         self.history: list[bytes] = []
         self.summary: list[bytes] = []
         self.summary_items: dict[Any, bytes | None] = {}  # key path -> newest item bytes (None: removed)
@@ -505,6 +523,8 @@ class RecordBatches:
     # --- history ---------------------------------------------------------------------
     def flush_history(self) -> None:
         raws, self.history = self.history, []
+        if raws and self._history_as_columns(raws):
+            return
         view = self._parse_batch(raws, _SEP, self._history_one_by_one)
         if view is None:
             return
@@ -548,6 +568,48 @@ class RecordBatches:
             self._history_one_by_one(raws)
             return
         self.run.add_rows(rows)
+
+    def _history_as_columns(self, raws: list[bytes]) -> bool:
+        """The batch read through `_history_columns_class` in one parse, when its lists show
+        that every record has the same number w of items, each with exactly one nested key
+        and one `value_json` (what W&B writes for a row of plain keys); False otherwise,
+        having added nothing (the batch is then read item by item).
+
+        Why the lists line up: with no `key` and no typed value present, every item has at
+        least one nested key and at most one value_json; n records of w items give n * w
+        value_jsons, and the end marks sit at every (w+1)-th nested key and nowhere else, so
+        each item has exactly one nested key and the records w items each.
+        """
+        n = len(raws)
+        view = self._columns_view
+        try:
+            view.ParseFromString(_COLUMN_SEP.join(raws) + _COLUMN_SEP)
+        except Exception:
+            return False
+        items = view.history.item
+        nested, texts = items.nested_key, items.value_json
+        if len(items.key) or any(len(getattr(items, f)) for f in ("none", "boolean", "integer", "number",
+                                                                      "text", "json")):
+            return False
+        total = len(nested)
+        width = total // n - 1
+        if width < 1 or total != n * (width + 1) or len(texts) != n * width:
+            return False
+        nested = list(nested)
+        if nested.count(_MARK) != n or nested[width::width + 1].count(_MARK) != n:
+            return False
+        del nested[width::width + 1]
+        try:
+            names = {b: b.decode() for b in set(nested)}
+        except UnicodeDecodeError:
+            return False
+        keys = list(map(names.__getitem__, nested))
+        values = _loads_many(list(texts))
+        columns = self._columns(keys, values, list(range(width, width * n + 1, width)))
+        if columns is None:
+            return False
+        self.run.add_columns(n, columns)
+        return True
 
     @staticmethod
     def _columns(keys: list[str], values: list[Any], ends: list[int]) -> dict[str, list] | None:
@@ -604,9 +666,9 @@ class RecordBatches:
         if len(sm.remove) or items.count(_MARK) != len(raws):
             self._summary_one_by_one(raws)
             return
-        # the newest item of each key part: `b[:i + 1]` is the key part and the value tag's
-        # first byte; an item without the value tag is keyed by all of itself
-        last = {b[:b.find(_VALUE) + 1 or None]: n for n, b in enumerate(items)}
+        # the newest item of each key part (the bytes before the value tag; an item without
+        # one is keyed by all of itself), in C: partition, then a dict keeps each key's last
+        last = dict(zip(map(itemgetter(0), map(bytes.partition, items, repeat(_VALUE))), range(len(items))))
         last.pop(_MARK, None)
         key_of = self.splitter.key_part
         out = self.summary_items
@@ -755,9 +817,29 @@ class EncodedChunks:
                                 newest_of_columns(columns)))
 
 
+def _protobufs_only() -> None:
+    """In a reader worker (its own interpreter, which runs nothing else): let `wandb.proto`
+    be imported without `wandb/__init__`, which imports the whole SDK (0.9 s of CPU per
+    worker, against 0.15 s for the protobufs). The `wandb` entry put in `sys.modules` is a
+    bare package over wandb's own folder, so `wandb.proto.*` are W&B's files as installed.
+    Never called in a user's process, where `import wandb` must stay the real one."""
+    import importlib.util
+    import sys
+    import types
+    if "wandb" in sys.modules:
+        return
+    spec = importlib.util.find_spec("wandb")
+    if spec is None or not spec.submodule_search_locations:
+        return  # not installed: _pb() says so
+    pkg = types.ModuleType("wandb")
+    pkg.__path__ = list(spec.submodule_search_locations)
+    sys.modules["wandb"] = pkg
+
+
 if __name__ == "__main__":  # a worker of _decode_in_parallel: LOG LO HI BATCH SUMMARY_BATCH OUT
     import pickle
     import sys
+    _protobufs_only()
     _log, _lo, _hi, _rows, _summ, _out = sys.argv[1:7]
     _result = _decode_range(_log, int(_lo), int(_hi) if _hi else None, int(_rows), int(_summ))
     with open(_out, "wb") as _f:

@@ -268,3 +268,63 @@ def test_batches_the_joined_parse_cannot_settle_are_decoded_record_by_record(tmp
     got = {k: None if v is None else json.loads(pb.SummaryItem.FromString(v).value_json)
            for k, v in batch.summary_items.items()}
     assert got == {("best",): 0.25, ("acc",): None} and batch.bad == 2 and batch.summary == []
+
+
+def test_history_batches_read_as_columns_only_when_the_lists_line_up(tmp_path):
+    """A batch of W&B-shaped history records (each item one nested key and its JSON, as wandb
+    0.31 writes them) is read as columns in one parse; batches whose lists could not be
+    matched item to item (a nested dict key, rows of different widths, `key` instead of
+    `nested_key`, a typed value instead of JSON) go the item-by-item way. Rows come out the
+    same either way."""
+    from py_tracker.importers import wandb as reader
+    from py_tracker.storage.history import iter_rows
+    pb = reader._pb()
+
+    def history(step: int, items: list[tuple[tuple[str, ...], object]], field: str = "nested_key") -> bytes:
+        rec = pb.Record()
+        rec.history.step.num = step
+        for path, v in items:
+            it = rec.history.item.add()
+            if field in ("key", "both"):
+                it.key = path[0]
+            if field != "key":
+                it.nested_key.extend(path)
+            if field == "integer" and path != ("_step",):
+                it.integer = int(v)
+            else:
+                it.value_json = json.dumps(v)
+        return rec.SerializeToString()
+
+    def read(raws: list[bytes]) -> tuple[bool, list[dict]]:
+        sink = reader.EncodedChunks()
+        batch = reader.RecordBatches(pb, sink)  # type: ignore[arg-type]
+        fast = batch._history_as_columns(raws)
+        if not fast:
+            assert sink.chunks == []  # nothing added by a refused try
+            batch.history += raws
+            batch.flush_history()
+        path = tmp_path / "h.jsonl"
+        path.write_bytes(b"".join(chunk for _, chunk, _, _ in sink.chunks))
+        return fast, list(iter_rows(path))
+
+    plain = [history(i, [(("loss",), 1 / (i + 1)), (("_step",), i), (("acc",), i / 10)][::1 if i % 2 else -1])
+             for i in range(5)]  # keys in varying order, as W&B writes them
+    fast, rows = read(plain)
+    assert fast and rows == [{"loss": 1 / (i + 1), "_step": i, "acc": i / 10} for i in range(5)]
+
+    nested = [history(i, [(("_step",), i), (("opt", "lr"), 0.1 * i)]) for i in range(3)]
+    assert read(nested) == (False, [{"_step": i, "opt.lr": 0.1 * i} for i in range(3)])
+
+    ragged = [history(0, [(("_step",), 0), (("a",), 1)]), history(1, [(("_step",), 1)]),
+              history(2, [(("_step",), 2), (("a",), 3), (("b",), 4)])]
+    assert read(ragged) == (False, [{"_step": 0, "a": 1}, {"_step": 1}, {"_step": 2, "a": 3, "b": 4}])
+
+    keyed = [history(i, [(("_step",), i), (("x",), i)], field="key") for i in range(3)]
+    assert read(keyed) == (False, [{"_step": i, "x": i} for i in range(3)])
+
+    both = [history(i, [(("_step",), i), (("x",), i)], field="both") for i in range(3)]  # key wins, as in W&B
+    assert read(both) == (False, [{"_step": i, "x": i} for i in range(3)])
+
+    typed = [history(i, [(("_step",), i), (("n",), i)], field="integer") for i in range(3)]
+    batch = reader.RecordBatches(pb, reader.EncodedChunks())  # type: ignore[arg-type]
+    assert not batch._history_as_columns(typed)  # (W&B 0.31 writes JSON; the typed fields are refused)
