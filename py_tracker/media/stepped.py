@@ -9,7 +9,8 @@ image-file items) and ``histogram`` (``bins`` edges + ``values`` counts).
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

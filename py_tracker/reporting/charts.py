@@ -74,7 +74,13 @@ def metric_figure(key: str, lines: Sequence[tuple[str, str, np.ndarray, np.ndarr
 def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str | None,
                     metric_values: list[float] | None, goal: str = "minimize") -> Any:
     """Parallel coordinates: one polyline per run across the swept parameters (and the metric)."""
-    from bokeh.models import ColorBar, ColumnDataSource, FixedTicker, HoverTool, LinearColorMapper
+    from bokeh.models import (
+        ColorBar,
+        ColumnDataSource,
+        FixedTicker,
+        HoverTool,
+        LinearColorMapper,
+    )
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
     axes = list(params)
@@ -119,4 +125,21 @@ def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str
     fig.ygrid.visible = False
     if metric:
         fig.add_layout(ColorBar(color_mapper=mapper, width=10, title=metric), "right")
+    return fig
+
+
+def histogram_figure(title: str, cols: dict[str, np.ndarray]) -> Any:
+    """A histogram key over steps as a heatmap: one column of rectangles per logged step (x =
+    step, y = bin, colour = count normalized per step), from `media.stepped.heatmap_columns`.
+    Hover names the step, the bin's range and its count."""
+    from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
+    from bokeh.palettes import Viridis256
+    fig = _figure(title, "step")
+    fig.yaxis.axis_label = "bin"
+    mapper = LinearColorMapper(palette=Viridis256, low=0, high=1)
+    src = ColumnDataSource({k: np.asarray(v) for k, v in cols.items()})
+    rect = fig.rect("x", "y", "w", "h", source=src, line_color=None,
+                    fill_color={"field": "c", "transform": mapper}, name="histogram")
+    fig.add_tools(HoverTool(renderers=[rect], tooltips=[
+        ("step", "@step"), ("bin", "@lo{0.[0000]} … @hi{0.[0000]}"), ("count", "@count{0,0.[00]}")]))
     return fig

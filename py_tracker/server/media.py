@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PathEscapeError
-from ..media.stepped import HISTOGRAM_TYPE, IMAGE_TYPES, histogram_of, image_items, media_keys, media_series
+from ..media.stepped import (
+    HISTOGRAM_TYPE,
+    IMAGE_TYPES,
+    histogram_of,
+    image_items,
+    media_keys,
+    media_series,
+)
 from ..storage import history as hist
 from ..storage.paths import Confinement
 
@@ -38,7 +45,7 @@ def media_docs(summary: Any, history_path: Path, confine: Confinement) -> list[d
     if not kinds:
         return []
     try:
-        n, cols = hist.read_columns(confine.check(history_path), set(kinds) | {"_step"})
+        _, cols = hist.read_columns(confine.check(history_path), set(kinds) | {"_step"})
     except PathEscapeError as exc:
         return _failed(kinds, f"history file refused: {exc}")
     except (OSError, ValueError) as exc:
