@@ -74,13 +74,7 @@ def metric_figure(key: str, lines: Sequence[tuple[str, str, np.ndarray, np.ndarr
 def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str | None,
                     metric_values: list[float] | None, goal: str = "minimize") -> Any:
     """Parallel coordinates: one polyline per run across the swept parameters (and the metric)."""
-    from bokeh.models import (
-        ColorBar,
-        ColumnDataSource,
-        FixedTicker,
-        HoverTool,
-        LinearColorMapper,
-    )
+    from bokeh.models import ColorBar, ColumnDataSource, FixedTicker, HoverTool, LinearColorMapper
     from bokeh.palettes import Viridis256
     from bokeh.plotting import figure
     axes = list(params)
