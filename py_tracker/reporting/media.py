@@ -11,8 +11,9 @@ Which keys hold media, which steps are kept and each caption once come from
 - an image is inlined as stored when it is a PNG of at most MAX_SIDE (256) px a side and at most
   INLINE_BYTES (48 KB); otherwise it is downscaled to fit MAX_SIDE × MAX_SIDE (aspect kept) and
   re-encoded as PNG, or as JPEG (quality 85, alpha over white) when that PNG is still above
-  INLINE_BYTES. A report of 100 steps × 4 images of 512 × 512 noise (the worst case for
-  compression) is about 7 MB in all, BokehJS included; of smooth pictures about 3 MB;
+  INLINE_BYTES. Measured (`python benchmarks/bench_report_media.py`): a run of 100 steps × 4
+  images of 512 × 512 px (+ a histogram and a loss) gives a 4.8 MB report for smooth pictures and
+  5.2 MB for noise (the worst case for compression), 1.3 MB of it BokehJS and the loss chart;
 - at most MAX_HISTOGRAM_STEPS (100) steps per histogram key (same spacing rule, said in the page).
 
 Image files are read through `media.base.resolve` (a path leading out of the run's folder,
@@ -124,7 +125,7 @@ class _Inliner:
             if im.mode not in ("RGB", "RGBA", "L", "LA"):
                 im = im.convert("RGBA" if "A" in im.getbands() or im.mode == "P" else "RGB")
             buf = io.BytesIO()
-            im.save(buf, format="PNG", optimize=True)
+            im.save(buf, format="PNG")
             if buf.tell() <= INLINE_BYTES:
                 return _uri("png", buf.getvalue()), im.width, im.height
             flat = im
