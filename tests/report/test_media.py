@@ -151,3 +151,19 @@ def test_histograms_section_draws_each_key_with_its_steps(root: Path, new_run, t
     assert f"100 of the {n + 1} logged steps drawn" in cell and "1 logged value(s) of &#x27;w&#x27; are not" in cell
     item = re.search(r'data-item="([^"]+)"', cell).group(1)  # type: ignore[union-attr]
     assert f'id="{item}"' in html
+
+
+def test_two_runs_each_have_their_views_and_a_step_caps_its_images(root: Path, new_run, tmp_path: Path) -> None:
+    px = np.zeros((4, 4), dtype=np.uint8)
+    a, b = new_run(name="a"), new_run(name="b")
+    a.log({"im": [pt.Image(px + i) for i in range(rm.MAX_IMAGES_PER_STEP + 2)], "h": pt.Histogram([1, 2, 3])})
+    b.log({"im": pt.Image(px, caption="from b")})
+    a.finish()
+    b.finish()
+    html = report([a.id, b.id], root=root, path=tmp_path / "r.html").read_text()
+    assert re.findall(r'<div class="media-view" data-key="im" data-run="([^"]+)"><h3>([^<]+)</h3>', html) == [
+        (a.id, "im · a"), (b.id, "im · b")]
+    view_a = html.split(f'data-run="{a.id}"', 1)[1].split('<div class="media-view"', 1)[0]
+    assert view_a.count("<img ") == rm.MAX_IMAGES_PER_STEP
+    assert f"{rm.MAX_IMAGES_PER_STEP} of the {rm.MAX_IMAGES_PER_STEP + 2} images of this step are shown" in view_a
+    assert re.findall(r'class="chart" data-key="(h)"', html) == ["h"] and "h \\u00b7 a" in html  # b logged none; the title as JSON writes it
