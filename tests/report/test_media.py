@@ -167,3 +167,17 @@ def test_two_runs_each_have_their_views_and_a_step_caps_its_images(root: Path, n
     assert view_a.count("<img ") == rm.MAX_IMAGES_PER_STEP
     assert f"{rm.MAX_IMAGES_PER_STEP} of the {rm.MAX_IMAGES_PER_STEP + 2} images of this step are shown" in view_a
     assert re.findall(r'class="chart" data-key="(h)"', html) == ["h"] and "h \\u00b7 a" in html  # b logged none; the title as JSON writes it
+
+
+def test_masks_are_drawn_on_the_inlined_image(root: Path, new_run, tmp_path: Path) -> None:
+    run = new_run()
+    mask = np.zeros((8, 8), dtype=np.uint8)
+    mask[:4] = 1
+    run.log({"seg": pt.Image(np.zeros((8, 8, 3), dtype=np.uint8),
+                             masks={"predictions": {"mask_data": mask, "class_labels": {1: "cat"}}})})
+    run.finish()
+    html = report(run.id, root=root, path=tmp_path / "r.html").read_text()
+    (_, body), = _frames(html, "seg")
+    with _decoded(re.search(r'src="(data:[^"]+)"', body).group(1)) as im:  # type: ignore[union-attr]
+        px = np.asarray(im.convert("RGB"))
+    assert px[:4].any() and not px[4:].any()  # class 1 coloured over the black image, background left
