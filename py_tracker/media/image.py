@@ -25,10 +25,13 @@ def _is_torch_tensor(x: Any) -> bool:
 
 
 def _is_pil(x: Any) -> bool:
+    """True for a PIL image. PIL.Image may be half imported (the run's flusher thread imports it
+    to encode the first PNG while the user's thread makes the next Image): then it has no
+    ``Image`` class yet, and `x` (made before, by a fully imported PIL) cannot be one of its images."""
     import sys
 
-    pil = sys.modules.get("PIL.Image")
-    return pil is not None and isinstance(x, pil.Image)
+    cls = getattr(sys.modules.get("PIL.Image"), "Image", None)
+    return isinstance(cls, type) and isinstance(x, cls)
 
 
 def _torch_to_numpy(t: Any) -> np.ndarray:

@@ -18,6 +18,7 @@ from ..storage.atomic import atomic_write
 from ..sweeps.best import metric_value
 from ..sweeps.importance import importance_html, parameter_importance
 from . import charts, data, markdown, page, reproduce
+from . import media as report_media
 
 
 def _time(t: Any) -> str:
@@ -209,7 +210,7 @@ def report(target: Any = None, title: str | None = None, description: str | None
            sections: Sequence[Any] | None = None, root: str | os.PathLike[str] | None = None, *,
            runs: Any = None, project: str | None = None, sweep: Any = None, system: bool = True,
            group_runs: bool = True, max_points: int = 500, x_axis: str = "_step",
-           reproduce_code: bool = True) -> Path:
+           reproduce_code: bool = True, media: bool = True) -> Path:
     """Write a self-contained HTML report and return its path.
 
     target: runs (Run, ApiRun, "project/id", ids), a project name, or a sweep
@@ -217,6 +218,9 @@ def report(target: Any = None, title: str | None = None, description: str | None
     chart (default: every numeric key). sections: markdown notes (escaped; no
     HTML or script from them reaches the page). Runs sharing a `group` are
     drawn as their mean with a min–max band (group_runs=False draws each).
+    media: the Images section (each image key with a step slider, images inlined, bounded as
+    `py_tracker.reporting.media` says) and the Histograms section (a heatmap over steps per
+    histogram key); media=False leaves both out.
     """
     chosen = [t for t in (target, runs, project, sweep) if t is not None]
     if len(chosen) != 1:
@@ -233,15 +237,18 @@ def report(target: Any = None, title: str | None = None, description: str | None
         if system else []
     sweep_html, par_fig = _sweep_block(tgt) if tgt.sweep is not None else ("", None)
     custom_figs = _custom_figures(tgt.runs)
+    hist_figs = report_media.histogram_figures(tgt.runs) if media else []
 
     all_figs = [f for _, f in metric_figs] + [f for _, f in sys_figs] + ([par_fig] if par_fig is not None else []) \
-        + [f for _, f in custom_figs]
+        + [f for _, f in custom_figs] + [f for _, f, _ in hist_figs]
     nonce = page.new_nonce()
     head_scripts, tail_scripts, divs = _embed(all_figs, nonce)
     m, n_sys = len(metric_figs), len(sys_figs)
     metric_divs, sys_divs = list(divs[:m]), list(divs[m:m + n_sys])
     par_div = divs[m + n_sys] if par_fig is not None else None
-    custom_divs = divs[len(divs) - len(custom_figs):] if custom_figs else []
+    c0 = m + n_sys + (1 if par_fig is not None else 0)
+    custom_divs = divs[c0:c0 + len(custom_figs)]
+    hist_divs = divs[c0 + len(custom_figs):]
 
     if title is None:
         title = (f"Sweep {tgt.sweep.get('name') or tgt.sweep.get('id')}" if tgt.sweep
@@ -274,6 +281,14 @@ def report(target: Any = None, title: str | None = None, description: str | None
         cells = "".join(f'<div class="chart" data-key="{escape(k)}" data-item="{item}">{d}</div>'
                         for (k, _), (item, d) in zip(custom_figs, custom_divs))
         parts.append(("custom-charts", "Custom charts", f'<div class="grid">{cells}</div>'))
+    images_html = report_media.images_block(tgt.runs) if media else ""
+    if images_html:
+        parts.append(("images", "Images", images_html))
+        tail_scripts += f'\n<script nonce="{nonce}">{report_media.IMAGES_JS}</script>'
+    if hist_figs:
+        cells = "".join(f'<div class="chart" data-key="{escape(k)}" data-item="{item}">{d}{note}</div>'
+                        for (k, _, note), (item, d) in zip(hist_figs, hist_divs))
+        parts.append(("histograms", "Histograms", f'<div class="grid">{cells}</div>'))
     tables_html = _tables_block(tgt.runs)
     if tables_html:
         parts.append(("tables", "Tables", tables_html))
@@ -297,6 +312,8 @@ def report(target: Any = None, title: str | None = None, description: str | None
     body.extend(page.section(a, t, inner) for a, t, inner in parts)
     body.append("<footer>Made with py_tracker. This file is self-contained: it works offline; charts are "
                 "interactive (drag to pan, scroll to zoom, hover for values).</footer>")
+    if images_html:
+        head_scripts += f"<style>{report_media.CSS}</style>"
     html_text = page.shell(str(title), "\n".join(body), head_scripts, nonce, tail_scripts)
     return _write(Path(path), html_text)
 

@@ -146,3 +146,18 @@ def test_png_is_valid_for_independent_decoder(tmp_path, rgb):
     data = (tmp_path / d["path"]).read_bytes()
     with PILImage.open(io.BytesIO(data)) as im:
         im.verify()
+
+
+def test_image_from_array_while_pil_is_half_imported(monkeypatch) -> None:
+    """The flusher thread imports PIL.Image for the first PNG while the user's thread makes the
+    next Image: `sys.modules` then holds a PIL.Image without its `Image` class yet. Making an
+    Image from an array in that moment raised AttributeError (seen logging images in a loop)."""
+    import sys
+    import types
+
+    import numpy as np
+
+    import py_tracker as pt
+    monkeypatch.setitem(sys.modules, "PIL.Image", types.ModuleType("PIL.Image"))  # as during its import
+    im = pt.Image(np.zeros((4, 4, 3), dtype=np.uint8), caption="c")
+    assert im.caption == "c"

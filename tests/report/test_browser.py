@@ -125,3 +125,74 @@ def test_hover_tooltip_names_the_run_step_and_value(root: Path, new_run, logged,
     value = float(text.split("value:")[1].split()[0])
     assert abs(step - pt["x"]) <= 2 and abs(value - pt["y"]) < 0.02, (text, pt)
     assert not [c for c in console if "unknown special variable" in c], console
+
+
+# the heatmap's drawn data: the Rect glyph's data source of the figure titled `title`
+JS_HEATMAP = """(title) => {
+  for (const v of window.Bokeh.index.roots) {
+    const m = v.model;
+    if (m.type !== 'Figure' || !m.title || m.title.text !== title) continue;
+    const r = m.renderers.find(r => r.glyph && r.glyph.type === 'Rect');
+    const d = r.data_source.data;
+    return {step: Array.from(d.step, Number), x: Array.from(d.x, Number), w: Array.from(d.w, Number)};
+  }
+  return null;
+}"""
+
+
+def test_images_slider_and_histogram_heatmap_draw(root: Path, new_run, tmp_path: Path) -> None:
+    """Issue 16: a report shows logged images with a step slider whose label reads the logged
+    step (not an index); moving it draws that step's image and caption (as text, even a hostile
+    one); a histogram key is a heatmap with one column per logged step, the first full width."""
+    import numpy as np
+    from playwright.sync_api import sync_playwright
+
+    import py_tracker as pt
+    run = new_run(name="media")
+    captions = {0: "first <b>", 7: EVIL, 20: "last"}
+    for width, (step, caption) in zip((10, 20, 30), captions.items()):
+        run.log({"samples": pt.Image(np.full((12, width, 3), width * 4, dtype=np.uint8), caption=caption),
+                 "h": pt.Histogram(np.arange(50) * (step + 1), num_bins=5)}, step=step)
+    run.finish()
+    out = report(run.id, root=root, path=tmp_path / "media.html")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            dialogs: list[str] = []
+            console: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            page.goto(out.as_uri())
+            box = page.locator('.media-view[data-key="samples"]')
+            label = box.locator(".media-step")
+            shown = box.locator(".media-frame:not([hidden])")
+
+            def seen() -> tuple[str, int, str]:
+                shown.locator("img").evaluate("i => i.decode()")
+                return (label.inner_text(), shown.locator("img").evaluate("i => i.naturalWidth"),
+                        shown.locator("figcaption").inner_text())
+
+            assert seen() == ("step 20", 30, "last")  # the newest step first
+            slider = box.locator("input.media-slider")
+            slider.focus()
+            page.keyboard.press("Home")
+            assert seen() == ("step 0", 10, "first <b>")
+            page.keyboard.press("ArrowRight")
+            assert seen() == ("step 7", 20, EVIL)  # the caption is text: no image, no handler ran
+            assert shown.locator("figcaption img").count() == 0
+            assert box.locator(".media-frame:not([hidden])").count() == 1
+
+            page.locator('#histograms .chart[data-key="h"] canvas').first.wait_for(timeout=20_000)
+            page.wait_for_function("() => window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots.length > 0")
+            heat = page.evaluate(JS_HEATMAP, "h")
+            assert heat is not None
+            assert sorted(set(heat["step"])) == [0, 7, 20] and len(heat["step"]) == 15  # 3 columns × 5 bins
+            first = [w for s, w in zip(heat["step"], heat["w"]) if s == 0]
+            assert first == [7.0] * 5  # as wide as the gap to the next step, not a 1-step sliver
+            page.wait_for_timeout(300)  # let any late onerror handler fire
+        finally:
+            browser.close()
+    assert dialogs == []
+    assert not [c for c in console if "pageerror" in c or "Content Security Policy" in c or c.startswith("error")], console
