@@ -18,9 +18,8 @@ import {
   lineColour,
   metricAxis,
   MISSING_AT,
-  mixColour,
-  parseColour,
   pointsAttr,
+  THEME_SCALE,
   trialLines,
   trialTicks,
   trialX,
@@ -82,17 +81,12 @@ describe('sweep view layout', () => {
     expect(colourFraction(9, 0.2, 0.5, 'maximize')).toBe(1); // clamped
   });
 
-  it('reads theme colours as computed styles write them and mixes them', () => {
-    expect(parseColour(' #1976d2')).toEqual([25, 118, 210]);
-    expect(parseColour('#fff')).toEqual([255, 255, 255]);
-    expect(parseColour('rgb(245, 124, 0)')).toEqual([245, 124, 0]);
-    expect(parseColour('rgba(1 2 3 / 0.5)')).toEqual([1, 2, 3]);
-    expect(parseColour('var(--x)')).toBeNull();
-    expect(mixColour([0, 0, 0], [200, 100, 50], 0.5)).toBe('rgb(100, 50, 25)');
-    expect(mixColour([0, 0, 0], [200, 100, 50], 2)).toBe('rgb(200, 100, 50)');
-    const scale = { worst: [0, 0, 0] as [number, number, number], best: [255, 255, 255] as [number, number, number], neutral: 'grey' };
-    expect(lineColour(scale, 1)).toBe('rgb(255, 255, 255)');
-    expect(lineColour(scale, null)).toBe('grey');
+  it('mixes the line colour from two theme colours (CSS color-mix), a neutral one when missing', () => {
+    expect(lineColour(THEME_SCALE, 1)).toBe('color-mix(in srgb, var(--jp-brand-color1) 100%, var(--jp-warn-color1))');
+    expect(lineColour(THEME_SCALE, 0.254)).toBe('color-mix(in srgb, var(--jp-brand-color1) 25%, var(--jp-warn-color1))');
+    expect(lineColour(THEME_SCALE, 7)).toContain(' 100%,');
+    expect(lineColour(THEME_SCALE, null)).toBe('var(--jp-border-color1)');
+    expect(lineColour({ worst: '#000', best: '#fff', neutral: 'grey' }, 0)).toBe('color-mix(in srgb, #fff 0%, #000)');
   });
 
   it('hover names the trial and every drawn value', () => {

@@ -81,40 +81,30 @@ export function colourFraction(value: number | null, lo: number | null | undefin
   return goal === 'maximize' ? t : 1 - t;
 }
 
-/** [r, g, b] (0..255) of a CSS colour as computed styles write it (#rgb, #rrggbb, rgb(), rgba()). */
-export function parseColour(css: string): [number, number, number] | null {
-  const text = css.trim();
-  let m = text.match(/^#([0-9a-f]{3})$/i);
-  if (m) {
-    return m[1].split('').map(c => parseInt(c + c, 16)) as [number, number, number];
-  }
-  m = text.match(/^#([0-9a-f]{6})([0-9a-f]{2})?$/i);
-  if (m) {
-    return [0, 2, 4].map(i => parseInt(m![1].slice(i, i + 2), 16)) as [number, number, number];
-  }
-  m = text.match(/^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/i);
-  if (m) {
-    return [Number(m[1]), Number(m[2]), Number(m[3])];
-  }
-  return null;
-}
-
-/** The colour `t` of the way from `low` to `high` (linear in RGB), as `rgb(r, g, b)`. */
-export function mixColour(low: [number, number, number], high: [number, number, number], t: number): string {
-  const c = low.map((l, i) => Math.round(l + (high[i] - l) * Math.min(1, Math.max(0, t))));
-  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
-}
-
-/** A colour scale between two theme colours; `neutral` for a missing value. */
+/** The theme colours a line's colour is mixed from: `worst` → `best` (CSS colours or variables). */
 export interface IColourScale {
-  worst: [number, number, number];
-  best: [number, number, number];
+  worst: string;
+  best: string;
   neutral: string;
 }
 
-/** The stroke of a line whose colour fraction is `t` (see `colourFraction`). */
+/** JupyterLab's colours for the scale, so a theme change recolours the lines at once. */
+export const THEME_SCALE: IColourScale = {
+  worst: 'var(--jp-warn-color1)',
+  best: 'var(--jp-brand-color1)',
+  neutral: 'var(--jp-border-color1)'
+};
+
+/**
+ * The stroke of a line whose colour fraction is `t` (see `colourFraction`): `t` of the way
+ * from `worst` to `best`, as CSS `color-mix` (in sRGB); `neutral` for a missing value.
+ */
 export function lineColour(scale: IColourScale, t: number | null): string {
-  return t === null ? scale.neutral : mixColour(scale.worst, scale.best, t);
+  if (t === null) {
+    return scale.neutral;
+  }
+  const pct = Math.round(Math.min(1, Math.max(0, t)) * 100);
+  return `color-mix(in srgb, ${scale.best} ${pct}%, ${scale.worst})`;
 }
 
 /** The metric axis (the last one, role "metric"), or null when the sweep has no metric. */

@@ -8,8 +8,8 @@
  *
  * Data: GET sweeps/<id>?metric= (`py_tracker.server.sweepview`), placed by `model/sweepmodel.ts`.
  * Drawn as SVG; every user string (sweep, parameter, category and run names) goes in through
- * textContent, never as markup. Colours are JupyterLab's CSS variables (the line colours are
- * mixed from two of them, read from the computed style), so both themes apply.
+ * textContent, never as markup. Colours are JupyterLab's CSS variables (a line's colour is a CSS
+ * `color-mix` of two of them), so both themes apply and a theme change recolours at once.
  */
 import type { CommandRegistry } from '@lumino/commands';
 import type { Widget } from '@lumino/widgets';
@@ -26,8 +26,8 @@ import {
   IFrame,
   lineColour,
   metricAxis,
-  parseColour,
   pointsAttr,
+  THEME_SCALE,
   trialLines,
   trialTicks,
   trialX,
@@ -60,18 +60,6 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(
     node.textContent = text;
   }
   return node;
-}
-
-/** The line colours from the theme: worst → best between two JupyterLab colours. */
-function themeScale(node: HTMLElement): IColourScale {
-  const style = getComputedStyle(node);
-  const read = (name: string, fallback: [number, number, number]) =>
-    parseColour(style.getPropertyValue(name)) ?? fallback;
-  return {
-    worst: read('--jp-warn-color1', [245, 124, 0]),
-    best: read('--jp-brand-color1', [25, 118, 210]),
-    neutral: 'var(--jp-border-color1)'
-  };
 }
 
 export class SweepView extends PollingWidget {
@@ -224,7 +212,7 @@ export class SweepView extends PollingWidget {
     const frame: IFrame = { width, height: PARALLEL_HEIGHT, left: 40, right: metric ? 110 : 70, top: 34, bottom: 30 };
     const svg = svgEl('svg', { width, height: PARALLEL_HEIGHT, class: 'jp-PyTracker-parallelSvg', role: 'img' });
     svg.appendChild(svgEl('title', {}, `parallel coordinates of ${view.trials.length} trials`));
-    const scale = themeScale(this.node);
+    const scale = THEME_SCALE;
     const goal = view.metric?.goal ?? 'minimize';
     const lines = svgEl('g', { class: 'jp-PyTracker-trialLines' });
     for (const line of trialLines(view, frame)) {
@@ -232,7 +220,7 @@ export class SweepView extends PollingWidget {
       const poly = svgEl('polyline', {
         class: `jp-PyTracker-trialLine${line.missing ? ' jp-PyTracker-trialMissing' : ''}`,
         points: pointsAttr(line.points),
-        stroke: lineColour(scale, t),
+        style: `stroke: ${lineColour(scale, t)}`,
         'data-run-id': line.trial.run_id,
         'data-trial': line.trial.number
       });
@@ -288,7 +276,7 @@ export class SweepView extends PollingWidget {
     for (const [offset, position] of [[0, 0], [0.5, 0.5], [1, 1]]) {
       // position 0 is the metric's low end; its colour follows the goal
       const t = goal === 'maximize' ? position : 1 - position;
-      gradient.appendChild(svgEl('stop', { offset, 'stop-color': lineColour(scale, t) }));
+      gradient.appendChild(svgEl('stop', { offset, style: `stop-color: ${lineColour(scale, t)}` }));
     }
     const defs = svgEl('defs');
     defs.appendChild(gradient);
@@ -305,8 +293,8 @@ export class SweepView extends PollingWidget {
   }
 
   private _hover(poly: SVGPolylineElement, text: string[], event: MouseEvent): void {
+    // highlighted in place: moving the node under the pointer would lose its mouseleave
     poly.classList.add('jp-PyTracker-trialHover');
-    poly.parentNode?.appendChild(poly); // on top of the others
     this._tooltip.replaceChildren(...text.map((t, i) => el('div', { className: i ? '' : 'jp-PyTracker-tooltipTitle', text: t })));
     this._tooltip.hidden = false;
     this._moveTooltip(event);
