@@ -11,8 +11,9 @@ the same importance table:
   trial in [0, 1] and has tick labels in the parameter's own units or its categories
   (`py_tracker.sweeps.axes.axis_values`); on the metric axis a trial without a value is null;
 - importance: `py_tracker.sweeps.importance.parameter_importance` of the swept parameters
-  against the chosen metric (correlation, forest importance, and a note saying why a column
-  is missing, e.g. without scikit-learn);
+  against the chosen metric over the ended trials, as the sweep widget (correlation, forest
+  importance, and a note saying why a column is missing, e.g. without scikit-learn); a fit is
+  remembered for the same results, so polling a sweep does not refit the forest;
 - metrics: the numeric summary keys the trials reported, the sweep metric first, for a picker.
 
 `metric` (the query parameter) picks another of `metrics` for the metric axis and the
@@ -20,12 +21,14 @@ importance; the sweep metric is the default. An unknown key is a 400 naming the 
 """
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from ..formats import flatten
+from ..storage.records import RunState
 from ..sweeps.axes import axis_values, number
 from ..sweeps.best import metric_value
-from ..sweeps.importance import parameter_importance
+from ..sweeps.importance import ImportanceTable, parameter_importance
 from .errors import BadRequest
 
 if TYPE_CHECKING:
@@ -85,7 +88,9 @@ def sweep_view(store: StoreReader, sweep: dict, records: list[dict], metric: str
                      ticks=ticks)
         axis["lo"], axis["hi"] = (min(scored), max(scored)) if scored else (None, None)
         axes.append(axis)
-    table = parameter_importance(flats, values, params)
+    # as the sweep widget: a running trial's metric is not its result yet
+    scores = [None if t["state"] == RunState.RUNNING.value else v for t, v in zip(trials, values)]
+    table = _importance(flats, scores, params)
     return {
         "metric": {"name": chosen, "goal": goal} if chosen else None, "metrics": metrics,
         "params": params, "trials": trials, "axes": axes, "constant": constant,
@@ -93,6 +98,25 @@ def sweep_view(store: StoreReader, sweep: dict, records: list[dict], metric: str
                        "rows": [{"name": r.name, "correlation": r.correlation, "forest": r.forest}
                                 for r in table.rows]},
     }
+
+
+_FITS: dict[tuple, ImportanceTable] = {}  # a forest fit costs ~0.1 s: once per set of results, not per poll
+_MAX_FITS = 64
+_FITS_LOCK = threading.Lock()  # the handlers' thread pool calls in parallel
+
+
+def _importance(flats: list[dict], scores: list[float | None], params: list[str]) -> ImportanceTable:
+    """`parameter_importance`, remembered for the same parameters, values and scores."""
+    key = (tuple(params), tuple((tuple(repr(f.get(p)) for p in params), s) for f, s in zip(flats, scores)))
+    with _FITS_LOCK:
+        table = _FITS.get(key)
+    if table is None:
+        table = parameter_importance(flats, scores, params)
+        with _FITS_LOCK:
+            if len(_FITS) >= _MAX_FITS:
+                _FITS.pop(next(iter(_FITS)))
+            _FITS[key] = table
+    return table
 
 
 def _axis(name: str, col: list[Any], role: str, positions: list[float | None] | None = None,

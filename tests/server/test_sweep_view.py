@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -100,3 +101,33 @@ async def test_sweep_view_of_a_sweep_without_trials(get_json, store_root):
     assert [a["name"] for a in view["axes"]] == ["lr", "loss"]
     assert view["importance"]["rows"] == [] and "0 trial(s)" in view["importance"]["note"]
     assert json.dumps(view)  # plain JSON
+
+
+def test_a_running_trial_is_drawn_but_not_scored(store_root):
+    """While a trial runs, its line is drawn (with its metric so far) but the importance is fitted
+    on the ended trials only, as the sweep widget does. Read through the server's StoreReader from
+    inside the running trial (the HTTP server's loop would be blocked by the agent here)."""
+    from py_tracker.server.store import StoreReader
+    sid = pt.sweep({"method": "grid", "metric": {"name": "loss"},
+                    "parameters": {"lr": {"values": [0.1, 0.2, 0.3, 0.4]}}}, project="live", root=store_root)
+    seen: list[dict] = []
+
+    def train() -> None:
+        run = pt.init(settings={**QUIET, "catalog_interval": 0.1})
+        run.log({"loss": run.config.lr})
+        deadline = time.monotonic() + 10
+        while run.config.lr == 0.4 and time.monotonic() < deadline:  # until the catalog has its summary
+            view = StoreReader(store_root).sweep(sid)["view"]
+            if view["trials"][-1]["metric"] is not None:
+                seen.append(view)
+                break
+            time.sleep(0.1)
+        run.finish()
+
+    assert pt.agent(sid, function=train, count=4, root=store_root) == 4
+    (view,) = seen
+    assert [t["state"] for t in view["trials"]] == ["finished"] * 3 + ["running"]
+    assert view["trials"][-1]["metric"] == pytest.approx(0.4)  # drawn with its value so far
+    assert view["importance"]["trials"] == 3  # scored: the three that ended
+    done = StoreReader(store_root).sweep(sid)["view"]
+    assert done["importance"]["trials"] == 4
