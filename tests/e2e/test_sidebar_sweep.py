@@ -140,6 +140,7 @@ def test_sidebar_sweep_view_draws_the_trials(lab, page):
     picker.select_option("acc")
     view.locator(".jp-PyTracker-axis[data-role='metric'][data-axis='acc']").wait_for(timeout=10_000)
     assert "with respect to acc" in view.locator(".jp-PyTracker-importance .jp-PyTracker-sectionTitle").text_content()
+    assert view.locator(".jp-PyTracker-byTrialTitle").text_content() == "acc by trial"
     picker.select_option("val_loss")
     view.locator(".jp-PyTracker-axis[data-role='metric'][data-axis='val_loss']").wait_for(timeout=10_000)
 

@@ -96,7 +96,7 @@ export class SweepView extends PollingWidget {
         el('div', { className: 'jp-PyTracker-sectionTitle', text: 'Parallel coordinates' }),
         this._parallel,
         this._importance,
-        el('div', { className: 'jp-PyTracker-sectionTitle jp-PyTracker-byTrialTitle', text: 'Metric by trial' }),
+        this._byTrialTitle,
         this._byTrial
       ]),
       this._tooltip
@@ -356,6 +356,7 @@ export class SweepView extends PollingWidget {
     box.textContent = '';
     const { points, best, count } = byTrial(view);
     const metric = metricAxis(view);
+    this._byTrialTitle.textContent = `${metric?.name ?? 'Metric'} by trial`;
     if (!metric || points.length === 0 || metric.lo === null || metric.lo === undefined ||
         metric.hi === null || metric.hi === undefined) {
       box.appendChild(el('div', { className: 'jp-PyTracker-empty', text: 'No trial reported the metric yet.' }));
@@ -418,4 +419,5 @@ export class SweepView extends PollingWidget {
   private _parallel = document.createElement('div');
   private _importance = document.createElement('div');
   private _byTrial = document.createElement('div');
+  private _byTrialTitle = el('div', { className: 'jp-PyTracker-sectionTitle jp-PyTracker-byTrialTitle', text: 'Metric by trial' });
 }
