@@ -26,6 +26,7 @@ import { installBokehTheme } from './charts/bokehtheme';
 import { SidebarModel } from './model/sidebarmodel';
 import { installStopListener } from './api/oob';
 import { RunView } from './widgets/runview';
+import { SweepView } from './widgets/sweepview';
 import { CommandIDs, TrackerSidebar } from './widgets/sidebar';
 
 export { requestAPI } from './api/request';
@@ -96,6 +97,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void view.content.poller.refresh();
     };
 
+    const sweepViews = new Map<string, MainAreaWidget<SweepView>>();
+    const openSweep = (id: string) => {
+      let view = sweepViews.get(id);
+      if (!view || view.isDisposed) {
+        const content = new SweepView(client, app.commands, id);
+        view = new MainAreaWidget({ content });
+        view.id = `py-tracker-sweepview-${id}`;
+        view.addClass('jp-PyTracker-sweepPanel');
+        view.title.icon = trackerIcon;
+        view.title.label = `Sweep ${model.sweeps.find(s => s.id === id)?.name || id}`;
+        view.title.closable = true;
+        sweepViews.set(id, view);
+        app.shell.add(view, 'main');
+      }
+      app.shell.activateById(view.id);
+      void view.content.poller.refresh();
+    };
+
     const runArg = (args: any): string => {
       const id = args?.id;
       if (typeof id !== 'string' || !id) {
@@ -142,6 +161,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
           Notification.error(`Could not stop sweep ${id}: ${errorText(error)}`);
         }
         refresh();
+      }
+    });
+    app.commands.addCommand(CommandIDs.openSweep, {
+      label: 'Open sweep view',
+      execute: args => openSweep(runArg(args))
+    });
+    app.commands.addCommand(CommandIDs.filterSweep, {
+      label: 'List the sweep\u2019s trials',
+      execute: args => {
+        void model.setFilter({ sweep: runArg(args) });
+        app.shell.activateById(sidebar.id);
       }
     });
     app.commands.addCommand(CommandIDs.rename, {

@@ -185,9 +185,11 @@ class SweepsHandler(BaseHandler):
 
 
 class SweepHandler(BaseHandler):
+    """GET sweeps/<id>[?metric=key]: the sweep, its trials and the sweep view's axes and importance."""
+
     @tornado.web.authenticated
     async def get(self, sweep_id: str) -> None:
-        self.send(await self.call(self.store.sweep, sweep_id))
+        self.send(await self.call(self.store.sweep, sweep_id, metric=self.arg("metric")))
 
 
 class SweepStopHandler(BaseHandler):

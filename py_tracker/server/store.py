@@ -33,6 +33,7 @@ from .listing import RunListing, metric_keys, stat_values
 from .media import media_docs
 from .series import SeriesReader
 from .sweeps import sweep_docs
+from .sweepview import sweep_view
 from .tables import table_docs
 
 _RUNNING = RunState.RUNNING.value  # the plain text, for the listing loop
@@ -324,12 +325,15 @@ class StoreReader:
     def sweeps(self, project: str | None = None) -> dict:
         return {"sweeps": sweep_docs(self, project=project)}
 
-    def sweep(self, sweep_id: str) -> dict:
+    def sweep(self, sweep_id: str, metric: str | None = None) -> dict:
+        """The sweep, its trials (run list entries) and what the sidebar's sweep view draws
+        (parallel axes, importance: `py_tracker.server.sweepview`), by `metric` or the sweep's."""
         docs = sweep_docs(self, sweep_id=sweep_id)
         if not docs:
-            raise NotFound(f"no sweep {sweep_id!r} in {self.root}")
+            raise NotFound(f"no sweep {sweep_id!r} in {self.root}; the sidebar lists the sweeps there")
         trials = self.runs(sweep=sweep_id, limit=MAX_LIMIT)["runs"]
-        return {"sweep": docs[0], "trials": trials}
+        records = [r for r in self.api.catalog.all("runs") if r.get("sweep_id") == sweep_id]
+        return {"sweep": docs[0], "trials": trials, "view": sweep_view(self, docs[0], records, metric)}
 
     def artifacts(self, project: str | None = None) -> dict:
         docs = [a for a in self.api.catalog.all("artifacts") if not project or a.get("project") == project]

@@ -151,6 +151,56 @@ export interface ISweep {
 export interface ISweepDetail {
   sweep: ISweep & { config?: Record<string, unknown> };
   trials: IRun[];
+  view: ISweepView;
+}
+
+/** One trial as the sweep view draws it: its swept parameters' values and the chosen metric. */
+export interface ISweepTrial {
+  number: number;
+  run_id: string;
+  name: string;
+  state: string;
+  params: Record<string, unknown>;
+  metric: number | null;
+}
+
+/** A tick of a parallel axis: where it sits in [0, 1] and its label (a value or a category). */
+export interface IAxisTick {
+  position: number;
+  label: string;
+}
+
+/**
+ * One vertical axis of the parallel coordinates (`py_tracker.sweeps.axes.axis_values`):
+ * `positions[i]` places trial i in [0, 1] (null: the trial has no metric value yet).
+ * The metric axis comes last (`role: 'metric'`) with the metric's range `lo`..`hi`.
+ */
+export interface ISweepAxis {
+  name: string;
+  role: 'parameter' | 'metric' | string;
+  kind: 'numeric' | 'categorical' | string;
+  positions: (number | null)[];
+  ticks: IAxisTick[];
+  lo?: number | null;
+  hi?: number | null;
+}
+
+/** A parameter's row of W&B's "parameter importance" panel (`py_tracker.sweeps.importance`). */
+export interface IImportanceRow {
+  name: string;
+  correlation: number | null;
+  forest: number | null;
+}
+
+/** What the sidebar's sweep view draws (GET sweeps/<id>?metric=, `py_tracker.server.sweepview`). */
+export interface ISweepView {
+  metric: { name: string; goal: string } | null;
+  metrics: string[];
+  params: string[];
+  trials: ISweepTrial[];
+  axes: ISweepAxis[];
+  constant: { name: string; value: unknown }[];
+  importance: { metric: string | null; trials: number; note: string; rows: IImportanceRow[] };
 }
 
 /** A node of a run's lineage: a run or an artifact version (see `py_tracker.artifacts.lineage`). */
@@ -306,8 +356,9 @@ export class TrackerClient {
     return requestAPI(withQuery('sweeps', { project }), {}, this.settings);
   }
 
-  sweep(id: string): Promise<ISweepDetail> {
-    return requestAPI(`sweeps/${encodeURIComponent(id)}`, {}, this.settings);
+  /** The sweep with its view by `metric` (default: the sweep's metric). */
+  sweep(id: string, metric?: string): Promise<ISweepDetail> {
+    return requestAPI(withQuery(`sweeps/${encodeURIComponent(id)}`, { metric }), {}, this.settings);
   }
 
   artifacts(project?: string): Promise<{ artifacts: Record<string, unknown>[] }> {

@@ -25,7 +25,10 @@ import type {
   IRunsPage,
   IRunTable,
   ISeries,
-  ISweep
+  ISweep,
+  ISweepAxis,
+  ISweepTrial,
+  ISweepView
 } from './client';
 
 export type Spec = string | IShape | [Spec] | { '{}': Spec };
@@ -170,6 +173,40 @@ export const SWEEP: ShapeOf<ISweep> = {
   created_at: 'number|null'
 };
 
+export const SWEEP_TRIAL: ShapeOf<ISweepTrial> = {
+  number: 'number',
+  run_id: 'string',
+  name: 'string',
+  state: 'string',
+  params: 'object',
+  metric: 'number|null'
+};
+
+export const SWEEP_AXIS: ShapeOf<ISweepAxis> = {
+  name: 'string',
+  role: 'string',
+  kind: 'string',
+  positions: ['number|null'],
+  ticks: [{ position: 'number', label: 'string' }],
+  lo: '?number|null',
+  hi: '?number|null'
+};
+
+export const SWEEP_VIEW: ShapeOf<ISweepView> = {
+  metric: 'object|null',
+  metrics: ['string'],
+  params: ['string'],
+  trials: [SWEEP_TRIAL],
+  axes: [SWEEP_AXIS],
+  constant: [{ name: 'string', value: 'unknown' }],
+  importance: {
+    metric: 'string|null',
+    trials: 'number',
+    note: 'string',
+    rows: [{ name: 'string', correlation: 'number|null', forest: 'number|null' }]
+  }
+};
+
 export const LINEAGE_NODE: ShapeOf<ILineageNode> = {
   id: 'string',
   kind: 'string',
@@ -228,7 +265,7 @@ export const ANSWERS: Record<string, IShape> = {
   media: { media: [RUN_MEDIA] },
   lineage: LINEAGE,
   sweeps: { sweeps: [SWEEP] },
-  sweep: { sweep: { ...SWEEP, config: '?object' }, trials: [RUN] },
+  sweep: { sweep: { ...SWEEP, config: '?object' }, trials: [RUN], view: SWEEP_VIEW },
   artifacts: { artifacts: ['object'] },
   patch: { run: RUN_DETAIL },
   stop: { ok: 'boolean', state: 'string' }

@@ -24,6 +24,8 @@ export const CommandIDs = {
   compare: 'py-tracker:compare-runs',
   stop: 'py-tracker:stop-run',
   stopSweep: 'py-tracker:stop-sweep',
+  openSweep: 'py-tracker:open-sweep',
+  filterSweep: 'py-tracker:filter-sweep',
   rename: 'py-tracker:rename-run',
   tag: 'py-tracker:tag-run',
   remove: 'py-tracker:delete-run',
@@ -153,7 +155,8 @@ export function openRunMenu(run: IRun, event: MouseEvent, commands: CommandRegis
   menu.open(event.clientX, event.clientY);
 }
 
-/** One sweep: state, name (filters the runs to its trials), progress, best value, Stop. */
+/** One sweep: state, name (filters the runs to its trials), progress, best value, a button that
+ * opens its view (parallel coordinates, importance, metric by trial), Stop. */
 export function sweepRow(sweep: ISweep, ctx: IRowContext): HTMLElement {
   const cap = sweep.run_cap ?? 0;
   const bar = el('span', { className: 'jp-PyTracker-progress' }, [
@@ -185,6 +188,15 @@ export function sweepRow(sweep: ISweep, ctx: IRowContext): HTMLElement {
         ])
       ])
     ]
+  );
+  row.appendChild(
+    el('button', {
+      className: 'jp-PyTracker-button jp-PyTracker-sweepOpen',
+      text: '⫼',
+      title: 'Open the sweep view: parallel coordinates, parameter importance, metric by trial',
+      attrs: { 'aria-label': `Open sweep ${sweep.name || sweep.id}` },
+      onClick: () => void ctx.commands.execute(CommandIDs.openSweep, { id: sweep.id })
+    })
   );
   if (sweep.state === 'running') {
     row.appendChild(
