@@ -40,6 +40,7 @@ const VIEW: ISweepView = {
   metrics: ['loss', 'acc'],
   params: ['lr', 'opt', 'batch'],
   trials: [trial(1, 0.1, 'adam', 0.5), trial(2, 0.01, 'sgd', 0.2), trial(3, 0.001, 'adam', null, 'running')],
+  trial_count: 3,
   axes: [
     { name: 'lr', role: 'parameter', kind: 'numeric', positions: [1, 0.0909, 0], ticks: [{ position: 0, label: '0.001' }, { position: 1, label: '0.1' }] },
     { name: 'opt', role: 'parameter', kind: 'categorical', positions: [0, 1, 0], ticks: [{ position: 0, label: 'adam' }, { position: 1, label: 'sgd' }] },

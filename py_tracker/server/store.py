@@ -332,7 +332,9 @@ class StoreReader:
         if not docs:
             raise NotFound(f"no sweep {sweep_id!r} in {self.root}; the sidebar lists the sweeps there")
         trials = self.runs(sweep=sweep_id, limit=MAX_LIMIT)["runs"]
-        records = [r for r in self.api.catalog.all("runs") if r.get("sweep_id") == sweep_id]
+        # the trials' records by id (the listing found them): no pass over the whole store
+        records = [r for r in (self.api.catalog.get("runs", t["id"]) for t in trials)
+                   if r is not None and r.get("sweep_id") == sweep_id]
         return {"sweep": docs[0], "trials": trials, "view": sweep_view(self, docs[0], records, metric)}
 
     def artifacts(self, project: str | None = None) -> dict:

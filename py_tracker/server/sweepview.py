@@ -14,7 +14,9 @@ the same importance table:
   against the chosen metric over the ended trials, as the sweep widget (correlation, forest
   importance, and a note saying why a column is missing, e.g. without scikit-learn); a fit is
   remembered for the same results, so polling a sweep does not refit the forest;
-- metrics: the numeric summary keys the trials reported, the sweep metric first, for a picker.
+- metrics: the numeric summary keys the trials reported, the sweep metric first, for a picker;
+- trial_count: every trial of the sweep; `trials` holds at most the newest 1,000 (the runs
+  list's page limit), which the view says when it is fewer.
 
 `metric` (the query parameter) picks another of `metrics` for the metric axis and the
 importance; the sweep metric is the default. An unknown key is a 400 naming the choices.
@@ -93,7 +95,8 @@ def sweep_view(store: StoreReader, sweep: dict, records: list[dict], metric: str
     table = _importance(flats, scores, params)
     return {
         "metric": {"name": chosen, "goal": goal} if chosen else None, "metrics": metrics,
-        "params": params, "trials": trials, "axes": axes, "constant": constant,
+        "params": params, "trials": trials, "trial_count": max(int(sweep.get("trial_count") or 0), len(trials)),
+        "axes": axes, "constant": constant,
         "importance": {"metric": chosen, "trials": table.trials, "note": table.note,
                        "rows": [{"name": r.name, "correlation": r.correlation, "forest": r.forest}
                                 for r in table.rows]},

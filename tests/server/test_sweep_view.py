@@ -50,6 +50,7 @@ async def test_sweep_view_axes_and_importance(get_json, grid_sweep):
     assert all(t["state"] == "finished" and t["params"]["batch"] == 32 for t in trials)
     assert [t["metric"] for t in trials] == pytest.approx([0.001, 0.002, 0.01, 0.02, 0.1])
     assert {t["run_id"] for t in trials} == {t["id"] for t in body["trials"]}
+    assert view["trial_count"] == len(trials) == 5  # all drawn (at most the newest 1,000 are)
 
     assert view["constant"] == [{"name": "batch", "value": 32}]  # one value over the trials: not drawn
     lr, opt, metric = view["axes"]
@@ -97,7 +98,7 @@ async def test_sweep_view_of_a_sweep_without_trials(get_json, store_root):
     sid = pt.sweep({"method": "random", "metric": {"name": "loss"},
                     "parameters": {"lr": {"min": 0.0, "max": 1.0}}}, project="empty", root=store_root)
     view = (await get_json("sweeps", sid))["view"]
-    assert view["trials"] == [] and view["params"] == ["lr"]
+    assert view["trials"] == [] and view["trial_count"] == 0 and view["params"] == ["lr"]
     assert [a["name"] for a in view["axes"]] == ["lr", "loss"]
     assert view["importance"]["rows"] == [] and "0 trial(s)" in view["importance"]["note"]
     assert json.dumps(view)  # plain JSON

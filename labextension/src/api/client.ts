@@ -198,6 +198,8 @@ export interface ISweepView {
   metrics: string[];
   params: string[];
   trials: ISweepTrial[];
+  /** Every trial of the sweep; `trials` holds at most the newest 1,000. */
+  trial_count: number;
   axes: ISweepAxis[];
   constant: { name: string; value: unknown }[];
   importance: { metric: string | null; trials: number; note: string; rows: IImportanceRow[] };

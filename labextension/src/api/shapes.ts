@@ -197,6 +197,7 @@ export const SWEEP_VIEW: ShapeOf<ISweepView> = {
   metrics: ['string'],
   params: ['string'],
   trials: [SWEEP_TRIAL],
+  trial_count: 'number',
   axes: [SWEEP_AXIS],
   constant: [{ name: 'string', value: 'unknown' }],
   importance: {

@@ -256,6 +256,14 @@ export class SweepView extends PollingWidget {
       svg.appendChild(this._colourBar(metric.name, metric.ticks, scale, goal, frame));
     }
     box.appendChild(svg);
+    if (view.trial_count > view.trials.length) {
+      box.appendChild(
+        el('div', {
+          className: 'jp-PyTracker-sweepConstant',
+          text: `the newest ${view.trials.length} of the sweep's ${view.trial_count} trials are drawn`
+        })
+      );
+    }
     if (view.constant.length) {
       box.appendChild(
         el('div', {
