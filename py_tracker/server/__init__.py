@@ -22,14 +22,17 @@ API_PREFIX = "py-tracker/api/v1"
 
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
-    """Register the REST handlers on the server's tornado app (called once at start)."""
+    """Register the REST handlers on the server's tornado app and keep kernel subshell requests
+    out of the kernel's displayed state (`kernelstatus`); called once at start."""
     from .config import PyTracker
     from .handlers import setup_handlers
+    from .kernelstatus import untrack_subshell_requests
     from .store import StoreReader
 
     cfg = PyTracker(parent=server_app)
     reader = StoreReader(cfg.resolved_root())
     setup_handlers(server_app.web_app, reader)
+    untrack_subshell_requests(server_app)  # the kernel indicator reads busy while a cell runs
     server_app.log.info("py_tracker: serving store %s at %s", reader.root,
                         server_app.web_app.settings.get("base_url", "/") + API_PREFIX)
 

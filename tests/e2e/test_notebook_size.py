@@ -10,10 +10,11 @@ inline; the saved notebook reopens without its kernel and still draws; and the n
 - Noise (issue 16 counted 71 "No such comm" errors and 148 "ColumnDataSource's columns
   must be of the same length" warnings in one page load): none in the browser console over
   the whole load, run and reopen.
-- The kernel indicator reads busy while a tracked cell runs. It reads Idle: found why, not
-  fixed (see the xfail): JupyterLab creates a comm subshell over the control channel when
-  the panel's first widget comm opens, and the kernel's status reply for that control
-  request (idle) is what the indicator shows until the cell ends.
+- The kernel indicator reads busy while a tracked cell runs. It read Idle: JupyterLab creates a
+  comm subshell over the control channel when the panel's first widget comm opens, and the
+  kernel's idle for that control request is what the indicator showed until the cell ended.
+  The server extension now lists the subshell requests as untracked message types
+  (`py_tracker.server.kernelstatus`), which JupyterLab leaves out of the kernel's state.
 """
 from __future__ import annotations
 
@@ -113,10 +114,6 @@ def test_saved_notebook_is_small_and_reopens_without_kernel(lab, page, browser):
     assert not noise, noise[:10]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "not fixed: JupyterLab 4.6 opens a comm subshell (create_subshell_request on the control channel) "
-    "when the panel's first widget comm opens; ipykernel 7.4 publishes busy/idle for that control "
-    "request and JupyterLab shows that idle for the rest of the running cell"))
 def test_kernel_reads_busy_while_a_tracked_cell_runs(lab, page):
     lab.write_notebook("busy.ipynb", ["%load_ext py_tracker\nimport time, py_tracker as pt",
                                       "%%track --project e2e-busy --name busy\n"
