@@ -128,6 +128,25 @@ class Lab:
                     raise
             page.wait_for_timeout(250)
 
+    def run_with_sidebar(self, page: Any, name: str, cells: list[str]) -> None:
+        """Show py_tracker's sidebar, then write the notebook `name` of `cells`, open it and run
+        every cell (without waiting for them)."""
+        page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
+        page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
+        self.write_notebook(name, cells)
+        self.open(page, name)
+        self.run_all(page)
+
+    def open_run_view(self, page: Any, run_name: str, run_id: str) -> Any:
+        """Click the finished run `run_name` in the sidebar; returns its run view (a locator)."""
+        row = page.locator(".jp-PyTracker-runRow[data-state='finished']").filter(
+            has=page.locator(".jp-PyTracker-runName", has_text=run_name))
+        row.wait_for(timeout=60_000)
+        row.locator(".jp-PyTracker-runName").click()
+        view = page.locator(f"#py-tracker-run-{run_id}")
+        view.wait_for(timeout=20_000)
+        return view
+
     def screenshot(self, page: Any, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{name}.png"

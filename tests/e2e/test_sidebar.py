@@ -52,11 +52,7 @@ def menu(page, name: str, item: str) -> None:
 
 
 def test_sidebar_live_runs_stop_and_charts(lab, page):
-    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
-    page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
-    lab.write_notebook("e2e.ipynb", CELLS)
-    lab.open(page, "e2e.ipynb")
-    lab.run_all(page)
+    lab.run_with_sidebar(page, "e2e.ipynb", CELLS)
 
     # runs made by the notebook are listed; a running one turns finished by polling alone
     row(page, "short-live", "running").wait_for(timeout=60_000)

@@ -6,8 +6,6 @@ its run view's header lists both alerts, newest first, as text (no <b> element, 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import time
 
 import pytest
 
@@ -38,11 +36,7 @@ def _clock(epoch: float, utc_offset_min: int) -> str:
 
 
 def test_alert_badge_and_run_view_lines(lab, page):
-    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
-    page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
-    lab.write_notebook("alerts.ipynb", CELLS)
-    lab.open(page, "alerts.ipynb")
-    lab.run_all(page)
+    lab.run_with_sidebar(page, "alerts.ipynb", CELLS)
     run_id = lab.wait_json(page, "alerted.json")["id"]
 
     rows = page.locator(".jp-PyTracker-runRow[data-state='finished']")

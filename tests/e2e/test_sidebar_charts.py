@@ -4,8 +4,6 @@ tab draws each (points counted, matrix cells read) as logged; the URL from `run.
 run's view on a fresh page."""
 from __future__ import annotations
 
-import json
-import time
 
 import pytest
 

@@ -37,17 +37,9 @@ COLUMN_RUNS = """c => {
 
 
 def test_sidebar_run_view_media_tab_steps_images_and_draws_histograms(lab, page):
-    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
-    page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
-    lab.write_notebook("media.ipynb", CELLS)
-    lab.open(page, "media.ipynb")
-    lab.run_all(page)
+    lab.run_with_sidebar(page, "media.ipynb", CELLS)
     run = lab.wait_json(page, "run.json")
-    row = page.locator(".jp-PyTracker-runRow[data-state='finished']").filter(
-        has=page.locator(".jp-PyTracker-runName", has_text="pictured"))
-    row.wait_for(timeout=60_000)
-    row.locator(".jp-PyTracker-runName").click()
-    view = page.locator(f"#py-tracker-run-{run['id']}")
+    view = lab.open_run_view(page, "pictured", run["id"])
     view.locator(".jp-PyTracker-tab[data-tab='Media']").click()
     views = view.locator(".jp-PyTracker-mediaView")
     views.first.wait_for(timeout=20_000)

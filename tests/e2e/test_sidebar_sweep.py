@@ -58,11 +58,7 @@ SELECTORS = {
 
 
 def test_sidebar_sweep_view_draws_the_trials(lab, page):
-    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
-    page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
-    lab.write_notebook("sweepview.ipynb", CELLS)
-    lab.open(page, "sweepview.ipynb")
-    lab.run_all(page)
+    lab.run_with_sidebar(page, "sweepview.ipynb", CELLS)
     sid = lab.wait_json(page, "sweep.json", timeout=120)["id"]
     api = lab.api(f"sweeps/{sid}")["view"]
     assert len(api["trials"]) == 5

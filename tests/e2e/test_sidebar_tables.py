@@ -32,17 +32,9 @@ def _column(table, i: int) -> list[str]:
 
 
 def test_sidebar_run_view_tables_tab_sorts_filters_and_draws_images(lab, page):
-    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
-    page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
-    lab.write_notebook("tables.ipynb", CELLS)
-    lab.open(page, "tables.ipynb")
-    lab.run_all(page)
+    lab.run_with_sidebar(page, "tables.ipynb", CELLS)
     run = lab.wait_json(page, "run.json")
-    row = page.locator(".jp-PyTracker-runRow[data-state='finished']").filter(
-        has=page.locator(".jp-PyTracker-runName", has_text="tabled"))
-    row.wait_for(timeout=60_000)
-    row.locator(".jp-PyTracker-runName").click()
-    view = page.locator(f"#py-tracker-run-{run['id']}")
+    view = lab.open_run_view(page, "tabled", run["id"])
     view.locator(".jp-PyTracker-tab[data-tab='Tables']").click()
     tables = view.locator(".jp-PyTracker-tableView")
     tables.first.wait_for(timeout=20_000)

@@ -68,18 +68,9 @@ JS_BOKEH = """(root) => {
 
 
 def test_sidebar_and_run_view_tabs_readable_in_light_and_dark(lab, page):
-    page.click('.jp-SideBar li[data-id="py-tracker-sidebar"]')
-    page.wait_for_selector(".jp-PyTracker-sidebar", state="visible")
-    lab.write_notebook("themed.ipynb", CELLS)
-    lab.open(page, "themed.ipynb")
-    lab.run_all(page)
+    lab.run_with_sidebar(page, "themed.ipynb", CELLS)
     run = lab.wait_json(page, "run.json")
-    row = page.locator(".jp-PyTracker-runRow[data-state='finished']").filter(
-        has=page.locator(".jp-PyTracker-runName", has_text="themed-run"))
-    row.wait_for(timeout=60_000)
-    row.locator(".jp-PyTracker-runName").click()
-    view = page.locator(f"#py-tracker-run-{run['id']}")
-    view.wait_for(timeout=20_000)
+    view = lab.open_run_view(page, "themed-run", run["id"])
     ready = {  # what each tab shows once loaded
         "Charts": ".jp-PyTracker-chartGrid", "Custom charts": "*", "Tables": ".jp-PyTracker-tables td",
         "Media": ".jp-PyTracker-mediaView", "System": "*", "Config": "table, .jp-PyTracker-kv",
