@@ -242,9 +242,9 @@ def _history_columns_class() -> Any:
     The records of a batch are joined, each followed by `_COLUMN_SEP`, and parsed as ONE
     message: `history` (2) and its `item` (1) are singular messages here, so protobuf merges
     every item of every record into one `ItemColumns`, whose fields (key 1, nested_key 2,
-    value_json 16, and the typed values 3-8 W&B may write instead of JSON, declared with
-    their own wire types so that none is silently skipped) are repeated: the C parser hands
-    over every item's key and JSON as two lists. `_COLUMN_SEP` adds the nested key b"\\xff"
+    value_json 16) are repeated: the C parser hands over every item's key and JSON as two
+    lists. (The typed values 3-8 are declared with their own wire types, repeated, only so
+    that parsing them costs no unknown-field bookkeeping.) `_COLUMN_SEP` adds the nested key b"\\xff"
     (no W&B key: not UTF-8) after each record's items, which marks where the records end.
     """
     from google.protobuf.descriptor_pb2 import FieldDescriptorProto as F
@@ -575,10 +575,13 @@ class RecordBatches:
         and one `value_json` (what W&B writes for a row of plain keys); False otherwise,
         having added nothing (the batch is then read item by item).
 
-        Why the lists line up: with no `key` and no typed value present, every item has at
-        least one nested key and at most one value_json; n records of w items give n * w
-        value_jsons, and the end marks sit at every (w+1)-th nested key and nowhere else, so
-        each item has exactly one nested key and the records w items each.
+        Why the lists line up: with no `key` present, every item has at least one nested key
+        and at most one value_json; n records of w items give n * w value_jsons, and the end
+        marks sit at every (w+1)-th nested key and nowhere else, so each item has exactly one
+        nested key and one value_json, and the records w items each. The typed values W&B
+        writes beside the JSON with `x_history_value_encoding="json,typed"` say the same as
+        the JSON and are not read; an item with a typed value only (W&B refuses to write
+        those) has no JSON and fails the count.
         """
         n = len(raws)
         view = self._columns_view
@@ -588,8 +591,7 @@ class RecordBatches:
             return False
         items = view.history.item
         nested, texts = items.nested_key, items.value_json
-        if len(items.key) or any(len(getattr(items, f)) for f in ("none", "boolean", "integer", "number",
-                                                                      "text", "json")):
+        if len(items.key):
             return False
         total = len(nested)
         width = total // n - 1

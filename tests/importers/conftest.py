@@ -26,6 +26,15 @@ def wandb_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def wandb_typed_dir(tmp_path_factory) -> Path:
+    """The same runs written with `x_history_value_encoding="json,typed"` (each history value
+    also in the typed fields of W&B's HistoryItem)."""
+    out = tmp_path_factory.mktemp("wandb-typed-src")
+    make("make_wandb.py", str(out), "json,typed", env={"WANDB_MODE": "offline", "WANDB_DIR": str(out)})
+    return out
+
+
+@pytest.fixture(scope="session")
 def tb_dir(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("tb-src")
     make("make_tensorboard.py", str(base / "logs"))

@@ -1,5 +1,7 @@
 """Writes W&B offline runs with the real wandb (run in a subprocess with WANDB_MODE=offline)
-and the values it logged to expected.json beside them. Usage: make_wandb.py OUT_DIR."""
+and the values it logged to expected.json beside them. Usage: make_wandb.py OUT_DIR [ENCODING]
+(ENCODING: wandb's `x_history_value_encoding`, default its own, "json"; "json,typed" also
+writes each history value in the typed fields)."""
 import json
 import math
 import os
@@ -11,10 +13,11 @@ os.environ["WANDB_MODE"] = "offline"
 os.environ["WANDB_SILENT"] = "true"
 import wandb  # noqa: E402
 
+encoding = {"x_history_value_encoding": sys.argv[2]} if len(sys.argv) > 2 else {}
 expected = []
 run = wandb.init(project="imported-proj", name="first", config={"lr": 0.01, "layers": [64, 32], "opt": {"name": "adam"}},
                  tags=["a", "b"], group="grp", job_type="train", notes="some notes", dir=out,
-                 settings=wandb.Settings(x_stats_sampling_interval=0.2))
+                 settings=wandb.Settings(x_stats_sampling_interval=0.2, **encoding))
 rows = []
 for i in range(300):
     row = {"loss": 1.0 / (i + 1), "acc": i / 300, "nested": {"x": i * 2}, "label": f"s{i}"}
@@ -44,7 +47,8 @@ expected.append({"id": run.id, "dir": os.path.basename(os.path.dirname(run.dir))
                  "name": "first", "project": "imported-proj", "exit_code": 0, "summary_best": 0.25})
 run.finish()
 
-run = wandb.init(project="imported-proj", name="second", dir=out, config={"seed": 3})
+run = wandb.init(project="imported-proj", name="second", dir=out, config={"seed": 3},
+                 settings=wandb.Settings(**encoding))
 rows = []
 for i in range(0, 50, 5):
     run.log({"val": i * 0.5}, step=i)

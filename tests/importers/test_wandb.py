@@ -53,9 +53,12 @@ def _in_parallel(monkeypatch, workers: int = 4) -> None:
     monkeypatch.setattr(reader, "_SUMMARY_BATCH", 5)
 
 
-@pytest.mark.parametrize("batches", [None, (7, 5), "parallel"], ids=["default-batches", "small-batches", "parallel"])
-def test_every_value_comes_back(wandb_dir, root, batches, monkeypatch):
-    if batches == "parallel":  # block ranges in worker processes: record boundaries cross them
+@pytest.mark.parametrize("batches", [None, (7, 5), "parallel", "typed"],
+                         ids=["default-batches", "small-batches", "parallel", "json-and-typed-history"])
+def test_every_value_comes_back(wandb_dir, root, batches, monkeypatch, request):
+    if batches == "typed":  # the runs written with x_history_value_encoding="json,typed"
+        wandb_dir = request.getfixturevalue("wandb_typed_dir")
+    elif batches == "parallel":  # block ranges in worker processes: record boundaries cross them
         _in_parallel(monkeypatch)
     elif batches:  # many history/summary batches: their edges fall inside the run (and the odd rows)
         import py_tracker.importers.wandb as reader
@@ -289,9 +292,9 @@ def test_history_batches_read_as_columns_only_when_the_lists_line_up(tmp_path):
                 it.key = path[0]
             if field != "key":
                 it.nested_key.extend(path)
-            if field == "integer" and path != ("_step",):
+            if field in ("integer", "json,typed") and path != ("_step",):
                 it.integer = int(v)
-            else:
+            if field != "integer":
                 it.value_json = json.dumps(v)
         return rec.SerializeToString()
 
@@ -325,6 +328,9 @@ def test_history_batches_read_as_columns_only_when_the_lists_line_up(tmp_path):
     both = [history(i, [(("_step",), i), (("x",), i)], field="both") for i in range(3)]  # key wins, as in W&B
     assert read(both) == (False, [{"_step": i, "x": i} for i in range(3)])
 
+    both_forms = [history(i, [(("_step",), i), (("n",), i)], field="json,typed") for i in range(3)]
+    assert read(both_forms) == (True, [{"_step": i, "n": i} for i in range(3)])  # the JSON is read
+
     typed = [history(i, [(("_step",), i), (("n",), i)], field="integer") for i in range(3)]
     batch = reader.RecordBatches(pb, reader.EncodedChunks())  # type: ignore[arg-type]
-    assert not batch._history_as_columns(typed)  # (W&B 0.31 writes JSON; the typed fields are refused)
+    assert not batch._history_as_columns(typed)  # a typed value without its JSON: no column to read
