@@ -105,14 +105,14 @@ def parallel_figure(labels: list[str], params: dict[str, list[Any]], metric: str
                    line_width=2, line_alpha=0.85, hover_line_width=4, hover_line_alpha=1.0)
     fig.add_tools(HoverTool(tooltips=[("run", "@run"), (metric or "value", "@score{0.[0000]}")]))
     for a in range(len(axes)):
-        fig.line([a, a], [0, 1], line_color="#555555", line_width=1)
+        fig.line([a, a], [0, 1], line_color="#555555", line_width=1, name="ink")  # "ink": the page recolours it
     tx, ty, tt = [], [], []
     for a, tick in enumerate(ticks):
         for yv, t in tick:
             tx.append(a + 0.04)
             ty.append(yv)
             tt.append(t)
-    fig.text(tx, ty, tt, text_font_size="10px", text_color="#333333", text_baseline="middle")
+    fig.text(tx, ty, tt, text_font_size="10px", text_color="#333333", text_baseline="middle", name="ink")
     fig.xaxis.ticker = FixedTicker(ticks=list(range(len(axes))))
     fig.xaxis.major_label_overrides = {i: a for i, a in enumerate(axes)}
     fig.yaxis.visible = False

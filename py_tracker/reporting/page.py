@@ -16,7 +16,13 @@ from typing import Any
 from ..formats import duration_text, imported_text
 
 CSS = """
-:root{--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e8;--bg:#ffffff;--panel:#f7f7f9;--diff:#fff4d6;--accent:#2f6fde}
+:root{color-scheme:light dark;--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e8;--bg:#ffffff;--panel:#f7f7f9;--diff:#fff4d6;
+--accent:#2f6fde;--chart:#ffffff;--grid:#e5e5ea;--best:#e7f6ea;--best-line:#9bd3a7;--tag:#eeeeff;--warn:#8a5a00;
+--ok:#237a37;--bad:#c92a2a;--run:#1864ab;
+--jp-success-color1:var(--ok);--jp-error-color1:var(--bad);--jp-brand-color1:var(--accent)}
+@media (prefers-color-scheme: dark){:root{--fg:#e8e8ec;--muted:#a6a6ae;--line:#3a3a42;--bg:#16161a;--panel:#222228;
+--diff:#4a3a10;--accent:#7eaaff;--chart:#1d1d22;--grid:#34343c;--best:#173521;--best-line:#2f6b3f;--tag:#2c2c4a;
+--warn:#f0b44c;--ok:#63d47a;--bad:#ff7b7b;--run:#6cb6ff}}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1280px;margin:0 auto;padding:24px 28px 60px}
@@ -29,23 +35,23 @@ section{margin-top:30px}
 section>h2{font-size:19px;border-bottom:1px solid var(--line);padding-bottom:4px}
 .notes{background:var(--panel);border-radius:8px;padding:4px 16px;margin-top:14px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:14px}
-.chart{border:1px solid var(--line);border-radius:8px;padding:6px;min-height:290px;background:#fff}
+.chart{border:1px solid var(--line);border-radius:8px;padding:6px;min-height:290px;background:var(--chart)}
 table{border-collapse:collapse;font-size:13px}
 .wide{overflow-x:auto;max-width:100%}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top;white-space:nowrap}
 td.v{font-variant-numeric:tabular-nums}
 tr.differs td,tr.differs th{background:var(--diff)}
-tr.differs th::before{content:"≠ ";color:#b7791f}
+tr.differs th::before{content:"≠ ";color:var(--warn)}
 .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
-.best{background:#e7f6ea;border:1px solid #9bd3a7;border-radius:8px;padding:8px 14px;margin:10px 0}
+.best{background:var(--best);border:1px solid var(--best-line);border-radius:8px;padding:8px 14px;margin:10px 0}
 .kv th{color:var(--muted);font-weight:500}
 pre.code,pre code{background:var(--panel);border-radius:6px;padding:10px;overflow:auto;max-height:420px;font-size:12px;white-space:pre}
 details{margin:6px 0}
 summary{cursor:pointer}
 .run-repro>summary{font-weight:600;font-size:15px}
-.tag{display:inline-block;background:#eef;border-radius:4px;padding:0 6px;margin-right:4px;font-size:12px}
+.tag{display:inline-block;background:var(--tag);border-radius:4px;padding:0 6px;margin-right:4px;font-size:12px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;margin:6px 0 12px}
-.state-finished{color:#2b8a3e}.state-failed,.state-crashed{color:#c92a2a}.state-running{color:#1c7ed6}
+.state-finished{color:var(--ok)}.state-failed,.state-crashed{color:var(--bad)}.state-running{color:var(--run)}
 .table-view{margin:10px 0 18px}.table-view h3{font-size:15px;margin:6px 0}
 .table-view input{margin:4px 0;padding:2px 6px;font-size:13px}
 .table-view .scroll{overflow:auto;max-height:520px;max-width:100%}
@@ -65,6 +71,53 @@ LAZY_JS = """
   "use strict";
   var pending = Array.prototype.slice.call(document.querySelectorAll(".chart[data-item]"));
   var visible = new Set(), busy = false;
+  // BokehJS draws on a canvas: CSS cannot recolour it, so every figure takes the page's
+  // colours (light, or dark under prefers-color-scheme: dark) from its CSS variables
+  function colour(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+  function setv(model, values) {
+    var changed = {}, any = false;
+    Object.keys(values).forEach(function (k) {
+      if (k in model && model[k] !== values[k]) { changed[k] = values[k]; any = true; }
+    });
+    if (any) { model.setv(changed); }
+  }
+  function restyle() {
+    var c = {bg: colour("--chart"), fg: colour("--fg"), muted: colour("--muted"), grid: colour("--grid"),
+             line: colour("--line")};
+    (Bokeh.documents || []).forEach(function (doc) {
+      doc.roots().forEach(function (fig) {
+        if (!("background_fill_color" in fig)) { return; }
+        setv(fig, {background_fill_color: c.bg, border_fill_color: c.bg, outline_line_color: c.line});
+        if (fig.title && fig.title.setv) { setv(fig.title, {text_color: c.fg}); }
+        [].concat(fig.left || [], fig.right || [], fig.above || [], fig.below || [], fig.center || [])
+          .forEach(function (p) {
+            var type = (p && p.type) || "";
+            if (/Axis$/.test(type)) {
+              setv(p, {axis_label_text_color: c.fg, major_label_text_color: c.fg, axis_line_color: c.muted,
+                       major_tick_line_color: c.muted, minor_tick_line_color: c.muted});
+            } else if (type === "Grid") {
+              setv(p, {grid_line_color: c.grid});
+            } else if (type === "Legend") {
+              setv(p, {background_fill_color: c.bg, border_line_color: c.line, label_text_color: c.fg,
+                       title_text_color: c.fg});
+            } else if (type === "ColorBar") {
+              setv(p, {background_fill_color: c.bg, major_label_text_color: c.fg, title_text_color: c.fg,
+                       major_tick_line_color: c.muted});
+            }
+          });
+        (fig.renderers || []).forEach(function (r) {  // the parallel axes' lines and tick labels
+          if (r.name !== "ink" || !r.glyph) { return; }
+          if (r.glyph.type === "Text") { setv(r.glyph, {text_color: c.fg}); } else { setv(r.glyph, {line_color: c.muted}); }
+        });
+      });
+    });
+  }
+  if (window.matchMedia) {
+    var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+    if (scheme.addEventListener) { scheme.addEventListener("change", restyle); }
+  }
   function idle(fn) {
     if (window.requestIdleCallback) { window.requestIdleCallback(fn, {timeout: 150}); } else { setTimeout(fn, 1); }
   }
@@ -72,6 +125,7 @@ LAZY_JS = """
     var plot = el.querySelector(".plot");
     var item = JSON.parse(document.getElementById(el.getAttribute("data-item")).textContent);
     return Promise.resolve().then(function () { return Bokeh.embed.embed_item(item, plot.id); })
+      .then(function () { restyle(); })
       .catch(function (e) { plot.textContent = "This chart could not be drawn: " + e; })
       .then(function () { el.setAttribute("data-rendered", "1"); });
   }

@@ -196,3 +196,79 @@ def test_images_slider_and_histogram_heatmap_draw(root: Path, new_run, tmp_path:
             browser.close()
     assert dialogs == []
     assert not [c for c in console if "pageerror" in c or "Content Security Policy" in c or c.startswith("error")], console
+
+
+# colours of every Bokeh figure of the page, read from the models (the canvas is not CSS)
+JS_FIGURES = """() => {
+  const out = [];
+  for (const doc of (window.Bokeh.documents || [])) {
+    for (const m of doc.roots()) {
+      if (!('background_fill_color' in m)) continue;
+      const axes = [...m.left, ...m.below].filter(a => a.type.endsWith('Axis') && a.visible);
+      const ink = m.renderers.filter(r => r.name === 'ink' && r.glyph && r.glyph.type === 'Text')
+        .map(r => String(r.glyph.text_color.value ?? r.glyph.text_color));
+      out.push({title: m.title ? m.title.text : '', bg: String(m.background_fill_color),
+                text: m.title ? String(m.title.text_color) : '', labels: axes.map(a => String(a.major_label_text_color)),
+                ink});
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_report_follows_the_light_and_dark_colour_scheme(root: Path, new_run, logged, tmp_path: Path,
+                                                         scheme: str) -> None:
+    """Issue 16, dark theme: a report (metric charts, a sweep's parallel coordinates and
+    importance, a logged Table, config/summary tables, the best run) follows the reader's
+    `prefers-color-scheme`: every element with text of its own is >= 4.5:1 against what it is
+    drawn on, and every Bokeh figure takes the page's chart background with readable title,
+    tick labels and parallel-axis labels. A screenshot of each scheme goes to
+    test-artifacts/report/."""
+    from playwright.sync_api import sync_playwright
+
+    import py_tracker as pt
+    from tests.e2e.test_theme_contrast import JS_CONTRAST, _contrast
+    from tests.e2e.test_theme_sidebar import JS_MARK
+    for lr in (0.1, 0.01, 0.001):
+        run = new_run(name=f"lr={lr}", config={"lr": lr, "opt": "adam" if lr < 0.05 else "sgd"}, tags=["t"])
+        run.summary["score"] = lr * 10
+        run.log({"preds": pt.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])})
+        logged(run, steps=30)
+    from py_tracker.storage.catalog import Catalog
+    Catalog(root).insert_new("sweeps", {"id": "sw", "project": "p", "name": "s", "state": "finished",
+                                        "config": {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+                                                   "parameters": {"lr": {}, "opt": {}}}})
+    for r in Catalog(root).all("runs"):
+        Catalog(root).patch("runs", r["id"], {"sweep_id": "sw"})
+    out = report(sweep="sw", root=root, path=tmp_path / "s.html", system=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page(color_scheme=scheme, viewport={"width": 1300, "height": 900})
+            page.goto(out.as_uri())
+            charts = page.locator(".chart")
+            for i in range(charts.count()):
+                charts.nth(i).scroll_into_view_if_needed()
+                charts.nth(i).locator("canvas, svg").first.wait_for(timeout=20_000)
+            page.wait_for_function("() => [...document.querySelectorAll('.chart[data-item]')]"
+                                   ".every(c => c.dataset.rendered === '1')", timeout=20_000)
+            page.wait_for_timeout(300)
+            artifacts = Path(__file__).resolve().parents[2] / "test-artifacts" / "report"
+            artifacts.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(artifacts / f"report-{scheme}.png"), full_page=True)
+            n = page.evaluate(JS_MARK, "main")
+            texts = page.evaluate(JS_CONTRAST, {"x": "[data-pt-text]"})["x"]
+            figs = page.evaluate(JS_FIGURES)
+            body_bg = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        finally:
+            browser.close()
+    assert n > 30 and len(texts) == n, (n, len(texts))
+    low = [t for t in texts if t["ratio"] < 4.5]
+    assert not low, low[:10]
+    assert (_contrast(body_bg, "#000000") > 10) == (scheme == "light"), body_bg  # the page itself follows
+    assert len(figs) >= 2 and any(f["ink"] for f in figs), figs  # the metric charts and the parallel one
+    for f in figs:
+        assert _contrast(f["bg"], body_bg) < 1.5, f  # the chart background is the page's, not white on dark
+        for fg in [f["text"], *f["labels"], *f["ink"]]:
+            assert _contrast(fg, f["bg"]) >= 4.5, (fg, f)
