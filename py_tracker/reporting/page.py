@@ -15,11 +15,16 @@ from typing import Any
 
 from ..formats import duration_text, imported_text
 
+# The colours are CSS variables, with a dark set under prefers-color-scheme: dark. The HTML the
+# report shares with JupyterLab views (the lineage drawing, the importance table) reads
+# JupyterLab's variable names: they are defined here from the page's own.
 CSS = """
 :root{color-scheme:light dark;--fg:#1d1d1f;--muted:#6b6b70;--line:#e3e3e8;--bg:#ffffff;--panel:#f7f7f9;--diff:#fff4d6;
 --accent:#2f6fde;--chart:#ffffff;--grid:#e5e5ea;--best:#e7f6ea;--best-line:#9bd3a7;--tag:#eeeeff;--warn:#8a5a00;
 --ok:#237a37;--bad:#c92a2a;--run:#1864ab;
---jp-success-color1:var(--ok);--jp-error-color1:var(--bad);--jp-brand-color1:var(--accent)}
+--jp-success-color1:var(--ok);--jp-error-color1:var(--bad);--jp-brand-color1:var(--accent);--jp-warn-color1:var(--warn);
+--jp-ui-font-color1:var(--fg);--jp-ui-font-color2:var(--muted);--jp-layout-color0:var(--bg);--jp-layout-color2:var(--panel);
+--jp-border-color0:var(--muted)}
 @media (prefers-color-scheme: dark){:root{--fg:#e8e8ec;--muted:#a6a6ae;--line:#3a3a42;--bg:#16161a;--panel:#222228;
 --diff:#4a3a10;--accent:#7eaaff;--chart:#1d1d22;--grid:#34343c;--best:#173521;--best-line:#2f6b3f;--tag:#2c2c4a;
 --warn:#f0b44c;--ok:#63d47a;--bad:#ff7b7b;--run:#6cb6ff}}

@@ -220,7 +220,7 @@ JS_FIGURES = """() => {
 def test_report_follows_the_light_and_dark_colour_scheme(root: Path, new_run, logged, tmp_path: Path,
                                                          scheme: str) -> None:
     """Issue 16, dark theme: a report (metric charts, a sweep's parallel coordinates and
-    importance, a logged Table, config/summary tables, the best run) follows the reader's
+    importance, a logged Table, the lineage drawing, config/summary tables, the best run) follows the reader's
     `prefers-color-scheme`: every element with text of its own is >= 4.5:1 against what it is
     drawn on, and every Bokeh figure takes the page's chart background with readable title,
     tick labels and parallel-axis labels. A screenshot of each scheme goes to
@@ -230,10 +230,19 @@ def test_report_follows_the_light_and_dark_colour_scheme(root: Path, new_run, lo
     import py_tracker as pt
     from tests.e2e.test_theme_contrast import JS_CONTRAST, _contrast
     from tests.e2e.test_theme_sidebar import JS_MARK
+    from tests.e2e.test_theme_sweep_lineage import JS_SVG_TEXT
+    from py_tracker.artifacts import Artifact
     for lr in (0.1, 0.01, 0.001):
         run = new_run(name=f"lr={lr}", config={"lr": lr, "opt": "adam" if lr < 0.05 else "sgd"}, tags=["t"])
         run.summary["score"] = lr * 10
         run.log({"preds": pt.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])})
+        if lr == 0.1:  # an artifact one trial logs and another uses: the lineage drawing
+            art = Artifact("data", "dataset")
+            with art.new_file("rows.csv") as f:
+                f.write("1\n")
+            run.log_artifact(art)
+        elif lr == 0.01:
+            run.use_artifact("data:v0")
         logged(run, steps=30)
     from py_tracker.storage.catalog import Catalog
     Catalog(root).insert_new("sweeps", {"id": "sw", "project": "p", "name": "s", "state": "finished",
@@ -260,11 +269,13 @@ def test_report_follows_the_light_and_dark_colour_scheme(root: Path, new_run, lo
             n = page.evaluate(JS_MARK, "main")
             texts = page.evaluate(JS_CONTRAST, {"x": "[data-pt-text]"})["x"]
             figs = page.evaluate(JS_FIGURES)
+            lineage = page.evaluate(JS_SVG_TEXT, "#lineage svg text")
             body_bg = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
         finally:
             browser.close()
     assert n > 30 and len(texts) == n, (n, len(texts))
-    low = [t for t in texts if t["ratio"] < 4.5]
+    assert len(lineage) >= 2, lineage  # the run and the artifact boxes' labels
+    low = [t for t in texts + lineage if t["ratio"] < 4.5]
     assert not low, low[:10]
     assert (_contrast(body_bg, "#000000") > 10) == (scheme == "light"), body_bg  # the page itself follows
     assert len(figs) >= 2 and any(f["ink"] for f in figs), figs  # the metric charts and the parallel one
