@@ -77,14 +77,14 @@ SELECTORS = {
 }
 
 
-# colours of every py_tracker Bokeh figure on the page (the canvas is not CSS: read the models)
-JS_BOKEH = """() => {
+# colours of every Bokeh figure drawn inside `root` (the canvas is not CSS: read the models)
+JS_BOKEH = """(root) => {
   const out = [];
   for (const v of ((window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots) || [])) {
     const m = v.model;
     if (!m || m.type !== 'Figure') continue;
     const host = v.el && (v.el.getRootNode().host || v.el);
-    if (!host || !host.isConnected || !host.closest('.py-tracker-panel, .py-tracker-compare')) continue;
+    if (!host || !host.isConnected || !host.closest(root)) continue;
     const axes = [...m.left, ...m.below].filter(a => a.type.endsWith('Axis'));
     out.push({title: m.title ? m.title.text : '', bg: String(m.background_fill_color),
               border: String(m.border_fill_color), text: m.title ? String(m.title.text_color) : '',
@@ -126,6 +126,20 @@ def _set_theme(page, dark: bool) -> None:
     page.wait_for_timeout(1500)
 
 
+def bokeh_failures(figs: list[dict], dark: bool) -> list[str]:
+    """What is wrong with the colours of `figs` (JS_BOKEH's answer) in the given theme: a
+    background that does not follow the page's, or title / tick label text under 4.5:1."""
+    page_bg = "#111111" if dark else "#ffffff"
+    out = []
+    for f in figs:
+        if _contrast(f["bg"], page_bg) > 1.5:
+            out.append(f"bokeh {f['title']}: background {f['bg']} does not follow the theme")
+        for fg in [f["text"], *f["labels"]]:
+            if fg and _contrast(fg, f["bg"]) < 4.5:  # "" : a figure without a title
+                out.append(f"bokeh {f['title']}: text {fg} on {f['bg']}")
+    return out
+
+
 def test_views_readable_in_light_and_dark(lab, page):
     lab.write_notebook("theme.ipynb", CELLS)
     lab.open(page, "theme.ipynb")
@@ -153,15 +167,9 @@ def test_views_readable_in_light_and_dark(lab, page):
             loc.scroll_into_view_if_needed()
             loc.screenshot(path=str(ARTIFACTS / f"theme-{theme}-{name}.png"))
         page.wait_for_timeout(1200)  # the lab extension restyles the Bokeh figures within 1 s
-        figs = page.evaluate(JS_BOKEH)
+        figs = page.evaluate(JS_BOKEH, ".py-tracker-panel, .py-tracker-compare")
         assert len(figs) >= 2, figs  # the panel's chart and compare's
-        for f in figs:
-            page_bg = "#111111" if dark else "#ffffff"
-            if _contrast(f["bg"], page_bg) > 1.5:
-                failures.append((theme, f"bokeh {f['title']}: background {f['bg']} does not follow the theme", f))
-            for fg in [f["text"], *f["labels"]]:
-                if _contrast(fg, f["bg"]) < 4.5:
-                    failures.append((theme, f"bokeh {f['title']}: text {fg} on {f['bg']}", f))
+        failures += [(theme, problem) for problem in bokeh_failures(figs, dark)]
         got = page.evaluate(JS_CONTRAST, SELECTORS)
         for view, items in got.items():
             assert items, f"{theme}: no text found for {view}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ARTIFACTS
-from .test_theme_contrast import JS_CONTRAST, _contrast, _set_theme
+from .test_theme_contrast import JS_BOKEH, JS_CONTRAST, _set_theme, bokeh_failures
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -50,23 +50,6 @@ JS_MARK = """(root) => {
   return n;
 }"""
 
-# colours of the Bokeh figures drawn inside `root` (the canvas is not CSS: read the models)
-JS_BOKEH = """(root) => {
-  const out = [];
-  for (const v of ((window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots) || [])) {
-    const m = v.model;
-    if (!m || m.type !== 'Figure') continue;
-    const host = v.el && (v.el.getRootNode().host || v.el);
-    if (!host || !host.isConnected || !host.closest(root) || !host.getClientRects().length) continue;
-    const axes = [...m.left, ...m.below].filter(a => a.type.endsWith('Axis'));
-    out.push({title: m.title ? m.title.text : '', bg: String(m.background_fill_color),
-              text: m.title ? String(m.title.text_color) : '',
-              labels: axes.map(a => String(a.major_label_text_color))});
-  }
-  return out;
-}"""
-
-
 def test_sidebar_and_run_view_tabs_readable_in_light_and_dark(lab, page):
     lab.run_with_sidebar(page, "themed.ipynb", CELLS)
     run = lab.wait_json(page, "run.json")
@@ -94,12 +77,7 @@ def test_sidebar_and_run_view_tabs_readable_in_light_and_dark(lab, page):
             view.screenshot(path=str(ARTIFACTS / f"theme-{theme}-sidebar-{tab.lower().replace(' ', '-')}.png"))
             failures += [(theme, tab, it) for it in page.evaluate(JS_CONTRAST, {"x": "[data-pt-text]"})["x"]
                          if it["ratio"] < 4.5]
-            for f in page.evaluate(JS_BOKEH, f"#py-tracker-run-{run['id']}"):
-                page_bg = "#111111" if dark else "#ffffff"
-                if _contrast(f["bg"], page_bg) > 1.5:
-                    failures.append((theme, tab, f"bokeh {f['title']}: background {f['bg']} does not follow the theme"))
-                for fg in [f["text"], *f["labels"]]:
-                    if fg and _contrast(fg, f["bg"]) < 4.5:
-                        failures.append((theme, tab, f"bokeh {f['title']}: text {fg} on {f['bg']}"))
+            figs = page.evaluate(JS_BOKEH, f"#py-tracker-run-{run['id']}")
+            failures += [(theme, tab, problem) for problem in bokeh_failures(figs, dark)]
     assert all(n > 0 for n in counted.values()), counted  # every view had text to check
     assert not failures, failures[:15]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ARTIFACTS
-from .test_theme_contrast import JS_CONTRAST, _contrast, _set_theme
+from .test_theme_contrast import JS_BOKEH, JS_CONTRAST, _set_theme, bokeh_failures
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -58,19 +58,6 @@ JS_SVG_TEXT = """(sel) => {
     const [a, b] = [lum(fg), lum(bg)];
     out.push({text: t.textContent.slice(0, 30), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05),
               fg: getComputedStyle(t).fill, bg: bg.map(Math.round).join(',')});
-  }
-  return out;
-}"""
-
-# the sweep widget's Bokeh figures: background and label colours (canvas: read the models)
-JS_SWEEP_BOKEH = """() => {
-  const out = [];
-  for (const v of ((window.Bokeh && window.Bokeh.index && window.Bokeh.index.roots) || [])) {
-    const m = v.model;
-    const host = v.el && (v.el.getRootNode().host || v.el);
-    if (!m || m.type !== 'Figure' || !host || !host.isConnected || !host.closest('.py-tracker-sweep')) continue;
-    const axes = [...m.left, ...m.below].filter(a => a.type.endsWith('Axis'));
-    out.push({bg: String(m.background_fill_color), labels: axes.map(a => String(a.major_label_text_color))});
   }
   return out;
 }"""
@@ -138,12 +125,8 @@ def test_sweep_widget_and_lineage_readable_in_light_and_dark(lab, page):
         widget.locator(".lm-TabBar-tab", has_text="Charts").first.click()
         widget.locator(".py-tracker-sweep-charts .py-tracker-chart canvas").first.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)  # the lab extension restyles the Bokeh figures within 1 s
-        figs = page.evaluate(JS_SWEEP_BOKEH)
+        figs = page.evaluate(JS_BOKEH, ".py-tracker-sweep")
         assert figs, "no Bokeh figure in the sweep widget"
-        page_bg = "#111111" if dark else "#ffffff"
-        for f in figs:
-            if _contrast(f["bg"], page_bg) > 1.5:
-                failures.append((theme, "sweep bokeh background does not follow the theme", f))
-            failures += [(theme, "sweep bokeh label", f) for c in f["labels"] if _contrast(c, f["bg"]) < 4.5]
+        failures += [(theme, "sweep", problem) for problem in bokeh_failures(figs, dark)]
         widget.locator(".lm-TabBar-tab", has_text="Trials").first.click()
     assert not failures, "\n".join(map(str, failures[:20]))

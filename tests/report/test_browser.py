@@ -1,7 +1,6 @@
 """A report opened in headless Chromium: every chart draws, no script from user text runs."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -64,17 +63,23 @@ def test_charts_render_and_user_text_never_runs(root: Path, new_run, logged, tmp
     assert EVIL not in html  # escaped everywhere it appears
 
 
-def test_sweep_parallel_coordinates_draws(root: Path, new_run, logged, tmp_path: Path) -> None:
-    for lr in (0.1, 0.01, 0.001):
-        run = new_run(name=f"lr={lr}", config={"lr": lr, "opt": "adam" if lr < 0.05 else "sgd"})
-        run.summary["score"] = lr * 10
-        logged(run, steps=30)
+def _as_sweep(root: Path) -> None:
+    """Make the store's runs the trials of a finished grid sweep "sw" over lr and opt, scored by
+    `score` (maximize), as the sweep controller records them."""
     from py_tracker.storage.catalog import Catalog
     Catalog(root).insert_new("sweeps", {"id": "sw", "project": "p", "name": "s", "state": "finished",
                                         "config": {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
                                                    "parameters": {"lr": {}, "opt": {}}}})
     for r in Catalog(root).all("runs"):
         Catalog(root).patch("runs", r["id"], {"sweep_id": "sw"})
+
+
+def test_sweep_parallel_coordinates_draws(root: Path, new_run, logged, tmp_path: Path) -> None:
+    for lr in (0.1, 0.01, 0.001):
+        run = new_run(name=f"lr={lr}", config={"lr": lr, "opt": "adam" if lr < 0.05 else "sgd"})
+        run.summary["score"] = lr * 10
+        logged(run, steps=30)
+    _as_sweep(root)
     seen = open_report(report(sweep="sw", root=root, path=tmp_path / "s.html", system=False))
     assert seen["charts"] == 4 and all(seen["drawn"]) and not seen["dialogs"]
 
@@ -244,12 +249,7 @@ def test_report_follows_the_light_and_dark_colour_scheme(root: Path, new_run, lo
         elif lr == 0.01:
             run.use_artifact("data:v0")
         logged(run, steps=30)
-    from py_tracker.storage.catalog import Catalog
-    Catalog(root).insert_new("sweeps", {"id": "sw", "project": "p", "name": "s", "state": "finished",
-                                        "config": {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
-                                                   "parameters": {"lr": {}, "opt": {}}}})
-    for r in Catalog(root).all("runs"):
-        Catalog(root).patch("runs", r["id"], {"sweep_id": "sw"})
+    _as_sweep(root)
     out = report(sweep="sw", root=root, path=tmp_path / "s.html", system=False)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
