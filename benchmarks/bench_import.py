@@ -119,11 +119,11 @@ def wandb_floor(path: Path) -> tuple[float, int]:
     from py_tracker.importers.wandb import LogReader, _pb
     pb = _pb()
     (f,) = sorted(p for p in path.glob("*/*.wandb") if not p.parent.is_symlink())  # not latest-run/
-    rec = pb.Record()
+    parse = pb.Record.FromString  # a new message per record: re-parsing one message is ~4x slower in upb
     t = time.process_time()
     n = 0
     for raw in LogReader(f):
-        rec.ParseFromString(raw)
+        parse(raw)
         n += 1
     return time.process_time() - t, n
 

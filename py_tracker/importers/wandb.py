@@ -56,6 +56,18 @@ _SUMMARY_SEP = b"\x1a\x03\x0a\x01\xff"  # the same after each summary record: `R
 _COLUMN_SEP = b"\x12\x05\x0a\x03\x12\x01\xff"
 
 
+def _installed() -> None:
+    """Raise the error naming the `import` extra when wandb cannot be imported (without
+    importing it: a big log's reader processes start before this process imports wandb)."""
+    import importlib.util
+    try:
+        found = importlib.util.find_spec("wandb") is not None
+    except (ImportError, ValueError) as exc:
+        raise missing_reader("W&B runs", "wandb", ImportError(str(exc))) from None
+    if not found:
+        raise missing_reader("W&B runs", "wandb", ImportError("No module named 'wandb'")) from None
+
+
 def _pb() -> Any:
     try:
         from wandb.proto import wandb_internal_pb2
@@ -80,6 +92,66 @@ class LogReader:
         self.path = path
         self.lo, self.hi = lo, hi
         self.problems: list[str] = []
+        self._sorted_into: RecordBatches | None = None
+
+    def sort_into(self, batch: "RecordBatches") -> Iterator[bytes]:
+        """The records, as `iter(self)` reads them, with the plain history and summary records
+        put straight into `batch` (flushed when full) instead of yielded; the rest is yielded.
+
+        W&B writes three records per logged row, nearly all of them whole (FULL) history and
+        summary records: `_sort_whole_records` reads a run of those in one tight loop (no
+        generator step, no second pass to sort them). Anything else (a fragment, a bad checksum,
+        a torn end, a record of another kind, the fragments a range skips or finishes) stops that
+        loop where it is and is read by the checks of `__iter__`, so what is read and reported is
+        the same (tests/importers/test_wandb.py compares the two on damaged logs).
+        """
+        self._sorted_into = batch
+        try:
+            yield from self
+        finally:
+            self._sorted_into = None
+
+    def _sort_whole_records(self, data: Any, pos: int, end: int, batch: "RecordBatches") -> int:
+        """From `pos` (in this reader's own blocks, no record pending), take FULL history and
+        summary records with good checksums into `batch`; return where the first record that is
+        anything else begins (or the first position past this reader's own blocks)."""
+        own = end if self.hi is None else min(self.hi, end)
+        unpack = struct.Struct("<IHB").unpack_from
+        crc32 = zlib.crc32
+        crc_full = _CRC[FULL]
+        hist, summ = batch.history, batch.summary
+        hist_max, summ_max = _BATCH, _SUMMARY_BATCH
+        while pos < own:
+            left = BLOCK - pos % BLOCK
+            if left < HEADER or pos + HEADER > end:
+                break
+            checksum, length, kind = unpack(data, pos)
+            start = pos + HEADER
+            stop = start + length
+            if kind != FULL or length < 6 or length > left - HEADER or stop > end:
+                break
+            chunk = data[start:stop]
+            if crc32(chunk, crc_full) != checksum:
+                break
+            # the kind, told as `_scan` tells it: the tag after `num` (1), if the record has one
+            c = chunk[0]
+            if c == 8:
+                c = chunk[2] if chunk[1] < 128 else chunk[3] if chunk[2] < 128 else chunk[4] if chunk[3] < 128 \
+                    else chunk[5] if chunk[4] < 128 else 0
+            if c == 0x12:
+                hist.append(chunk)
+                if len(hist) >= hist_max:
+                    batch.flush_history()
+                    hist = batch.history
+            elif c == 0x1A:
+                summ.append(chunk)
+                if len(summ) >= summ_max:
+                    batch.flush_summary()
+                    summ = batch.summary
+            else:
+                break
+            pos = stop
+        return pos
 
     def __iter__(self) -> Iterator[bytes]:
         data = map_file(self.path)
@@ -101,7 +173,13 @@ class LogReader:
         unpack = struct.Struct("<IHB").unpack_from
         crc32 = zlib.crc32
         crcs = _CRC
+        sorted_into, fast = self._sorted_into, self._sort_whole_records
         while pos < end:
+            if sorted_into is not None and parts is None and not leading and pos < own:
+                taken = fast(data, pos, end, sorted_into)
+                if taken != pos:
+                    pos = taken
+                    continue
             # Past `own` (the next range's blocks) this reader goes on up to the first fragment
             # that begins a record: it finishes its last record there, or reports what does not
             # belong to any (as one reader would); the next range skips those same fragments.
@@ -325,7 +403,16 @@ class WandbSource(Source):
     kind = "wandb"
 
     def __init__(self) -> None:
-        self.pb = _pb()
+        _installed()
+        self._pb: Any = None
+
+    @property
+    def pb(self) -> Any:
+        """W&B's protobuf module, imported when first needed: `import wandb` imports its whole
+        SDK (0.6 CPU-s), which for a big log runs while the reader processes work."""
+        if self._pb is None:
+            self._pb = _pb()
+        return self._pb
 
     def find(self, path: Path) -> Iterator[SourceRun | tuple[str, str]]:
         candidates: list[Path] = []
@@ -354,7 +441,6 @@ class WandbSource(Source):
                              f".wandb file) in {str(path)!r}; give a wandb/ folder or one run folder")
 
     def read(self, item: SourceRun, run: StagedRun) -> None:
-        pb = self.pb
         log: Path = item.extra["log"]
         rec = run.record
         config: dict = {}
@@ -365,14 +451,17 @@ class WandbSource(Source):
         ranges = _ranges(log.stat().st_size)
         problems: list[str] = []
         if len(ranges) == 1:
+            pb = self.pb
             reader = LogReader(log)
             batch = RecordBatches(pb, run)
             _scan(reader, batch, others)
             bad, summary_items, splitter = batch.bad, batch.summary_items, batch.splitter
             problems = reader.problems
         else:
+            parts = _decode_in_parallel(log, ranges, meanwhile=lambda: self.pb)
+            pb = self.pb
             bad, summary_items, splitter = 0, {}, ItemSplitter(pb)
-            for part in _decode_in_parallel(log, ranges):
+            for part in parts:
                 for n, data, last_step, last_values in part["chunks"]:
                     run.add_encoded(n, data, last_step, last_values)
                 for k, b in part["summary"].items():  # later ranges hold the newer items
@@ -484,10 +573,11 @@ class RecordBatches:
         self.splitter = ItemSplitter(pb)
         self.item_cls = pb.SummaryItem
         self.full_record = pb.Record()  # for telling the kind of the other records
-        view_cls = _view_class()
-        self._view = view_cls()
-        self._one = view_cls()
-        self._columns_view = _history_columns_class()()
+        # The view classes; a batch is parsed into a new message each time: upb keeps what a
+        # message's parses allocate until the message goes, so one reused message grows by
+        # every batch (876 MB resident and a second of page faults per 1M-row log half).
+        self._view_cls = _view_class()
+        self._columns_cls = _history_columns_class()
         self.history: list[bytes] = []
         self.summary: list[bytes] = []
         self.summary_items: dict[Any, bytes | None] = {}  # key path -> newest item bytes (None: removed)
@@ -500,7 +590,7 @@ class RecordBatches:
         which case `one_by_one` has decoded them record by record already."""
         if not raws:
             return None
-        view = self._view
+        view = self._view_cls()
         try:
             view.ParseFromString(sep.join(raws) + sep)
         except Exception:
@@ -511,7 +601,7 @@ class RecordBatches:
     def _parse_each(self, raws: list[bytes]) -> Iterator[Any]:
         """Each record of `raws` parsed alone, as one reused Record view (read it before the
         next one comes); a record that cannot be parsed is counted in `bad` and skipped."""
-        one = self._one
+        one = self._view_cls()
         for raw in raws:
             try:
                 one.ParseFromString(raw)
@@ -584,7 +674,7 @@ class RecordBatches:
         those) has no JSON and fails the count.
         """
         n = len(raws)
-        view = self._columns_view
+        view = self._columns_cls()
         try:
             view.ParseFromString(_COLUMN_SEP.join(raws) + _COLUMN_SEP)
         except Exception:
@@ -703,8 +793,9 @@ def _ranges(size: int, workers: int | None = None) -> list[tuple[int, int | None
     return [(lo, hi if i < n - 1 else None) for i, (lo, hi) in enumerate(zip(cuts, cuts[1:]))]
 
 
-def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]]) -> list[dict]:
-    """`_decode_range` of every range, each in a fresh interpreter (`python -m
+def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]],
+                        meanwhile: Callable[[], Any] | None = None) -> list[dict]:
+    """`_decode_range` of every range (`meanwhile()` is called while they run), each in a fresh interpreter (`python -m
     py_tracker.importers.wandb`, not multiprocessing: that would run the caller's script
     again in every worker), results handed back as pickles in a private temp folder, in file
     order. A worker that fails raises RuntimeError with its error output."""
@@ -726,6 +817,8 @@ def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]]) -> list
                         [sys.executable, "-m", "py_tracker.importers.wandb", str(log), str(lo),
                          "" if hi is None else str(hi), str(_BATCH), str(_SUMMARY_BATCH), str(out)],
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_f, env=env), out, err))
+            if meanwhile is not None:
+                meanwhile()
             results = []
             for proc, out, err in procs:
                 if proc.wait() != 0:
@@ -767,8 +860,8 @@ def _scan(reader: LogReader, batch: "RecordBatches", others: list[bytes]) -> Non
     batched all the same). Records that cannot be parsed are counted in `batch.bad`.
     """
     probe = batch.full_record
-    hist, summ = batch.history, batch.summary
-    for raw in reader:
+    for raw in reader.sort_into(batch):  # (the plain history and summary records go in directly)
+        hist, summ = batch.history, batch.summary
         try:
             if raw[0] == 8:
                 tag = raw[2] if raw[1] < 128 else raw[3] if raw[2] < 128 else raw[4] if raw[3] < 128 \
@@ -792,12 +885,10 @@ def _scan(reader: LogReader, batch: "RecordBatches", others: list[bytes]) -> Non
             hist.append(raw)
             if len(hist) >= _BATCH:
                 batch.flush_history()
-                hist = batch.history
         else:
             summ.append(raw)
             if len(summ) >= _SUMMARY_BATCH:
                 batch.flush_summary()
-                summ = batch.summary
     batch.flush_history()
     batch.flush_summary()
 
