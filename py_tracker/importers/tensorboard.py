@@ -212,8 +212,7 @@ class TensorBoardSource(Source):
             if not f.is_file() or f.is_symlink():
                 continue
             reader = RecordReader(f)
-            ev = event_pb2.Event()
-            parse = ev.ParseFromString
+            parse = event_pb2.Event.FromString  # a new message per event: upb re-parses a reused one ~4x slower
             for batch in reader.batches():
                 fast = _scalar_columns(views, batch)
                 if fast is not None:  # the common case: one parse for the whole batch
@@ -224,7 +223,7 @@ class TensorBoardSource(Source):
                 last_tag, points = None, None
                 for raw in batch:  # event by event, as few protobuf accesses as can be
                     try:
-                        parse(raw)
+                        ev = parse(raw)
                     except Exception:
                         bad += 1
                         continue

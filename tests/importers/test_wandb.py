@@ -334,3 +334,70 @@ def test_history_batches_read_as_columns_only_when_the_lists_line_up(tmp_path):
     typed = [history(i, [(("_step",), i), (("n",), i)], field="integer") for i in range(3)]
     batch = reader.RecordBatches(pb, reader.EncodedChunks())  # type: ignore[arg-type]
     assert not batch._history_as_columns(typed)  # a typed value without its JSON: no column to read
+
+
+class _Collected:
+    """What `_scan` hands a `RecordBatches`, kept as it arrives (batches of 3 and 2 records)."""
+
+    def __init__(self, pb):
+        self.record_cls = pb.Record
+        self.history, self.summary = [], []
+        self.histories, self.summaries = [], []
+        self.bad = 0
+
+    def flush_history(self):
+        self.histories.append(self.history)
+        self.history = []
+
+    def flush_summary(self):
+        self.summaries.append(self.summary)
+        self.summary = []
+
+
+def _damaged_logs(data: bytes):
+    yield "intact", data
+    for cut in (len(data) // 3, len(data) // 2 + 3, len(data) - 5):
+        yield f"truncated at {cut}", data[:cut]
+    for at, n in ((32768 + 1000, 100), (7 + 40, 3), (2 * 32768, 7), (2 * 32768 + 2, 1)):  # garbled bytes
+        garbled = bytearray(data)
+        for i in range(at, at + n):
+            garbled[i] ^= 0xFF
+        yield f"garbled {n} at {at}", bytes(garbled)
+    zeroed = bytearray(data)
+    zeroed[3 * 32768 + 500: 3 * 32768 + 700] = bytes(200)  # a zero header inside a block
+    yield "zeroed", bytes(zeroed)
+
+
+def test_sorting_in_the_framing_loop_reads_and_reports_what_plain_reading_does(wandb_dir, tmp_path, monkeypatch):
+    """`_scan` (whole history/summary records sorted inside `LogReader`'s loop) against reading
+    every record with `iter(LogReader)` and telling its kind by W&B's own `Record`: the same
+    records in the same order, in the same batches, the same problems; on intact, truncated,
+    garbled and zeroed logs, read whole and as block ranges."""
+    import py_tracker.importers.wandb as reader
+    pb = reader._pb()
+    monkeypatch.setattr(reader, "_BATCH", 3)
+    monkeypatch.setattr(reader, "_SUMMARY_BATCH", 2)
+    _, log, _ = _one_run_copy(wandb_dir, tmp_path)
+    data = log.read_bytes()
+    assert len(data) > 4 * 32768
+    for what, damaged in _damaged_logs(data):
+        log.write_bytes(damaged)
+        for lo, hi in [(0, None)] + reader._ranges(len(damaged), 3):
+            plain = reader.LogReader(log, lo, hi)
+            want = {"history": [], "summary": [], "other": [], "bad": []}
+            for raw in plain:
+                try:
+                    kind = pb.Record.FromString(raw).WhichOneof("record_type")
+                except Exception:
+                    kind = "bad"
+                want[kind if kind in ("history", "summary", "bad") else "other"].append(raw)
+            fused, got, others = reader.LogReader(log, lo, hi), _Collected(pb), []
+            reader._scan(fused, got, others)
+            where = f"{what}, range {lo}..{hi}"
+            assert [r for b in got.histories for r in b] == want["history"], where
+            assert [r for b in got.summaries for r in b] == want["summary"], where
+            assert all(len(b) == 3 for b in got.histories[:-1]) and all(len(b) == 2 for b in got.summaries[:-1])
+            assert others == want["other"] and got.bad == len(want["bad"]), where
+            assert fused.problems == plain.problems, where
+            if what != "intact":
+                assert plain.problems or lo > 0, where  # (the damage is in this log: the checks see it)
