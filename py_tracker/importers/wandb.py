@@ -848,7 +848,8 @@ def _decode_range(log: str, lo: int, hi: int | None, batch_rows: int = _BATCH,
 
 def _scan(reader: LogReader, batch: "RecordBatches", others: list[bytes]) -> None:
     """Sort a log's records: history and summary records into `batch` (decoded in batches),
-    every other record into `others`, in order.
+    every other record into `others`, in order. (Whole history and summary records with plain
+    first bytes are put into `batch` by `LogReader.sort_into` itself; this sorts the rest.)
 
     History and summary records (three per logged row) are told by the tag after `num`
     (fields are written in number order: num = 1, history = 2, summary = 3); any other
