@@ -39,6 +39,7 @@ BLOCK = 32768
 HEADER = 7
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 MAGIC = 0xBEE1
+_RECORD_HEADER = struct.Struct("<IHB")  # checksum, length, type
 _CRC = [zlib.crc32(bytes([t])) & 0xFFFFFFFF for t in range(5)]
 _BATCH = 20_000  # history records decoded per batch (one protobuf and one JSON parse for all)
 _SUMMARY_BATCH = 50_000  # summary records folded per batch (one protobuf parse for all)
@@ -111,12 +112,11 @@ class LogReader:
         finally:
             self._sorted_into = None
 
-    def _sort_whole_records(self, data: Any, pos: int, end: int, batch: "RecordBatches") -> int:
-        """From `pos` (in this reader's own blocks, no record pending), take FULL history and
-        summary records with good checksums into `batch`; return where the first record that is
-        anything else begins (or the first position past this reader's own blocks)."""
-        own = end if self.hi is None else min(self.hi, end)
-        unpack = struct.Struct("<IHB").unpack_from
+    def _sort_whole_records(self, data: Any, pos: int, own: int, end: int, batch: "RecordBatches") -> int:
+        """From `pos` (before `own`, the end of this reader's own blocks; no record pending), take
+        FULL history and summary records with good checksums into `batch`; return where the first
+        record that is anything else begins (or `own`, when the loop got there)."""
+        unpack = _RECORD_HEADER.unpack_from
         crc32 = zlib.crc32
         crc_full = _CRC[FULL]
         hist, summ = batch.history, batch.summary
@@ -170,13 +170,13 @@ class LogReader:
         own = end if self.hi is None else min(self.hi, end)  # the blocks this reader reports on
         leading = self.lo > 0  # still skipping fragments of a record begun before `lo`
         parts: list[bytes] | None = None
-        unpack = struct.Struct("<IHB").unpack_from
+        unpack = _RECORD_HEADER.unpack_from
         crc32 = zlib.crc32
         crcs = _CRC
         sorted_into, fast = self._sorted_into, self._sort_whole_records
         while pos < end:
             if sorted_into is not None and parts is None and not leading and pos < own:
-                taken = fast(data, pos, end, sorted_into)
+                taken = fast(data, pos, own, end, sorted_into)
                 if taken != pos:
                     pos = taken
                     continue
@@ -791,9 +791,9 @@ def _ranges(size: int, workers: int | None = None) -> list[tuple[int, int | None
 
 def _decode_in_parallel(log: Path, ranges: list[tuple[int, int | None]],
                         meanwhile: Callable[[], Any] | None = None) -> list[dict]:
-    """`_decode_range` of every range (`meanwhile()` is called while they run), each in a fresh interpreter (`python -m
-    py_tracker.importers.wandb`, not multiprocessing: that would run the caller's script
-    again in every worker), results handed back as pickles in a private temp folder, in file
+    """`_decode_range` of every range (`meanwhile()` is called while they run), each in a
+    fresh interpreter (`python -m py_tracker.importers.wandb`, not multiprocessing: that
+    would run the caller's script again in every worker), results handed back as pickles in a private temp folder, in file
     order. A worker that fails raises RuntimeError with its error output."""
     import pickle
     import subprocess
