@@ -41,6 +41,8 @@ def _logged(lab, name: str, key: str) -> list[tuple[float, float]]:
     from py_tracker.api import Api
     run = next(r for r in Api(lab.store).runs("e2e-reload") if r.name == name)
     _, cols = run.history_columns([key, "_step"])
+    if key not in cols:  # the run exists, its first rows are not on disk yet
+        return []
     ys, xs = np.asarray(cols[key], dtype=float), np.asarray(cols["_step"], dtype=float)
     ok = ~np.isnan(ys)
     return sorted(zip(xs[ok].tolist(), ys[ok].tolist()))
